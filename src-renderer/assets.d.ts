@@ -1,0 +1,2 @@
+// Side-effect stylesheet imports (`import './styles.css'`), bundled by Vite.
+declare module '*.css' {}
