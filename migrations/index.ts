@@ -1,0 +1,17 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_accounts';
+import * as m0002 from './0002_campaigns_and_messages';
+import * as m0003 from './0003_send_log_and_batches';
+import * as m0004 from './0004_suppressions_and_settings';
+
+/**
+ * Every migration, registered in code so the bundled main process carries them (no folder
+ * scan at run time). Names sort in the order they apply. Never edit one that has shipped:
+ * add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_accounts': m0001,
+  '0002_campaigns_and_messages': m0002,
+  '0003_send_log_and_batches': m0003,
+  '0004_suppressions_and_settings': m0004,
+};

@@ -1,0 +1,118 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from './index';
+
+/** One test per migration: migrate to just before it, apply it alone, check what it promised. */
+
+const open: Kysely<any>[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((db) => db.destroy()));
+});
+
+function freshDb(): { db: Kysely<any>; sqlite: BetterSqlite3.Database } {
+  const sqlite = new BetterSqlite3(':memory:');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+  open.push(db);
+  return { db, sqlite };
+}
+
+async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error;
+}
+
+function columns(sqlite: BetterSqlite3.Database, table: string): string[] {
+  return (sqlite.prepare(`pragma table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+}
+
+const NOW = Date.UTC(2026, 10, 23);
+
+describe('migrations', () => {
+  it('are registered in sortable order', () => {
+    const names = Object.keys(migrations);
+    expect(names).toEqual([...names].sort());
+    for (const name of names) expect(name).toMatch(/^\d{4}_[a-z0-9_]+$/);
+  });
+
+  it('0001_accounts: creates accounts with a unique address and bounded cap', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0001_accounts');
+    expect(columns(sqlite, 'accounts')).toEqual(
+      expect.arrayContaining(['email', 'email_norm', 'password_secret', 'daily_cap', 'state', 'state_until']),
+    );
+    const row = { email: 'Ann@x.com', email_norm: 'ann@x.com', password_secret: 'c', created_at: NOW };
+    await db.insertInto('accounts').values(row).execute();
+    await expect(db.insertInto('accounts').values(row).execute()).rejects.toThrow(/UNIQUE/);
+    await expect(
+      db.insertInto('accounts').values({ ...row, email_norm: 'b@x.com', daily_cap: 2001 }).execute(),
+    ).rejects.toThrow(/CHECK/);
+    const stored = await db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ host: 'smtp.gmail.com', port: 465, security: 'tls', daily_cap: 100, state: 'ok' });
+  });
+
+  it('0002_campaigns_and_messages: messages belong to a campaign and are indexed for the claim', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0002_campaigns_and_messages');
+    const c = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('messages')
+      .values({ campaign_id: c.id, row: 2, email: 'a@x.com', email_norm: 'a@x.com', status: 'pending', updated_at: NOW })
+      .execute();
+    await expect(
+      db
+        .insertInto('messages')
+        .values({ campaign_id: c.id, row: 3, email: 'b', email_norm: 'b', status: 'lost', updated_at: NOW })
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
+    const indexes = (sqlite.prepare(`pragma index_list(messages)`).all() as { name: string }[]).map((i) => i.name);
+    expect(indexes).toEqual(expect.arrayContaining(['messages_campaign_status', 'messages_status']));
+    await db.deleteFrom('campaigns').execute();
+    expect(await db.selectFrom('messages').selectAll().execute()).toEqual([]);
+  });
+
+  it('0003_send_log_and_batches: the send log is indexed by account and time', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0003_send_log_and_batches');
+    await db.insertInto('send_log').values({ account_email: 'a@x.com', kind: 'campaign', sent_at: NOW }).execute();
+    const plan = sqlite
+      .prepare(`explain query plan select count(*) from send_log where account_email = ? and sent_at > ?`)
+      .all('a@x.com', NOW - 1) as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING COVERING INDEX send_log_account_time/);
+    await db.insertInto('batches').values({ started_at: NOW }).execute();
+    expect(await db.selectFrom('batches').select(['claimed', 'sent']).executeTakeFirst()).toEqual({ claimed: 0, sent: 0 });
+  });
+
+  it('0004_suppressions_and_settings: one suppression per address, settings by key', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0004_suppressions_and_settings');
+    const row = { email_norm: 'a@x.com', email: 'A@x.com', reason: 'bounced', created_at: NOW };
+    await db.insertInto('suppressions').values(row).execute();
+    await expect(db.insertInto('suppressions').values(row).execute()).rejects.toThrow(/UNIQUE|PRIMARY/);
+    await expect(
+      db.insertInto('suppressions').values({ ...row, email_norm: 'b@x.com', reason: 'disliked' }).execute(),
+    ).rejects.toThrow(/CHECK/);
+    await db.insertInto('settings').values({ key: 'batchSize', value: '10' }).execute();
+    expect(await db.selectFrom('settings').selectAll().execute()).toEqual([{ key: 'batchSize', value: '10' }]);
+  });
+
+  it('every migration can be rolled back, leaving no table behind', async () => {
+    const { db, sqlite } = freshDb();
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect((await migrator.migrateTo(NO_MIGRATIONS)).error).toBeUndefined();
+    const tables = (
+      sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely_%'`).all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
+    expect(tables.filter((t) => t !== 'sqlite_sequence')).toEqual([]);
+  });
+});

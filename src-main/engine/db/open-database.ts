@@ -1,0 +1,100 @@
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  Kysely,
+  type QueryCompiler,
+  SqliteAdapter,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import { type MigrationProvider, Migrator } from 'kysely/migration';
+import { migrations } from '../../../migrations';
+import type { Database } from './schema';
+
+export type Db = Kysely<Database>;
+
+/**
+ * Write transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred
+ * transaction that reads and then writes can fail at once with SQLITE_BUSY when another
+ * process wrote in between, and busy_timeout cannot help it; an immediate one waits its turn.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** Kysely's SQLite dialect, with the driver above. */
+class TrickleSqliteDialect implements Dialect {
+  constructor(private readonly config: SqliteDialectConfig) {}
+  createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.config);
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  sqlite: BetterSqlite3.Database;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating if needed) the database at `file` (':memory:' for tests), sets the
+ * durability pragmas and applies pending migrations, each in its own transaction.
+ */
+export async function openDatabase(file: string): Promise<OpenedDatabase> {
+  const sqlite = new BetterSqlite3(file);
+  applyPragmas(sqlite);
+  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, sqlite, close: () => db.destroy() };
+}
+
+export function applyPragmas(sqlite: BetterSqlite3.Database): void {
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: a commit survives a power cut, which the outbox's promises rest on.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  // Another process (a second engine, a backup tool) may hold the write lock briefly.
+  sqlite.pragma('busy_timeout = 5000');
+}
+
+const registeredMigrations: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies pending migrations one at a time, each in its own transaction. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: registeredMigrations });
+  const applied: string[] = [];
+  for (;;) {
+    const { error, results } = await migrator.migrateUp();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`Database migration ${failed} failed: ${String((error as Error).message ?? error)}`, {
+        cause: error,
+      });
+    }
+    if (!results || results.length === 0) return applied;
+    applied.push(...results.map((r) => r.migrationName));
+  }
+}

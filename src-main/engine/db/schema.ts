@@ -1,0 +1,142 @@
+import type { Generated, Selectable } from 'kysely';
+
+/**
+ * Row shapes as stored. Times are integer milliseconds since the epoch (UTC). Columns with a
+ * database default are `Generated` (optional on insert); read rows as `Selectable<…>`.
+ */
+
+export type AccountSecurity = 'tls' | 'starttls' | 'none';
+export type StoredAccountState = 'ok' | 'cooling' | 'limit_reached' | 'auth_failed';
+
+export interface AccountsTable {
+  id: Generated<number>;
+  email: string;
+  email_norm: string;
+  from_name: Generated<string>;
+  password_secret: string;
+  daily_cap: Generated<number>;
+  enabled: Generated<number>;
+  host: Generated<string>;
+  port: Generated<number>;
+  security: Generated<AccountSecurity>;
+  state: Generated<StoredAccountState>;
+  state_until: number | null;
+  state_detail: string | null;
+  last_picked_at: Generated<number>;
+  created_at: number;
+}
+
+export type CampaignStatus = 'draft' | 'queued' | 'sending' | 'paused' | 'completed' | 'cancelled';
+
+export interface CampaignsTable {
+  id: Generated<number>;
+  name: string;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  from_name: string | null;
+  reply_to: string | null;
+  attachments: Generated<string>;
+  fields: Generated<string>;
+  status: Generated<CampaignStatus>;
+  status_detail: string | null;
+  send_after: number | null;
+  stop_after: number | null;
+  queue_seq: number | null;
+  policy_block_streak: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  queued_at: number | null;
+  completed_at: number | null;
+}
+
+export const MESSAGE_STATUSES = [
+  'pending',
+  'queued',
+  'sending',
+  'sent',
+  'retry_wait',
+  'failed',
+  'in_doubt',
+  'skipped',
+  'cancelled',
+  'expired',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface MessagesTable {
+  id: Generated<number>;
+  campaign_id: number;
+  row: number;
+  email: string;
+  email_norm: string;
+  name: string | null;
+  fields: Generated<string>;
+  status: MessageStatus;
+  skip_reason: string | null;
+  attempts: Generated<number>;
+  account_id: number | null;
+  batch_id: number | null;
+  message_id: string | null;
+  queued_at: number | null;
+  send_started_at: number | null;
+  sent_at: number | null;
+  updated_at: number;
+  error_code: string | null;
+  error_response: string | null;
+  error_explanation: string | null;
+  dry_run: Generated<number>;
+}
+
+export interface SendLogTable {
+  id: Generated<number>;
+  account_email: string;
+  message_id: number | null;
+  kind: 'campaign' | 'test';
+  sent_at: number;
+}
+
+export interface BatchesTable {
+  id: Generated<number>;
+  started_at: number;
+  finished_at: number | null;
+  claimed: Generated<number>;
+  sent: Generated<number>;
+  failed: Generated<number>;
+  retrying: Generated<number>;
+  in_doubt: Generated<number>;
+  requeued: Generated<number>;
+  skipped: Generated<number>;
+  remaining: number | null;
+  note: string | null;
+}
+
+export type SuppressionReason = 'unsubscribed' | 'bounced' | 'manual';
+
+export interface SuppressionsTable {
+  email_norm: string;
+  email: string;
+  reason: SuppressionReason;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  campaigns: CampaignsTable;
+  messages: MessagesTable;
+  send_log: SendLogTable;
+  batches: BatchesTable;
+  suppressions: SuppressionsTable;
+  settings: SettingsTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type CampaignRow = Selectable<CampaignsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type BatchRow = Selectable<BatchesTable>;
