@@ -1,0 +1,356 @@
+/**
+ * Recipient import from CSV text (or from an already structured list).
+ *
+ * Row numbers are the ones a user sees when opening the file in a spreadsheet:
+ * the header is row 1 (if the file starts with it), every record is one row
+ * even when a quoted cell spans several lines, and blank lines are rows too
+ * (they are skipped, but still counted). Parsing is all-or-nothing: malformed
+ * CSV throws a CsvImportError and never yields a partial result.
+ *
+ * Suppression lists are not applied here; the caller filters against the database.
+ */
+import { parse, CsvError } from 'csv-parse/sync';
+import { checkAddress } from './addresses';
+
+export interface ImportedRecipient {
+  row: number;
+  email: string;
+  normalized: string;
+  name?: string;
+  fields: Record<string, string>;
+}
+
+export interface SkippedRecipient {
+  row: number;
+  value: string;
+  reason: string;
+  kind: 'invalid' | 'duplicate';
+}
+
+export interface CsvImportResult {
+  /** Normalized merge-field names, in file order (the email column is not one). */
+  columns: string[];
+  /** The email column's header as written in the file. */
+  emailColumn: string;
+  recipients: ImportedRecipient[];
+  invalid: { row: number; value: string; reason: string }[];
+  duplicates: { row: number; value: string; firstRow: number }[];
+}
+
+export class CsvImportError extends Error {
+  readonly code = 'csv_invalid' as const;
+  readonly row?: number;
+
+  constructor(message: string, row?: number) {
+    super(message);
+    this.name = 'CsvImportError';
+    if (row !== undefined) this.row = row;
+  }
+}
+
+const MB = 1024 * 1024;
+const DEFAULT_MAX_BYTES = 50 * MB;
+const EMAIL_COLUMN_NAMES = new Set(['email', 'e_mail', 'email_address', 'mail', 'e_mail_address']);
+const NAME_COLUMN_NAMES = new Set(['name', 'full_name']);
+const DELIMITERS = [',', ';', '\t'] as const; // in order of preference on a tie
+type Delimiter = (typeof DELIMITERS)[number];
+
+const NOT_NAME_CHARS = /[^\p{L}\p{M}\p{N}]+/gu;
+const EDGE_UNDERSCORES = /^_+|_+$/g;
+const NON_WHITESPACE = /\S/;
+
+/** "First Name" -> "first_name". Used for CSV headers and template fields alike. */
+export function normalizeFieldName(header: string): string {
+  return header
+    .normalize('NFC')
+    .trim()
+    .toLowerCase()
+    .replace(NOT_NAME_CHARS, '_')
+    .replace(EDGE_UNDERSCORES, '');
+}
+
+export function parseRecipientsCsv(
+  text: string,
+  opts: { emailColumn?: string; maxBytes?: number } = {},
+): CsvImportResult {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    throw new CsvImportError(
+      `The file is ${formatSize(bytes, Math.ceil)}; Trickle imports up to ${formatSize(maxBytes, Math.floor)} at a time — split it into smaller files.`,
+    );
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // UTF-16 read as UTF-8 puts a NUL after every ASCII character; real CSV never has NULs.
+  if (text.includes('\0')) {
+    throw new CsvImportError(
+      'This file is not plain UTF-8 text (it may be saved as UTF-16 or be a spreadsheet file). Save it as "CSV UTF-8" and import it again.',
+    );
+  }
+  if (!NON_WHITESPACE.test(text)) throw new CsvImportError('The file is empty.');
+
+  const delimiter = detectDelimiter(text);
+  const records = parseCsv(text, delimiter);
+
+  // Records are rows one-to-one (blank lines come back as [''] since
+  // skip_empty_lines is off), so row = index + 1.
+  const headerIndex = records.findIndex((cells) => !isBlank(cells));
+  const header = records[headerIndex];
+  if (header === undefined) throw new CsvImportError('The file is empty.');
+  const layout = readHeader(header, headerIndex + 1, opts.emailColumn);
+
+  const collector = new RecipientCollector(layout.mergeColumns.map((c) => c.key));
+  for (let i = headerIndex + 1; i < records.length; i++) {
+    const cells = records[i]!;
+    if (isBlank(cells)) continue;
+    const row = i + 1;
+    const email = cells[layout.emailIndex] ?? '';
+
+    if (cells.length > header.length && !isBlank(cells.slice(header.length))) {
+      const reason =
+        delimiter === '\t'
+          ? `This row has ${cells.length} cells but the header has ${header.length} — check for an extra tab.`
+          : `This row has ${cells.length} cells but the header has ${header.length} — check for an unquoted comma or semicolon.`;
+      collector.addInvalid(row, email, reason);
+      continue;
+    }
+
+    collector.add(row, email, () => {
+      const fields: Record<string, string> = {};
+      for (const { index, key } of layout.mergeColumns) fields[key] = (cells[index] ?? '').trim();
+      const name = layout.nameIndex === undefined ? '' : (cells[layout.nameIndex] ?? '').trim();
+      return { fields, name };
+    });
+  }
+  return collector.result(layout.emailHeader);
+}
+
+/** Same validation and de-duplication as a CSV import; row = 1-based position in the list. */
+export function recipientsFromList(
+  list: { email: string; name?: string; fields?: Record<string, string> }[],
+): CsvImportResult {
+  const columns = new Set<string>();
+  for (const item of list) {
+    for (const key of Object.keys(item.fields ?? {})) {
+      const normalized = normalizeFieldName(key);
+      if (normalized !== '') columns.add(normalized);
+    }
+    if (item.name?.trim()) columns.add('name');
+  }
+
+  const collector = new RecipientCollector([...columns]);
+  list.forEach((item, i) => {
+    const row = i + 1;
+    collector.add(row, item.email, () => {
+      const fields: Record<string, string> = {};
+      const sourceKeys = new Map<string, string>();
+      for (const [key, value] of Object.entries(item.fields ?? {})) {
+        const normalized = normalizeFieldName(key);
+        if (normalized === '') continue;
+        const earlier = sourceKeys.get(normalized);
+        if (earlier !== undefined) {
+          throw new CsvImportError(
+            `Recipient ${row} has two fields, "${earlier}" and "${key}", that both become {{${normalized}}}. Rename one of them.`,
+            row,
+          );
+        }
+        sourceKeys.set(normalized, key);
+        fields[normalized] = value.trim();
+      }
+      const explicitName = item.name?.trim() ?? '';
+      // Keep {{name}} usable in templates, as it is for a CSV with a name column.
+      if (explicitName !== '' && !Object.hasOwn(fields, 'name')) fields.name = explicitName;
+      return { fields, name: explicitName || fields.name || fields.full_name || '' };
+    });
+  });
+  return collector.result('email');
+}
+
+interface HeaderLayout {
+  emailIndex: number;
+  emailHeader: string;
+  nameIndex?: number;
+  /** Every named column except the email column, in file order. */
+  mergeColumns: { index: number; key: string }[];
+}
+
+function readHeader(header: string[], row: number, emailColumn: string | undefined): HeaderLayout {
+  const names = header.map((cell) => cell.trim());
+  const keys = names.map(normalizeFieldName);
+
+  const firstByKey = new Map<string, number>();
+  keys.forEach((key, index) => {
+    // Columns without a usable name ("", "#") can't be merge fields; ignore them.
+    if (key === '') return;
+    const earlier = firstByKey.get(key);
+    if (earlier !== undefined) {
+      throw new CsvImportError(
+        `The columns "${names[earlier]}" and "${names[index]}" both become the merge field {{${key}}}. Rename one of them.`,
+        row,
+      );
+    }
+    firstByKey.set(key, index);
+  });
+
+  const wanted = emailColumn === undefined ? undefined : normalizeFieldName(emailColumn);
+  const emailIndex =
+    wanted === undefined ? keys.findIndex((key) => EMAIL_COLUMN_NAMES.has(key)) : (firstByKey.get(wanted) ?? -1);
+  if (emailIndex === -1) throw missingEmailColumn(names, row, emailColumn);
+
+  const nameIndex = keys.findIndex((key) => NAME_COLUMN_NAMES.has(key));
+  const mergeColumns: HeaderLayout['mergeColumns'] = [];
+  keys.forEach((key, index) => {
+    if (key !== '' && index !== emailIndex) mergeColumns.push({ index, key });
+  });
+
+  return {
+    emailIndex,
+    emailHeader: names[emailIndex] ?? '',
+    ...(nameIndex === -1 ? {} : { nameIndex }),
+    mergeColumns,
+  };
+}
+
+function missingEmailColumn(names: string[], row: number, emailColumn: string | undefined): CsvImportError {
+  const address = names.find((name) => checkAddress(name).ok);
+  if (address !== undefined) {
+    return new CsvImportError(
+      `The first row should hold column names such as "email" and "name", but it holds an address (${address}). Add a header row at the top.`,
+      row,
+    );
+  }
+  const listed = names.filter((name) => name !== '');
+  const columnList = listed.length > 12 ? `${listed.slice(0, 12).join(', ')} and ${listed.length - 12} more` : listed.join(', ');
+  const advice =
+    emailColumn === undefined
+      ? 'Rename the column that holds addresses to "email".'
+      : 'Choose the column that holds the addresses.';
+  return new CsvImportError(
+    `The CSV has no "${emailColumn ?? 'email'}" column. Its columns are: ${columnList}. ${advice}`,
+    row,
+  );
+}
+
+/** Validates and de-duplicates recipients; the first occurrence of an address wins. */
+class RecipientCollector {
+  private readonly recipients: ImportedRecipient[] = [];
+  private readonly invalid: CsvImportResult['invalid'] = [];
+  private readonly duplicates: CsvImportResult['duplicates'] = [];
+  private readonly firstRowByAddress = new Map<string, number>();
+
+  constructor(private readonly columns: string[]) {}
+
+  addInvalid(row: number, value: string, reason: string): void {
+    this.invalid.push({ row, value: value.trim(), reason });
+  }
+
+  /** `details` runs only for valid, new addresses, so skipped rows cost nothing extra. */
+  add(row: number, value: string, details: () => { fields: Record<string, string>; name: string }): void {
+    const check = checkAddress(value);
+    if (!check.ok) {
+      this.addInvalid(row, value, check.reason);
+      return;
+    }
+    const firstRow = this.firstRowByAddress.get(check.normalized);
+    if (firstRow !== undefined) {
+      this.duplicates.push({ row, value: check.email, firstRow });
+      return;
+    }
+    this.firstRowByAddress.set(check.normalized, row);
+
+    const { fields, name } = details();
+    const recipient: ImportedRecipient = { row, email: check.email, normalized: check.normalized, fields };
+    if (name !== '') recipient.name = name;
+    this.recipients.push(recipient);
+  }
+
+  result(emailColumn: string): CsvImportResult {
+    return {
+      columns: this.columns,
+      emailColumn,
+      recipients: this.recipients,
+      invalid: this.invalid,
+      duplicates: this.duplicates,
+    };
+  }
+}
+
+/** Picks the delimiter that occurs most often, outside quotes, in the header line. */
+function detectDelimiter(text: string): Delimiter {
+  const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0 };
+  let inQuotes = false;
+  let hasContent = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      inQuotes = !inQuotes;
+      hasContent = true;
+    } else if (inQuotes) {
+      continue;
+    } else if (ch === '\n' || ch === '\r') {
+      if (hasContent) break;
+      // A blank (or delimiters-only) line before the header: start counting afresh.
+      counts[','] = counts[';'] = counts['\t'] = 0;
+    } else if (ch === ',' || ch === ';' || ch === '\t') {
+      counts[ch]++;
+    } else if (ch !== ' ') {
+      hasContent = true;
+    }
+  }
+  let best: Delimiter = ',';
+  for (const candidate of DELIMITERS) {
+    if (counts[candidate] > counts[best]) best = candidate;
+  }
+  return best;
+}
+
+function parseCsv(text: string, delimiter: Delimiter): string[][] {
+  try {
+    return parse(text, {
+      delimiter,
+      // Explicit list (rather than auto-detection) so files with mixed line endings still split correctly.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      // Blank lines must come back as records to keep row numbers spreadsheet-accurate.
+      skip_empty_lines: false,
+      // Ragged rows are reported per row by the caller instead of failing the file.
+      relax_column_count: true,
+      // Tolerates `a, "b, c"` (space before the quote) and trims every cell.
+      trim: true,
+    });
+  } catch (err) {
+    if (err instanceof CsvError) throw csvSyntaxError(err);
+    throw err;
+  }
+}
+
+function csvSyntaxError(err: CsvError): CsvImportError {
+  // `records` counts the rows completed before the failing one (blank lines included).
+  const row = typeof err.records === 'number' ? err.records + 1 : undefined;
+  const where = row === undefined ? 'The file' : `Row ${row}`;
+  const quoting = 'Put the whole value in double quotes and write any quote inside it twice ("").';
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return new CsvImportError(`${where} has a quote that is never closed.`, row);
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return new CsvImportError(`${where} has text right after a closing quote. ${quoting}`, row);
+    case 'INVALID_OPENING_QUOTE':
+      return new CsvImportError(`${where} has a quote in the middle of a value. ${quoting}`, row);
+    default:
+      return new CsvImportError(`${where} could not be read as CSV (${err.message}).`, row);
+  }
+}
+
+function isBlank(cells: string[]): boolean {
+  for (const cell of cells) {
+    if (cell !== '' && NON_WHITESPACE.test(cell)) return false;
+  }
+  return true;
+}
+
+/** `round` lets the file size round up and the limit round down, so they never look equal. */
+function formatSize(bytes: number, round: (n: number) => number): string {
+  const [value, unit] = bytes >= MB ? [bytes / MB, 'MB'] : bytes >= 1024 ? [bytes / 1024, 'KB'] : [bytes, 'bytes'];
+  const steps = value < 10 ? 10 : 1; // one decimal for small numbers
+  return `${round(value * steps) / steps} ${unit}`;
+}
