@@ -1,0 +1,234 @@
+import { applyAccountReply, effectiveState, smtpAccountOf } from './accounts';
+import { attachmentSizes, campaignRow, completeIfDone, setCampaignStatus } from './campaigns';
+import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from './compose';
+import type { EngineContext } from './context';
+import { EngineError } from './errors';
+import { MergeError } from './merge';
+import {
+  claimBatch,
+  type ClaimedMessage,
+  markSendStarted,
+  type MessageOutcome,
+  queuedCount,
+  reassign,
+  recordOutcome,
+  usableAccounts,
+} from './queue';
+import type { ClassifiedReply } from './replies';
+import { pickAccount } from './rotation';
+import { SecretUnreadableError } from './secrets';
+import type { Settings } from './settings';
+
+export interface BatchSummary {
+  batchId: number;
+  startedAt: number;
+  finishedAt: number;
+  claimed: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+  inDoubt: number;
+  requeued: number;
+  skipped: number;
+  /** Messages still queued after the batch, across all campaigns. */
+  remaining: number;
+}
+
+/** Three policy blocks in a row pause the campaign: its content or the sender is being refused. */
+const POLICY_BLOCKS_BEFORE_PAUSE = 3;
+
+export interface BatchControl {
+  /** True when sending was paused (or the engine is stopping): finish the message in hand, start nothing new. */
+  shouldStop(): boolean;
+  /** Aborted on pause/stop, to cut the pause between messages short. */
+  signal: AbortSignal;
+}
+
+/**
+ * One batch: claim up to `batchSize` due messages, then send them one after another with a
+ * pause between, recording each outcome as it happens. Returns undefined when nothing was
+ * claimed (nothing due, or no account can send).
+ */
+export async function runBatch(
+  ctx: EngineContext,
+  settings: Settings,
+  control: BatchControl,
+): Promise<BatchSummary | undefined> {
+  const startedAt = ctx.clock.now();
+  const batch = await ctx.db.insertInto('batches').values({ started_at: startedAt }).returning('id').executeTakeFirstOrThrow();
+  const claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
+  if (claimed.length === 0) {
+    await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute();
+    return undefined;
+  }
+
+  const summary: BatchSummary = {
+    batchId: batch.id,
+    startedAt,
+    finishedAt: startedAt,
+    claimed: claimed.length,
+    sent: 0,
+    failed: 0,
+    retrying: 0,
+    inDoubt: 0,
+    requeued: 0,
+    skipped: 0,
+    remaining: 0,
+  };
+
+  for (const [index, message] of claimed.entries()) {
+    if (index > 0 && !control.shouldStop()) await ctx.clock.sleep(settings.messageDelayMs, control.signal);
+    const status = control.shouldStop()
+      ? await finish(ctx, message, { kind: 'requeue' }, settings)
+      : await sendOne(ctx, message, settings);
+    if (status === 'sent') summary.sent++;
+    else if (status === 'failed') summary.failed++;
+    else if (status === 'retry_wait') summary.retrying++;
+    else if (status === 'in_doubt') summary.inDoubt++;
+    else if (status === 'queued') summary.requeued++;
+    else if (status === 'skipped') summary.skipped++;
+  }
+
+  for (const campaignId of new Set(claimed.map((m) => m.campaignId))) await completeIfDone(ctx, campaignId);
+  summary.finishedAt = ctx.clock.now();
+  summary.remaining = await queuedCount(ctx.db);
+  await ctx.db
+    .updateTable('batches')
+    .set({
+      finished_at: summary.finishedAt,
+      claimed: summary.claimed,
+      sent: summary.sent,
+      failed: summary.failed,
+      retrying: summary.retrying,
+      in_doubt: summary.inDoubt,
+      requeued: summary.requeued,
+      skipped: summary.skipped,
+      remaining: summary.remaining,
+    })
+    .where('id', '=', batch.id)
+    .execute();
+  ctx.log.info('batch finished', { ...summary });
+  ctx.events.emit('batch', { batchId: batch.id, sent: summary.sent, failed: summary.failed, remaining: summary.remaining });
+  return summary;
+}
+
+async function sendOne(ctx: EngineContext, claimed: ClaimedMessage, settings: Settings) {
+  const campaign = await campaignRow(ctx.db, claimed.campaignId);
+  // The campaign may have been paused or cancelled since the claim.
+  if (campaign.status === 'cancelled') return finish(ctx, claimed, { kind: 'cancelled' }, settings);
+  if (campaign.status !== 'sending' && campaign.status !== 'queued') return finish(ctx, claimed, { kind: 'requeue' }, settings);
+
+  const message = await ctx.db.selectFrom('messages').selectAll().where('id', '=', claimed.id).executeTakeFirstOrThrow();
+  const suppressed = await ctx.db
+    .selectFrom('suppressions')
+    .select('reason')
+    .where('email_norm', '=', message.email_norm)
+    .executeTakeFirst();
+  if (suppressed) {
+    return finish(ctx, claimed, { kind: 'skipped', reason: `On the suppression list (${suppressed.reason}).` }, settings);
+  }
+
+  // Attachments are checked again now: a file moved since queueing pauses the campaign
+  // (nothing is burned) rather than failing every message.
+  try {
+    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    await setCampaignStatus(ctx, campaign.id, 'paused', error.message);
+    return finish(ctx, claimed, { kind: 'requeue' }, settings);
+  }
+
+  const account = await accountFor(ctx, claimed, settings);
+  if (!account) return finish(ctx, claimed, { kind: 'requeue' }, settings);
+
+  let rendered: RenderedMessage;
+  try {
+    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name });
+  } catch (error) {
+    if (!(error instanceof MergeError)) throw error;
+    const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
+    return finish(ctx, claimed, { kind: 'failed', reply }, settings);
+  }
+
+  if (settings.dryRun) {
+    await ctx.dryRunMailer.send(toMailOptions(rendered), ctx.clock.now());
+    return finish(ctx, claimed, { kind: 'sent', dryRun: true }, settings);
+  }
+
+  let smtp;
+  try {
+    smtp = smtpAccountOf(ctx, account);
+  } catch (error) {
+    if (!(error instanceof SecretUnreadableError)) throw error;
+    const reply: ClassifiedReply = { action: 'account_auth', code: 'SECRET', response: '', explanation: error.message };
+    await applyAccountReply(ctx, account, reply);
+    return finish(ctx, claimed, { kind: 'requeue' }, settings);
+  }
+
+  await markSendStarted(ctx.db, claimed.id, account.id, ctx.clock.now());
+  const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now());
+  if (result.ok) {
+    await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', campaign.id).execute();
+    return finish(ctx, claimed, { kind: 'sent', dryRun: false }, settings);
+  }
+
+  const reply = result.reply;
+  ctx.log.warn('send refused', { messageId: claimed.id, accountId: account.id, code: reply.code, action: reply.action });
+  if (await applyAccountReply(ctx, account, reply)) {
+    return finish(ctx, claimed, { kind: 'requeue', reply }, settings);
+  }
+  switch (reply.action) {
+    case 'message_retry':
+      return finish(ctx, claimed, { kind: 'retry', reply }, settings);
+    case 'message_bounced':
+      return finish(ctx, claimed, { kind: 'failed', reply, suppress: 'bounced' }, settings);
+    case 'in_doubt':
+      return finish(ctx, claimed, { kind: 'in_doubt', reply }, settings);
+    case 'message_policy': {
+      const status = await finish(ctx, claimed, { kind: 'failed', reply }, settings);
+      const updated = await ctx.db
+        .updateTable('campaigns')
+        .set((eb) => ({ policy_block_streak: eb('policy_block_streak', '+', 1) }))
+        .where('id', '=', campaign.id)
+        .returning('policy_block_streak')
+        .executeTakeFirstOrThrow();
+      if (updated.policy_block_streak >= POLICY_BLOCKS_BEFORE_PAUSE) {
+        const current = await campaignRow(ctx.db, campaign.id);
+        if (current.status === 'sending' || current.status === 'queued') {
+          await setCampaignStatus(
+            ctx,
+            campaign.id,
+            'paused',
+            `Paused after ${updated.policy_block_streak} messages in a row were blocked as unsolicited or against policy (“${reply.response}”). Review the content and your list, then resume.`,
+          );
+        }
+      }
+      return status;
+    }
+    default:
+      return finish(ctx, claimed, { kind: 'failed', reply }, settings);
+  }
+}
+
+/**
+ * The account to send this message with: the one the claim gave it, unless that account has
+ * since stopped being usable in this batch (a login failure, a cooling reply), in which case
+ * another with capacity takes it over. Undefined when none can: the message goes back.
+ */
+async function accountFor(ctx: EngineContext, claimed: ClaimedMessage, settings: Settings) {
+  const now = ctx.clock.now();
+  const assigned = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', claimed.accountId).executeTakeFirst();
+  if (assigned && effectiveState(assigned, now) === 'ok') return assigned;
+  const candidates = await usableAccounts(ctx.db, now);
+  const next = pickAccount(candidates);
+  if (!next) return undefined;
+  if (!settings.dryRun) await reassign(ctx, claimed.id, next.emailNorm, next.id);
+  return ctx.db.selectFrom('accounts').selectAll().where('id', '=', next.id).executeTakeFirstOrThrow();
+}
+
+async function finish(ctx: EngineContext, claimed: ClaimedMessage, outcome: MessageOutcome, settings: Settings) {
+  const status = await recordOutcome(ctx, claimed.id, outcome, settings.maxRetries);
+  const row = await ctx.db.selectFrom('messages').select('account_id').where('id', '=', claimed.id).executeTakeFirst();
+  ctx.events.emit('message', { messageId: claimed.id, campaignId: claimed.campaignId, status, accountId: row?.account_id ?? null });
+  return status;
+}

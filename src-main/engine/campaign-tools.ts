@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { applyAccountReply, smtpAccountOf } from './accounts';
+import { campaignRow, toMessage } from './campaigns';
+import { renderMessage, toMailOptions } from './compose';
+import { capacityOf } from './capacity';
+import { checkAddress } from './addresses';
+import { iso } from './clock';
+import type { EngineContext } from './context';
+import { EngineError } from './errors';
+import { MergeError } from './merge';
+import { usableAccounts } from './queue';
+import { pickAccount } from './rotation';
+import { SecretUnreadableError } from './secrets';
+import { parseInput } from './validation';
+
+export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
+export const testSendSchema = z
+  .object({ id: z.int().positive(), to: z.string().max(1000), messageId: z.int().positive().optional(), accountId: z.int().positive().optional() })
+  .strict();
+
+export interface Preview {
+  recipient: { messageId: number; email: string; name?: string; row: number };
+  from: string;
+  to: string;
+  replyTo?: string;
+  subject: string;
+  html?: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/** A recipient's message exactly as it would go out (the first recipient if none is named). */
+export async function previewMessage(ctx: EngineContext, input: unknown): Promise<Preview> {
+  const args = parseInput(previewSchema, input);
+  const campaign = await campaignRow(ctx.db, args.id);
+  const message = await recipientFor(ctx, args.id, args.messageId);
+  const account = await ctx.db.selectFrom('accounts').selectAll().where('enabled', '=', 1).orderBy('id').limit(1).executeTakeFirst();
+  const sender = account ? { email: account.email, fromName: account.from_name } : { email: 'you@gmail.com', fromName: '' };
+  try {
+    const r = renderMessage(campaign, message, sender);
+    return {
+      recipient: { messageId: message.id, email: message.email, ...(message.name ? { name: message.name } : {}), row: message.row },
+      from: r.from.name ? `${r.from.name} <${r.from.address}>` : r.from.address,
+      to: r.to.name ? `${r.to.name} <${r.to.address}>` : r.to.address,
+      ...(r.replyTo ? { replyTo: r.replyTo } : {}),
+      subject: r.subject,
+      ...(r.html ? { html: r.html } : {}),
+      text: r.text,
+      headers: { 'List-Unsubscribe': r.listUnsubscribe, ...(r.messageId ? { 'Message-ID': r.messageId } : {}) },
+    };
+  } catch (error) {
+    if (error instanceof MergeError) throw new EngineError('merge_missing_field', `Row ${message.row} (${message.email}): ${error.message}`, { field: error.field });
+    throw error;
+  }
+}
+
+/**
+ * Sends one copy, rendered with a recipient's data, to any address, through the named
+ * account or the next one in rotation. It counts against that account's cap like any send.
+ */
+export async function testSend(ctx: EngineContext, input: unknown): Promise<{ sentTo: string; from: string; response: string }> {
+  const args = parseInput(testSendSchema, input);
+  const to = checkAddress(args.to);
+  if (!to.ok) throw new EngineError('invalid_input', `to: ${to.reason}`, { field: 'to' });
+  const campaign = await campaignRow(ctx.db, args.id);
+  const message = await recipientFor(ctx, args.id, args.messageId);
+  const now = ctx.clock.now();
+  const usable = await usableAccounts(ctx.db, now);
+  const chosen = args.accountId ? usable.find((a) => a.id === args.accountId) : pickAccount(usable);
+  if (!chosen) {
+    throw new EngineError(
+      'no_account',
+      args.accountId
+        ? 'That account cannot send right now (disabled, at its daily cap, cooling down or needing a new password).'
+        : 'No account can send right now. Add an account, or wait until one has capacity.',
+    );
+  }
+  const account = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', chosen.id).executeTakeFirstOrThrow();
+  let rendered;
+  try {
+    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name });
+  } catch (error) {
+    if (error instanceof MergeError) throw new EngineError('merge_missing_field', error.message, { field: error.field });
+    throw error;
+  }
+  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: '' });
+  delete mail.messageId;
+  if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
+    throw new EngineError('no_account', 'That account is at its daily cap.');
+  }
+  let smtp;
+  try {
+    smtp = smtpAccountOf(ctx, account);
+  } catch (error) {
+    if (error instanceof SecretUnreadableError) throw new EngineError('login_failed', error.message);
+    throw error;
+  }
+  const log = await ctx.db.insertInto('send_log').values({ account_email: account.email_norm, kind: 'test', sent_at: now }).returning('id').executeTakeFirstOrThrow();
+  const result = await ctx.mailer.send(smtp, mail, now);
+  if (result.ok) {
+    await ctx.db.updateTable('send_log').set({ sent_at: ctx.clock.now() }).where('id', '=', log.id).execute();
+    return { sentTo: to.email, from: account.email, response: result.response };
+  }
+  if (result.reply.action !== 'in_doubt') await ctx.db.deleteFrom('send_log').where('id', '=', log.id).execute();
+  await applyAccountReply(ctx, account, result.reply);
+  throw new EngineError('send_failed', `The test message was not sent: ${result.reply.explanation}`, {
+    code: result.reply.code,
+    response: result.reply.response,
+  });
+}
+
+async function recipientFor(ctx: EngineContext, campaignId: number, messageId: number | undefined) {
+  let query = ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', campaignId);
+  query = messageId ? query.where('id', '=', messageId) : query.where('status', '!=', 'skipped').orderBy('row').limit(1);
+  const message = await query.executeTakeFirst();
+  if (!message) {
+    throw new EngineError(
+      'not_found',
+      messageId ? `Recipient ${messageId} is not in this campaign.` : 'This campaign has no recipients yet: import some to preview.',
+    );
+  }
+  return message;
+}
+
+/**
+ * The campaign's results as CSV, one row per recipient. Cells that a spreadsheet would run
+ * as a formula (= + - @, tab, CR) are prefixed with an apostrophe.
+ */
+export async function exportResults(ctx: EngineContext, input: unknown): Promise<{ filename: string; csv: string }> {
+  const { id } = parseInput(z.object({ id: z.int().positive() }).strict(), input);
+  const campaign = await campaignRow(ctx.db, id);
+  const accounts = new Map(
+    (await ctx.db.selectFrom('accounts').select(['id', 'email']).execute()).map((a) => [a.id, a.email] as const),
+  );
+  const header = ['row', 'email', 'name', 'status', 'attempts', 'sent_at', 'account', 'message_id', 'error_code', 'server_reply', 'explanation', 'skip_reason'];
+  const lines = [header.map(csvCell).join(',')];
+  const rows = await ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', id).orderBy('row').execute();
+  for (const row of rows) {
+    const m = toMessage(row);
+    lines.push(
+      [
+        m.row,
+        m.email,
+        m.name ?? '',
+        m.status,
+        m.attempts,
+        iso(row.sent_at) ?? '',
+        m.accountId ? (accounts.get(m.accountId) ?? '') : '',
+        m.messageId ?? '',
+        m.lastError?.code ?? '',
+        m.lastError?.response ?? '',
+        m.lastError?.explanation ?? '',
+        m.skipReason ?? '',
+      ]
+        .map((v) => csvCell(String(v)))
+        .join(','),
+    );
+  }
+  const safeName = campaign.name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 60) || `campaign-${id}`;
+  return { filename: `${safeName} results.csv`, csv: lines.join('\r\n') + '\r\n' };
+}
+
+export function csvCell(value: string): string {
+  const neutral = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(neutral) ? `"${neutral.replace(/"/g, '""')}"` : neutral;
+}

@@ -1,0 +1,725 @@
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
+import { type Insertable, sql } from 'kysely';
+import { z } from 'zod';
+import { checkAddress, sanitizeHeaderText } from './addresses';
+import { iso } from './clock';
+import { type StoredAttachment } from './compose';
+import type { EngineContext } from './context';
+import { type CsvImportResult, CsvImportError, parseRecipientsCsv, recipientsFromList } from './csv-import';
+import type { Db } from './db/open-database';
+import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus, type MessagesTable } from './db/schema';
+import { EngineError, notFound } from './errors';
+import { templateFields } from './merge';
+import { parseInput } from './validation';
+
+export type MessageCounts = Record<MessageStatus, number>;
+
+export interface Campaign {
+  id: number;
+  name: string;
+  subject: string;
+  html?: string;
+  text?: string;
+  fromName?: string;
+  replyTo?: string;
+  attachments: { path: string; filename: string; size: number | null }[];
+  fields: string[];
+  status: CampaignStatus;
+  statusDetail?: string;
+  sendAfter?: string;
+  stopAfter?: string;
+  counts: MessageCounts;
+  total: number;
+  createdAt: string;
+  queuedAt?: string;
+  completedAt?: string;
+}
+
+export interface ImportReport {
+  imported: number;
+  duplicates: number;
+  invalid: { row: number; value: string; reason: string }[];
+  suppressed: number;
+}
+
+export interface Message {
+  id: number;
+  row: number;
+  email: string;
+  name?: string;
+  status: MessageStatus;
+  attempts: number;
+  accountId?: number;
+  messageId?: string;
+  sentAt?: string;
+  skipReason?: string;
+  dryRun?: boolean;
+  lastError?: { code: string; response: string; explanation: string };
+}
+
+export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
+const INSERT_CHUNK = 500;
+
+const isoDate = z.iso.datetime({ offset: true, message: 'Use a date and time such as 2026-12-01T09:00:00Z.' });
+const replyTo = z.string().transform((value, ctx) => {
+  const checked = checkAddress(value);
+  if (!checked.ok) {
+    ctx.addIssue({ code: 'custom', message: checked.reason });
+    return z.NEVER;
+  }
+  return checked.email;
+});
+const recipient = z
+  .object({
+    email: z.string().max(1000),
+    name: z.string().max(500).optional(),
+    fields: z.record(z.string(), z.string().max(10_000)).optional(),
+  })
+  .strict();
+
+const content = {
+  name: z.string().trim().min(1, 'Give the campaign a name.').max(200),
+  subject: z.string().trim().min(1, 'Write a subject.').max(998),
+  html: z.string().max(5_000_000).optional(),
+  text: z.string().max(5_000_000).optional(),
+  fromName: z.string().max(200).optional(),
+  replyTo: replyTo.optional(),
+  attachments: z.array(z.string().min(1)).max(50).optional(),
+  sendAfter: isoDate.nullable().optional(),
+  stopAfter: isoDate.nullable().optional(),
+};
+
+export const createCampaignSchema = z
+  .object({
+    ...content,
+    csv: z.string().optional(),
+    emailColumn: z.string().optional(),
+    recipients: z.array(recipient).max(2_000_000).optional(),
+  })
+  .strict()
+  .refine((v) => !(v.csv !== undefined && v.recipients !== undefined), {
+    message: 'Give recipients either as CSV text or as a list, not both.',
+    path: ['recipients'],
+  });
+
+export const updateCampaignSchema = z
+  .object({
+    id: z.int().positive(),
+    name: content.name.optional(),
+    subject: content.subject.optional(),
+    html: z.string().max(5_000_000).nullable().optional(),
+    text: z.string().max(5_000_000).nullable().optional(),
+    fromName: z.string().max(200).nullable().optional(),
+    replyTo: replyTo.nullable().optional(),
+    attachments: content.attachments,
+    sendAfter: content.sendAfter,
+    stopAfter: content.stopAfter,
+  })
+  .strict();
+
+export const campaignIdSchema = z.object({ id: z.int().positive() }).strict();
+export const messageSelectionSchema = z
+  .object({ id: z.int().positive(), messageIds: z.array(z.int().positive()).max(100_000).optional() })
+  .strict();
+export const listMessagesSchema = z
+  .object({
+    id: z.int().positive(),
+    status: z.enum(MESSAGE_STATUSES).optional(),
+    offset: z.int().min(0).optional(),
+    limit: z.int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------
+// Create and edit
+
+export async function createCampaign(
+  ctx: EngineContext,
+  input: unknown,
+): Promise<{ campaign: Campaign; report: ImportReport }> {
+  const args = parseInput(createCampaignSchema, input);
+  const attachments = checkAttachments(args.attachments ?? []);
+  const sendAfter = toMs(args.sendAfter);
+  const stopAfter = toMs(args.stopAfter);
+  checkWindow(sendAfter, stopAfter);
+  const imported = importRecipients(args.csv, args.emailColumn, args.recipients);
+  const now = ctx.clock.now();
+
+  const { id, suppressed } = await ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('campaigns')
+      .values({
+        name: args.name,
+        subject: args.subject,
+        html: emptyToNull(args.html),
+        text: emptyToNull(args.text),
+        from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
+        reply_to: args.replyTo ?? null,
+        attachments: JSON.stringify(attachments),
+        fields: JSON.stringify(imported.columns),
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const suppressedCount = await insertRecipients(trx, row.id, imported, now);
+    return { id: row.id, suppressed: suppressedCount };
+  });
+
+  ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
+  ctx.events.emit('campaign', { campaignId: id, status: 'draft' });
+  return {
+    campaign: await getCampaign(ctx, { id }),
+    report: {
+      imported: imported.recipients.length - suppressed,
+      duplicates: imported.duplicates.length,
+      invalid: imported.invalid,
+      suppressed,
+    },
+  };
+}
+
+export async function updateCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
+  const args = parseInput(updateCampaignSchema, input);
+  const current = await campaignRow(ctx.db, args.id);
+  if (current.status !== 'draft' && current.status !== 'paused') {
+    throw new EngineError(
+      'conflict',
+      `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`,
+    );
+  }
+  const attachments = args.attachments ? checkAttachments(args.attachments) : undefined;
+  const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
+  const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
+  checkWindow(sendAfter, stopAfter);
+  const html = args.html === undefined ? current.html : emptyToNull(args.html ?? undefined);
+  const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
+  if (current.status === 'paused' && !html && !text) {
+    throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
+  }
+  await ctx.db
+    .updateTable('campaigns')
+    .set({
+      ...(args.name !== undefined ? { name: args.name } : {}),
+      ...(args.subject !== undefined ? { subject: args.subject } : {}),
+      html,
+      text,
+      ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
+      ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
+      ...(attachments ? { attachments: JSON.stringify(attachments) } : {}),
+      send_after: sendAfter,
+      stop_after: stopAfter,
+      updated_at: ctx.clock.now(),
+    })
+    .where('id', '=', args.id)
+    .execute();
+  ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
+  return getCampaign(ctx, { id: args.id });
+}
+
+function importRecipients(
+  csv: string | undefined,
+  emailColumn: string | undefined,
+  list: { email: string; name?: string | undefined; fields?: Record<string, string> | undefined }[] | undefined,
+): CsvImportResult {
+  try {
+    if (csv !== undefined) return parseRecipientsCsv(csv, emailColumn ? { emailColumn } : {});
+    return recipientsFromList(
+      (list ?? []).map((r) => ({
+        email: r.email,
+        ...(r.name !== undefined ? { name: r.name } : {}),
+        ...(r.fields ? { fields: r.fields } : {}),
+      })),
+    );
+  } catch (error) {
+    if (error instanceof CsvImportError) {
+      throw new EngineError('csv_invalid', error.message, error.row !== undefined ? { row: error.row } : undefined);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Stores every row of the import, in file order: recipients as `pending`, invalid and
+ * duplicate rows as `skipped` with their reason, so the campaign accounts for every row.
+ * Recipients on the suppression list are skipped too. Returns how many were suppressed.
+ */
+async function insertRecipients(trx: Db, campaignId: number, imported: CsvImportResult, now: number): Promise<number> {
+  const rows: Insertable<MessagesTable>[] = [];
+  for (const r of imported.recipients) {
+    rows.push({
+      campaign_id: campaignId,
+      row: r.row,
+      email: r.email,
+      email_norm: r.normalized,
+      name: r.name ? sanitizeHeaderText(r.name) : null,
+      fields: JSON.stringify(r.fields),
+      status: 'pending',
+      updated_at: now,
+    });
+  }
+  for (const r of imported.invalid) {
+    rows.push({
+      campaign_id: campaignId,
+      row: r.row,
+      email: r.value.slice(0, 1000),
+      email_norm: r.value.trim().toLowerCase().slice(0, 1000),
+      status: 'skipped',
+      skip_reason: `Invalid address: ${r.reason}`,
+      updated_at: now,
+    });
+  }
+  for (const r of imported.duplicates) {
+    rows.push({
+      campaign_id: campaignId,
+      row: r.row,
+      email: r.value,
+      email_norm: r.value.trim().toLowerCase(),
+      status: 'skipped',
+      skip_reason: `Duplicate of row ${r.firstRow}.`,
+      updated_at: now,
+    });
+  }
+  rows.sort((a, b) => a.row - b.row);
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx.insertInto('messages').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+  return skipSuppressed(trx, campaignId, now);
+}
+
+/** Pending recipients whose address is on the suppression list become `skipped`. */
+async function skipSuppressed(trx: Db, campaignId: number, now: number): Promise<number> {
+  const result = await trx
+    .updateTable('messages')
+    .set({
+      status: 'skipped',
+      skip_reason: sql<string>`'On the suppression list (' || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
+      updated_at: now,
+    })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'pending')
+    .where('email_norm', 'in', (qb) => qb.selectFrom('suppressions').select('email_norm'))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+function checkAttachments(paths: string[]): StoredAttachment[] {
+  const attachments = paths.map((path) => ({ path, filename: basename(path) }));
+  attachmentSizes(attachments);
+  return attachments;
+}
+
+/** Sizes of the attachments; throws when one is missing or together they exceed 25 MB. */
+export function attachmentSizes(attachments: StoredAttachment[]): number[] {
+  let total = 0;
+  const sizes = attachments.map((a) => {
+    if (!isAbsolute(a.path)) {
+      throw new EngineError('attachment_problem', `The attachment path ${a.path} must be a full path to a file.`);
+    }
+    let size: number;
+    try {
+      const stat = statSync(a.path);
+      if (!stat.isFile()) throw new Error('not a file');
+      size = stat.size;
+    } catch {
+      throw new EngineError(
+        'attachment_problem',
+        `The attachment ${a.filename} cannot be read (moved, deleted or not a file: ${a.path}). Put it back or remove it from the campaign.`,
+      );
+    }
+    total += size;
+    return size;
+  });
+  if (total > MAX_ATTACHMENTS_BYTES) {
+    throw new EngineError(
+      'attachment_problem',
+      `The attachments add up to ${(total / 1024 / 1024).toFixed(1)} MB; Gmail accepts 25 MB per message. Remove some or share them by link.`,
+    );
+  }
+  return sizes;
+}
+
+// ---------------------------------------------------------------------------------------
+// Queue, pause, resume, cancel, retry
+
+/**
+ * Moves every pending recipient to `queued` in one transaction, fixing each message's
+ * Message-ID, after checking that every merge field without a default has a value for every
+ * recipient, that the attachments are readable and within 25 MB, and that the stop time has
+ * not passed. Answers at once; the scheduler sends.
+ */
+export async function queueCampaign(ctx: EngineContext, input: unknown): Promise<{ queued: number; message: string }> {
+  const { id } = parseInput(campaignIdSchema, input);
+  const now = ctx.clock.now();
+  const queued = await ctx.db.transaction().execute(async (trx) => {
+    const campaign = await campaignRow(trx, id);
+    if (campaign.status !== 'draft') {
+      throw new EngineError(
+        'conflict',
+        campaign.status === 'paused'
+          ? 'This campaign is paused: resume it instead of queueing it again.'
+          : `This campaign is already ${campaign.status}.`,
+      );
+    }
+    if (!campaign.html && !campaign.text) {
+      throw new EngineError('invalid_input', 'The message has no body: write HTML or plain text before queueing.');
+    }
+    if (campaign.stop_after !== null && campaign.stop_after <= now) {
+      throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
+    }
+    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+    await skipSuppressed(trx, id, now);
+    await checkMergeFields(trx, campaign);
+
+    const result = await trx
+      .updateTable('messages')
+      .set({
+        status: 'queued',
+        queued_at: now,
+        updated_at: now,
+        // Fixed now and reused on every attempt, so a resend can be recognised as the same message.
+        message_id: sql<string>`'<' || lower(hex(randomblob(12))) || '.' || id || ${'@' + messageIdDomain()} || '>'`,
+      })
+      .where('campaign_id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    const count = Number(result.numUpdatedRows);
+    if (count === 0) {
+      throw new EngineError(
+        'conflict',
+        'This campaign has nobody to send to: every recipient was skipped (invalid, duplicate or suppressed). Import recipients first.',
+      );
+    }
+    const seq = await trx
+      .selectFrom('campaigns')
+      .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('campaigns')
+      .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+    return count;
+  });
+  ctx.log.info('campaign queued', { campaignId: id, queued });
+  ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
+  ctx.events.emit('status');
+  return { queued, message: `Queued ${queued.toLocaleString('en-US')} email${queued === 1 ? '' : 's'}` };
+}
+
+let cachedDomain: string | undefined;
+function messageIdDomain(): string {
+  // Random per process, so Message-IDs never reveal the user's machine name.
+  cachedDomain ??= `${randomBytes(4).toString('hex')}.trickle.invalid`;
+  return cachedDomain;
+}
+
+async function checkMergeFields(trx: Db, campaign: CampaignRow): Promise<void> {
+  const required = templateFields(campaign.subject, campaign.html, campaign.text).filter(
+    (f) => f.defaultValue === undefined && f.name !== 'email',
+  );
+  for (const field of required) {
+    const value =
+      field.name === 'name'
+        ? sql<string>`coalesce(nullif(trim(coalesce(name, '')), ''), json_extract(fields, ${'$."name"'}))`
+        : sql<string>`json_extract(fields, ${`$."${field.name}"`})`;
+    const missing = await trx
+      .selectFrom('messages')
+      .select(['row'])
+      .where('campaign_id', '=', campaign.id)
+      .where('status', '=', 'pending')
+      .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
+      .orderBy('row')
+      .limit(6)
+      .execute();
+    if (missing.length > 0) {
+      const countRow = await trx
+        .selectFrom('messages')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('campaign_id', '=', campaign.id)
+        .where('status', '=', 'pending')
+        .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
+        .executeTakeFirstOrThrow();
+      const rows = missing.slice(0, 5).map((m) => m.row).join(', ');
+      const n = Number(countRow.n);
+      throw new EngineError(
+        'merge_missing_field',
+        `{{${field.name}}} is empty for ${n} recipient${n === 1 ? '' : 's'} (row${n === 1 ? '' : 's'} ${rows}${n > 5 ? ', …' : ''}). Fill them in, or give a default such as {{${field.name}|there}}.`,
+        { field: field.name, count: n },
+      );
+    }
+  }
+}
+
+export async function pauseCampaign(ctx: EngineContext, input: unknown, reason?: string): Promise<Campaign> {
+  const { id } = parseInput(campaignIdSchema, input);
+  const campaign = await campaignRow(ctx.db, id);
+  if (campaign.status !== 'queued' && campaign.status !== 'sending') {
+    throw new EngineError('conflict', `Only a queued or sending campaign can be paused; this one is ${campaign.status}.`);
+  }
+  await setCampaignStatus(ctx, id, 'paused', reason ?? null);
+  return getCampaign(ctx, { id });
+}
+
+export async function resumeCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
+  const { id } = parseInput(campaignIdSchema, input);
+  const campaign = await campaignRow(ctx.db, id);
+  if (campaign.status !== 'paused') {
+    throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
+  }
+  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
+  await setCampaignStatus(ctx, id, 'queued', null);
+  await completeIfDone(ctx, id);
+  return getCampaign(ctx, { id });
+}
+
+/** Stops the campaign for good: nothing more is sent; the message in hand finishes. */
+export async function cancelCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
+  const { id } = parseInput(campaignIdSchema, input);
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const campaign = await campaignRow(trx, id);
+    if (campaign.status === 'completed' || campaign.status === 'cancelled') {
+      throw new EngineError('conflict', `This campaign is already ${campaign.status}.`);
+    }
+    await trx
+      .updateTable('messages')
+      .set({ status: 'cancelled', updated_at: now })
+      .where('campaign_id', '=', id)
+      .where('status', 'in', ['pending', 'queued', 'retry_wait'])
+      .execute();
+    await trx
+      .updateTable('campaigns')
+      .set({ status: 'cancelled', status_detail: null, updated_at: now, completed_at: now })
+      .where('id', '=', id)
+      .execute();
+  });
+  ctx.events.emit('campaign', { campaignId: id, status: 'cancelled' });
+  ctx.events.emit('status');
+  return getCampaign(ctx, { id });
+}
+
+/** Failed messages (all, or those named) go back to the queue with their attempts reset. */
+export async function retryFailed(ctx: EngineContext, input: unknown): Promise<{ requeued: number }> {
+  return requeue(ctx, input, 'failed');
+}
+
+/**
+ * In-doubt messages may have arrived: only the user decides to send them again. They keep
+ * their Message-ID, so a mail client that got the first copy can recognise the second.
+ */
+export async function resendInDoubt(ctx: EngineContext, input: unknown): Promise<{ requeued: number }> {
+  return requeue(ctx, input, 'in_doubt');
+}
+
+async function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_doubt'): Promise<{ requeued: number }> {
+  const { id, messageIds } = parseInput(messageSelectionSchema, input);
+  const now = ctx.clock.now();
+  const requeued = await ctx.db.transaction().execute(async (trx) => {
+    const campaign = await campaignRow(trx, id);
+    if (campaign.status === 'cancelled' || campaign.status === 'draft') {
+      throw new EngineError('conflict', `This campaign is ${campaign.status}; nothing in it can be sent.`);
+    }
+    let query = trx
+      .updateTable('messages')
+      .set({ status: 'queued', attempts: 0, queued_at: now, updated_at: now, send_started_at: null })
+      .where('campaign_id', '=', id)
+      .where('status', '=', from)
+      // A bounced address stays failed: it is on the suppression list.
+      .where('email_norm', 'not in', (qb) => qb.selectFrom('suppressions').select('email_norm'));
+    if (messageIds) query = query.where('id', 'in', messageIds.length ? messageIds : [0]);
+    const result = await query.executeTakeFirst();
+    const count = Number(result.numUpdatedRows);
+    if (count > 0 && campaign.status === 'completed') {
+      await trx
+        .updateTable('campaigns')
+        .set({ status: 'queued', completed_at: null, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    }
+    return count;
+  });
+  if (requeued > 0) {
+    ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
+    ctx.events.emit('status');
+  }
+  return { requeued };
+}
+
+export async function setCampaignStatus(
+  ctx: EngineContext,
+  id: number,
+  status: CampaignStatus,
+  detail: string | null,
+): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db
+    .updateTable('campaigns')
+    .set({
+      status,
+      status_detail: detail,
+      updated_at: now,
+      ...(status === 'completed' || status === 'cancelled' ? { completed_at: now } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+  ctx.log.info('campaign status', { campaignId: id, status });
+  ctx.events.emit('campaign', { campaignId: id, status, ...(detail ? { detail } : {}) });
+  ctx.events.emit('status');
+}
+
+/** A queued or sending campaign with nothing left to send (or wait for) is completed. */
+export async function completeIfDone(ctx: EngineContext, id: number): Promise<boolean> {
+  const campaign = await campaignRow(ctx.db, id);
+  if (campaign.status !== 'queued' && campaign.status !== 'sending') return false;
+  const open = await ctx.db
+    .selectFrom('messages')
+    .select('id')
+    .where('campaign_id', '=', id)
+    .where('status', 'in', ['queued', 'sending', 'retry_wait'])
+    .limit(1)
+    .executeTakeFirst();
+  if (open) return false;
+  await setCampaignStatus(ctx, id, 'completed', null);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Read
+
+export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
+  const rows = await ctx.db.selectFrom('campaigns').selectAll().orderBy('id', 'desc').execute();
+  return Promise.all(rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id))));
+}
+
+export async function getCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
+  const { id } = parseInput(campaignIdSchema, input);
+  const row = await campaignRow(ctx.db, id);
+  return toCampaign(row, await countMessages(ctx.db, id));
+}
+
+export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
+  const args = parseInput(listMessagesSchema, input);
+  await campaignRow(ctx.db, args.id);
+  let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
+  if (args.status) query = query.where('status', '=', args.status);
+  const total = await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const rows = await query
+    .selectAll()
+    .orderBy('row')
+    .offset(args.offset ?? 0)
+    .limit(args.limit ?? 100)
+    .execute();
+  return { total: Number(total.n), items: rows.map(toMessage) };
+}
+
+export async function campaignRow(db: Db, id: number) {
+  const row = await db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('Campaign', id);
+  return row;
+}
+
+export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['status', sql<number>`count(*)`.as('n')])
+    .where('campaign_id', '=', campaignId)
+    .groupBy('status')
+    .execute();
+  const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as MessageCounts;
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+function toCampaign(row: CampaignRow, counts: MessageCounts): Campaign {
+  const attachments = JSON.parse(row.attachments) as StoredAttachment[];
+  return {
+    id: row.id,
+    name: row.name,
+    subject: row.subject,
+    ...(row.html ? { html: row.html } : {}),
+    ...(row.text ? { text: row.text } : {}),
+    ...(row.from_name ? { fromName: row.from_name } : {}),
+    ...(row.reply_to ? { replyTo: row.reply_to } : {}),
+    attachments: attachments.map((a) => ({ ...a, size: fileSize(a.path) })),
+    fields: JSON.parse(row.fields) as string[],
+    status: row.status,
+    ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
+    ...(row.send_after != null ? { sendAfter: iso(row.send_after)! } : {}),
+    ...(row.stop_after != null ? { stopAfter: iso(row.stop_after)! } : {}),
+    counts,
+    total: Object.values(counts).reduce((a, b) => a + b, 0),
+    createdAt: iso(row.created_at)!,
+    ...(row.queued_at != null ? { queuedAt: iso(row.queued_at)! } : {}),
+    ...(row.completed_at != null ? { completedAt: iso(row.completed_at)! } : {}),
+  };
+}
+
+export function toMessage(row: {
+  id: number;
+  row: number;
+  email: string;
+  name: string | null;
+  status: MessageStatus;
+  attempts: number;
+  account_id: number | null;
+  message_id: string | null;
+  sent_at: number | null;
+  skip_reason: string | null;
+  dry_run: number;
+  error_code: string | null;
+  error_response: string | null;
+  error_explanation: string | null;
+}): Message {
+  return {
+    id: row.id,
+    row: row.row,
+    email: row.email,
+    ...(row.name ? { name: row.name } : {}),
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.account_id != null ? { accountId: row.account_id } : {}),
+    ...(row.message_id ? { messageId: row.message_id } : {}),
+    ...(row.sent_at != null ? { sentAt: iso(row.sent_at)! } : {}),
+    ...(row.skip_reason ? { skipReason: row.skip_reason } : {}),
+    ...(row.dry_run ? { dryRun: true } : {}),
+    ...(row.error_code
+      ? {
+          lastError: {
+            code: row.error_code,
+            response: row.error_response ?? '',
+            explanation: row.error_explanation ?? '',
+          },
+        }
+      : {}),
+  };
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+function toMs(value: string | null | undefined): number | null {
+  return value ? Date.parse(value) : null;
+}
+
+function checkWindow(sendAfter: number | null, stopAfter: number | null): void {
+  if (sendAfter !== null && stopAfter !== null && stopAfter <= sendAfter) {
+    throw new EngineError('invalid_input', 'stopAfter: The stop time must be after the start time.', {
+      field: 'stopAfter',
+    });
+  }
+}
+
+function emptyToNull(value: string | undefined): string | null {
+  return value && value.trim() !== '' ? value : null;
+}

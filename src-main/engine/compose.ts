@@ -1,0 +1,87 @@
+import { basename } from 'node:path';
+import type { SendMailOptions } from 'nodemailer';
+import { sanitizeHeaderText } from './addresses';
+import type { CampaignRow, MessageRow } from './db/schema';
+import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
+
+export interface StoredAttachment {
+  path: string;
+  filename: string;
+}
+
+export interface RenderedMessage {
+  from: { name: string; address: string };
+  to: { name: string; address: string };
+  replyTo?: string;
+  subject: string;
+  html?: string;
+  text: string;
+  messageId: string;
+  listUnsubscribe: string;
+  attachments: StoredAttachment[];
+}
+
+type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to' | 'attachments'>;
+type MessageForRender = Pick<MessageRow, 'email' | 'name' | 'fields' | 'message_id'>;
+
+/** The values a recipient's merge fields draw on: their CSV columns, plus email and name. */
+export function mergeValues(message: Pick<MessageRow, 'email' | 'name' | 'fields'>): Record<string, string> {
+  const fields = JSON.parse(message.fields) as Record<string, string>;
+  return { ...fields, email: message.email, ...(message.name ? { name: message.name } : {}) };
+}
+
+/**
+ * One recipient's message, as it will be sent: merge fields filled in a single pass (escaped
+ * in HTML), a plain-text part derived from the HTML when the campaign has none, and an
+ * unsubscribe line plus a List-Unsubscribe header. Header texts are single lines, so no
+ * subject, name or merge value can add a header. Throws MergeError on a missing field.
+ */
+export function renderMessage(
+  campaign: CampaignForRender,
+  message: MessageForRender,
+  sender: { email: string; fromName: string },
+): RenderedMessage {
+  const values = mergeValues(message);
+  const unsubscribeAddress = campaign.reply_to || sender.email;
+  const unsubscribeMailto = `mailto:${unsubscribeAddress}?subject=unsubscribe`;
+  const fromName = sanitizeHeaderText(campaign.from_name || sender.fromName);
+
+  const html = campaign.html ? renderTemplate(campaign.html, values, { escape: 'html' }) : undefined;
+  const text = campaign.text ? renderTemplate(campaign.text, values, { escape: 'none' }) : htmlToPlainText(html ?? '');
+  const who = fromName || sender.email;
+
+  return {
+    from: { name: fromName, address: sender.email },
+    to: { name: sanitizeHeaderText(message.name ?? ''), address: message.email },
+    ...(campaign.reply_to ? { replyTo: campaign.reply_to } : {}),
+    subject: sanitizeHeaderText(renderTemplate(campaign.subject, values, { escape: 'none' })),
+    ...(html ? { html: html + unsubscribeHtml(who, unsubscribeAddress, unsubscribeMailto) } : {}),
+    text: `${text}\n\n--\nYou received this from ${who}. To unsubscribe, reply with "unsubscribe" or write to ${unsubscribeAddress}.\n`,
+    messageId: message.message_id ?? '',
+    listUnsubscribe: `<${unsubscribeMailto}>`,
+    attachments: JSON.parse(campaign.attachments) as StoredAttachment[],
+  };
+}
+
+function unsubscribeHtml(who: string, address: string, mailto: string): string {
+  return (
+    `\n<p style="margin-top:24px;font-size:12px;color:#666">You received this from ${escapeHtml(who)}. ` +
+    `To unsubscribe, reply with “unsubscribe” or <a href="${escapeHtml(mailto)}">write to ${escapeHtml(address)}</a>.</p>`
+  );
+}
+
+export function toMailOptions(rendered: RenderedMessage): SendMailOptions {
+  return {
+    from: rendered.from,
+    to: rendered.to,
+    ...(rendered.replyTo ? { replyTo: rendered.replyTo } : {}),
+    subject: rendered.subject,
+    ...(rendered.html ? { html: rendered.html } : {}),
+    text: rendered.text,
+    messageId: rendered.messageId,
+    headers: { 'List-Unsubscribe': rendered.listUnsubscribe },
+    attachments: rendered.attachments.map((a) => ({ filename: a.filename || basename(a.path), path: a.path })),
+    // Only the files the user attached are read; nothing a template says can point at a file or URL.
+    disableUrlAccess: true,
+  };
+}

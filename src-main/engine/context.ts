@@ -1,0 +1,25 @@
+import type { Clock } from './clock';
+import type { Db } from './db/open-database';
+import type { EngineEventBus } from './events';
+import type { DryRunMailer, Mailer } from './mailer';
+import type { SecretStore } from './secrets';
+
+/** Where the engine reports what it does. Never given a password or message content. */
+export interface EngineLogger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
+
+/** What every engine room works with; built once by createEngine. */
+export interface EngineContext {
+  db: Db;
+  clock: Clock;
+  secrets: SecretStore;
+  mailer: Mailer;
+  dryRunMailer: DryRunMailer;
+  events: EngineEventBus;
+  log: EngineLogger;
+}

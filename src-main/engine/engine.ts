@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import * as accounts from './accounts';
+import { type BatchSummary, runBatch } from './batch';
+import * as tools from './campaign-tools';
+import * as campaigns from './campaigns';
+import { type Clock, systemClock } from './clock';
+import { type EngineContext, type EngineLogger, silentLogger } from './context';
+import { type OpenedDatabase, openDatabase } from './db/open-database';
+import { EngineEventBus } from './events';
+import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
+import { recoverInterruptedSends } from './recovery';
+import { expireCampaigns, runRetry } from './retry';
+import { Scheduler } from './scheduler';
+import { KeyFileSecretStore, type SecretStore } from './secrets';
+import { type SendingStatus, sendingStatus, toBatchInfo } from './sending-status';
+import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings';
+import * as suppressions from './suppressions';
+import { parseInput } from './validation';
+
+export interface EngineOptions {
+  /** Holds the database, the key file (when no other secret store is given) and the dry-run log. */
+  dataDir: string;
+  /** Defaults to `<dataDir>/trickle.sqlite`; ':memory:' for throwaway tests. */
+  databaseFile?: string;
+  clock?: Clock;
+  secrets?: SecretStore;
+  transportFactory?: TransportFactory;
+  smtpTimeouts?: { connectionMs: number; socketMs: number; idleMs: number };
+  logger?: EngineLogger;
+}
+
+export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
+
+/**
+ * Trickle's engine: one object that owns the database, the outbox and the scheduler, and
+ * exposes the product's operations. It imports nothing from Electron, HTTP or React: the
+ * desktop app and headless mode each own one and serve its methods.
+ */
+export class Engine {
+  readonly events: EngineEventBus;
+  private readonly ctx: EngineContext;
+  private readonly scheduler: Scheduler;
+  private paused = false;
+  private stopping = false;
+  private sleepAbort = new AbortController();
+  private currentBatch: Promise<BatchSummary | undefined> | undefined;
+  private cachedSettings: Settings | undefined;
+
+  private constructor(
+    private readonly database: OpenedDatabase,
+    ctx: EngineContext,
+  ) {
+    this.ctx = ctx;
+    this.events = ctx.events;
+    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob() }, ctx.log);
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const database = await openDatabase(options.databaseFile ?? join(options.dataDir, 'trickle.sqlite'));
+    const ctx: EngineContext = {
+      db: database.db,
+      clock: options.clock ?? systemClock,
+      secrets: options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey: process.env.TRICKLE_SECRET_KEY }),
+      mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),
+      dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
+      events: new EngineEventBus(),
+      log: options.logger ?? silentLogger,
+    };
+    const engine = new Engine(database, ctx);
+    engine.paused = await readPaused(ctx.db);
+    return engine;
+  }
+
+  /** Settles what a crash left in flight, then starts the batch and retry jobs. */
+  async start(): Promise<{ inDoubt: number; requeued: number }> {
+    const recovered = await recoverInterruptedSends(this.ctx);
+    this.scheduler.start(await this.settingsNow());
+    this.events.emit('status');
+    return recovered;
+  }
+
+  /**
+   * Stops the jobs; the message in hand finishes (or, if the process dies first, becomes
+   * in doubt on the next start); the rest of its batch goes back to the queue.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.scheduler.stop();
+    this.sleepAbort.abort();
+    await this.currentBatch?.catch(() => undefined);
+    this.ctx.mailer.closeAll();
+    await this.database.close();
+  }
+
+  // ---- The product's operations, grouped as the API names them ----
+
+  readonly accounts = {
+    list: () => accounts.listAccounts(this.ctx),
+    add: (input: unknown) => accounts.addAccount(this.ctx, input),
+    update: (input: unknown) => accounts.updateAccount(this.ctx, input),
+    remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
+    verify: (input: unknown) => accounts.verifyAccount(this.ctx, input),
+  };
+
+  readonly campaigns = {
+    list: () => campaigns.listCampaigns(this.ctx),
+    create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
+    get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
+    update: (input: unknown) => campaigns.updateCampaign(this.ctx, input),
+    queue: (input: unknown) => campaigns.queueCampaign(this.ctx, input),
+    pause: (input: unknown) => campaigns.pauseCampaign(this.ctx, input),
+    resume: (input: unknown) => campaigns.resumeCampaign(this.ctx, input),
+    cancel: (input: unknown) => campaigns.cancelCampaign(this.ctx, input),
+    retryFailed: (input: unknown) => campaigns.retryFailed(this.ctx, input),
+    resendInDoubt: (input: unknown) => campaigns.resendInDoubt(this.ctx, input),
+    messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
+    preview: (input: unknown) => tools.previewMessage(this.ctx, input),
+    testSend: (input: unknown) => tools.testSend(this.ctx, input),
+    export: (input: unknown) => tools.exportResults(this.ctx, input),
+  };
+
+  readonly sending = {
+    status: (): Promise<SendingStatus> => this.status(),
+    pause: async (): Promise<SendingStatus> => {
+      this.paused = true;
+      await writePaused(this.ctx.db, true);
+      // Cuts the pause between messages short; the message in hand still finishes.
+      this.sleepAbort.abort();
+      this.ctx.log.info('sending paused');
+      this.events.emit('status');
+      return this.status();
+    },
+    resume: async (): Promise<SendingStatus> => {
+      this.paused = false;
+      await writePaused(this.ctx.db, false);
+      this.ctx.log.info('sending resumed');
+      this.events.emit('status');
+      return this.status();
+    },
+  };
+
+  readonly batches = {
+    list: async (input: unknown = {}) => {
+      const { limit } = parseInput(listBatchesSchema, input ?? {});
+      const rows = await this.ctx.db.selectFrom('batches').selectAll().orderBy('id', 'desc').limit(limit ?? 20).execute();
+      return rows.map(toBatchInfo);
+    },
+  };
+
+  readonly settings = {
+    get: () => this.settingsNow(),
+    update: async (input: unknown): Promise<Settings> => {
+      const settings = await updateSettings(this.ctx.db, input);
+      this.cachedSettings = settings;
+      // Intervals take effect at once; a batch in progress finishes under the old ones.
+      if (this.scheduler.running) this.scheduler.start(settings);
+      this.events.emit('status');
+      return settings;
+    },
+  };
+
+  readonly suppressions = {
+    list: (input?: unknown) => suppressions.listSuppressions(this.ctx, input),
+    add: (input: unknown) => suppressions.addSuppression(this.ctx, input),
+    remove: (input: unknown) => suppressions.removeSuppression(this.ctx, input),
+  };
+
+  // ---- The jobs (public so tests and a "send now" can drive them without waiting) ----
+
+  /** Runs one batch now, unless sending is paused or a batch is already running. */
+  async runBatchNow(): Promise<BatchSummary | undefined> {
+    if (this.paused || this.stopping || this.currentBatch) return undefined;
+    if (this.sleepAbort.signal.aborted) this.sleepAbort = new AbortController();
+    const settings = await this.settingsNow();
+    this.currentBatch = (async () => {
+      await expireCampaigns(this.ctx);
+      return runBatch(this.ctx, settings, {
+        shouldStop: () => this.paused || this.stopping,
+        signal: this.sleepAbort.signal,
+      });
+    })();
+    try {
+      return await this.currentBatch;
+    } finally {
+      this.currentBatch = undefined;
+      this.ctx.mailer.closeIdle(this.ctx.clock.now() - 5 * 60 * 1000);
+      this.events.emit('status');
+    }
+  }
+
+  async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
+    if (this.stopping) return { requeued: 0, gaveUp: 0 };
+    return runRetry(this.ctx, await this.settingsNow());
+  }
+
+  private async batchJob(): Promise<void> {
+    await this.runBatchNow();
+  }
+
+  private async retryJob(): Promise<void> {
+    await this.runRetryNow();
+  }
+
+  private async status(): Promise<SendingStatus> {
+    const settings = await this.settingsNow();
+    return sendingStatus(this.ctx, { paused: this.paused, nextBatchAt: this.scheduler.nextBatchAt(), dryRun: settings.dryRun });
+  }
+
+  private async settingsNow(): Promise<Settings> {
+    this.cachedSettings ??= await readSettings(this.ctx.db);
+    return this.cachedSettings;
+  }
+}
+
+export function createEngine(options: EngineOptions): Promise<Engine> {
+  return Engine.open(options);
+}

@@ -1,0 +1,29 @@
+/**
+ * The one error type the engine throws on purpose. `code` is stable (the API passes it to the
+ * UI as is); `message` is a sentence for a person: what happened and what to do.
+ */
+export type EngineErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'conflict'
+  | 'csv_invalid'
+  | 'merge_missing_field'
+  | 'attachment_problem'
+  | 'login_failed'
+  | 'no_account'
+  | 'send_failed';
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function notFound(what: string, id: number): EngineError {
+  return new EngineError('not_found', `${what} ${id} does not exist (it may have been removed).`);
+}

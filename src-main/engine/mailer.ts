@@ -1,0 +1,172 @@
+import { appendFileSync } from 'node:fs';
+import nodemailer from 'nodemailer';
+import type { SMTPPoolOptions, SendMailOptions, Transporter } from 'nodemailer';
+import { type ClassifiedReply, classifySmtpError, type SmtpErrorLike } from './replies';
+import type { AccountSecurity } from './db/schema';
+
+/** How to reach an account's SMTP server. The password is plaintext here and nowhere else. */
+export interface SmtpAccount {
+  id: number;
+  email: string;
+  password: string;
+  host: string;
+  port: number;
+  security: AccountSecurity;
+}
+
+/**
+ * Builds a nodemailer transport from options. Injected so tests can shorten timeouts; the
+ * engine always talks to a real SMTP server through it.
+ */
+export type TransportFactory = (options: SMTPPoolOptions) => Transporter;
+
+export const createNodemailerTransport: TransportFactory = (options) => nodemailer.createTransport(options);
+
+export type SendResult = { ok: true; response: string } | { ok: false; reply: ClassifiedReply };
+
+interface PooledTransport {
+  fingerprint: string;
+  transporter: Transporter;
+  /** Set by the transport's log when the message data, final dot included, has been written. */
+  dataHandedOver: boolean;
+  lastUsedAt: number;
+}
+
+/**
+ * One pooled SMTP connection per account (maxConnections 1, reused across messages, so Gmail
+ * sees few logins), messages never re-queued inside nodemailer (the outbox decides), idle
+ * connections closed. Sends on one account are sequential, so the transport's log lines
+ * between a send's start and end belong to that send.
+ */
+export class Mailer {
+  private readonly pools = new Map<number, PooledTransport>();
+
+  constructor(
+    private readonly factory: TransportFactory = createNodemailerTransport,
+    private readonly timeouts: { connectionMs: number; socketMs: number; idleMs: number } = {
+      connectionMs: 30_000,
+      socketMs: 60_000,
+      idleMs: 60_000,
+    },
+  ) {}
+
+  async send(account: SmtpAccount, mail: SendMailOptions, now: number): Promise<SendResult> {
+    const pool = this.poolFor(account);
+    pool.dataHandedOver = false;
+    pool.lastUsedAt = now;
+    try {
+      const info = (await pool.transporter.sendMail(mail)) as { response?: string };
+      return { ok: true, response: info.response ?? '250 OK' };
+    } catch (error) {
+      const reply = classifySmtpError(error as SmtpErrorLike, { dataHandedOver: pool.dataHandedOver });
+      // A broken or refused connection is not reused: the next send logs in afresh.
+      if (reply.action !== 'message_retry' && reply.action !== 'message_bounced' && reply.action !== 'message_failed') {
+        this.close(account.id);
+      }
+      return { ok: false, reply };
+    }
+  }
+
+  /** Logs in once (SMTP AUTH) on a fresh connection and reports what the server said. */
+  async verify(account: SmtpAccount): Promise<{ ok: true } | { ok: false; reply: ClassifiedReply }> {
+    const transporter = this.factory({ ...this.connectionOptions(account), pool: false } as SMTPPoolOptions);
+    try {
+      await transporter.verify();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reply: classifySmtpError(error as SmtpErrorLike, { dataHandedOver: false }) };
+    } finally {
+      transporter.close();
+    }
+  }
+
+  /** Closes the account's connection, e.g. after its password changed or it was removed. */
+  close(accountId: number): void {
+    const pool = this.pools.get(accountId);
+    if (!pool) return;
+    this.pools.delete(accountId);
+    pool.transporter.close();
+  }
+
+  /** Closes connections unused since `before`, so an idle app holds no logins open. */
+  closeIdle(before: number): void {
+    for (const [id, pool] of this.pools) if (pool.lastUsedAt < before) this.close(id);
+  }
+
+  closeAll(): void {
+    for (const id of [...this.pools.keys()]) this.close(id);
+  }
+
+  private poolFor(account: SmtpAccount): PooledTransport {
+    const fingerprint = JSON.stringify([account.email, account.password, account.host, account.port, account.security]);
+    const existing = this.pools.get(account.id);
+    if (existing?.fingerprint === fingerprint) return existing;
+    if (existing) this.close(account.id);
+    const pool: PooledTransport = { fingerprint, transporter: undefined as never, dataHandedOver: false, lastUsedAt: 0 };
+    pool.transporter = this.factory({
+      ...this.connectionOptions(account),
+      pool: true,
+      maxConnections: 1,
+      maxMessages: 100,
+      maxRequeues: 0,
+      idleTimeout: this.timeouts.idleMs,
+      logger: handoverLogger(() => {
+        pool.dataHandedOver = true;
+      }),
+    });
+    this.pools.set(account.id, pool);
+    return pool;
+  }
+
+  private connectionOptions(account: SmtpAccount): SMTPPoolOptions {
+    return {
+      host: account.host,
+      port: account.port,
+      secure: account.security === 'tls',
+      requireTLS: account.security === 'starttls',
+      ignoreTLS: account.security === 'none',
+      auth: { user: account.email, pass: account.password },
+      connectionTimeout: this.timeouts.connectionMs,
+      greetingTimeout: this.timeouts.connectionMs,
+      socketTimeout: this.timeouts.socketMs,
+    };
+  }
+}
+
+/**
+ * A nodemailer logger that prints nothing (so no password or address reaches a log) and
+ * notices the one line that matters: nodemailer logs `tnx: 'message'` with byte counts when
+ * the message stream, final dot included, has been written to the socket.
+ */
+function handoverLogger(onHandedOver: () => void) {
+  const ignore = () => {};
+  return {
+    trace: ignore,
+    debug: ignore,
+    warn: ignore,
+    error: ignore,
+    fatal: ignore,
+    info(entry: unknown) {
+      const e = entry as { tnx?: string; inByteCount?: number } | undefined;
+      if (e?.tnx === 'message' && typeof e.inByteCount === 'number') onHandedOver();
+    },
+  };
+}
+
+/**
+ * Dry run: renders the exact message nodemailer would send and appends it to a log file,
+ * so a campaign can be rehearsed end to end without sending anything.
+ */
+export class DryRunMailer {
+  private readonly transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+
+  constructor(private readonly logFile: string) {}
+
+  async send(mail: SendMailOptions, now: number): Promise<SendResult> {
+    const info = (await this.transporter.sendMail(mail)) as { message: Buffer };
+    const separator = `\n===== dry run ${new Date(now).toISOString()} =====\n`;
+    // Synchronous: a few kilobytes, and the entry is complete before the outcome is recorded.
+    appendFileSync(this.logFile, separator + info.message.toString('utf8') + '\n', { mode: 0o600 });
+    return { ok: true, response: 'dry run: written to ' + this.logFile };
+  }
+}

@@ -1,0 +1,60 @@
+import { Cron } from 'croner';
+import type { EngineLogger } from './context';
+import type { Settings } from './settings';
+
+export interface SchedulerJobs {
+  /** One batch. Croner's `protect` keeps two from ever overlapping. */
+  batch(): Promise<void>;
+  /** The retry job. */
+  retry(): Promise<void>;
+}
+
+/**
+ * The two Croner jobs: batches every `batchIntervalSeconds`, retries every
+ * `retryIntervalSeconds`. A job that is still running when its next time comes is skipped,
+ * not stacked; after the computer sleeps, Croner runs the next due time once, never the
+ * missed ones, so waking up sends one batch rather than a burst.
+ */
+export class Scheduler {
+  private batchJob: Cron | undefined;
+  private retryJob: Cron | undefined;
+
+  constructor(
+    private readonly jobs: SchedulerJobs,
+    private readonly log: EngineLogger,
+  ) {}
+
+  start(settings: Pick<Settings, 'batchIntervalSeconds' | 'retryIntervalSeconds'>): void {
+    this.stop();
+    this.batchJob = this.every(settings.batchIntervalSeconds, 'batch', () => this.jobs.batch());
+    this.retryJob = this.every(settings.retryIntervalSeconds, 'retry', () => this.jobs.retry());
+  }
+
+  stop(): void {
+    this.batchJob?.stop();
+    this.retryJob?.stop();
+    this.batchJob = this.retryJob = undefined;
+  }
+
+  get running(): boolean {
+    return this.batchJob !== undefined;
+  }
+
+  batchBusy(): boolean {
+    return this.batchJob?.isBusy() ?? false;
+  }
+
+  nextBatchAt(): Date | null {
+    return this.batchJob?.nextRun() ?? null;
+  }
+
+  private every(seconds: number, name: string, run: () => Promise<void>): Cron {
+    // Every second, at least `seconds` apart: any interval from 1 s up, not only divisors of 60.
+    return new Cron('* * * * * *', {
+      name: `trickle-${name}`,
+      interval: seconds,
+      protect: true,
+      catch: (error) => this.log.error(`${name} job failed`, { error: String(error) }),
+    }, run);
+  }
+}

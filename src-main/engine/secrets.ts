@@ -1,0 +1,78 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Where account passwords go. The engine stores only what `encrypt` returns; the desktop app
+ * backs this with Electron's safeStorage, headless mode with a key file.
+ */
+export interface SecretStore {
+  /** A short name for the protection used, kept with nothing secret (e.g. 'key-file'). */
+  readonly kind: string;
+  encrypt(plaintext: string): string;
+  /** Throws SecretUnreadableError when the ciphertext cannot be opened with this store's key. */
+  decrypt(ciphertext: string): string;
+}
+
+export class SecretUnreadableError extends Error {
+  override readonly name = 'SecretUnreadableError';
+}
+
+const FORMAT = 'v1';
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+
+/**
+ * AES-256-GCM with a 32-byte key from `TRICKLE_SECRET_KEY` (64 hex chars or base64) or from a
+ * key file in the data directory, created readable by the owner only. Ciphertext format:
+ * `v1:<iv>:<tag>:<data>` in base64; GCM's tag makes tampering or a wrong key fail loudly.
+ */
+export class KeyFileSecretStore implements SecretStore {
+  readonly kind = 'key-file';
+  private readonly key: Buffer;
+
+  constructor(options: { dataDir: string; envKey?: string | undefined }) {
+    this.key = options.envKey ? parseKey(options.envKey) : loadOrCreateKeyFile(join(options.dataDir, 'secret.key'));
+  }
+
+  encrypt(plaintext: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [FORMAT, iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join(':');
+  }
+
+  decrypt(ciphertext: string): string {
+    const [format, iv, tag, data] = ciphertext.split(':');
+    if (format !== FORMAT || !iv || !tag || data === undefined) {
+      throw new SecretUnreadableError('The stored password is not in a format this version can read.');
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new SecretUnreadableError(
+        'The stored password cannot be decrypted with this key (the key file or TRICKLE_SECRET_KEY changed). Enter the app password again.',
+      );
+    }
+  }
+}
+
+function parseKey(text: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== KEY_BYTES) {
+    throw new Error('TRICKLE_SECRET_KEY must be 32 bytes, written as 64 hex characters or base64.');
+  }
+  return key;
+}
+
+function loadOrCreateKeyFile(file: string): Buffer {
+  if (existsSync(file)) return parseKey(readFileSync(file, 'utf8'));
+  const key = randomBytes(KEY_BYTES);
+  // 'wx' fails if another process created it meanwhile, rather than overwriting its key.
+  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600); // the umask may have widened the mode given above
+  return key;
+}

@@ -1,0 +1,164 @@
+import { sql } from 'kysely';
+import { effectiveState } from './accounts';
+import { capacityOf } from './capacity';
+import { iso } from './clock';
+import type { EngineContext } from './context';
+
+export interface BatchInfo {
+  id: number;
+  startedAt: string;
+  finishedAt?: string;
+  claimed: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+  inDoubt: number;
+  requeued: number;
+  skipped: number;
+  remaining?: number;
+  /** "Batch: 10 sent, 0 failed, 234 left" */
+  summary: string;
+}
+
+export interface SendingStatus {
+  paused: boolean;
+  queued: number;
+  inFlight: number;
+  retryWaiting: number;
+  sentLast24h: number;
+  capacityLeft: number;
+  nextBatchAt?: string;
+  /** Why nothing is going out although messages wait, in words. */
+  waitingReason?: string;
+  /** When sending can resume by itself, if it is waiting for time to pass. */
+  resumesAt?: string;
+  dryRun: boolean;
+  lastBatch?: BatchInfo;
+}
+
+export async function sendingStatus(
+  ctx: EngineContext,
+  extra: { paused: boolean; nextBatchAt: Date | null; dryRun: boolean },
+): Promise<SendingStatus> {
+  const now = ctx.clock.now();
+  const counts = await ctx.db
+    .selectFrom('messages')
+    .select(['status', sql<number>`count(*)`.as('n')])
+    .where('status', 'in', ['queued', 'sending', 'retry_wait'])
+    .groupBy('status')
+    .execute();
+  const count = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
+  const queued = count('queued');
+
+  const accounts = await ctx.db.selectFrom('accounts').selectAll().orderBy('id').execute();
+  let sentLast24h = 0;
+  let capacityLeft = 0;
+  let earliestResume: number | undefined;
+  const blocked = { cap: 0, cooling: 0, limit: 0, auth: 0, disabled: 0 };
+  for (const row of accounts) {
+    const capacity = await capacityOf(ctx.db, row.email_norm, row.daily_cap, now);
+    sentLast24h += capacity.sentLast24h;
+    const state = effectiveState(row, now);
+    if (state === 'ok' && capacity.remaining > 0) {
+      capacityLeft += capacity.remaining;
+      continue;
+    }
+    let resume: number | null = null;
+    if (state === 'disabled') blocked.disabled++;
+    else if (state === 'auth_failed') blocked.auth++;
+    else if (state === 'cooling') (blocked.cooling++, (resume = row.state_until));
+    else if (state === 'limit_reached') (blocked.limit++, (resume = row.state_until));
+    else (blocked.cap++, (resume = capacity.nextSlotAt));
+    if (resume !== null && (earliestResume === undefined || resume < earliestResume)) earliestResume = resume;
+  }
+
+  let waitingReason: string | undefined;
+  if (extra.paused) waitingReason = 'Sending is paused. Resume to carry on.';
+  else if (queued > 0 && capacityLeft === 0) {
+    waitingReason = noAccountReason(accounts.length, blocked, earliestResume);
+  } else if (queued > 0) {
+    const scheduled = await ctx.db
+      .selectFrom('campaigns')
+      .select(['name', 'send_after'])
+      .where('status', 'in', ['queued', 'sending'])
+      .orderBy('queue_seq')
+      .execute();
+    if (scheduled.length > 0 && scheduled.every((c) => c.send_after !== null && c.send_after > now)) {
+      const first = Math.min(...scheduled.map((c) => c.send_after!));
+      waitingReason = `Scheduled: the next campaign starts at ${clockTime(first)}.`;
+      earliestResume = first;
+    }
+  }
+
+  const last = await ctx.db.selectFrom('batches').selectAll().where('finished_at', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const nextBatchAt = extra.paused ? undefined : iso(extra.nextBatchAt?.getTime());
+  return {
+    paused: extra.paused,
+    queued,
+    inFlight: count('sending'),
+    retryWaiting: count('retry_wait'),
+    sentLast24h,
+    capacityLeft,
+    ...(nextBatchAt ? { nextBatchAt } : {}),
+    ...(waitingReason ? { waitingReason } : {}),
+    ...(waitingReason && earliestResume !== undefined && !extra.paused ? { resumesAt: iso(earliestResume)! } : {}),
+    dryRun: extra.dryRun,
+    ...(last ? { lastBatch: toBatchInfo(last) } : {}),
+  };
+}
+
+function noAccountReason(
+  total: number,
+  blocked: { cap: number; cooling: number; limit: number; auth: number; disabled: number },
+  resume: number | undefined,
+): string {
+  if (total === 0) return 'No Gmail account yet: add one to start sending.';
+  const when = resume !== undefined ? ` — next slot ${clockTime(resume)}` : '';
+  if (blocked.cap + blocked.limit === total) return `All accounts at their daily cap${when}.`;
+  if (blocked.disabled === total) return 'All accounts are disabled: enable one to send.';
+  if (blocked.auth === total) return 'Every account needs a new app password: open Accounts to fix them.';
+  const parts = [
+    blocked.cap + blocked.limit ? `${blocked.cap + blocked.limit} at the daily cap` : '',
+    blocked.cooling ? `${blocked.cooling} cooling down after a server refusal` : '',
+    blocked.auth ? `${blocked.auth} needing a new app password` : '',
+    blocked.disabled ? `${blocked.disabled} disabled` : '',
+  ].filter(Boolean);
+  return `No account can send now (${parts.join(', ')})${resume !== undefined ? ` — sending resumes at ${clockTime(resume)}` : ''}.`;
+}
+
+/** 14:20 in the local time zone of the process (the user's machine). */
+function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+export function toBatchInfo(row: {
+  id: number;
+  started_at: number;
+  finished_at: number | null;
+  claimed: number;
+  sent: number;
+  failed: number;
+  retrying: number;
+  in_doubt: number;
+  requeued: number;
+  skipped: number;
+  remaining: number | null;
+}): BatchInfo {
+  const failed = row.failed + row.in_doubt;
+  const finishedAt = iso(row.finished_at);
+  return {
+    id: row.id,
+    startedAt: iso(row.started_at)!,
+    ...(finishedAt ? { finishedAt } : {}),
+    claimed: row.claimed,
+    sent: row.sent,
+    failed: row.failed,
+    retrying: row.retrying,
+    inDoubt: row.in_doubt,
+    requeued: row.requeued,
+    skipped: row.skipped,
+    ...(row.remaining != null ? { remaining: row.remaining } : {}),
+    summary: `Batch: ${row.sent} sent, ${failed} failed${row.retrying ? `, ${row.retrying} to retry` : ''}, ${(row.remaining ?? 0).toLocaleString('en-US')} left`,
+  };
+}

@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { checkAddress } from './addresses';
+import { iso } from './clock';
+import type { EngineContext } from './context';
+import type { SuppressionReason } from './db/schema';
+import { EngineError } from './errors';
+import { parseInput } from './validation';
+
+export interface Suppression {
+  email: string;
+  reason: SuppressionReason;
+  detail?: string;
+  createdAt: string;
+}
+
+export const addSuppressionSchema = z
+  .object({
+    email: z.string().max(1000),
+    reason: z.enum(['unsubscribed', 'bounced', 'manual']).optional(),
+    detail: z.string().max(500).optional(),
+  })
+  .strict();
+export const removeSuppressionSchema = z.object({ email: z.string().max(1000) }).strict();
+export const listSuppressionsSchema = z
+  .object({ offset: z.int().min(0).optional(), limit: z.int().min(1).max(1000).optional(), search: z.string().max(200).optional() })
+  .strict();
+
+export async function listSuppressions(ctx: EngineContext, input: unknown = {}): Promise<{ total: number; items: Suppression[] }> {
+  const args = parseInput(listSuppressionsSchema, input ?? {});
+  let query = ctx.db.selectFrom('suppressions');
+  if (args.search) query = query.where('email_norm', 'like', `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`, );
+  const total = await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const rows = await query.selectAll().orderBy('created_at', 'desc').offset(args.offset ?? 0).limit(args.limit ?? 100).execute();
+  return {
+    total: Number(total.n),
+    items: rows.map((r) => ({ email: r.email, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}), createdAt: iso(r.created_at)! })),
+  };
+}
+
+/** From now on the address is never sent to; queued messages to it are skipped when their turn comes. */
+export async function addSuppression(ctx: EngineContext, input: unknown): Promise<Suppression> {
+  const args = parseInput(addSuppressionSchema, input);
+  const checked = checkAddress(args.email);
+  // A malformed address can still be suppressed (it is what the user has); only empty input is refused.
+  const email = checked.ok ? checked.email : args.email.trim();
+  if (!email) throw new EngineError('invalid_input', 'email: Enter the address to suppress.', { field: 'email' });
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('suppressions')
+    .values({ email_norm: email.toLowerCase(), email, reason: args.reason ?? 'manual', detail: args.detail ?? null, created_at: now })
+    .onConflict((oc) => oc.column('email_norm').doNothing())
+    .execute();
+  const row = await ctx.db.selectFrom('suppressions').selectAll().where('email_norm', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+  return { email: row.email, reason: row.reason, ...(row.detail ? { detail: row.detail } : {}), createdAt: iso(row.created_at)! };
+}
+
+export async function removeSuppression(ctx: EngineContext, input: unknown): Promise<{ removed: boolean }> {
+  const args = parseInput(removeSuppressionSchema, input);
+  const result = await ctx.db.deleteFrom('suppressions').where('email_norm', '=', args.email.trim().toLowerCase()).executeTakeFirst();
+  return { removed: Number(result.numDeletedRows) > 0 };
+}

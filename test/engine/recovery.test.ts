@@ -1,0 +1,87 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src-main/engine/engine';
+import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
+
+let setup: TestSetup;
+/** The crashed engine's stalled connection times out quickly, so the test need not wait. */
+const QUICK_TIMEOUT = { connectionMs: 2000, socketMs: 400, idleMs: 60_000 };
+afterEach(async () => setup?.close());
+
+/**
+ * Kills an engine the way a crash does, as far as one process can: its database connection
+ * goes away mid-batch, so nothing it does afterwards is recorded. (What it already committed
+ * stays; a real SIGKILL test lives in the reliability suite.)
+ */
+function crash(engine: Engine): void {
+  (engine as unknown as { database: { sqlite: BetterSqlite3.Database } }).database.sqlite.close();
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('recovery after a crash', () => {
+  it('a message being sent becomes in doubt, the rest of the batch is sent once, nothing is lost', async () => {
+    setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 2), smtpTimeouts: QUICK_TIMEOUT });
+    const { gmail } = setup;
+    const first = setup.engine;
+    const { campaign } = await first.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(14) });
+    await first.campaigns.queue({ id: campaign.id });
+
+    // r3's data reaches the server, which never answers: the app dies while waiting.
+    gmail.fail({ stage: 'data', rcpt: 'r3@example.com', times: 1, fault: { stall: 'after-data' } });
+    const dying = first.runBatchNow().catch((error: unknown) => error);
+    await until(() => gmail.receivedButUnacknowledged.length === 1, 'r3 to reach the server');
+    crash(first);
+
+    const second = await setup.reopen();
+    expect(await second.start()).toEqual({ inDoubt: 1, requeued: 7 });
+    const inDoubt = (await second.campaigns.messages({ id: campaign.id, status: 'in_doubt' })).items;
+    expect(inDoubt).toMatchObject([{ email: 'r3@example.com', attempts: 1, lastError: { code: 'INTERRUPTED' } }]);
+    expect(inDoubt[0]!.lastError!.explanation).toMatch(/may have arrived/);
+
+    await drain(second);
+    await second.runRetryNow();
+    await drain(second);
+    await dying;
+
+    const delivered = gmail.accepted.map((m) => m.envelope.to[0]!);
+    // Every recipient but the one in doubt was delivered exactly once; r3 was not sent again.
+    expect(delivered.sort()).toEqual(
+      Array.from({ length: 14 }, (_, i) => `r${i + 1}@example.com`)
+        .filter((e) => e !== 'r3@example.com')
+        .sort(),
+    );
+    const counts = (await second.campaigns.get({ id: campaign.id })).counts;
+    expect(counts).toMatchObject({ sent: 13, in_doubt: 1, queued: 0, sending: 0 });
+    // The in-doubt send still counts against its account's cap: it may have arrived.
+    const accounts = await second.accounts.list();
+    expect(accounts.reduce((sum, a) => sum + a.sentLast24h, 0)).toBe(14);
+
+    // Only on purpose: the user resends it, with the same Message-ID as the first copy.
+    expect(await second.campaigns.resendInDoubt({ id: campaign.id })).toEqual({ requeued: 1 });
+    await drain(second);
+    const resent = gmail.accepted.find((m) => m.envelope.to[0] === 'r3@example.com');
+    expect(resent?.messageId).toBe(gmail.receivedButUnacknowledged[0]!.messageId);
+    expect((await second.campaigns.get({ id: campaign.id })).status).toBe('completed');
+  });
+
+  it('messages claimed but not yet started go back to the queue, not into doubt', async () => {
+    setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1), smtpTimeouts: QUICK_TIMEOUT });
+    const { gmail } = setup;
+    const first = setup.engine;
+    const { campaign } = await first.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(3) });
+    await first.campaigns.queue({ id: campaign.id });
+    gmail.fail({ stage: 'data', rcpt: 'r1@example.com', times: 1, fault: { stall: 'after-data' } });
+    const dying = first.runBatchNow().catch((error: unknown) => error);
+    await until(() => gmail.receivedButUnacknowledged.length === 1, 'r1 to reach the server');
+    crash(first);
+    const second = await setup.reopen();
+    expect(await second.start()).toEqual({ inDoubt: 1, requeued: 2 });
+    await drain(second);
+    await dying;
+    expect(gmail.accepted.map((m) => m.envelope.to[0])).toEqual(['r2@example.com', 'r3@example.com']);
+  });
+});

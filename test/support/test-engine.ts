@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../../src-main/engine/clock';
+import { type Engine, createEngine } from '../../src-main/engine/engine';
+import type { SettingsUpdate } from '../../src-main/engine/settings';
+import { FakeClock } from './fake-clock';
+import { type TestGmail, type TestGmailAccount, startTestGmail } from './test-gmail';
+
+export const TEST_ACCOUNTS: TestGmailAccount[] = [
+  { email: 'alice@gmail.test', appPassword: 'aaaabbbbccccdddd' },
+  { email: 'bob@gmail.test', appPassword: 'eeeeffffgggghhhh' },
+  { email: 'carol@gmail.test', appPassword: 'iiiijjjjkkkkllll' },
+];
+
+export interface TestSetup {
+  engine: Engine;
+  gmail: TestGmail;
+  clock: FakeClock;
+  dataDir: string;
+  /** The engine's SQLite file, for tests that inspect what is stored. */
+  databaseFile: string;
+  /** Opens a second engine on the same data directory, as after a restart. */
+  reopen(): Promise<Engine>;
+  /** Adds a test Gmail account to the engine (login verified). */
+  addAccount(account: TestGmailAccount, extra?: Record<string, unknown>): Promise<number>;
+  close(): Promise<void>;
+}
+
+const FAST_SMTP = { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 };
+
+/**
+ * A real engine on a real SQLite file in a temp directory, a fake clock, and the test Gmail
+ * on loopback. Sending settings default to no pause between messages (the fake clock would
+ * skip it anyway) so a batch's real duration is only the SMTP round trips.
+ */
+export async function createTestEngine(
+  options: {
+    accounts?: (TestGmailAccount & { dailyCap?: number })[];
+    settings?: SettingsUpdate;
+    gmail?: TestGmail;
+    /** Another clock than the FakeClock, e.g. the system clock under vi.useFakeTimers. */
+    clock?: Clock;
+    smtpTimeouts?: typeof FAST_SMTP;
+  } = {},
+): Promise<TestSetup> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'trickle-test-'));
+  const gmail = options.gmail ?? (await startTestGmail());
+  const clock = new FakeClock();
+  const engines: Engine[] = [];
+  const open = async () => {
+    const engine = await createEngine({
+      dataDir,
+      clock: options.clock ?? clock,
+      smtpTimeouts: options.smtpTimeouts ?? FAST_SMTP,
+    });
+    engines.push(engine);
+    return engine;
+  };
+  const engine = await open();
+  if (options.settings) await engine.settings.update(options.settings);
+
+  const addAccount = async (account: TestGmailAccount & { dailyCap?: number }, extra: Record<string, unknown> = {}) => {
+    gmail.addAccount(account);
+    const added = await engines.at(-1)!.accounts.add({
+      email: account.email,
+      appPassword: account.appPassword,
+      host: gmail.host,
+      port: gmail.port,
+      security: 'none',
+      ...(account.dailyCap ? { dailyCap: account.dailyCap } : {}),
+      ...extra,
+    });
+    return added.id;
+  };
+  for (const account of options.accounts ?? []) await addAccount(account);
+
+  return {
+    engine,
+    gmail,
+    clock,
+    dataDir,
+    databaseFile: join(dataDir, 'trickle.sqlite'),
+    reopen: open,
+    addAccount,
+    async close() {
+      for (const e of engines) await e.stop().catch(() => undefined);
+      if (!options.gmail) await gmail.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `n` recipients as CSV text with a first_name column: r1@example.com … */
+export function recipientsCsv(n: number, domain = 'example.com'): string {
+  const lines = ['email,first_name'];
+  for (let i = 1; i <= n; i++) lines.push(`r${i}@${domain},Reader${i}`);
+  return lines.join('\n');
+}
+
+/** Runs batches until nothing is claimed (or `max` batches), returning how many ran. */
+export async function drain(engine: Engine, max = 1000): Promise<number> {
+  let batches = 0;
+  while (batches < max && (await engine.runBatchNow())) batches++;
+  return batches;
+}

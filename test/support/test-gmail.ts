@@ -1,0 +1,430 @@
+/**
+ * A "test Gmail": a real SMTP server on 127.0.0.1 that answers the way smtp.gmail.com does, so the
+ * engine's tests exercise nodemailer against real sockets and real SMTP replies instead of mocks.
+ *
+ * It knows a set of accounts (address + app password), checks AUTH against them, requires the
+ * envelope sender to be the logged-in account, enforces an optional per-account daily limit, and
+ * can be scripted to fail at any stage of a session (a reply of our choosing, or a dropped
+ * connection before or after the message data). Everything it sees is recorded for assertions.
+ *
+ * Connect with nodemailer `{ host, port, secure: false, ignoreTLS: true }`: there is no TLS here.
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from 'smtp-server';
+
+/** Gmail's own reply lines (code, enhanced status, text), for scripting faults and asserting on them. */
+export const GMAIL_REPLIES = {
+  // Answered by the test Gmail itself.
+  badCredentials:
+    '535 5.7.8 Username and Password not accepted. For more information, go to https://support.google.com/mail/?p=BadCredentials',
+  senderNotOwned: '553 5.7.1 Sender address rejected: not owned by user',
+  dailyLimit:
+    '550 5.4.5 Daily user sending limit exceeded. For more information on Gmail sending limits go to https://support.google.com/a/answer/166852',
+  messageTooBig: "552 5.3.4 Your message exceeded Google's message size limits.",
+  // Only ever produced by a scripted fault.
+  appPasswordRequired: '534 5.7.9 Application-specific password required.',
+  webLoginRequired: '534 5.7.14 Please log in through your web browser and then try again.',
+  tooManyLogins: '454 4.7.0 Too many login attempts, please try again later.',
+  tryAgainLater: '421 4.7.0 Try again later, closing connection.',
+  recipientRateLimited:
+    '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.',
+  noSuchUser: '550 5.1.1 The email account that you tried to reach does not exist.',
+  likelySpam: '550 5.7.1 Our system has detected that this message is likely unsolicited mail.',
+  unsolicitedRate:
+    '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
+  temporarilyRejected: '451 4.3.0 Mail server temporarily rejected message.',
+  tooManyRecipients: '452 4.5.3 Your message has too many recipients.',
+} as const;
+
+/** Gmail's limit is 25 MB of attachments, about 35 MB encoded; generous enough for any test message. */
+const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+
+export interface TestGmailAccount {
+  email: string;
+  appPassword: string;
+  /** Accepted messages allowed between two resetDay() calls; unlimited when absent. */
+  dailyLimit?: number;
+}
+
+export interface AcceptedMessage {
+  /** The account that was logged in, spelled as it was registered. */
+  account: string;
+  envelope: { from: string; to: string[] };
+  /** The Message-ID header's value, angle brackets included; undefined if the message had none. */
+  messageId: string | undefined;
+  /** The message as received (dot-stuffing removed), decoded as UTF-8. */
+  raw: string;
+  /** Header name (lower case) → unfolded value of its first occurrence. */
+  headers: Map<string, string>;
+  at: number;
+}
+
+/** Where in the SMTP session a scripted fault strikes. */
+export type FaultStage = 'connect' | 'auth' | 'mail' | 'rcpt' | 'data';
+
+export type Fault =
+  /** Answer with this full reply line, e.g. '421 4.7.0 Try again later, closing connection.' (a 421 also closes). */
+  | { reply: string }
+  /** Destroy the connection at the stage, without a reply; at 'data', as soon as DATA arrives (before the 354). */
+  | { drop: 'before-data' }
+  /** Only at 'data': read the whole message (final dot included), then destroy the connection without a reply. */
+  | { drop: 'after-data' }
+  /** Only at 'data': read the whole message, then never answer (the client waits, as when the app dies mid-send). */
+  | { stall: 'after-data' };
+
+export interface FaultRule {
+  stage: FaultStage;
+  /** Only for this account (the AUTH username at 'auth'). Meaningless at 'connect'. */
+  account?: string;
+  /** Only for this recipient: the RCPT address at 'rcpt', any envelope recipient at 'data'. */
+  rcpt?: string;
+  /** How many times the rule fires before it is removed; forever when absent. */
+  times?: number;
+  fault: Fault;
+}
+
+export interface TestGmail {
+  host: '127.0.0.1';
+  port: number;
+  /** Registers an account, or replaces the one with the same address. */
+  addAccount(account: TestGmailAccount): void;
+  /** Changes an account's app password, e.g. to simulate the user revoking it. */
+  setPassword(email: string, appPassword: string): void;
+  setDailyLimit(email: string, limit: number): void;
+  /** Forgets the per-account counts of messages accepted today. */
+  resetDay(): void;
+  /** Scripts a fault. Rules are checked in the order added; the first one that matches is used. */
+  fail(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Every message answered with 250 after DATA. */
+  readonly accepted: AcceptedMessage[];
+  /** Messages received in full but never answered (a `drop: 'after-data'` fault): Gmail may have delivered them. */
+  readonly receivedButUnacknowledged: AcceptedMessage[];
+  acceptedBy(account: string): AcceptedMessage[];
+  /** Every AUTH attempt; `account` is the registered spelling when the user is known. */
+  readonly logins: { account: string; ok: boolean; at: number }[];
+  /** TCP connections opened so far. */
+  readonly connections: number;
+  /** Stops listening and destroys open connections at once (no waiting for clients to QUIT). */
+  close(): Promise<void>;
+}
+
+export async function startTestGmail(opts: { accounts?: TestGmailAccount[] } = {}): Promise<TestGmail> {
+  const gmail = new TestGmailServer();
+  for (const account of opts.accounts ?? []) gmail.addAccount(account);
+  await gmail.listen();
+  return gmail;
+}
+
+/** A rule as stored: its reply parsed once, its remaining uses counted down. */
+interface ActiveRule {
+  stage: FaultStage;
+  account: string | undefined;
+  rcpt: string | undefined;
+  remaining: number;
+  fault: ParsedFault;
+}
+
+type ParsedFault = { reply: SmtpReply } | { drop: 'before-data' | 'after-data' } | { stall: 'after-data' };
+
+interface SmtpReply {
+  code: number;
+  /** Everything after the code: enhanced status and text. */
+  text: string;
+}
+
+/** The error shape smtp-server turns into a reply: `responseCode` plus the message as the reply text. */
+type SmtpReplyError = Error & { responseCode: number };
+
+type Callback = (err?: Error | null) => void;
+
+class TestGmailServer implements TestGmail {
+  readonly host = '127.0.0.1';
+  port = 0;
+  readonly accepted: AcceptedMessage[] = [];
+  readonly receivedButUnacknowledged: AcceptedMessage[] = [];
+  readonly logins: { account: string; ok: boolean; at: number }[] = [];
+
+  /** Keyed by lower-cased address: Gmail addresses are case-insensitive. */
+  private readonly accounts = new Map<string, TestGmailAccount>();
+  private readonly sentToday = new Map<string, number>();
+  private rules: ActiveRule[] = [];
+  private connectionCount = 0;
+  /** Raw sockets, tracked from the moment they are accepted, so close() never waits on one. */
+  private readonly sockets = new Set<Socket>();
+  private closing: Promise<void> | undefined;
+
+  private readonly server = new SMTPServer({
+    name: 'smtp.gmail.com',
+    banner: 'test-gmail - gsmtp',
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    authMethods: ['PLAIN', 'LOGIN'],
+    size: MAX_MESSAGE_BYTES,
+    // A reverse lookup of 127.0.0.1 can take the full 1.5 s timeout on some machines.
+    disableReverseLookup: true,
+    logger: false,
+    onConnect: (session, callback) => this.onConnect(session, callback),
+    onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
+    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, callback),
+    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
+    onData: (stream, session, callback) => this.onData(stream, session, callback),
+  });
+
+  constructor() {
+    // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
+    // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
+    this.server.on('error', () => {});
+    this.server.server.on('connection', (socket: Socket) => {
+      this.connectionCount++;
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get connections(): number {
+    return this.connectionCount;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.server.once('error', reject);
+      this.server.listen(0, this.host, () => {
+        this.server.server.off('error', reject);
+        this.port = (this.server.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  addAccount(account: TestGmailAccount): void {
+    this.accounts.set(account.email.toLowerCase(), { ...account });
+  }
+
+  setPassword(email: string, appPassword: string): void {
+    this.account(email).appPassword = appPassword;
+  }
+
+  setDailyLimit(email: string, limit: number): void {
+    this.account(email).dailyLimit = limit;
+  }
+
+  resetDay(): void {
+    this.sentToday.clear();
+  }
+
+  fail(rule: FaultRule): void {
+    this.rules.push(activeRule(rule));
+  }
+
+  clearFaults(): void {
+    this.rules = [];
+  }
+
+  acceptedBy(account: string): AcceptedMessage[] {
+    return this.accepted.filter((m) => sameAddress(m.account, account));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      // smtp-server would otherwise give open sessions a 30 s grace period.
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+
+  // --- SMTP session handlers ---
+
+  private onConnect(session: SMTPServerSession, callback: Callback): void {
+    const fault = this.takeFault('connect', {});
+    if (fault) return this.applyFault(fault, session, callback);
+    callback();
+  }
+
+  private onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): void {
+    const username = auth.username ?? '';
+    const known = this.accounts.get(username.toLowerCase());
+    const attempt = { account: known?.email ?? username, ok: false, at: Date.now() };
+    this.logins.push(attempt);
+
+    // Scripted faults come first: Gmail says "application-specific password required" whatever was typed.
+    const fault = this.takeFault('auth', { account: username });
+    if (fault) return this.applyFault(fault, session, callback);
+    if (!known || auth.password !== known.appPassword) return callback(replyError(GMAIL_REPLIES.badCredentials));
+
+    attempt.ok = true;
+    callback(null, { user: known.email });
+  }
+
+  private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
+    const account = sessionAccount(session);
+    const fault = this.takeFault('mail', { account });
+    if (fault) return this.applyFault(fault, session, callback);
+    if (!sameAddress(address.address, account)) return callback(replyError(GMAIL_REPLIES.senderNotOwned));
+
+    const limit = this.accounts.get(account.toLowerCase())?.dailyLimit;
+    const limitReached = limit !== undefined && this.sentTodayBy(account) >= limit;
+    callback(limitReached ? replyError(GMAIL_REPLIES.dailyLimit) : null);
+  }
+
+  private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
+    const fault = this.takeFault('rcpt', { account: sessionAccount(session), rcpts: [address.address] });
+    if (fault) return this.applyFault(fault, session, callback);
+    callback();
+  }
+
+  private onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void {
+    const account = sessionAccount(session);
+    const envelope = {
+      from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      to: session.envelope.rcptTo.map((r) => r.address),
+    };
+    const fault = this.takeFault('data', { account, rcpts: envelope.to });
+    if (fault && 'drop' in fault && fault.drop === 'before-data') return this.dropConnection(session);
+
+    // Replies for DATA only go out once the whole message (up to the final dot) has arrived.
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      const message = receivedMessage(account, envelope, Buffer.concat(chunks).toString('utf8'));
+      if (fault && 'drop' in fault) {
+        this.receivedButUnacknowledged.push(message);
+        return this.dropConnection(session);
+      }
+      if (fault && 'stall' in fault) {
+        this.receivedButUnacknowledged.push(message);
+        return; // no reply, ever: close() destroys the socket
+      }
+      if (fault) return callback(replyError(fault.reply));
+      if (stream.sizeExceeded) return callback(replyError(GMAIL_REPLIES.messageTooBig));
+
+      this.accepted.push(message);
+      this.sentToday.set(account.toLowerCase(), this.sentTodayBy(account) + 1);
+      callback(null, `2.0.0 OK ${Math.floor(message.at / 1000)} ${session.id} - gsmtp`);
+    });
+  }
+
+  // --- helpers ---
+
+  private account(email: string): TestGmailAccount {
+    const account = this.accounts.get(email.toLowerCase());
+    if (!account) throw new Error(`test Gmail: no account ${email}`);
+    return account;
+  }
+
+  private sentTodayBy(account: string): number {
+    return this.sentToday.get(account.toLowerCase()) ?? 0;
+  }
+
+  /** Finds the first rule for this stage and subject, and uses it up once. */
+  private takeFault(stage: FaultStage, subject: FaultSubject): ParsedFault | undefined {
+    const index = this.rules.findIndex((rule) => ruleMatches(rule, stage, subject));
+    const rule = this.rules[index];
+    if (!rule) return undefined;
+    if (--rule.remaining <= 0) this.rules.splice(index, 1);
+    return rule.fault;
+  }
+
+  /** A reply goes out through the handler's callback; a drop never calls it back, the socket just dies. */
+  private applyFault(fault: ParsedFault, session: SMTPServerSession, callback: Callback): void {
+    if ('reply' in fault) return callback(replyError(fault.reply));
+    if ('drop' in fault) this.dropConnection(session);
+  }
+
+  private dropConnection(session: SMTPServerSession): void {
+    // smtp-server hands handlers the session only; its connection (and socket) share the session's id.
+    const connection = [...this.server.connections].find((c) => c.id === session.id);
+    if (!connection) throw new Error(`test Gmail: no open connection for session ${session.id}`);
+    connection._socket.destroy();
+  }
+}
+
+function activeRule(rule: FaultRule): ActiveRule {
+  const { stage, account, rcpt, times, fault } = rule;
+  // A rule that can never match would make a test pass or fail for the wrong reason: refuse it.
+  const invalid =
+    (times !== undefined && !(Number.isInteger(times) && times > 0) && `fault times must be ≥ 1: ${times}`) ||
+    (stage === 'connect' && account !== undefined && 'no account is known at the connect stage') ||
+    (rcpt !== undefined && stage !== 'rcpt' && stage !== 'data' && `no recipient is known at the ${stage} stage`) ||
+    ('drop' in fault && fault.drop === 'after-data' && stage !== 'data' && "'after-data' drops happen at the data stage") ||
+    ('stall' in fault && stage !== 'data' && 'stalls happen at the data stage');
+  if (invalid) throw new Error(`test Gmail: ${invalid}`);
+  return {
+    stage,
+    account,
+    rcpt,
+    remaining: times ?? Infinity,
+    fault: 'reply' in fault ? { reply: parseReply(fault.reply) } : fault,
+  };
+}
+
+/** What a stage knows about the session: the account (AUTH username at 'auth') and the recipients. */
+interface FaultSubject {
+  account?: string;
+  rcpts?: string[];
+}
+
+function ruleMatches(rule: ActiveRule, stage: FaultStage, subject: FaultSubject): boolean {
+  const { account, rcpt } = rule;
+  return (
+    rule.stage === stage &&
+    (account === undefined || (subject.account !== undefined && sameAddress(account, subject.account))) &&
+    (rcpt === undefined || (subject.rcpts ?? []).some((r) => sameAddress(r, rcpt)))
+  );
+}
+
+function parseReply(line: string): SmtpReply {
+  const match = /^([45]\d\d) (.+)$/.exec(line);
+  if (!match) throw new Error(`a fault reply is '4xx|5xx text', got: ${JSON.stringify(line)}`);
+  return { code: Number(match[1]), text: match[2]! };
+}
+
+function replyError(reply: SmtpReply | string): SmtpReplyError {
+  const { code, text } = typeof reply === 'string' ? parseReply(reply) : reply;
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+/** The logged-in account: onAuth stores its address as the session user, and AUTH is required before MAIL. */
+function sessionAccount(session: SMTPServerSession): string {
+  return String(session.user);
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function receivedMessage(account: string, envelope: AcceptedMessage['envelope'], raw: string): AcceptedMessage {
+  const headers = parseHeaders(raw);
+  return { account, envelope, messageId: headers.get('message-id'), raw, headers, at: Date.now() };
+}
+
+/** Header block only; continuation lines unfolded (RFC 5322 §2.2.3), names lower-cased, first occurrence wins. */
+function parseHeaders(raw: string): Map<string, string> {
+  const end = raw.search(/\r?\n\r?\n/);
+  const block = end < 0 ? raw : raw.slice(0, end);
+  const headers = new Map<string, string>();
+  for (const line of block.replace(/\r?\n(?=[ \t])/g, '').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!headers.has(name)) headers.set(name, line.slice(colon + 1).trim());
+  }
+  return headers;
+}
