@@ -11,7 +11,9 @@ import { type CsvImportResult, CsvImportError, parseRecipientsCsv, recipientsFro
 import type { Db } from './db/open-database';
 import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus, type MessagesTable } from './db/schema';
 import { EngineError, notFound } from './errors';
+import { campaignEta } from './eta';
 import { templateFields } from './merge';
+import { readSettings } from './settings';
 import { parseInput } from './validation';
 
 export type MessageCounts = Record<MessageStatus, number>;
@@ -35,6 +37,8 @@ export interface Campaign {
   createdAt: string;
   queuedAt?: string;
   completedAt?: string;
+  /** When its last message should have gone out, at the current caps and cadence. */
+  eta?: string;
 }
 
 export interface ImportReport {
@@ -594,13 +598,18 @@ export async function completeIfDone(ctx: EngineContext, id: number): Promise<bo
 
 export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const rows = await ctx.db.selectFrom('campaigns').selectAll().orderBy('id', 'desc').execute();
-  return Promise.all(rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id))));
+  const settings = await readSettings(ctx.db);
+  const now = ctx.clock.now();
+  return Promise.all(
+    rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now))),
+  );
 }
 
 export async function getCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
-  return toCampaign(row, await countMessages(ctx.db, id));
+  const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
+  return toCampaign(row, await countMessages(ctx.db, id), eta);
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -636,7 +645,7 @@ export async function countMessages(db: Db, campaignId: number): Promise<Message
   return counts;
 }
 
-function toCampaign(row: CampaignRow, counts: MessageCounts): Campaign {
+function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
   const attachments = JSON.parse(row.attachments) as StoredAttachment[];
   return {
     id: row.id,
@@ -657,6 +666,7 @@ function toCampaign(row: CampaignRow, counts: MessageCounts): Campaign {
     createdAt: iso(row.created_at)!,
     ...(row.queued_at != null ? { queuedAt: iso(row.queued_at)! } : {}),
     ...(row.completed_at != null ? { completedAt: iso(row.completed_at)! } : {}),
+    ...(eta !== undefined ? { eta: iso(eta)! } : {}),
   };
 }
 

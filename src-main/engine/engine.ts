@@ -206,7 +206,7 @@ export class Engine {
 
   private async status(): Promise<SendingStatus> {
     const settings = await this.settingsNow();
-    return sendingStatus(this.ctx, { paused: this.paused, nextBatchAt: this.scheduler.nextBatchAt(), dryRun: settings.dryRun });
+    return sendingStatus(this.ctx, { paused: this.paused, nextBatchAt: this.scheduler.nextBatchAt(), settings });
   }
 
   private async settingsNow(): Promise<Settings> {

@@ -3,6 +3,8 @@ import { effectiveState } from './accounts';
 import { capacityOf } from './capacity';
 import { iso } from './clock';
 import type { EngineContext } from './context';
+import { accountsForEstimate, estimateFinish } from './eta';
+import type { Settings } from './settings';
 
 export interface BatchInfo {
   id: number;
@@ -33,12 +35,14 @@ export interface SendingStatus {
   /** When sending can resume by itself, if it is waiting for time to pass. */
   resumesAt?: string;
   dryRun: boolean;
+  /** When everything queued should have gone out, at the current caps and cadence. */
+  eta?: string;
   lastBatch?: BatchInfo;
 }
 
 export async function sendingStatus(
   ctx: EngineContext,
-  extra: { paused: boolean; nextBatchAt: Date | null; dryRun: boolean },
+  extra: { paused: boolean; nextBatchAt: Date | null; settings: Settings },
 ): Promise<SendingStatus> {
   const now = ctx.clock.now();
   const counts = await ctx.db
@@ -92,6 +96,15 @@ export async function sendingStatus(
 
   const last = await ctx.db.selectFrom('batches').selectAll().where('finished_at', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
   const nextBatchAt = extra.paused ? undefined : iso(extra.nextBatchAt?.getTime());
+  const left = queued + count('sending') + count('retry_wait');
+  const eta =
+    left > 0
+      ? estimateFinish(left, now, await accountsForEstimate(ctx.db, now), {
+          batchSize: extra.settings.batchSize,
+          batchIntervalMs: extra.settings.batchIntervalSeconds * 1000,
+          messageDelayMs: extra.settings.messageDelayMs,
+        })
+      : undefined;
   return {
     paused: extra.paused,
     queued,
@@ -102,7 +115,8 @@ export async function sendingStatus(
     ...(nextBatchAt ? { nextBatchAt } : {}),
     ...(waitingReason ? { waitingReason } : {}),
     ...(waitingReason && earliestResume !== undefined && !extra.paused ? { resumesAt: iso(earliestResume)! } : {}),
-    dryRun: extra.dryRun,
+    dryRun: extra.settings.dryRun,
+    ...(eta !== undefined && !extra.paused ? { eta: iso(eta)! } : {}),
     ...(last ? { lastBatch: toBatchInfo(last) } : {}),
   };
 }

@@ -17,6 +17,10 @@ describe('sending a campaign through three accounts', () => {
     });
     expect(report).toEqual({ imported: 25, duplicates: 0, invalid: [], suppressed: 0 });
     expect(await engine.campaigns.queue({ id: campaign.id })).toEqual({ queued: 25, message: 'Queued 25 emails' });
+    // Three batches of at most 10, 30 s apart, 2 s between messages: the 25th goes at 68 s.
+    const queued = await engine.campaigns.get({ id: campaign.id });
+    expect(Date.parse(queued.eta!) - setup.clock.now()).toBe(68_000);
+    expect(Date.parse((await engine.sending.status()).eta!)).toBe(Date.parse(queued.eta!));
 
     const first = await engine.runBatchNow();
     expect(first).toMatchObject({ claimed: 10, sent: 10, failed: 0, remaining: 15 });
@@ -32,6 +36,7 @@ describe('sending a campaign through three accounts', () => {
     const done = await engine.campaigns.get({ id: campaign.id });
     expect(done.status).toBe('completed');
     expect(done.counts.sent).toBe(25);
+    expect(done.eta).toBeUndefined();
     // One pooled connection per account, reused across messages and batches.
     const sendingLogins = gmail.logins.slice(loginsBefore);
     for (const a of TEST_ACCOUNTS) expect(sendingLogins.filter((l) => l.account === a.email)).toHaveLength(1);

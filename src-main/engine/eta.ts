@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import { effectiveState } from './accounts';
+import { DAY } from './clock';
+import type { Db } from './db/open-database';
+import type { Settings } from './settings';
+
+/**
+ * When the last of `count` messages will have gone out, from the accounts' remaining capacity,
+ * the slots their rolling 24-hour windows will free, and the batch cadence. Each send frees
+ * its slot again a day later, so a list larger than the caps is spread over the days it
+ * needs. Undefined when no account can ever send (none, all disabled or needing a password).
+ */
+export function estimateFinish(
+  count: number,
+  now: number,
+  accounts: { dailyCap: number; windowSends: number[]; availableFrom: number }[],
+  cadence: { batchSize: number; batchIntervalMs: number; messageDelayMs: number },
+): number | undefined {
+  if (count <= 0) return now;
+  // Every slot the accounts will have, in time order: a free one now (or when the account's
+  // cooling ends), or when a send in its window turns a day old.
+  const slots: number[] = [];
+  for (const account of accounts) {
+    const sends = [...account.windowSends].sort((a, b) => a - b).slice(-account.dailyCap);
+    for (let i = sends.length; i < account.dailyCap; i++) slots.push(Math.max(now, account.availableFrom));
+    for (const sentAt of sends) slots.push(Math.max(sentAt + DAY, account.availableFrom));
+  }
+  if (slots.length === 0) return undefined;
+  slots.sort((a, b) => a - b);
+  const capTotal = slots.length;
+  // A batch's messages go out messageDelayMs apart; batches start at most every interval.
+  const batchSpan = Math.max(cadence.batchIntervalMs, (cadence.batchSize - 1) * cadence.messageDelayMs);
+  const sendTimes = new Float64Array(Math.min(count, capTotal));
+  let last = now;
+  for (let k = 0; k < count; k++) {
+    const slot = k < capTotal ? slots[k]! : sendTimes[k % capTotal]! + DAY;
+    const cadenceTime = now + Math.floor(k / cadence.batchSize) * batchSpan + (k % cadence.batchSize) * cadence.messageDelayMs;
+    last = Math.max(slot, cadenceTime, last);
+    sendTimes[k % capTotal] = last;
+  }
+  return last;
+}
+
+/** The inputs estimateFinish needs, read from the database. */
+export async function accountsForEstimate(db: Db, now: number) {
+  const rows = await db.selectFrom('accounts').selectAll().orderBy('id').execute();
+  const accounts = [];
+  for (const row of rows) {
+    const state = effectiveState(row, now);
+    if (state === 'disabled' || state === 'auth_failed') continue;
+    const sends = await db
+      .selectFrom('send_log')
+      .select('sent_at')
+      .where('account_email', '=', row.email_norm)
+      .where('sent_at', '>', now - DAY)
+      .execute();
+    accounts.push({
+      dailyCap: row.daily_cap,
+      windowSends: sends.map((s) => s.sent_at),
+      availableFrom: state === 'ok' ? now : (row.state_until ?? now),
+    });
+  }
+  return accounts;
+}
+
+/**
+ * The campaign's ETA: its own unsent messages go after those of campaigns queued before it.
+ * Undefined for a campaign with nothing left, or when no account can send.
+ */
+export async function campaignEta(db: Db, campaignId: number, settings: Settings, now: number): Promise<number | undefined> {
+  const campaign = await db.selectFrom('campaigns').select(['queue_seq', 'status', 'send_after']).where('id', '=', campaignId).executeTakeFirst();
+  if (!campaign || campaign.queue_seq === null || !['queued', 'sending', 'paused'].includes(campaign.status)) return undefined;
+  const ahead = await db
+    .selectFrom('messages')
+    .innerJoin('campaigns', 'campaigns.id', 'messages.campaign_id')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('messages.status', 'in', ['queued', 'sending', 'retry_wait'])
+    .where('campaigns.status', 'in', ['queued', 'sending'])
+    .where('campaigns.queue_seq', '<=', campaign.queue_seq)
+    .executeTakeFirstOrThrow();
+  const count = Number(ahead.n);
+  if (count === 0) return undefined;
+  const start = Math.max(now, campaign.send_after ?? now);
+  return estimateFinish(count, start, await accountsForEstimate(db, now), {
+    batchSize: settings.batchSize,
+    batchIntervalMs: settings.batchIntervalSeconds * 1000,
+    messageDelayMs: settings.messageDelayMs,
+  });
+}
