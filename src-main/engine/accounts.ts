@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { checkAddress, sanitizeHeaderText } from './addresses';
+import { checkAddress } from './addresses';
 import { type Capacity, capacityOf } from './capacity';
-import { HOUR, iso } from './clock';
+import { DAY, HOUR, iso } from './clock';
 import type { EngineContext } from './context';
 import type { AccountRow, AccountSecurity, StoredAccountState } from './db/schema';
 import { EngineError, notFound } from './errors';
 import type { SmtpAccount } from './mailer';
 import type { ClassifiedReply } from './replies';
 import { SecretUnreadableError } from './secrets';
-import { parseInput } from './validation';
+import { parseInput, singleLine } from './validation';
 
 export type AccountState = StoredAccountState | 'disabled';
 
@@ -50,7 +50,7 @@ const email = z.string().transform((value, ctx) => {
   }
   return checked.email;
 });
-const fromName = z.string().max(200).transform(sanitizeHeaderText);
+const fromName = singleLine('The sender name', z.string().trim().max(200));
 const dailyCap = z.int('The daily cap must be a whole number.').min(1).max(2000);
 const host = z
   .string()
@@ -336,7 +336,21 @@ export async function applyAccountReply(
       await setAccountState(ctx, row.id, 'cooling', now + COOLING_MS, detail);
       return true;
     case 'account_limit': {
-      const { nextSlotAt } = await capacityOf(ctx.db, row.email_norm, row.daily_cap, now);
+      // The oldest send that happened: this batch's reservations (messages still `sending`, the
+      // refused one included) are not sends, or an account with none would wait 24 h, not 1 h.
+      const sent = await ctx.db
+        .selectFrom('send_log')
+        .select((eb) => eb.fn.min<number | null>('sent_at').as('oldest'))
+        .where('account_email', '=', row.email_norm)
+        .where('sent_at', '>', now - DAY)
+        .where((eb) =>
+          eb.or([
+            eb('message_id', 'is', null),
+            eb('message_id', 'not in', eb.selectFrom('messages').select('id').where('status', '=', 'sending')),
+          ]),
+        )
+        .executeTakeFirstOrThrow();
+      const nextSlotAt = sent.oldest == null ? null : sent.oldest + DAY;
       await setAccountState(ctx, row.id, 'limit_reached', Math.max(now + LIMIT_MIN_MS, nextSlotAt ?? 0), detail);
       return true;
     }

@@ -148,6 +148,12 @@ export function classifySmtpError(error: SmtpErrorLike, context: ReplyContext): 
       'The message is too large for the server. Make the attachments smaller, then retry.',
     );
   }
+  if (enhanced === '5.2.2') {
+    return result(
+      'message_failed',
+      'The recipient’s mailbox is full, so the server refused the message. Retry later, or contact them another way.',
+    );
+  }
   if (enhanced?.startsWith('5.7.')) {
     return result(
       'message_policy',
