@@ -14,7 +14,7 @@ import { EngineError, notFound } from './errors';
 import { campaignEta } from './eta';
 import { templateFields } from './merge';
 import { readSettings } from './settings';
-import { parseInput } from './validation';
+import { parseInput, singleLine } from './validation';
 
 export type MessageCounts = Record<MessageStatus, number>;
 
@@ -63,6 +63,9 @@ export interface Message {
   lastError?: { code: string; response: string; explanation: string };
 }
 
+/** Messages of a queued campaign that have yet to go out. */
+const UNSENT: MessageStatus[] = ['queued', 'retry_wait'];
+
 export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 const INSERT_CHUNK = 500;
 
@@ -83,12 +86,15 @@ const recipient = z
   })
   .strict();
 
+const subject = singleLine('The subject', z.string().trim().min(1, 'Write a subject.').max(998));
+const campaignFromName = singleLine('The sender name', z.string().max(200));
+
 const content = {
   name: z.string().trim().min(1, 'Give the campaign a name.').max(200),
-  subject: z.string().trim().min(1, 'Write a subject.').max(998),
+  subject,
   html: z.string().max(5_000_000).optional(),
   text: z.string().max(5_000_000).optional(),
-  fromName: z.string().max(200).optional(),
+  fromName: campaignFromName.optional(),
   replyTo: replyTo.optional(),
   attachments: z.array(z.string().min(1)).max(50).optional(),
   sendAfter: isoDate.nullable().optional(),
@@ -112,10 +118,10 @@ export const updateCampaignSchema = z
   .object({
     id: z.int().positive(),
     name: content.name.optional(),
-    subject: content.subject.optional(),
+    subject: subject.optional(),
     html: z.string().max(5_000_000).nullable().optional(),
     text: z.string().max(5_000_000).nullable().optional(),
-    fromName: z.string().max(200).nullable().optional(),
+    fromName: campaignFromName.nullable().optional(),
     replyTo: replyTo.nullable().optional(),
     attachments: content.attachments,
     sendAfter: content.sendAfter,
@@ -205,6 +211,9 @@ export async function updateCampaign(ctx: EngineContext, input: unknown): Promis
   if (current.status === 'paused' && !html && !text) {
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
+  if (current.status === 'paused') {
+    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, UNSENT);
+  }
   await ctx.db
     .updateTable('campaigns')
     .set({
@@ -272,6 +281,8 @@ async function insertRecipients(trx: Db, campaignId: number, imported: CsvImport
       row: r.row,
       email: r.value.slice(0, 1000),
       email_norm: r.value.trim().toLowerCase().slice(0, 1000),
+      // Every row names the same columns: a multi-row insert fills a missing one with NULL, not its default.
+      fields: '{}',
       status: 'skipped',
       skip_reason: `Invalid address: ${r.reason}`,
       updated_at: now,
@@ -283,6 +294,7 @@ async function insertRecipients(trx: Db, campaignId: number, imported: CsvImport
       row: r.row,
       email: r.value,
       email_norm: r.value.trim().toLowerCase(),
+      fields: '{}',
       status: 'skipped',
       skip_reason: `Duplicate of row ${r.firstRow}.`,
       updated_at: now,
@@ -422,7 +434,16 @@ function messageIdDomain(): string {
   return cachedDomain;
 }
 
-async function checkMergeFields(trx: Db, campaign: CampaignRow): Promise<void> {
+/**
+ * Every merge field used without a default must have a value for every recipient still to be
+ * sent to (`pending` when queueing, `queued`/`retry_wait` when a paused campaign is edited or
+ * resumed); otherwise the error names the field and the rows.
+ */
+async function checkMergeFields(
+  trx: Db,
+  campaign: Pick<CampaignRow, 'id' | 'subject' | 'html' | 'text'>,
+  statuses: MessageStatus[] = ['pending'],
+): Promise<void> {
   const required = templateFields(campaign.subject, campaign.html, campaign.text).filter(
     (f) => f.defaultValue === undefined && f.name !== 'email',
   );
@@ -435,7 +456,7 @@ async function checkMergeFields(trx: Db, campaign: CampaignRow): Promise<void> {
       .selectFrom('messages')
       .select(['row'])
       .where('campaign_id', '=', campaign.id)
-      .where('status', '=', 'pending')
+      .where('status', 'in', statuses)
       .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
       .orderBy('row')
       .limit(6)
@@ -445,7 +466,7 @@ async function checkMergeFields(trx: Db, campaign: CampaignRow): Promise<void> {
         .selectFrom('messages')
         .select(sql<number>`count(*)`.as('n'))
         .where('campaign_id', '=', campaign.id)
-        .where('status', '=', 'pending')
+        .where('status', 'in', statuses)
         .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
         .executeTakeFirstOrThrow();
       const rows = missing.slice(0, 5).map((m) => m.row).join(', ');
@@ -476,6 +497,7 @@ export async function resumeCampaign(ctx: EngineContext, input: unknown): Promis
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
   attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  await checkMergeFields(ctx.db, campaign, UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   await setCampaignStatus(ctx, id, 'queued', null);
   await completeIfDone(ctx, id);
@@ -528,6 +550,13 @@ async function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_
     const campaign = await campaignRow(trx, id);
     if (campaign.status === 'cancelled' || campaign.status === 'draft') {
       throw new EngineError('conflict', `This campaign is ${campaign.status}; nothing in it can be sent.`);
+    }
+    if (from === 'in_doubt') {
+      // The earlier attempt may have arrived: its send-log row stays in the account's count,
+      // detached from the message so the resend's own reservation is released or stamped alone.
+      let earlier = trx.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'in_doubt');
+      if (messageIds) earlier = earlier.where('id', 'in', messageIds.length ? messageIds : [0]);
+      await trx.updateTable('send_log').set({ message_id: null }).where('message_id', 'in', earlier).execute();
     }
     let query = trx
       .updateTable('messages')

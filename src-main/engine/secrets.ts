@@ -69,7 +69,16 @@ function parseKey(text: string): Buffer {
 }
 
 function loadOrCreateKeyFile(file: string): Buffer {
-  if (existsSync(file)) return parseKey(readFileSync(file, 'utf8'));
+  if (existsSync(file)) {
+    try {
+      return parseKey(readFileSync(file, 'utf8'));
+    } catch {
+      // parseKey's message speaks of TRICKLE_SECRET_KEY, which the user never set here.
+      throw new Error(
+        `The key file ${file} is damaged: it must hold a 32-byte key as 64 hex characters. Restore it from a backup; if it is lost, delete it and enter each account's app password again.`,
+      );
+    }
+  }
   const key = randomBytes(KEY_BYTES);
   // 'wx' fails if another process created it meanwhile, rather than overwriting its key.
   writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
