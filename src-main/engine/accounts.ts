@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { checkAddress } from './addresses';
 import { type Capacity, capacityOf } from './capacity';
 import { DAY, HOUR, iso } from './clock';
 import type { EngineContext } from './context';
@@ -8,7 +7,7 @@ import { EngineError, notFound } from './errors';
 import type { SmtpAccount } from './mailer';
 import type { ClassifiedReply } from './replies';
 import { SecretUnreadableError } from './secrets';
-import { parseInput, singleLine } from './validation';
+import { emailAddress, parseInput, singleLine } from './validation';
 
 export type AccountState = StoredAccountState | 'disabled';
 
@@ -42,14 +41,6 @@ export const LIMIT_MIN_MS = HOUR;
 
 const GMAIL_HOST = 'smtp.gmail.com';
 
-const email = z.string().transform((value, ctx) => {
-  const checked = checkAddress(value);
-  if (!checked.ok) {
-    ctx.addIssue({ code: 'custom', message: checked.reason });
-    return z.NEVER;
-  }
-  return checked.email;
-});
 const fromName = singleLine('The sender name', z.string().trim().max(200));
 const dailyCap = z.int('The daily cap must be a whole number.').min(1).max(2000);
 const host = z
@@ -61,32 +52,27 @@ const host = z
 const port = z.int().min(1).max(65535);
 const security = z.enum(['tls', 'starttls', 'none']);
 
+/** What both adding and editing an account may set. `verify: false` skips the login check. */
+const accountSettings = {
+  fromName: fromName.optional(),
+  dailyCap: dailyCap.optional(),
+  host: host.optional(),
+  port: port.optional(),
+  security: security.optional(),
+  enabled: z.boolean().optional(),
+  verify: z.boolean().optional(),
+};
+
 export const addAccountSchema = z
   .object({
-    email,
+    email: emailAddress,
     appPassword: z.string().min(1, 'Enter the app password.').max(500),
-    fromName: fromName.optional(),
-    dailyCap: dailyCap.optional(),
-    host: host.optional(),
-    port: port.optional(),
-    security: security.optional(),
-    enabled: z.boolean().optional(),
-    verify: z.boolean().optional(),
+    ...accountSettings,
   })
   .strict();
 
 export const updateAccountSchema = z
-  .object({
-    id: z.int().positive(),
-    appPassword: z.string().min(1).max(500).optional(),
-    fromName: fromName.optional(),
-    dailyCap: dailyCap.optional(),
-    host: host.optional(),
-    port: port.optional(),
-    security: security.optional(),
-    enabled: z.boolean().optional(),
-    verify: z.boolean().optional(),
-  })
+  .object({ id: z.int().positive(), appPassword: z.string().min(1).max(500).optional(), ...accountSettings })
   .strict();
 
 export const accountIdSchema = z.object({ id: z.int().positive() }).strict();

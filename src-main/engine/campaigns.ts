@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { type Insertable, sql } from 'kysely';
 import { z } from 'zod';
-import { checkAddress, sanitizeHeaderText } from './addresses';
+import { sanitizeHeaderText } from './addresses';
 import { iso } from './clock';
 import { type StoredAttachment } from './compose';
 import type { EngineContext } from './context';
@@ -14,7 +14,7 @@ import { EngineError, notFound } from './errors';
 import { campaignEta } from './eta';
 import { templateFields } from './merge';
 import { readSettings } from './settings';
-import { parseInput, singleLine } from './validation';
+import { emailAddress, parseInput, singleLine } from './validation';
 
 export type MessageCounts = Record<MessageStatus, number>;
 
@@ -70,14 +70,7 @@ export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 const INSERT_CHUNK = 500;
 
 const isoDate = z.iso.datetime({ offset: true, message: 'Use a date and time such as 2026-12-01T09:00:00Z.' });
-const replyTo = z.string().transform((value, ctx) => {
-  const checked = checkAddress(value);
-  if (!checked.ok) {
-    ctx.addIssue({ code: 'custom', message: checked.reason });
-    return z.NEVER;
-  }
-  return checked.email;
-});
+const replyTo = emailAddress;
 const recipient = z
   .object({
     email: z.string().max(1000),

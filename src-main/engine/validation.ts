@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { checkAddress } from './addresses';
 import { EngineError } from './errors';
 
 /**
@@ -36,3 +37,13 @@ export function singleLine<T extends z.ZodType<string>>(what: string, schema: T)
     message: `${what} must be one line: remove the line break.`,
   }) as unknown as T;
 }
+
+/** An email address, trimmed; refused with the address checker's reason in words. */
+export const emailAddress = z.string().transform((value, ctx) => {
+  const checked = checkAddress(value);
+  if (!checked.ok) {
+    ctx.addIssue({ code: 'custom', message: checked.reason });
+    return z.NEVER;
+  }
+  return checked.email;
+});
