@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts';
+import { storeAttachment } from './attachments';
 import { type BatchSummary, runBatch } from './batch';
 import * as tools from './campaign-tools';
 import * as campaigns from './campaigns';
@@ -9,6 +10,7 @@ import { type Clock, systemClock } from './clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './events';
+import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
 import { recoverInterruptedSends } from './recovery';
 import { expireCampaigns, runRetry } from './retry';
@@ -51,6 +53,8 @@ export class Engine {
   private constructor(
     private readonly database: OpenedDatabase,
     ctx: EngineContext,
+    /** Where the database, key file, dry-run log and stored attachments live. */
+    readonly dataDir: string,
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
@@ -69,7 +73,7 @@ export class Engine {
       events: new EngineEventBus(),
       log: options.logger ?? silentLogger,
     };
-    const engine = new Engine(database, ctx);
+    const engine = new Engine(database, ctx, options.dataDir);
     engine.paused = await readPaused(ctx.db);
     return engine;
   }
@@ -140,6 +144,14 @@ export class Engine {
       this.events.emit('status');
       return this.status();
     },
+  };
+
+  readonly attachments = {
+    store: async (input: unknown) => storeAttachment(this.dataDir, input),
+  };
+
+  readonly history = {
+    sendsPerHour: (input?: unknown) => sendsPerHour(this.ctx, input),
   };
 
   readonly batches = {

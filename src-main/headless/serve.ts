@@ -1,0 +1,91 @@
+/**
+ * Headless mode: `npm run serve [-- --port 4580 --host 127.0.0.1 --data-dir DIR]`.
+ * One Node process owns the engine and serves the built renderer and the API.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createApiHandlers } from '../api/handlers';
+import type { EngineLogger } from '../engine/context';
+import { createEngine } from '../engine/engine';
+import { loadAccessToken } from './access-token';
+import { defaultDataDir } from './data-dir';
+import { createHeadlessServer } from './server';
+
+const VERSION = '0.1.0';
+
+/** Plain lines on stdout; the engine never hands its logger a password or message content. */
+const consoleLogger: EngineLogger = {
+  info: (message, data) => console.log(line('info', message, data)),
+  warn: (message, data) => console.warn(line('warn', message, data)),
+  error: (message, data) => console.error(line('error', message, data)),
+};
+
+function line(level: string, message: string, data?: Record<string, unknown>): string {
+  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4580' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log('Usage: npm run serve -- [--port 4580] [--host 127.0.0.1] [--data-dir DIR]');
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not “${values.port}”.`);
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const engine = await createEngine({ dataDir, logger: consoleLogger });
+  const token = loadAccessToken(dataDir, process.env.TRICKLE_TOKEN);
+  const staticDir = resolve(dirname(fileURLToPath(import.meta.url)), '../renderer');
+  const server = createHeadlessServer({
+    engine,
+    handlers: createApiHandlers(engine, { version: VERSION, door: 'headless' }),
+    token,
+    staticDir,
+    logger: consoleLogger,
+  });
+  const recovered = await engine.start();
+  if (recovered.inDoubt > 0) {
+    console.warn(`${recovered.inDoubt} message(s) were being sent when Trickle last stopped; they are marked “in doubt” for you to check.`);
+  }
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, values.host, () => resolvePromise());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = values.host === '0.0.0.0' || values.host === '::' ? '127.0.0.1' : values.host;
+  const urlHost = shownHost.includes(':') ? `[${shownHost}]` : shownHost;
+  console.log(`Trickle is running. Data: ${join(dataDir)}`);
+  console.log(`Open http://${urlHost}:${actualPort}/?token=${token}`);
+  console.log('Press Ctrl-C to stop; the message being sent finishes first.');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping…`);
+    server.closeAllConnections?.();
+    server.close();
+    await engine.stop();
+    console.log('Stopped. Nothing queued was lost.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`Trickle could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

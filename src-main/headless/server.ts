@@ -1,0 +1,238 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Engine } from '../engine/engine';
+import type { EngineLogger } from '../engine/context';
+import { API_EVENT_NAMES, type Envelope } from '../api/contract';
+import { type ApiHandlers, invoke } from '../api/handlers';
+import { tokensMatch } from './access-token';
+import { readStaticFile } from './static-files';
+
+export interface HeadlessServerOptions {
+  engine: Engine;
+  handlers: ApiHandlers;
+  token: string;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  logger: EngineLogger;
+  /** Largest request body accepted; attachments arrive base64-encoded inside JSON. */
+  maxBodyBytes?: number;
+}
+
+const COOKIE = 'trickle_token';
+const DEFAULT_MAX_BODY = 40 * 1024 * 1024;
+
+/** The page's policy: only our own scripts and styles, previews in sandboxed srcdoc frames. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Headless mode's door: the built renderer, `POST /api/<method>` (JSON in, the envelope
+ * out) and `GET /api/events` (Server-Sent Events). Every API request needs the access token
+ * (Bearer header, or the HttpOnly cookie set by opening the printed link); a request from
+ * another Origin, or for another Host (DNS rebinding), is refused.
+ */
+export function createHeadlessServer(options: HeadlessServerOptions): Server {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.logger.error('request failed', { error: String(error) });
+      if (!res.headersSent) sendJson(res, 500, failure('internal', 'Something went wrong inside Trickle. Try again.'));
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const selfOrigin = `http://${req.headers.host ?? ''}`;
+    if (!hostAllowed(req.headers.host, server)) {
+      return sendJson(res, 403, failure('forbidden_host', 'This address is not Trickle’s. Open the link Trickle printed.'));
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== selfOrigin) {
+      return sendJson(res, 403, failure('forbidden_origin', 'Requests from other web pages are refused.'));
+    }
+
+    if (url.pathname.startsWith('/api/')) {
+      if (!authorized(req, options.token)) {
+        return sendJson(res, 401, failure('unauthorized', 'The access token is missing or wrong. Open the link Trickle printed when it started (it contains the token).'));
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res, options.engine);
+      const method = url.pathname.slice('/api/'.length);
+      if (req.method !== 'POST') {
+        return sendJson(res, 405, failure('method_not_allowed', 'Call API methods with POST and a JSON body.'));
+      }
+      let args: unknown;
+      try {
+        args = await readJson(req, maxBody);
+      } catch (error) {
+        const tooLarge = error instanceof BodyTooLarge;
+        return sendJson(
+          res,
+          tooLarge ? 413 : 400,
+          tooLarge
+            ? failure('too_large', `The request is larger than ${Math.round(maxBody / 1024 / 1024)} MB.`)
+            : failure('invalid_json', 'The request body is not valid JSON.'),
+        );
+      }
+      const envelope = await invoke(options.handlers, method, args, (error, name) =>
+        options.logger.error('API method failed', { method: name, error: String(error) }),
+      );
+      const status = envelope.ok ? 200 : envelope.error.code === 'unknown_method' ? 404 : 200;
+      return sendJson(res, status, envelope);
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, failure('method_not_allowed', 'Not allowed.'));
+    if (url.pathname === '/preview') {
+      if (!authorized(req, options.token)) {
+        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+        return void res.end('The access token is missing or wrong.');
+      }
+      return sendPreview(res, options.handlers, url.searchParams);
+    }
+    // Opening the printed link: keep the token in an HttpOnly cookie and drop it from the address bar.
+    const given = url.searchParams.get('token');
+    if (given !== null) {
+      if (!tokensMatch(given, options.token)) {
+        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+        return void res.end('This link’s access token is wrong. Open the link Trickle printed when it started.');
+      }
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': `${COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+      });
+      return void res.end();
+    }
+    const file = await readStaticFile(options.staticDir, url.pathname);
+    const page = file ?? (extensionless(url.pathname) ? await readStaticFile(options.staticDir, '/') : undefined);
+    if (!page) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      return void res.end('Not found.');
+    }
+    res.writeHead(200, {
+      'content-type': page.type,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': page.type.startsWith('text/html') ? 'no-store' : 'public, max-age=3600',
+    });
+    res.end(req.method === 'HEAD' ? undefined : page.body);
+  }
+
+  return server;
+}
+
+/**
+ * A recipient's message as a page of its own, for the editor's sandboxed preview frame: the
+ * message's own inline styles and images show, but no script runs and nothing loads from it
+ * but images.
+ */
+async function sendPreview(res: ServerResponse, handlers: ApiHandlers, params: URLSearchParams): Promise<void> {
+  const id = Number(params.get('campaign'));
+  const messageId = params.get('message') ? Number(params.get('message')) : undefined;
+  const envelope = await invoke(handlers, 'campaigns.preview', { id, ...(messageId ? { messageId } : {}) });
+  let html: string;
+  if (envelope.ok) {
+    const preview = envelope.value as { html?: string; text: string };
+    html = preview.html ?? `<pre style="white-space:pre-wrap;font:14px/1.5 system-ui,sans-serif">${escapeHtml(preview.text)}</pre>`;
+  } else {
+    html = `<p style="font:14px system-ui,sans-serif;color:#b42318">${escapeHtml(envelope.error.message)}</p>`;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data: https: http:; font-src data: https:; frame-ancestors 'self'; sandbox",
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+  });
+  res.end(`<!doctype html><meta charset="utf-8"><base target="_blank">${html}`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function extensionless(path: string): boolean {
+  return !/\.[a-z0-9]+$/i.test(path);
+}
+
+/** Only the names this server is reached by on loopback, or the address it was bound to. */
+function hostAllowed(host: string | undefined, server: Server): boolean {
+  if (!host) return false;
+  const address = server.address();
+  if (!address || typeof address === 'string') return true;
+  const port = address.port;
+  const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  if (address.address !== '127.0.0.1' && address.address !== '::1') {
+    allowed.add(`${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${port}`);
+    if (address.address === '0.0.0.0' || address.address === '::') return true;
+  }
+  return allowed.has(host.toLowerCase());
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return tokensMatch(header.slice('Bearer '.length).trim(), token);
+  const cookie = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${COOKIE}=`));
+  return tokensMatch(cookie?.slice(COOKIE.length + 1), token);
+}
+
+function streamEvents(req: IncomingMessage, res: ServerResponse, engine: Engine): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 3000\n\n');
+  const listeners = API_EVENT_NAMES.map((name) => {
+    const listener = (payload?: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(payload ?? null)}\n\n`);
+    engine.events.on(name, listener as never);
+    return () => engine.events.off(name, listener as never);
+  });
+  // A comment line now and then keeps proxies and idle timeouts from closing the stream.
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+  req.on('close', () => {
+    clearInterval(keepAlive);
+    for (const off of listeners) off();
+  });
+}
+
+class BodyTooLarge extends Error {}
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) {
+    req.resume();
+    throw new BodyTooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+function failure(code: string, message: string): Envelope<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(JSON.stringify(body));
+}
