@@ -1,0 +1,51 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { API_EVENT_NAMES, API_METHOD_NAMES, apiArgs } from './contract';
+import { METHOD_DOCS } from './method-docs';
+
+const DOC = join(import.meta.dirname, '../../docs/API.md');
+
+/** docs/API.md, generated from the zod schemas so it cannot drift from what is validated. */
+function renderApiDoc(): string {
+  const lines = [
+    '# Trickle API',
+    '',
+    '<!-- Generated from src-main/api/contract.ts by `npm run docs:api`; do not edit by hand. -->',
+    '',
+    'One map of named methods, served by the desktop window over IPC and by headless mode over HTTP.',
+    '',
+    '- **HTTP**: `POST /api/<method>` with a JSON body (the arguments), on `http://127.0.0.1:4580` by default.',
+    '  Every request needs the access token: `Authorization: Bearer <token>`, or the HttpOnly cookie set by',
+    '  opening the link `npm run serve` prints. Requests with another `Origin` are refused (403).',
+    '- **Answers** are always `{ "ok": true, "value": … }` or `{ "ok": false, "error": { "code", "message", "field"? } }`;',
+    '  `message` is a sentence for a person, `field` names the argument at fault.',
+    '- **Live updates**: `GET /api/events` (Server-Sent Events) with events ' + API_EVENT_NAMES.map((e) => `\`${e}\``).join(', ') + '.',
+    '- Times are ISO-8601 strings; ids are integers.',
+    '',
+    'Example:',
+    '',
+    '```sh',
+    'curl -s -X POST http://127.0.0.1:4580/api/campaigns.queue -H "Authorization: Bearer $TOKEN" -d \'{"id": 1}\'',
+    '# {"ok":true,"value":{"queued":1234,"message":"Queued 1,234 emails"}}',
+    '```',
+    '',
+    '## Methods',
+    '',
+  ];
+  for (const name of API_METHOD_NAMES) {
+    const schema = z.toJSONSchema(apiArgs[name], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete schema.$schema;
+    lines.push(`### \`${name}\``, '', METHOD_DOCS[name], '', 'Arguments (JSON Schema):', '', '```json', JSON.stringify(schema, null, 2), '```', '');
+  }
+  return lines.join('\n');
+}
+
+describe('docs/API.md', () => {
+  it('documents every method with the schema its arguments are validated against', () => {
+    const expected = renderApiDoc();
+    if (process.env.UPDATE_API_DOCS) writeFileSync(DOC, expected);
+    expect(readFileSync(DOC, 'utf8'), 'docs/API.md is out of date: run `npm run docs:api`').toBe(expected);
+  });
+});
