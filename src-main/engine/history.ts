@@ -14,7 +14,7 @@ export async function sendsPerHour(ctx: EngineContext, input: unknown = {}): Pro
   const start = end - hours * HOUR;
   const rows = await ctx.db
     .selectFrom('send_log')
-    .select([sql<number>`(sent_at - ${start}) / ${HOUR}`.as('bucket'), sql<number>`count(*)`.as('n')])
+    .select([sql<number>`cast((sent_at - ${start}) / ${HOUR} as integer)`.as('bucket'), sql<number>`count(*)`.as('n')])
     .where('sent_at', '>=', start)
     .where('sent_at', '<', end)
     // A claimed message's row exists before it is sent; only finished sends count here.

@@ -198,7 +198,14 @@ export async function recordOutcome(
     switch (outcome.kind) {
       case 'sent':
         status = 'sent';
-        set = { sent_at: now, dry_run: outcome.dryRun ? 1 : 0, error_code: null, error_response: null, error_explanation: null };
+        set = {
+          attempts: message.attempts + 1,
+          sent_at: now,
+          dry_run: outcome.dryRun ? 1 : 0,
+          error_code: null,
+          error_response: null,
+          error_explanation: null,
+        };
         if (outcome.dryRun) await releaseReservation();
         else await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
         break;

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -14,7 +14,10 @@ export function loadAccessToken(dataDir: string, fromEnv: string | undefined): s
   const file = join(dataDir, 'headless-token');
   if (existsSync(file)) {
     const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length >= 16) return stored;
+    if (stored.length >= 16) {
+      chmodSync(file, 0o600); // a copy or a restore may have widened it
+      return stored;
+    }
   }
   const token = randomBytes(24).toString('base64url');
   writeFileSync(file, token + '\n', { mode: 0o600 });

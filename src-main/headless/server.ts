@@ -79,7 +79,7 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
           res,
           tooLarge ? 413 : 400,
           tooLarge
-            ? failure('too_large', `The request is larger than ${Math.round(maxBody / 1024 / 1024)} MB.`)
+            ? failure('too_large', `The request is larger than ${formatSize(maxBody)}, the most Trickle accepts.`)
             : failure('invalid_json', 'The request body is not valid JSON.'),
         );
       }
@@ -160,6 +160,10 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
 function extensionless(path: string): boolean {
   return !/\.[a-z0-9]+$/i.test(path);
 }
@@ -219,11 +223,21 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
+  // Not `for await`: leaving that loop early destroys the socket, so a streamed (chunked) body
+  // over the limit got a connection reset instead of the 413, and broke the kept-alive connection.
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Too large: answer now, and let the rest of the body drain unread, as for a declared length.
+      req.off('data', onData);
+      req.resume();
+      reject(new BodyTooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
   const text = Buffer.concat(chunks).toString('utf8').trim();
   return text === '' ? undefined : JSON.parse(text);
 }

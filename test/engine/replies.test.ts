@@ -177,7 +177,7 @@ describe('replies about the account: the account stops, the message goes back wi
       lastError: { code: row.code, response: row.response },
     });
     expect(byEmail.get('r1')!.lastError!.explanation).toMatch(row.explanation);
-    for (const r of ['r2', 'r3', 'r4']) expect(byEmail.get(r)).toMatchObject({ status: 'sent', accountId: bob, attempts: 0 });
+    for (const r of ['r2', 'r3', 'r4']) expect(byEmail.get(r)).toMatchObject({ status: 'sent', accountId: bob, attempts: 1 });
 
     const a = await account(engine, alice);
     expect(a.state).toBe(row.state);
@@ -200,7 +200,7 @@ describe('replies about the account: the account stops, the message goes back wi
     const loginsBefore = gmail.logins.filter((l) => l.account === ALICE.email).length;
     expect(await engine.runBatchNow()).toMatchObject({ claimed: 1, sent: 1 });
     byEmail = await messages(engine, campaignId);
-    expect(byEmail.get('r1')).toMatchObject({ status: 'sent', accountId: bob, attempts: 0 });
+    expect(byEmail.get('r1')).toMatchObject({ status: 'sent', accountId: bob, attempts: 1 });
     expect(byEmail.get('r1')!.lastError).toBeUndefined();
     expect(gmail.logins.filter((l) => l.account === ALICE.email)).toHaveLength(loginsBefore);
     expect(deliveredTo(gmail, ALICE.email)).toEqual([]);
@@ -340,7 +340,7 @@ describe('replies about one message: the account carries on', () => {
     const after = (await messages(engine, campaignId)).get('r1')!;
     const campaign = await engine.campaigns.get({ id: campaignId });
     if (row.status === 'retry_wait') {
-      expect(after).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(after).toMatchObject({ status: 'sent', attempts: 2 }); // the refused try and the one that went
       expect(deliveredTo(gmail).filter((r) => r === 'r1')).toHaveLength(1);
       expect(campaign.counts).toMatchObject({ sent: 4, failed: 0 });
     } else {
@@ -510,7 +510,7 @@ describe('a revoked app password in the middle of a campaign', () => {
     let byEmail = await messages(engine, campaignId);
     expect(byEmail.get('r5')).toMatchObject({ status: 'queued', attempts: 0, lastError: { code: '5.7.8' } });
     // r7 was alice's too: it went to bob in the same batch.
-    expect(byEmail.get('r7')).toMatchObject({ status: 'sent', accountId: bob, attempts: 0 });
+    expect(byEmail.get('r7')).toMatchObject({ status: 'sent', accountId: bob, attempts: 1 });
 
     // The account stays out (it is not retried every batch); r5 goes with bob in the next one.
     const aliceLogins = () => gmail.logins.filter((l) => l.account === ALICE.email).length;
@@ -518,8 +518,8 @@ describe('a revoked app password in the middle of a campaign', () => {
     await drain(engine);
     expect(aliceLogins()).toBe(loginsBefore);
     byEmail = await messages(engine, campaignId);
-    expect(byEmail.get('r5')).toMatchObject({ status: 'sent', accountId: bob, attempts: 0 });
-    expect([...byEmail.values()].every((m) => m.status === 'sent' && m.attempts === 0)).toBe(true);
+    expect(byEmail.get('r5')).toMatchObject({ status: 'sent', accountId: bob, attempts: 1 });
+    expect([...byEmail.values()].every((m) => m.status === 'sent' && m.attempts === 1)).toBe(true); // one attempt each: the refused logins used none
     expect(deliveredTo(gmail).sort()).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
     expect((await engine.sending.status()).capacityLeft).toBe((await account(engine, bob)).remaining);
 
@@ -572,7 +572,7 @@ describe("Gmail's own daily limit (550 5.4.5)", () => {
     const loginsBefore = aliceLogins();
     await drain(engine);
     byEmail = await messages(engine, campaignId);
-    expect(byEmail.get('r5')).toMatchObject({ status: 'sent', accountId: bob, attempts: 0 });
+    expect(byEmail.get('r5')).toMatchObject({ status: 'sent', accountId: bob, attempts: 1 });
     expect(deliveredTo(gmail, BOB.email).sort()).toEqual(['r2', 'r4', 'r5', 'r6', 'r7', 'r8']);
     expect(aliceLogins()).toBe(loginsBefore);
     expect((await engine.campaigns.get({ id: campaignId })).status).toBe('completed');
@@ -601,7 +601,7 @@ describe("Gmail's own daily limit (550 5.4.5)", () => {
     expect(a.nextSlotAt).toBeUndefined();
     expect(a.stateUntil).toBe(iso(first!.startedAt + HOUR));
     await drain(engine);
-    expect((await messages(engine, campaignId)).get('r1')).toMatchObject({ status: 'sent', accountId: bob, attempts: 0 });
+    expect((await messages(engine, campaignId)).get('r1')).toMatchObject({ status: 'sent', accountId: bob, attempts: 1 });
   });
 });
 
