@@ -1,4 +1,4 @@
-// The only two IPC channels between the preload bridge and the main process.
+// PURE — the only two IPC channels between the preload bridge and the main process.
 // Plain constants, no imports: the sandboxed preload bundles this file.
 
 /** Renderer → main: `ipcRenderer.invoke(INVOKE_CHANNEL, name, args)`. */

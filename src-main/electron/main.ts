@@ -1,109 +1,214 @@
-// Trickle's Electron main process — a placeholder shell.
+// ELECTRON — Trickle's main process (built to out/main/index.js): the app's lifecycle and the
+// wiring of the desktop door. Everything that decides something lives in the pure modules
+// beside this file; this one only connects them to Electron.
 //
-// It opens one locked-down window on the renderer and nothing else. The engine, the IPC
-// handlers (see ipc-channels.ts), the tray, notifications and the safeStorage secret store
-// arrive in a later release; until then this file deliberately imports nothing from
-// src-main/engine.
+//   before ready  user-data folder, single-instance lock, trickle:// registered as privileged
+//   on ready      desktop settings → secret store (safeStorage) → engine → trickle:// served →
+//                 IPC → engine.start() → tray, notifications → window
+//   on quit       before-quit is held until engine.stop() has let the message in hand finish
 
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, BrowserWindow, session, shell } from 'electron';
-import appIcon from '../../resources/icon.png?asset';
+import { BrowserWindow, Notification, app, dialog, ipcMain, safeStorage, session } from 'electron';
+import { createApiHandlers } from '../api/handlers';
+import type { EngineLogger } from '../engine/context';
+import { type Engine, createEngine } from '../engine/engine';
+import { APP_ID, PRODUCT_NAME } from './app-id';
+import { APP_START_URL, isAppUrl } from './app-protocol';
+import { createDesktopHandlers, invokeDesktop } from './desktop-api';
+import { DesktopSettingsFile } from './desktop-settings';
+import { createInvokeHandler, forwardEngineEvents, registerInvoke } from './ipc-bridge';
+import { applyStartAtLogin, startedHidden } from './login-item';
+import { type Notice, watchNotices } from './notices';
+import { registerAppScheme, serveAppScheme } from './protocol';
+import { createQuitGuard } from './quit';
+import { SafeStorageSecretStore } from './secret-storage';
+import { type TrickleTray, createTray } from './tray';
+import { createMainWindow, openExternalSafely } from './window';
+import { denyAllPermissions, hardenWebContents } from './window-security';
 
-// Built layout (electron-vite): out/main/index.js (this file), out/preload/index.cjs,
-// out/renderer/index.html.
-const PRELOAD_PATH = join(import.meta.dirname, '../preload/index.cjs');
-const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
+// Built layout (electron-vite), from the app's root (the project folder, or app.asar when
+// packaged): out/main/index.js (this file), out/preload/index.cjs, out/renderer/, and
+// resources/ (unpacked beside the asar when packaged).
+const APP_ROOT = app.getAppPath();
+const PRELOAD_PATH = join(APP_ROOT, 'out', 'preload', 'index.cjs');
+const RENDERER_DIR = join(APP_ROOT, 'out', 'renderer');
+const RESOURCES_DIR = unpacked(join(APP_ROOT, 'resources'));
 
-/** Set by `electron-vite dev` to the renderer's dev-server origin; unset in a built app. */
+/** Set by `electron-vite dev` to the renderer's dev-server address; never in a packaged app. */
 const DEV_SERVER_URL = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
 
+const logger: EngineLogger = {
+  info: (message, data) => console.log(line('info', message, data)),
+  warn: (message, data) => console.warn(line('warn', message, data)),
+  error: (message, data) => console.error(line('error', message, data)),
+};
+
+function line(level: string, message: string, data?: Record<string, unknown>): string {
+  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
+}
+
+/** Files listed in electron-builder.yml's asarUnpack live beside the archive, not in it. */
+function unpacked(path: string): string {
+  return path.replace(/([\\/])app\.asar(?=[\\/]|$)/, '$1app.asar.unpacked');
+}
+
+/** Our pages: trickle://app/…, or the dev server under `electron-vite dev`. */
+function isOurPage(url: string): boolean {
+  if (isAppUrl(url)) return true;
+  if (!DEV_SERVER_URL) return false;
+  try {
+    return new URL(url).origin === new URL(DEV_SERVER_URL).origin;
+  } catch {
+    return false;
+  }
+}
+
+// ---- Before ready ------------------------------------------------------------------------
+
+// The same per-user folder as headless mode's default (src-main/headless/data-dir.ts), so both
+// open one database. TRICKLE_DATA_DIR points a test run elsewhere.
+app.setPath('userData', process.env['TRICKLE_DATA_DIR'] || join(app.getPath('appData'), PRODUCT_NAME));
+registerAppScheme();
+
 let mainWindow: BrowserWindow | null = null;
+let showWindow: () => void = () => undefined;
 
-function isAppUrl(url: string): boolean {
-  if (DEV_SERVER_URL) return new URL(url).origin === new URL(DEV_SERVER_URL).origin;
-  return url.startsWith('file://');
-}
-
-function createMainWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    minWidth: 720,
-    minHeight: 520,
-    show: false,
-    title: 'Trickle',
-    icon: appIcon,
-    autoHideMenuBar: true,
-    webPreferences: {
-      preload: PRELOAD_PATH,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webviewTag: false,
-      spellcheck: true,
-    },
-  });
-
-  win.once('ready-to-show', () => win.show());
-  win.on('closed', () => {
-    if (mainWindow === win) mainWindow = null;
-  });
-
-  // The window shows Trickle's own page and nothing else: links to the web open in the
-  // user's browser, every other navigation or popup is refused.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault();
-  });
-
-  if (DEV_SERVER_URL) {
-    void win.loadURL(DEV_SERVER_URL);
-  } else {
-    void win.loadFile(RENDERER_HTML);
-  }
-  return win;
-}
-
-function showMainWindow(): void {
-  if (!mainWindow || mainWindow.isDestroyed()) {
-    mainWindow = createMainWindow();
-    return;
-  }
-  if (mainWindow.isMinimized()) mainWindow.restore();
-  mainWindow.show();
-  mainWindow.focus();
-}
-
-// One Trickle at a time: a second launch focuses the first one's window and exits.
 if (!app.requestSingleInstanceLock()) {
+  // Another Trickle runs with this data: it gets a 'second-instance' event and shows its window.
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    if (app.isReady()) showMainWindow();
-  });
-
+  app.on('second-instance', () => showWindow());
+  // Every page Trickle ever hosts — the window, the preview frame's contents, anything a bug
+  // might create — gets the same rules: no navigation away, no popups, no <webview>.
   app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-attach-webview', (event) => event.preventDefault());
+    hardenWebContents(contents, { isAppUrl: isOurPage, openExternal: openExternalSafely });
   });
-
-  void app.whenReady().then(() => {
-    // The page asks for no permissions (camera, notifications, geolocation, …): refuse all.
-    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-
-    showMainWindow();
-
-    // macOS: clicking the dock icon with no window open brings one back.
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) showMainWindow();
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      logger.error('Trickle could not start', { error: String(error) });
+      dialog.showErrorBox('Trickle could not start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
     });
-  });
+}
 
-  // Until the tray arrives, closing the last window quits (except on macOS, by convention).
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+// ---- On ready ----------------------------------------------------------------------------
+
+async function start(): Promise<void> {
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  const dataDir = app.getPath('userData');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const settings = DesktopSettingsFile.load(dataDir, logger);
+  const secrets = new SafeStorageSecretStore({ safeStorage, platform: process.platform, settings, dataDir });
+  const secretStatus = secrets.status();
+  logger.info('password storage', { backend: secretStatus.backend, protection: secretStatus.protection, canStore: secretStatus.canStore });
+  if (secretStatus.previousBackend) {
+    logger.warn('password storage changed since the last password was saved', {
+      from: secretStatus.previousBackend,
+      to: secretStatus.writesWith,
+    });
+  }
+
+  const engine: Engine = await createEngine({ dataDir, secrets, logger });
+  const handlers = createApiHandlers(engine, { version: app.getVersion(), door: 'desktop' });
+  const loginItem = (enabled: boolean) =>
+    applyStartAtLogin(enabled, {
+      platform: process.platform,
+      setLoginItemSettings: (s) => app.setLoginItemSettings(s),
+      executable: process.env['APPIMAGE'] || process.execPath,
+    });
+  const desktop = createDesktopHandlers({ settings, secretStatus: () => secrets.status(), applyStartAtLogin: loginItem });
+  const onUnexpected = (error: unknown, method: string) => logger.error('API method failed', { method, error: String(error) });
+
+  denyAllPermissions(session.defaultSession);
+  serveAppScheme({ rendererDir: RENDERER_DIR, handlers, onUnexpected });
+  const removeInvoke = registerInvoke(
+    ipcMain,
+    createInvokeHandler({
+      getWindow: () => mainWindow,
+      isAppUrl: isOurPage,
+      call: (name, args) => invokeDesktop(desktop, handlers, name, args, onUnexpected),
+      onRefused: (name, url) => logger.warn('IPC call refused: not from Trickle’s window', { method: name, url }),
+    }),
+  );
+  const stopForwarding = forwardEngineEvents(engine.events, () => mainWindow?.webContents);
+
+  let tray: TrickleTray | undefined;
+  let stopNotices: () => void = () => undefined;
+  const quitGuard = createQuitGuard({
+    async stop() {
+      tray?.destroy();
+      stopNotices();
+      stopForwarding();
+      removeInvoke();
+      await engine.stop();
+      logger.info('stopped; nothing queued was lost');
+    },
+    quit: () => app.quit(),
+    exit: (code) => app.exit(code),
+    log: logger,
   });
+  app.on('before-quit', (event) => quitGuard.beforeQuit(event));
+
+  const recovered = await engine.start();
+  if (recovered.inDoubt > 0) {
+    logger.warn('messages in doubt after the last stop', { inDoubt: recovered.inDoubt });
+  }
+
+  showWindow = () => {
+    if (quitGuard.quitting) return;
+    if (!mainWindow || mainWindow.isDestroyed()) {
+      mainWindow = createMainWindow({
+        preload: PRELOAD_PATH,
+        icon: join(RESOURCES_DIR, 'icon.png'),
+        startUrl: DEV_SERVER_URL ?? APP_START_URL,
+        hideOnClose: () => settings.get().closeToTray && !quitGuard.quitting,
+        show: true,
+      });
+      const created = mainWindow;
+      created.on('closed', () => {
+        if (mainWindow === created) mainWindow = null;
+      });
+      return;
+    }
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
+    mainWindow.focus();
+  };
+
+  tray = createTray({
+    engine,
+    iconDir: RESOURCES_DIR,
+    platform: process.platform,
+    onOpen: () => showWindow(),
+    onQuit: () => app.quit(),
+    log: logger,
+  });
+  const showNotice = (notice: Notice) => {
+    if (!Notification.isSupported()) return;
+    const n = new Notification({ title: notice.title, body: notice.body });
+    n.on('click', () => showWindow());
+    n.show();
+  };
+  stopNotices = watchNotices(engine, showNotice, logger);
+
+  // Keep the login item pointing at this copy of Trickle (it may have been moved or updated).
+  if (app.isPackaged && settings.get().startAtLogin) {
+    try {
+      loginItem(true);
+    } catch (error) {
+      logger.warn('could not refresh the login item', { error: String(error) });
+    }
+  }
+
+  // Closing the window with "close to tray" off: nothing keeps Trickle open, so it quits.
+  app.on('window-all-closed', () => app.quit());
+  // macOS: clicking the Dock icon brings the window back.
+  app.on('activate', () => showWindow());
+
+  const wasOpenedAtLogin = process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin;
+  if (!startedHidden(process.argv, wasOpenedAtLogin)) showWindow();
 }

@@ -161,7 +161,19 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
   const connectionChanged = password !== undefined || hostName !== current.host || portNumber !== current.port || sec !== current.security;
 
   if (connectionChanged && args.verify !== false) {
-    const smtp = { ...smtpAccountOf(ctx, current), host: hostName, port: portNumber, security: sec, ...(password ? { password } : {}) };
+    const where = { host: hostName, port: portNumber, security: sec };
+    let smtp: SmtpAccount;
+    if (password !== undefined) smtp = { id: current.id, email: current.email, password, ...where };
+    else {
+      try {
+        smtp = { ...smtpAccountOf(ctx, current), ...where };
+      } catch (error) {
+        if (error instanceof SecretUnreadableError) {
+          throw new EngineError('login_failed', `${error.message}`, { field: 'appPassword' });
+        }
+        throw error;
+      }
+    }
     const result = await ctx.mailer.verify(smtp);
     if (!result.ok) throw loginFailed(current.email, result.reply);
   }
@@ -213,7 +225,15 @@ export async function removeAccount(ctx: EngineContext, input: unknown): Promise
 export async function verifyAccount(ctx: EngineContext, input: unknown): Promise<Account> {
   const { id } = parseInput(accountIdSchema, input);
   const row = await accountRow(ctx, id);
-  const result = await ctx.mailer.verify(smtpAccountOf(ctx, row));
+  let smtp: SmtpAccount;
+  try {
+    smtp = smtpAccountOf(ctx, row);
+  } catch (error) {
+    if (!(error instanceof SecretUnreadableError)) throw error;
+    await applyAccountReply(ctx, row, { action: 'account_auth', code: 'SECRET', response: '', explanation: error.message });
+    return getAccount(ctx, id);
+  }
+  const result = await ctx.mailer.verify(smtp);
   if (result.ok) {
     if (row.state === 'auth_failed' || row.state === 'cooling') {
       await setAccountState(ctx, id, 'ok', null, null);
@@ -277,13 +297,9 @@ export function smtpAccountOf(
   ctx: EngineContext,
   row: Pick<AccountRow, 'email' | 'password_secret' | 'host' | 'port' | 'security'> & { id: number },
 ): SmtpAccount {
-  let password: string;
-  try {
-    password = ctx.secrets.decrypt(row.password_secret);
-  } catch (error) {
-    if (error instanceof SecretUnreadableError) password = '';
-    else throw error;
-  }
+  // Throws SecretUnreadableError when the stored password can no longer be opened (the key or
+  // keyring changed): callers ask the user for it again rather than try an empty one.
+  const password = ctx.secrets.decrypt(row.password_secret);
   return { id: row.id, email: row.email, password, host: row.host, port: row.port, security: row.security };
 }
 

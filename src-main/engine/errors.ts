@@ -11,7 +11,9 @@ export type EngineErrorCode =
   | 'attachment_problem'
   | 'login_failed'
   | 'no_account'
-  | 'send_failed';
+  | 'send_failed'
+  /** The desktop's secret storage refuses to keep a password (no keyring, weaker storage not accepted). */
+  | 'secret_storage_refused';
 
 export class EngineError extends Error {
   override readonly name = 'EngineError';

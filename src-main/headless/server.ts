@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine';
 import type { EngineLogger } from '../engine/context';
 import { API_EVENT_NAMES, type Envelope } from '../api/contract';
 import { type ApiHandlers, invoke } from '../api/handlers';
+import { PREVIEW_CSP, renderPreviewPage } from '../api/preview-page';
 import { tokensMatch } from './access-token';
 import { readStaticFile } from './static-files';
 
@@ -131,33 +132,16 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
   return server;
 }
 
-/**
- * A recipient's message as a page of its own, for the editor's sandboxed preview frame: the
- * message's own inline styles and images show, but no script runs and nothing loads from it
- * but images.
- */
+/** A recipient's message as a page of its own, for the editor's sandboxed preview frame. */
 async function sendPreview(res: ServerResponse, handlers: ApiHandlers, params: URLSearchParams): Promise<void> {
-  const id = Number(params.get('campaign'));
-  const messageId = params.get('message') ? Number(params.get('message')) : undefined;
-  const envelope = await invoke(handlers, 'campaigns.preview', { id, ...(messageId ? { messageId } : {}) });
-  let html: string;
-  if (envelope.ok) {
-    const preview = envelope.value as { html?: string; text: string };
-    html = preview.html ?? `<pre style="white-space:pre-wrap;font:14px/1.5 system-ui,sans-serif">${escapeHtml(preview.text)}</pre>`;
-  } else {
-    html = `<p style="font:14px system-ui,sans-serif;color:#b42318">${escapeHtml(envelope.error.message)}</p>`;
-  }
+  const page = await renderPreviewPage(handlers, params);
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data: https: http:; font-src data: https:; frame-ancestors 'self'; sandbox",
+    'content-security-policy': PREVIEW_CSP,
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-store',
   });
-  res.end(`<!doctype html><meta charset="utf-8"><base target="_blank">${html}`);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  res.end(page);
 }
 
 function formatSize(bytes: number): string {

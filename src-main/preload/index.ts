@@ -4,7 +4,8 @@
 //   invoke(name, args)      → Promise of the API method's result envelope
 //   on(event, listener)     → unsubscribe function; the listener gets the payload only
 //
-// Neither ipcRenderer nor the IpcRendererEvent object ever reaches the page.
+// Neither ipcRenderer nor the IpcRendererEvent object ever reaches the page. The main process
+// answers only calls from its own window's main frame (src-main/electron/ipc-bridge.ts).
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../electron/ipc-channels';
@@ -22,6 +23,23 @@ function assertName(kind: string, value: unknown): asserts value is string {
   }
 }
 
+// One ipcRenderer listener for all subscriptions (no MaxListeners warning however many parts
+// of the page subscribe); the page's listeners are kept here, by event name.
+const listeners = new Map<string, Set<(payload: unknown) => void>>();
+let listening = false;
+
+function dispatch(_ipcEvent: IpcRendererEvent, name: unknown, payload: unknown): void {
+  if (typeof name !== 'string') return;
+  for (const listener of [...(listeners.get(name) ?? [])]) {
+    try {
+      listener(payload);
+    } catch (error) {
+      // One failing listener must not keep the others from hearing the event.
+      console.error(`trickle.on('${name}') listener failed`, error);
+    }
+  }
+}
+
 const bridge: TrickleBridge = {
   invoke(name, args) {
     assertName('invoke', name);
@@ -32,15 +50,19 @@ const bridge: TrickleBridge = {
     if (typeof listener !== 'function') {
       throw new TypeError('trickle.on: the listener must be a function');
     }
-    const handler = (_ipcEvent: IpcRendererEvent, name: unknown, payload: unknown): void => {
-      if (name === event) listener(payload);
-    };
-    ipcRenderer.on(EVENT_CHANNEL, handler);
-    let subscribed = true;
+    if (!listening) {
+      ipcRenderer.on(EVENT_CHANNEL, dispatch);
+      listening = true;
+    }
+    // Each subscription is its own entry, so subscribing the same function twice needs two unsubscribes.
+    const entry = (payload: unknown) => listener(payload);
+    let set = listeners.get(event);
+    if (!set) listeners.set(event, (set = new Set()));
+    set.add(entry);
     return () => {
-      if (!subscribed) return;
-      subscribed = false;
-      ipcRenderer.removeListener(EVENT_CHANNEL, handler);
+      const current = listeners.get(event);
+      if (!current?.delete(entry)) return;
+      if (current.size === 0) listeners.delete(event);
     };
   },
 };
