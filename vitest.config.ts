@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'migrations/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'migrations/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['node_modules/**'],
     environment: 'node',
     // Two cores: one worker per core, and loopback servers are started per test file.
     pool: 'forks',

@@ -1,20 +1,108 @@
-// Placeholder page: shown until the real window (Accounts, Campaigns, Progress, Settings)
-// arrives in a later release.
+/** Trickle's window: sidebar, sending-status strip, and the page the hash names. */
+import { LockClosedIcon } from '@radix-ui/react-icons';
+import { Card, Code, Flex, Heading, Link, Text } from '@radix-ui/themes';
+import { useEffect, useState } from 'react';
+import { useClient } from './api/hooks';
+import { Sidebar, StatusStrip } from './components/Shell';
+import { EmptyState, PageHeader } from './components/ui';
+import { useRoute } from './lib/route';
+import { AccountsPage } from './pages/Accounts';
+import { CampaignEditorPage } from './pages/CampaignEditor';
+import { CampaignsPage } from './pages/Campaigns';
+import { CampaignProgressPage, ProgressOverviewPage } from './pages/Progress';
+import { SettingsPage } from './pages/Settings';
+
+const TITLES: Record<string, string> = {
+  progress: 'Progress',
+  campaigns: 'Campaigns',
+  'campaign-new': 'New campaign',
+  campaign: 'Campaign',
+  'campaign-edit': 'Edit campaign',
+  accounts: 'Accounts',
+  settings: 'Settings',
+  'not-found': 'Not found',
+};
 
 export function App() {
-  const door = window.trickle ? 'desktop window' : 'browser';
+  const client = useClient();
+  const route = useRoute();
+  const [unauthorized, setUnauthorized] = useState(false);
+  useEffect(() => client.onUnauthorized(() => setUnauthorized(true)), [client]);
+  useEffect(() => {
+    document.title = `${TITLES[route.page] ?? 'Trickle'} · Trickle`;
+    // A new page starts at its top (the content scrolls inside the window, not the document).
+    document.getElementById('main')?.scrollTo(0, 0);
+  }, [route]);
+
+  if (unauthorized) return <Unauthorized />;
+
+  let page;
+  switch (route.page) {
+    case 'progress':
+      page = <ProgressOverviewPage />;
+      break;
+    case 'campaigns':
+      page = <CampaignsPage />;
+      break;
+    case 'campaign-new':
+      page = <CampaignEditorPage />;
+      break;
+    case 'campaign':
+      page = <CampaignProgressPage key={route.id} id={route.id} />;
+      break;
+    case 'campaign-edit':
+      page = <CampaignEditorPage key={route.id} id={route.id} />;
+      break;
+    case 'accounts':
+      page = <AccountsPage />;
+      break;
+    case 'settings':
+      page = <SettingsPage />;
+      break;
+    default:
+      page = (
+        <>
+          <PageHeader title="Page not found" />
+          <Text>
+            There is nothing at “{route.path}”. <Link href="#/progress">Go to Progress</Link>.
+          </Text>
+        </>
+      );
+  }
+
   return (
-    <main className="placeholder">
-      <div className="placeholder__card">
-        <div className="placeholder__mark" aria-hidden="true" />
-        <h1 className="placeholder__title">Trickle</h1>
-        <p className="placeholder__lead">The sending engine is being built; the window arrives in a later release.</p>
-        <p className="placeholder__note">
-          Trickle will send a campaign through your own Gmail accounts, a few messages at a time, within each
-          account&rsquo;s daily limit.
-        </p>
-        <p className="placeholder__meta">Running in the {door}.</p>
+    <div className="tr-app">
+      <Sidebar route={route} />
+      <div className="tr-main">
+        <StatusStrip />
+        <main className="tr-content" id="main">
+          <div className="tr-page">{page}</div>
+        </main>
       </div>
-    </main>
+    </div>
+  );
+}
+
+function Unauthorized() {
+  return (
+    <Flex className="tr-fullpage" align="center" justify="center" p="5">
+      <Card size="4" className="tr-fullpage__card">
+        <EmptyState icon={<LockClosedIcon width="28" height="28" />} title="Open the link Trickle printed when it started">
+          <Flex direction="column" gap="3">
+            <Text as="p">
+              This page needs Trickle’s access key. In the terminal where Trickle is running, find the line that starts with{' '}
+              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It signs this browser in; you then
+              come back here.
+            </Text>
+            <Text as="p" size="2" color="gray">
+              The key stays in the data folder, so the same link works after a restart.
+            </Text>
+          </Flex>
+        </EmptyState>
+        <Heading as="h2" size="1" className="tr-visually-hidden">
+          Not signed in
+        </Heading>
+      </Card>
+    </Flex>
   );
 }

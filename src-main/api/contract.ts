@@ -73,6 +73,8 @@ export interface ApiError {
   message: string;
   /** The argument the error is about, when it is about one. */
   field?: string;
+  /** What the mail server answered, when the error comes from it (e.g. a refused login). */
+  serverReply?: { code: string; response: string };
 }
 
 /** Every answer, over both doors. */

@@ -84,8 +84,13 @@ export async function invoke(
 
 function errorEnvelope(error: unknown, method: string, onUnexpected: (error: unknown, method: string) => void): Envelope<never> {
   if (error instanceof EngineError) {
-    const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
-    return { ok: false, error: { code: error.code, message: error.message, ...(field ? { field } : {}) } };
+    const details = error.details ?? {};
+    const field = typeof details.field === 'string' ? details.field : undefined;
+    const serverReply =
+      typeof details.code === 'string' && typeof details.response === 'string'
+        ? { code: details.code, response: details.response }
+        : undefined;
+    return { ok: false, error: { code: error.code, message: error.message, ...(field ? { field } : {}), ...(serverReply ? { serverReply } : {}) } };
   }
   onUnexpected(error, method);
   return {

@@ -7,15 +7,8 @@ import { EngineError } from './errors';
  * is wrong with it; nothing has been changed yet, since this runs first.
  */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  // A missing value reads "This is required." rather than zod's "expected string, received undefined".
-  const result = schema.safeParse(input, {
-    error: (iss) =>
-      iss.code === 'invalid_type' && iss.input === undefined
-        ? iss.path?.length
-          ? 'This is required.'
-          : 'The arguments are missing: give them as an object.'
-        : undefined,
-  });
+  // Zod's defaults are for programmers ("Too big: expected number to be <=100"); these are for people.
+  const result = schema.safeParse(input, { error: plainWords });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.join('.');
@@ -23,6 +16,27 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
     field: field || undefined,
     issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
   });
+}
+
+/** A schema's own message wins; otherwise the common problems in plain words. */
+function plainWords(issue: z.core.$ZodRawIssue): string | undefined {
+  const i = issue as { code: string; input?: unknown; path?: PropertyKey[]; minimum?: unknown; maximum?: unknown; origin?: string; expected?: string; keys?: string[] };
+  switch (i.code) {
+    case 'invalid_type':
+      if (i.input === undefined) return i.path?.length ? 'This is required.' : 'The arguments are missing: give them as an object.';
+      if (i.expected === 'int' || i.expected === 'number') return 'This must be a number.';
+      if (i.expected === 'string') return 'This must be text.';
+      if (i.expected === 'boolean') return 'This must be true or false.';
+      return undefined;
+    case 'too_big':
+      return i.origin === 'string' ? `This is too long (at most ${String(i.maximum)} characters).` : i.origin === 'array' ? `At most ${String(i.maximum)} items.` : `This must be at most ${String(i.maximum)}.`;
+    case 'too_small':
+      return i.origin === 'string' ? (Number(i.minimum) <= 1 ? 'This cannot be empty.' : `This must be at least ${String(i.minimum)} characters.`) : i.origin === 'array' ? `At least ${String(i.minimum)} items.` : `This must be at least ${String(i.minimum)}.`;
+    case 'unrecognized_keys':
+      return `Unknown argument${(i.keys?.length ?? 0) > 1 ? 's' : ''}: ${(i.keys ?? []).join(', ')}.`;
+    default:
+      return undefined;
+  }
 }
 
 /** Control characters, line breaks included: none may stand in a header text. */

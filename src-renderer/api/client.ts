@@ -1,0 +1,252 @@
+/**
+ * The renderer's one API client (PRODUCT.md §6, ARCHITECTURE.md): the same `ApiClient` over
+ * two transports, chosen once at start-up.
+ *
+ *  - IPC, in the Electron window: the preload bridge `window.trickle` forwards
+ *    `invoke(name, args)` (answering with the envelope) and `on(event, listener)`.
+ *  - HTTP, in a browser talking to headless mode: `POST api/<name>` with a JSON body answers
+ *    with the envelope; live updates come through ONE shared `EventSource('api/events')`.
+ *    URLs are relative, so the page works wherever it is served from. Authentication is
+ *    the HttpOnly cookie set when the user opened the printed `/?token=…` link.
+ *
+ * Only types are imported from src-main (a test enforces it): the renderer never bundles
+ * engine code.
+ */
+import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope } from '../../src-main/api/contract';
+import type { TrickleBridge } from '../../src-main/preload/index';
+
+export type { ApiArgs, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope };
+
+/** The engine's event names (kept in step with `API_EVENT_NAMES`, which is a value we may not import). */
+export const EVENT_NAMES = ['status', 'message', 'batch', 'account', 'campaign'] as const satisfies readonly ApiEventName[];
+
+/** Whether live updates are arriving: shown discreetly in the window when they are not. */
+export type Connection = 'connecting' | 'live' | 'lost';
+
+export interface TrickleClient extends ApiClient {
+  readonly transport: 'ipc' | 'http';
+  /**
+   * A method outside the shared contract, by name — the desktop door's own `desktop.*`
+   * methods (close to tray, start at login), which only the Electron window answers.
+   */
+  invokeRaw(name: string, args?: unknown): Promise<Envelope<unknown>>;
+  /** Called once when the server says the access token is missing or wrong (HTTP only). */
+  onUnauthorized(listener: () => void): () => void;
+  /** Live-update connection state; `reconnected` fires after the stream came back (events may have been missed). */
+  onConnection(listener: (state: Connection, reconnected: boolean) => void): () => void;
+}
+
+type Listener = (payload: unknown) => void;
+
+class Signals {
+  private unauthorized = new Set<() => void>();
+  private connection = new Set<(state: Connection, reconnected: boolean) => void>();
+  state: Connection = 'connecting';
+  wasUnauthorized = false;
+
+  onUnauthorized(listener: () => void): () => void {
+    this.unauthorized.add(listener);
+    if (this.wasUnauthorized) listener();
+    return () => this.unauthorized.delete(listener);
+  }
+  fireUnauthorized(): void {
+    if (this.wasUnauthorized) return;
+    this.wasUnauthorized = true;
+    for (const l of this.unauthorized) l();
+  }
+  onConnection(listener: (state: Connection, reconnected: boolean) => void): () => void {
+    this.connection.add(listener);
+    listener(this.state, false);
+    return () => this.connection.delete(listener);
+  }
+  setConnection(state: Connection, reconnected = false): void {
+    this.state = state;
+    for (const l of this.connection) l(state, reconnected);
+  }
+}
+
+function failure(code: string, message: string): Envelope<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function isEnvelope(value: unknown): value is Envelope<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { ok?: unknown; error?: unknown };
+  if (v.ok === true) return 'value' in v;
+  return v.ok === false && typeof v.error === 'object' && v.error !== null;
+}
+
+const NOT_ANSWERING = 'Trickle is not answering. Check that it is still running, then try again.';
+
+// ---------------------------------------------------------------------------------------
+// IPC (Electron window)
+
+export function createIpcClient(bridge: TrickleBridge): TrickleClient {
+  const signals = new Signals();
+  signals.state = 'live';
+  const invokeRaw = async (name: string, args?: unknown): Promise<Envelope<unknown>> => {
+    try {
+      const answer = await bridge.invoke(name, args);
+      if (isEnvelope(answer)) return answer;
+      return failure('bad_answer', 'Trickle gave an answer this window does not understand. Restart Trickle.');
+    } catch {
+      return failure('unavailable', NOT_ANSWERING);
+    }
+  };
+  return {
+    transport: 'ipc',
+    invokeRaw,
+    call: (name, args) => invokeRaw(name, args) as never,
+    on(event, listener) {
+      return bridge.on(event, listener as Listener);
+    },
+    onUnauthorized: (l) => signals.onUnauthorized(l),
+    onConnection: (l) => signals.onConnection(l),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP + Server-Sent Events (browser, headless mode)
+
+export interface HttpOptions {
+  fetch?: typeof fetch;
+  EventSource?: typeof EventSource;
+  /** Base for the relative URLs; default '' (relative to the page). */
+  base?: string;
+  /** How long to wait before opening the event stream again after it closed. */
+  reconnectMs?: number;
+}
+
+export function createHttpClient(options: HttpOptions = {}): TrickleClient {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const ES = options.EventSource ?? (typeof EventSource === 'undefined' ? undefined : EventSource);
+  const base = options.base ?? '';
+  const reconnectMs = options.reconnectMs ?? 5000;
+  const signals = new Signals();
+  const listeners = new Map<string, Set<Listener>>();
+  let source: EventSource | undefined;
+  let everOpened = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function dispatch(event: string, data: string): void {
+    let payload: unknown = null;
+    try {
+      payload = data === '' ? null : JSON.parse(data);
+    } catch {
+      return;
+    }
+    for (const l of listeners.get(event) ?? []) l(payload);
+  }
+
+  function openStream(): void {
+    if (!ES || source || signals.wasUnauthorized) return;
+    const es = new ES(base + 'api/events');
+    source = es;
+    for (const name of EVENT_NAMES) es.addEventListener(name, (e) => dispatch(name, (e as MessageEvent<string>).data));
+    es.addEventListener('open', () => {
+      signals.setConnection('live', everOpened);
+      everOpened = true;
+    });
+    es.addEventListener('error', () => {
+      // The browser retries by itself while readyState is CONNECTING; a CLOSED stream (the
+      // server answered with an error, e.g. 401, or went away for good) is reopened by us.
+      if (es.readyState === 2) {
+        es.close();
+        source = undefined;
+        signals.setConnection('lost');
+        retryTimer ??= setTimeout(() => {
+          retryTimer = undefined;
+          openStream();
+        }, reconnectMs);
+      } else if (everOpened) {
+        signals.setConnection('lost');
+      }
+    });
+  }
+
+  async function invokeRaw(name: string, args?: unknown): Promise<Envelope<unknown>> {
+    let response: Response;
+    try {
+      response = await doFetch(base + 'api/' + name, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(args ?? {}),
+      });
+    } catch {
+      return failure('unavailable', NOT_ANSWERING);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (response.status === 401 || (isEnvelope(body) && !body.ok && body.error.code === 'unauthorized')) {
+      signals.fireUnauthorized();
+      return isEnvelope(body) ? body : failure('unauthorized', 'The access token is missing or wrong.');
+    }
+    if (isEnvelope(body)) return body;
+    return failure(`http_${response.status}`, `Trickle answered with an error (HTTP ${response.status}). Try again.`);
+  }
+
+  const client: TrickleClient = {
+    transport: 'http',
+    invokeRaw,
+    call: (name, args) => invokeRaw(name, args) as never,
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as Listener);
+      openStream();
+      return () => {
+        set.delete(listener as Listener);
+      };
+    },
+    onUnauthorized: (l) => signals.onUnauthorized(l),
+    onConnection: (l) => signals.onConnection(l),
+  };
+  return client;
+}
+
+/** IPC when the preload bridge is there (the desktop window), HTTP otherwise (a browser). */
+export function createApiClient(): TrickleClient {
+  return typeof window !== 'undefined' && window.trickle ? createIpcClient(window.trickle) : createHttpClient();
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors as values the UI can show
+
+/** An API error thrown by `unwrap`, so TanStack Query can carry it. */
+export class ApiCallError extends Error implements ApiError {
+  readonly code: string;
+  readonly field?: string;
+  readonly serverReply?: { code: string; response: string };
+  constructor(error: ApiError) {
+    super(error.message);
+    this.name = 'ApiCallError';
+    this.code = error.code;
+    if (error.field !== undefined) this.field = error.field;
+    if (error.serverReply !== undefined) this.serverReply = error.serverReply;
+  }
+}
+
+export function unwrap<T>(envelope: Envelope<T>): T {
+  if (envelope.ok) return envelope.value;
+  throw new ApiCallError(envelope.error);
+}
+
+/**
+ * The engine prefixes a field error's message with the field's name ("appPassword: …"):
+ * next to the field itself that prefix is noise.
+ */
+export function messageForField(error: ApiError): string {
+  if (error.field && error.message.startsWith(error.field + ': ')) return error.message.slice(error.field.length + 2);
+  return error.message;
+}
+
+/** The error's message if it concerns `field`, else undefined. */
+export function fieldError(error: ApiError | null | undefined, field: string): string | undefined {
+  if (!error || error.field !== field) return undefined;
+  return messageForField(error);
+}

@@ -1,0 +1,314 @@
+/** Add or edit an account: address, app password, sender name, daily cap, and the advanced SMTP settings. */
+import { ChevronDownIcon, ChevronRightIcon, ExclamationTriangleIcon } from '@radix-ui/react-icons';
+import { Box, Button, Callout, Checkbox, Flex, Grid, Link, Text, TextField } from '@radix-ui/themes';
+import { useEffect, useState } from 'react';
+import type { Account } from '../../src-main/engine/accounts';
+import { ApiCallError, fieldError } from '../api/client';
+import { useActionState } from '../api/hooks';
+import { Modal } from '../components/Modal';
+import { useToast } from '../components/Toasts';
+import { describedBy, Field } from '../components/ui';
+
+type Security = 'tls' | 'starttls' | 'none';
+const DEFAULT_PORT: Record<Security, number> = { tls: 465, starttls: 587, none: 25 };
+
+interface Form {
+  email: string;
+  appPassword: string;
+  fromName: string;
+  dailyCap: string;
+  host: string;
+  port: string;
+  security: Security;
+  verify: boolean;
+}
+
+function initial(account?: Account): Form {
+  return {
+    email: account?.email ?? '',
+    appPassword: '',
+    fromName: account?.fromName ?? '',
+    dailyCap: String(account?.dailyCap ?? 100),
+    host: account?.host ?? 'smtp.gmail.com',
+    port: String(account?.port ?? 465),
+    security: account?.security ?? 'tls',
+    verify: true,
+  };
+}
+
+export function AccountDialog({ open, onClose, account }: { open: boolean; onClose: () => void; account?: Account }) {
+  const [form, setForm] = useState<Form>(() => initial(account));
+  const [advanced, setAdvanced] = useState(false);
+  const [localError, setLocalError] = useState<ApiCallError | null>(null);
+  const save = useActionState();
+  const toast = useToast();
+  const editing = account !== undefined;
+
+  useEffect(() => {
+    if (open) {
+      setForm(initial(account));
+      setAdvanced(account !== undefined && account.host !== 'smtp.gmail.com');
+      setLocalError(null);
+      save.setError(null);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [open, account?.id]);
+
+  const error = localError ?? save.error;
+  // Take the user to the field the error is about.
+  useEffect(() => {
+    if (!error?.field) return;
+    const id = { email: 'acc-email', appPassword: 'acc-password', fromName: 'acc-name', dailyCap: 'acc-cap', host: 'acc-host', port: 'acc-port', security: 'acc-security' }[error.field];
+    if (id) requestAnimationFrame(() => document.getElementById(id)?.focus());
+  }, [error]);
+  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const errorFor = (field: string) => fieldError(error, field);
+  const formError = error && (!error.field || !['email', 'appPassword', 'fromName', 'dailyCap', 'host', 'port', 'security'].includes(error.field)) ? error : null;
+
+  const onSecurity = (security: Security) =>
+    setForm((f) => ({ ...f, security, port: f.port === String(DEFAULT_PORT[f.security]) ? String(DEFAULT_PORT[security]) : f.port }));
+
+  async function submit() {
+    setLocalError(null);
+    const dailyCap = Number(form.dailyCap);
+    if (!Number.isInteger(dailyCap) || dailyCap < 1 || dailyCap > 2000) {
+      setLocalError(new ApiCallError({ code: 'invalid_input', field: 'dailyCap', message: 'Enter a whole number from 1 to 2,000.' }));
+      return;
+    }
+    const port = Number(form.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      setAdvanced(true);
+      setLocalError(new ApiCallError({ code: 'invalid_input', field: 'port', message: 'Enter a port number such as 465 or 587.' }));
+      return;
+    }
+    const server = { host: form.host.trim(), port, security: form.security };
+    if (!editing) {
+      const result = await save.run('accounts.add', {
+        email: form.email,
+        appPassword: form.appPassword,
+        fromName: form.fromName,
+        dailyCap,
+        ...server,
+        verify: form.verify,
+      });
+      if (result) {
+        toast(`${result.email} added${form.verify ? ' — the login works' : ''}.`);
+        onClose();
+      }
+    } else {
+      const result = await save.run('accounts.update', {
+        id: account.id,
+        ...(form.appPassword ? { appPassword: form.appPassword } : {}),
+        fromName: form.fromName,
+        dailyCap,
+        ...server,
+        verify: form.verify,
+      });
+      if (result) {
+        toast(`${result.email} saved.`);
+        onClose();
+      }
+    }
+  }
+
+  const e = {
+    email: errorFor('email'),
+    appPassword: errorFor('appPassword'),
+    fromName: errorFor('fromName'),
+    dailyCap: errorFor('dailyCap'),
+    host: errorFor('host'),
+    port: errorFor('port'),
+    security: errorFor('security'),
+  };
+  const advancedError = e.host || e.port || e.security;
+
+  return (
+    <Modal
+      open={open}
+      onClose={onClose}
+      title={editing ? 'Edit account' : 'Add a Gmail account'}
+      description={editing ? account.email : 'Trickle sends through this account with an app password; your normal password is never needed.'}
+      width={560}
+    >
+      <form
+        noValidate
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void submit();
+        }}
+      >
+        <Flex direction="column" gap="4">
+          {formError && (
+            <Callout.Root color="red" role="alert">
+              <Callout.Icon>
+                <ExclamationTriangleIcon />
+              </Callout.Icon>
+              <Callout.Text>
+                {formError.code === 'login_failed' && (
+                  <Text as="span" weight="bold">
+                    Gmail did not accept the login.{' '}
+                  </Text>
+                )}
+                {formError.message}
+                {formError.code === 'secret_storage_refused' && (
+                  <Text as="span" size="1" className="tr-block" mt="1">
+                    See Settings → On this computer.
+                  </Text>
+                )}
+                {formError.serverReply && (
+                  <Text as="span" size="1" color="gray" className="tr-block" mt="1">
+                    The server said: “{formError.serverReply.response}”
+                  </Text>
+                )}
+                {formError.code === 'login_failed' && (
+                  <Text as="span" size="1" className="tr-block" mt="1">
+                    Check the address and paste a fresh app password. To save the account anyway, untick “Check the login before saving”.
+                  </Text>
+                )}
+              </Callout.Text>
+            </Callout.Root>
+          )}
+
+          {!editing && (
+            <Field id="acc-email" label="Gmail address" error={e.email} hint="The address people will see your campaign come from.">
+              <TextField.Root
+                {...describedBy('acc-email', e.email)}
+                type="email"
+                autoComplete="email"
+                placeholder="you@gmail.com"
+                value={form.email}
+                onChange={(ev) => set('email', ev.target.value)}
+                data-autofocus
+                required
+              />
+            </Field>
+          )}
+
+          <Field
+            id="acc-password"
+            label={editing ? 'New app password' : 'App password'}
+            optional={editing}
+            error={e.appPassword}
+            hint={
+              <>
+                {editing ? 'Leave empty to keep the current one. ' : ''}Google shows it as 4 groups of 4 letters (like “abcd efgh ijkl
+                mnop”); spaces are fine. Create one at{' '}
+                <Link href="https://myaccount.google.com/apppasswords" target="_blank" rel="noreferrer">
+                  myaccount.google.com/apppasswords
+                </Link>{' '}
+                — it needs 2-Step Verification on.
+              </>
+            }
+          >
+            <TextField.Root
+              {...describedBy('acc-password', e.appPassword)}
+              type="password"
+              autoComplete="new-password"
+              spellCheck={false}
+              placeholder="abcd efgh ijkl mnop"
+              value={form.appPassword}
+              onChange={(ev) => set('appPassword', ev.target.value)}
+              data-autofocus={editing ? '' : undefined}
+              required={!editing}
+            />
+          </Field>
+
+          <Grid columns={{ initial: '1', sm: '3fr 2fr' }} gap="4">
+            <Field id="acc-name" label="Sender name" optional error={e.fromName} hint="Shown as the sender, e.g. “Riverside Tennis Club”.">
+              <TextField.Root
+                {...describedBy('acc-name', e.fromName)}
+                autoComplete="name"
+                value={form.fromName}
+                onChange={(ev) => set('fromName', ev.target.value)}
+              />
+            </Field>
+            <Field id="acc-cap" label="Daily cap" error={e.dailyCap} hint="500 for personal Gmail, 2,000 for Workspace. Lower is gentler.">
+              <TextField.Root
+                {...describedBy('acc-cap', e.dailyCap)}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={2000}
+                step={1}
+                value={form.dailyCap}
+                onChange={(ev) => set('dailyCap', ev.target.value)}
+              >
+                <TextField.Slot side="right">
+                  <Text size="1" color="gray">
+                    per 24 h
+                  </Text>
+                </TextField.Slot>
+              </TextField.Root>
+            </Field>
+          </Grid>
+
+          <Box>
+            <Button
+              type="button"
+              variant="ghost"
+              color={advancedError ? 'red' : 'gray'}
+              size="1"
+              aria-expanded={advanced}
+              aria-controls="acc-advanced"
+              onClick={() => setAdvanced((a) => !a)}
+            >
+              {advanced ? <ChevronDownIcon /> : <ChevronRightIcon />} Advanced: mail server
+            </Button>
+            {(advanced || advancedError) && (
+              <Box id="acc-advanced" mt="3" className="tr-subtle-box">
+                <Grid columns={{ initial: '1', sm: '3fr 1fr 2fr' }} gap="3">
+                  <Field id="acc-host" label="SMTP server" error={e.host}>
+                    <TextField.Root {...describedBy('acc-host', e.host, false)} value={form.host} onChange={(ev) => set('host', ev.target.value)} spellCheck={false} />
+                  </Field>
+                  <Field id="acc-port" label="Port" error={e.port}>
+                    <TextField.Root
+                      {...describedBy('acc-port', e.port, false)}
+                      type="number"
+                      inputMode="numeric"
+                      value={form.port}
+                      onChange={(ev) => set('port', ev.target.value)}
+                    />
+                  </Field>
+                  <Field id="acc-security" label="Security" error={e.security}>
+                    <select
+                      {...describedBy('acc-security', e.security, false)}
+                      className="tr-select"
+                      value={form.security}
+                      onChange={(ev) => onSecurity(ev.target.value as Security)}
+                    >
+                      <option value="tls">TLS</option>
+                      <option value="starttls">STARTTLS</option>
+                      <option value="none">None (local only)</option>
+                    </select>
+                  </Field>
+                </Grid>
+                <Text as="p" size="1" color="gray" mt="2">
+                  Gmail: smtp.gmail.com, port 465, TLS. Change these only for another provider or a local test server.
+                </Text>
+              </Box>
+            )}
+          </Box>
+
+          <Text as="label" size="2" className="tr-check">
+            <Checkbox checked={form.verify} onCheckedChange={(v) => set('verify', v === true)} />
+            <span>
+              Check the login before saving
+              <Text as="span" size="1" color="gray" className="tr-block">
+                {editing ? 'When the password or server changes. ' : ''}Trickle logs in once to make sure Gmail accepts the app password.
+              </Text>
+            </span>
+          </Text>
+
+          <Flex gap="3" justify="end" mt="1">
+            <Button type="button" variant="soft" color="gray" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.busy}>
+              {editing ? 'Save changes' : form.verify ? 'Check and add' : 'Add account'}
+            </Button>
+          </Flex>
+        </Flex>
+      </form>
+    </Modal>
+  );
+}

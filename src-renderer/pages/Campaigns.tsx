@@ -1,0 +1,153 @@
+/** Campaigns: every campaign with its status and progress; "New campaign". */
+import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
+import { Button, Card, Flex, Link, Text } from '@radix-ui/themes';
+import { Table } from '../components/Table';
+import type { Campaign } from '../../src-main/engine/campaigns';
+import { useApi } from '../api/hooks';
+import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../components/ui';
+import { day, num, when } from '../lib/format';
+import { href } from '../lib/route';
+
+/** Who the campaign will reach: everyone imported but the skipped rows. */
+export function reachable(c: Campaign): number {
+  return c.total - c.counts.skipped;
+}
+
+export function campaignLink(c: Campaign): string {
+  return href(c.status === 'draft' ? { page: 'campaign-edit', id: c.id } : { page: 'campaign', id: c.id });
+}
+
+export function CampaignsPage() {
+  const campaigns = useApi('campaigns.list');
+  const list = campaigns.data ?? [];
+  return (
+    <>
+      <PageHeader
+        title="Campaigns"
+        description="A campaign is one message sent to a list of people, a few at a time."
+        actions={
+          list.length > 0 && (
+            <Button asChild>
+              <a href={href({ page: 'campaign-new' })}>
+                <PlusIcon /> New campaign
+              </a>
+            </Button>
+          )
+        }
+      />
+      {campaigns.isPending ? (
+        <Loading />
+      ) : campaigns.error ? (
+        <ErrorCallout error={campaigns.error} onRetry={() => void campaigns.refetch()} />
+      ) : list.length === 0 ? (
+        <Card size="3">
+          <EmptyState
+            icon={<EnvelopeClosedIcon width="28" height="28" />}
+            title="No campaigns yet"
+            action={
+              <Button size="3" asChild>
+                <a href={href({ page: 'campaign-new' })}>
+                  <PlusIcon /> New campaign
+                </a>
+              </Button>
+            }
+          >
+            Write your message once, import your recipients from a CSV file (a spreadsheet saved as CSV), check a preview,
+            then press Queue. Trickle sends it in small batches through your accounts.
+          </EmptyState>
+        </Card>
+      ) : (
+        <Card size="1" className="tr-table-card">
+          <Table.Root variant="ghost" size="2" className="tr-table tr-campaigns">
+            <Table.Header>
+              <Table.Row>
+                <Table.ColumnHeaderCell className="tr-col-name">Campaign</Table.ColumnHeaderCell>
+                <Table.ColumnHeaderCell className="tr-col-status">Status</Table.ColumnHeaderCell>
+                <Table.ColumnHeaderCell className="tr-col-progress">Progress</Table.ColumnHeaderCell>
+                <Table.ColumnHeaderCell className="tr-col-eta">Finishes</Table.ColumnHeaderCell>
+                <Table.ColumnHeaderCell className="tr-col-date">Created</Table.ColumnHeaderCell>
+              </Table.Row>
+            </Table.Header>
+            <Table.Body>
+              {list.map((c) => (
+                <CampaignRow key={c.id} campaign={c} />
+              ))}
+            </Table.Body>
+          </Table.Root>
+        </Card>
+      )}
+    </>
+  );
+}
+
+function CampaignRow({ campaign: c }: { campaign: Campaign }) {
+  const total = reachable(c);
+  const problems = c.counts.failed + c.counts.in_doubt;
+  return (
+    <Table.Row align="center">
+      <Table.RowHeaderCell>
+        <Link href={campaignLink(c)} weight="medium" className="tr-break">
+          {c.name}
+        </Link>
+        <Text as="p" size="1" color="gray" className="tr-ellipsis" title={c.subject}>
+          {c.subject}
+        </Text>
+      </Table.RowHeaderCell>
+      <Table.Cell>
+        <CampaignBadge status={c.status} />
+      </Table.Cell>
+      <Table.Cell>
+        {c.status === 'draft' ? (
+          <Text size="2" color="gray">
+            {num(total)} recipients, not queued
+          </Text>
+        ) : (
+          <>
+            <Meter
+              value={c.counts.sent}
+              max={total}
+              color={c.status === 'completed' ? 'teal' : c.status === 'paused' ? 'amber' : 'indigo'}
+              label={`${c.name}: ${num(c.counts.sent)} of ${num(total)} sent`}
+              size="sm"
+            />
+            <Flex gap="2" mt="1" wrap="wrap">
+              <Text size="1">
+                <strong>{num(c.counts.sent)}</strong> of {num(total)} sent
+              </Text>
+              {problems > 0 && (
+                <Text size="1" color="red">
+                  {c.counts.failed > 0 ? `${num(c.counts.failed)} failed` : ''}
+                  {c.counts.failed > 0 && c.counts.in_doubt > 0 ? ', ' : ''}
+                  {c.counts.in_doubt > 0 ? `${num(c.counts.in_doubt)} in doubt` : ''}
+                </Text>
+              )}
+              {c.counts.skipped > 0 && (
+                <Text size="1" color="gray">
+                  {num(c.counts.skipped)} skipped
+                </Text>
+              )}
+            </Flex>
+          </>
+        )}
+      </Table.Cell>
+      <Table.Cell>
+        <Text size="2">
+          {c.status === 'completed'
+            ? `Done ${when(c.completedAt)}`
+            : c.status === 'cancelled'
+              ? '—'
+              : c.eta
+                ? when(c.eta)
+                : c.status === 'paused'
+                  ? 'Paused'
+                  : '—'}
+        </Text>
+      </Table.Cell>
+      <Table.Cell>
+        <Text size="2" color="gray">
+          {day(c.createdAt)}
+        </Text>
+      </Table.Cell>
+    </Table.Row>
+  );
+}

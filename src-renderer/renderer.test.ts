@@ -1,0 +1,216 @@
+// The renderer's plain logic: the API client's two transports, CSV sniffing, formatting and
+// routing. Runs in Node with fakes for the preload bridge, fetch and EventSource.
+//
+//   npx vitest run --root src-renderer
+//
+// (The root vitest.config.ts only includes src-main/, migrations/ and test/.)
+
+import { describe, expect, it, vi } from 'vitest';
+import { createHttpClient, createIpcClient, fieldError, messageForField } from './api/client';
+import { classifyPaste, decodeText, inspectCsv, normalizeFieldName } from './lib/csv';
+import { countdown, serverLine, when } from './lib/format';
+import { parseHash } from './lib/route';
+
+describe('IPC transport', () => {
+  it('forwards calls to window.trickle.invoke and returns its envelope', async () => {
+    const invoke = vi.fn(async () => ({ ok: true, value: [{ id: 1 }] }));
+    const client = createIpcClient({ invoke, on: () => () => {} });
+    const answer = await client.call('accounts.list');
+    expect(invoke).toHaveBeenCalledWith('accounts.list', undefined);
+    expect(answer).toEqual({ ok: true, value: [{ id: 1 }] });
+    await client.call('campaigns.get', { id: 3 });
+    expect(invoke).toHaveBeenLastCalledWith('campaigns.get', { id: 3 });
+  });
+
+  it('turns a failed or odd bridge answer into an error envelope', async () => {
+    const broken = createIpcClient({ invoke: async () => Promise.reject(new Error('gone')), on: () => () => {} });
+    expect(await broken.call('settings.get')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    const odd = createIpcClient({ invoke: async () => 'hello', on: () => () => {} });
+    expect(await odd.call('settings.get')).toMatchObject({ ok: false, error: { code: 'bad_answer' } });
+  });
+
+  it('subscribes through window.trickle.on and hands back its unsubscribe', () => {
+    const off = vi.fn();
+    const on = vi.fn(() => off);
+    const client = createIpcClient({ invoke: async () => ({ ok: true, value: null }), on });
+    const listener = vi.fn();
+    const unsubscribe = client.on('batch', listener);
+    expect(on).toHaveBeenCalledWith('batch', listener);
+    unsubscribe();
+    expect(off).toHaveBeenCalled();
+  });
+});
+
+class FakeEventSource {
+  static instances: FakeEventSource[] = [];
+  readyState = 0;
+  listeners = new Map<string, ((e: { data: string }) => void)[]>();
+  closed = false;
+  constructor(readonly url: string) {
+    FakeEventSource.instances.push(this);
+  }
+  addEventListener(name: string, l: (e: { data: string }) => void) {
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), l]);
+  }
+  emit(name: string, data = '') {
+    for (const l of this.listeners.get(name) ?? []) l({ data });
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 2;
+  }
+}
+
+function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+describe('HTTP transport', () => {
+  it('POSTs JSON to the relative api/<name> URL with the page’s cookie', async () => {
+    const fetch = vi.fn(async () => jsonResponse(200, { ok: true, value: { id: 7 } }));
+    const client = createHttpClient({ fetch: fetch as never, EventSource: FakeEventSource as never });
+    expect(await client.call('campaigns.get', { id: 7 })).toEqual({ ok: true, value: { id: 7 } });
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('api/campaigns.get');
+    expect(init.method).toBe('POST');
+    expect(init.credentials).toBe('same-origin');
+    expect(JSON.parse(String(init.body))).toEqual({ id: 7 });
+    expect(new Headers(init.headers).get('content-type')).toBe('application/json');
+  });
+
+  it('passes error envelopes through, and reports a 401 once as “unauthorized”', async () => {
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(jsonResponse(200, { ok: false, error: { code: 'conflict', message: 'No.' } }))
+      .mockResolvedValue(jsonResponse(401, { ok: false, error: { code: 'unauthorized', message: 'Token?' } }));
+    const client = createHttpClient({ fetch, EventSource: FakeEventSource as never });
+    const seen = vi.fn();
+    client.onUnauthorized(seen);
+    expect(await client.call('settings.get')).toEqual({ ok: false, error: { code: 'conflict', message: 'No.' } });
+    expect(seen).not.toHaveBeenCalled();
+    expect(await client.call('settings.get')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    await client.call('accounts.list');
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+
+  it('says Trickle is not answering when the request cannot be made, or the answer is not JSON', async () => {
+    const down = createHttpClient({ fetch: async () => Promise.reject(new TypeError('fetch failed')), EventSource: FakeEventSource as never });
+    expect(await down.call('settings.get')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    const html = createHttpClient({ fetch: async () => new Response('<html>', { status: 502 }), EventSource: FakeEventSource as never });
+    expect(await html.call('settings.get')).toMatchObject({ ok: false, error: { code: 'http_502' } });
+  });
+
+  it('shares one EventSource on api/events between listeners and parses the payloads', () => {
+    FakeEventSource.instances = [];
+    const client = createHttpClient({ fetch: vi.fn() as never, EventSource: FakeEventSource as never });
+    const a = vi.fn();
+    const b = vi.fn();
+    const offA = client.on('batch', a);
+    client.on('status', b);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    const source = FakeEventSource.instances[0]!;
+    expect(source.url).toBe('api/events');
+    source.emit('batch', JSON.stringify({ batchId: 1, sent: 10, failed: 0, remaining: 5 }));
+    source.emit('status', 'null');
+    expect(a).toHaveBeenCalledWith({ batchId: 1, sent: 10, failed: 0, remaining: 5 });
+    expect(b).toHaveBeenCalledWith(null);
+    offA();
+    source.emit('batch', '{}');
+    expect(a).toHaveBeenCalledTimes(1);
+  });
+
+  it('reopens a closed stream later and says when it is live again', () => {
+    vi.useFakeTimers();
+    try {
+      FakeEventSource.instances = [];
+      const client = createHttpClient({ fetch: vi.fn() as never, EventSource: FakeEventSource as never, reconnectMs: 1000 });
+      const states: [string, boolean][] = [];
+      client.onConnection((state, reconnected) => states.push([state, reconnected]));
+      client.on('message', () => {});
+      const first = FakeEventSource.instances[0]!;
+      first.emit('open');
+      first.readyState = 2;
+      first.emit('error');
+      expect(first.closed).toBe(true);
+      vi.advanceTimersByTime(1000);
+      expect(FakeEventSource.instances).toHaveLength(2);
+      FakeEventSource.instances[1]!.emit('open');
+      expect(states).toEqual([
+        ['connecting', false],
+        ['live', false],
+        ['lost', false],
+        ['live', true],
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('errors next to their field', () => {
+  it('drops the engine’s “field: ” prefix', () => {
+    const error = { code: 'invalid_input', field: 'appPassword', message: 'appPassword: A Gmail app password is 16 letters.' };
+    expect(messageForField(error)).toBe('A Gmail app password is 16 letters.');
+    expect(fieldError(error, 'appPassword')).toBe('A Gmail app password is 16 letters.');
+    expect(fieldError(error, 'email')).toBeUndefined();
+    expect(serverLine('5.1.1', '550 5.1.1 No such user')).toBe('550 5.1.1 No such user');
+    expect(serverLine('ETIMEDOUT', 'Timed out')).toBe('ETIMEDOUT Timed out');
+  });
+});
+
+describe('recipients files', () => {
+  const encodeUtf16 = (text: string, bigEndian: boolean) => {
+    const bytes = [bigEndian ? 0xfe : 0xff, bigEndian ? 0xff : 0xfe];
+    for (const ch of text) {
+      const code = ch.charCodeAt(0);
+      bytes.push(...(bigEndian ? [code >> 8, code & 0xff] : [code & 0xff, code >> 8]));
+    }
+    return new Uint8Array(bytes).buffer;
+  };
+
+  it('decodes UTF-8 (BOM dropped) and UTF-16 with a BOM', () => {
+    const utf8 = new TextEncoder().encode('\ufeffemail,name\nzoë@example.org,Zoë\n');
+    expect(decodeText(utf8.buffer)).toBe('email,name\nzoë@example.org,Zoë\n');
+    expect(decodeText(encodeUtf16('email;naam\nann@x.nl;Ann', false))).toBe('email;naam\nann@x.nl;Ann');
+    expect(decodeText(encodeUtf16('email\nbob@x.de', true))).toBe('email\nbob@x.de');
+  });
+
+  it('finds the columns, the delimiter and the address column', () => {
+    const shape = inspectCsv('Naam;E-mail adres;Notes\n"Ann";ann@example.nl;"two\nlines"\nBob;bob@example.nl;\n\n');
+    expect(shape).toMatchObject({ delimiter: ';', columns: ['Naam', 'E-mail adres', 'Notes'], rows: 2, likelyEmailColumn: 'E-mail adres' });
+    expect(shape?.detectedEmailColumn).toBeUndefined();
+    expect(inspectCsv('First Name,Email\nA,a@b.co\n')?.detectedEmailColumn).toBe('Email');
+    expect(inspectCsv('ann@example.org,Ann\n')?.headerLooksLikeData).toBe(true);
+    expect(normalizeFieldName(' First Name ')).toBe('first_name');
+  });
+
+  it('reads pasted text as a list of addresses or as CSV', () => {
+    expect(classifyPaste('ann@x.org\nbob@y.org, cy@z.org\n')).toEqual({ kind: 'list', emails: ['ann@x.org', 'bob@y.org', 'cy@z.org'] });
+    expect(classifyPaste('email,first_name\nann@x.org,Ann')).toMatchObject({ kind: 'csv', shape: { columns: ['email', 'first_name'] } });
+    expect(classifyPaste('   ')).toBeUndefined();
+  });
+});
+
+describe('times and routes', () => {
+  it('counts down in words', () => {
+    expect(countdown(10_000, 0)).toBe('in 10 s');
+    expect(countdown(125_000, 0)).toBe('in 2 min 05 s');
+    expect(countdown(0, 5)).toBe('now');
+  });
+
+  it('says today/tomorrow for near times, a weekday within the week', () => {
+    const now = new Date(2026, 2, 10, 9, 0); // a Tuesday
+    expect(when(new Date(2026, 2, 10, 14, 20), now)).toMatch(/^\S+ (14:20|02:20\s?PM)$/);
+    expect(when(new Date(2026, 2, 10, 14, 20), now)).not.toBe(when(new Date(2026, 2, 11, 14, 20), now));
+    expect(when(undefined, now)).toBe('—');
+  });
+
+  it('parses hash routes', () => {
+    expect(parseHash('')).toEqual({ page: 'progress' });
+    expect(parseHash('#/campaigns/12')).toEqual({ page: 'campaign', id: 12 });
+    expect(parseHash('#/campaigns/12/edit')).toEqual({ page: 'campaign-edit', id: 12 });
+    expect(parseHash('#/campaigns/new')).toEqual({ page: 'campaign-new' });
+    expect(parseHash('#/accounts')).toEqual({ page: 'accounts' });
+    expect(parseHash('#/nope')).toEqual({ page: 'not-found', path: 'nope' });
+  });
+});
