@@ -196,8 +196,12 @@ function ProgressSummary({ campaign: c }: { campaign: Campaign }) {
   const settings = useApi('settings.get');
   const now = useNow(1000);
   const total = reachable(c);
-  const done = c.counts.sent;
-  const pct = percent(done, total);
+  // Progress is how much of the job is settled: sent, or finished another way (failed, in
+  // doubt, cancelled, expired) — what still waits is what keeps it below 100%.
+  const sent = c.counts.sent;
+  const settled = total - (c.counts.pending + c.counts.queued + c.counts.sending + c.counts.retry_wait);
+  const pct = percent(settled, total);
+  const unsent = settled - sent;
   const next = status.data?.nextBatchAt ? Date.parse(status.data.nextBatchAt) : undefined;
   const left = c.counts.queued + c.counts.retry_wait + c.counts.sending;
   const startsLater = c.sendAfter && Date.parse(c.sendAfter) > now;
@@ -219,7 +223,7 @@ function ProgressSummary({ campaign: c }: { campaign: Campaign }) {
             {pct.toLocaleString(undefined, { maximumFractionDigits: pct > 0 && pct < 1 ? 1 : 0 })}%
           </Text>
           <Text as="div" size="3">
-            <strong>{num(done)}</strong> of {num(total)} sent
+            <strong>{num(sent)}</strong> of {num(total)} sent{unsent > 0 ? ` · ${num(unsent)} not sent (see below)` : ''}
           </Text>
         </Box>
         <Flex direction="column" align="end" gap="1" className="tr-summary-side">
@@ -240,7 +244,7 @@ function ProgressSummary({ campaign: c }: { campaign: Campaign }) {
           )}
         </Flex>
       </Flex>
-      <Meter value={done} max={total} size="lg" color={c.status === 'completed' ? 'teal' : c.status === 'paused' ? 'amber' : 'indigo'} label={`${num(done)} of ${num(total)} sent`} />
+      <Meter value={settled} max={total} size="lg" color={c.status === 'completed' ? 'teal' : c.status === 'paused' ? 'amber' : 'indigo'} label={`${pct.toFixed(0)}% done: ${num(sent)} of ${num(total)} sent`} />
       <Text as="p" size="2" mt="3" color={c.status === 'paused' || status.data?.waitingReason ? 'amber' : 'gray'}>
         {line}
       </Text>
