@@ -1,13 +1,7 @@
 import type { ApiHandlers } from './handlers';
 import { invoke } from './handlers';
 
-/**
- * A message preview's policy, the same through both doors: the message's own inline styles
- * and images show; no script runs (`sandbox` without allow-scripts), nothing else loads, and
- * only Trickle's page may frame it.
- */
-export const PREVIEW_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data: https: http:; font-src data: https:; frame-ancestors 'self'; sandbox";
+export { PREVIEW_CSP } from './content-policy';
 
 /**
  * The page behind `/preview?campaign=&message=` (headless HTTP and the desktop protocol): a

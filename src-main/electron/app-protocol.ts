@@ -7,7 +7,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { ApiHandlers } from '../api/handlers';
-import { PREVIEW_CSP, renderPreviewPage } from '../api/preview-page';
+import { APP_CSP, PREVIEW_CSP } from '../api/content-policy';
+import { renderPreviewPage } from '../api/preview-page';
 
 export const APP_SCHEME = 'trickle';
 export const APP_HOST = 'app';
@@ -15,19 +16,7 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 /** What the window loads. */
 export const APP_START_URL = `${APP_ORIGIN}/index.html`;
 
-/** The window's policy: only Trickle's own scripts, styles, frames and requests; no plugins. */
-export const APP_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export { APP_CSP } from '../api/content-policy';
 
 export interface AppRequest {
   url: string;

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, safeStorage, session } from 'electron';
 import { createApiHandlers } from '../api/handlers';
-import type { EngineLogger } from '../engine/context';
+import { consoleLogger } from '../engine/context';
 import { type Engine, createEngine } from '../engine/engine';
 import { APP_ID, PRODUCT_NAME } from './app-id';
 import { APP_START_URL, isAppUrl } from './app-protocol';
@@ -38,15 +38,7 @@ const RESOURCES_DIR = unpacked(join(APP_ROOT, 'resources'));
 /** Set by `electron-vite dev` to the renderer's dev-server address; never in a packaged app. */
 const DEV_SERVER_URL = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
 
-const logger: EngineLogger = {
-  info: (message, data) => console.log(line('info', message, data)),
-  warn: (message, data) => console.warn(line('warn', message, data)),
-  error: (message, data) => console.error(line('error', message, data)),
-};
-
-function line(level: string, message: string, data?: Record<string, unknown>): string {
-  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
-}
+const logger = consoleLogger;
 
 /** Files listed in electron-builder.yml's asarUnpack live beside the archive, not in it. */
 function unpacked(path: string): string {

@@ -13,6 +13,17 @@ export interface EngineLogger {
 
 export const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
+/** One timestamped line per event on stdout/stderr, for headless mode and the desktop app. */
+export const consoleLogger: EngineLogger = {
+  info: (message, data) => console.log(logLine('info', message, data)),
+  warn: (message, data) => console.warn(logLine('warn', message, data)),
+  error: (message, data) => console.error(logLine('error', message, data)),
+};
+
+function logLine(level: string, message: string, data?: Record<string, unknown>): string {
+  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
+}
+
 /** What every engine room works with; built once by createEngine. */
 export interface EngineContext {
   db: Db;

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiHandlers } from '../api/handlers';
-import type { EngineLogger } from '../engine/context';
+import { consoleLogger } from '../engine/context';
 import { createEngine } from '../engine/engine';
 import { loadAccessToken } from './access-token';
 import { defaultDataDir } from './data-dir';
@@ -15,16 +15,6 @@ import { createHeadlessServer } from './server';
 
 const VERSION = '0.1.0';
 
-/** Plain lines on stdout; the engine never hands its logger a password or message content. */
-const consoleLogger: EngineLogger = {
-  info: (message, data) => console.log(line('info', message, data)),
-  warn: (message, data) => console.warn(line('warn', message, data)),
-  error: (message, data) => console.error(line('error', message, data)),
-};
-
-function line(level: string, message: string, data?: Record<string, unknown>): string {
-  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

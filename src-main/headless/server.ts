@@ -3,7 +3,8 @@ import type { Engine } from '../engine/engine';
 import type { EngineLogger } from '../engine/context';
 import { API_EVENT_NAMES, type Envelope } from '../api/contract';
 import { type ApiHandlers, invoke } from '../api/handlers';
-import { PREVIEW_CSP, renderPreviewPage } from '../api/preview-page';
+import { APP_CSP, PREVIEW_CSP } from '../api/content-policy';
+import { renderPreviewPage } from '../api/preview-page';
 import { tokensMatch } from './access-token';
 import { readStaticFile } from './static-files';
 
@@ -20,20 +21,6 @@ export interface HeadlessServerOptions {
 
 const COOKIE = 'trickle_token';
 const DEFAULT_MAX_BODY = 40 * 1024 * 1024;
-
-/** The page's policy: only our own scripts and styles, previews in sandboxed srcdoc frames. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /**
  * Headless mode's door: the built renderer, `POST /api/<method>` (JSON in, the envelope
@@ -121,7 +108,7 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
     }
     res.writeHead(200, {
       'content-type': page.type,
-      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'content-security-policy': APP_CSP,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': page.type.startsWith('text/html') ? 'no-store' : 'public, max-age=3600',
