@@ -146,7 +146,7 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
               <Callout.Text>
                 {formError.code === 'login_failed' && (
                   <Text as="span" weight="bold">
-                    Gmail did not accept the login.{' '}
+                    Login refused.{' '}
                   </Text>
                 )}
                 {formError.message}
