@@ -3,6 +3,7 @@ import * as m0001 from './0001_accounts';
 import * as m0002 from './0002_campaigns_and_messages';
 import * as m0003 from './0003_send_log_and_batches';
 import * as m0004 from './0004_suppressions_and_settings';
+import * as m0005 from './0005_list_indexes';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002_campaigns_and_messages': m0002,
   '0003_send_log_and_batches': m0003,
   '0004_suppressions_and_settings': m0004,
+  '0005_list_indexes': m0005,
 };

@@ -103,6 +103,19 @@ describe('migrations', () => {
     expect(await db.selectFrom('settings').selectAll().execute()).toEqual([{ key: 'batchSize', value: '10' }]);
   });
 
+  it('0005_list_indexes: a campaign’s messages list in import order without a sort', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0005_list_indexes');
+    const plan = (sql: string, ...args: unknown[]) =>
+      (sqlite.prepare(`explain query plan ${sql}`).all(...args) as { detail: string }[]).map((p) => p.detail).join('\n');
+    const list = plan('select * from messages where campaign_id = ? order by id limit 100 offset 100', 1);
+    expect(list).toMatch(/USING INDEX messages_campaign_order/);
+    expect(list).not.toMatch(/TEMP B-TREE/);
+    expect(plan(`select id from campaigns where status in ('queued', 'sending') order by queue_seq`)).toMatch(
+      /campaigns_status_order/,
+    );
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

@@ -111,7 +111,7 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
 
 async function recipientFor(ctx: EngineContext, campaignId: number, messageId: number | undefined) {
   let query = ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', campaignId);
-  query = messageId ? query.where('id', '=', messageId) : query.where('status', '!=', 'skipped').orderBy('row').limit(1);
+  query = messageId ? query.where('id', '=', messageId) : query.where('status', '!=', 'skipped').orderBy('id').limit(1);
   const message = await query.executeTakeFirst();
   if (!message) {
     throw new EngineError(
@@ -134,7 +134,7 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   );
   const header = ['row', 'email', 'name', 'status', 'attempts', 'sent_at', 'account', 'message_id', 'error_code', 'server_reply', 'explanation', 'skip_reason'];
   const lines = [header.map(csvCell).join(',')];
-  const rows = await ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', id).orderBy('row').execute();
+  const rows = await ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', id).orderBy('id').execute();
   for (const row of rows) {
     const m = toMessage(row);
     lines.push(
