@@ -535,7 +535,7 @@ async function dashboardMeasure(f: Fixture) {
   }
   const { sqlite } = internals(f.engine);
   const pagePlan = explain(sqlite, {
-    sql: 'select * from messages where campaign_id = ? order by row limit 100 offset 0',
+    sql: 'select * from messages where campaign_id = ? order by id limit 100 offset 0',
     parameters: [f.campaignId],
   });
   return { get: stats(get), countMessages: stats(counts), campaignEta: stats(eta), messagesPage: { ...stats(page), plan: pagePlan } };

@@ -2,15 +2,12 @@ import type { Kysely } from 'kysely';
 
 /**
  * A campaign's messages listed in import order without sorting them (the page of a million-
- * recipient campaign read in 123 ms, mostly a temp b-tree), and due campaigns found without
- * reading finished ones.
+ * recipient campaign read in 123 ms, mostly a temp b-tree).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('messages_campaign_order').on('messages').columns(['campaign_id', 'id']).execute();
-  await db.schema.createIndex('campaigns_status_order').on('campaigns').columns(['status', 'queue_seq']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('campaigns_status_order').execute();
   await db.schema.dropIndex('messages_campaign_order').execute();
 }
