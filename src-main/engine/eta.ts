@@ -31,11 +31,25 @@ export function estimateFinish(
   // A batch's messages go out messageDelayMs apart; batches start at most every interval.
   const batchSpan = Math.max(cadence.batchIntervalMs, (cadence.batchSize - 1) * cadence.messageDelayMs);
   const sendTimes = new Float64Array(Math.min(count, capTotal));
+  // Once a whole round of the caps went out exactly as its slots freed (the cadence never held
+  // a send back) and the cadence covers a round in under a day, every later round is that one
+  // shifted by a day: jump to the last message instead of walking a million of them.
+  const roundCadence = Math.ceil(capTotal / cadence.batchSize) * batchSpan;
   let last = now;
+  let roundFollowedSlots = true;
   for (let k = 0; k < count; k++) {
+    if (k >= 2 * capTotal && k % capTotal === 0) {
+      if (roundFollowedSlots && roundCadence <= DAY) {
+        const final = count - 1;
+        const rounds = Math.floor((final - (k - capTotal)) / capTotal);
+        return sendTimes[final % capTotal]! + rounds * DAY;
+      }
+      roundFollowedSlots = true;
+    }
     const slot = k < capTotal ? slots[k]! : sendTimes[k % capTotal]! + DAY;
     const cadenceTime = now + Math.floor(k / cadence.batchSize) * batchSpan + (k % cadence.batchSize) * cadence.messageDelayMs;
     last = Math.max(slot, cadenceTime, last);
+    if (last !== slot) roundFollowedSlots = false;
     sendTimes[k % capTotal] = last;
   }
   return last;
