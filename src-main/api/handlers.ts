@@ -82,7 +82,8 @@ export async function invoke(
   }
 }
 
-function errorEnvelope(error: unknown, method: string, onUnexpected: (error: unknown, method: string) => void): Envelope<never> {
+/** An engine error as the envelope's error; anything else logged and reported without its internals. */
+export function errorEnvelope(error: unknown, method: string, onUnexpected: (error: unknown, method: string) => void): Envelope<never> {
   if (error instanceof EngineError) {
     const details = error.details ?? {};
     const field = typeof details.field === 'string' ? details.field : undefined;

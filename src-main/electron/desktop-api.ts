@@ -11,7 +11,7 @@
 
 import { z } from 'zod';
 import type { Envelope } from '../api/contract';
-import { type ApiHandlers, invoke } from '../api/handlers';
+import { type ApiHandlers, errorEnvelope, invoke } from '../api/handlers';
 import { EngineError } from '../engine/errors';
 import { parseInput } from '../engine/validation';
 import { type DesktopSettings, type DesktopSettingsFile, desktopSettingsUpdateSchema } from './desktop-settings';
@@ -94,17 +94,6 @@ export async function invokeDesktop(
     const handler = desktop[name] as (args: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(args) };
   } catch (error) {
-    if (error instanceof EngineError) {
-      const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
-      return { ok: false, error: { code: error.code, message: error.message, ...(field ? { field } : {}) } };
-    }
-    onUnexpected(error, name);
-    return {
-      ok: false,
-      error: {
-        code: 'internal',
-        message: 'Something went wrong inside Trickle and this request did not complete. Try again; if it keeps happening, restart Trickle.',
-      },
-    };
+    return errorEnvelope(error, name, onUnexpected);
   }
 }
