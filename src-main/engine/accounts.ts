@@ -169,7 +169,7 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
         smtp = { ...smtpAccountOf(ctx, current), ...where };
       } catch (error) {
         if (error instanceof SecretUnreadableError) {
-          throw new EngineError('login_failed', `${error.message}`, { field: 'appPassword' });
+          throw new EngineError('login_failed', error.message, { field: 'appPassword' });
         }
         throw error;
       }

@@ -227,8 +227,7 @@ async function accountFor(ctx: EngineContext, claimed: ClaimedMessage, settings:
 }
 
 async function finish(ctx: EngineContext, claimed: ClaimedMessage, outcome: MessageOutcome, settings: Settings) {
-  const status = await recordOutcome(ctx, claimed.id, outcome, settings.maxRetries);
-  const row = await ctx.db.selectFrom('messages').select('account_id').where('id', '=', claimed.id).executeTakeFirst();
-  ctx.events.emit('message', { messageId: claimed.id, campaignId: claimed.campaignId, status, accountId: row?.account_id ?? null });
+  const { status, accountId } = await recordOutcome(ctx, claimed.id, outcome, settings.maxRetries);
+  ctx.events.emit('message', { messageId: claimed.id, campaignId: claimed.campaignId, status, accountId });
   return status;
 }

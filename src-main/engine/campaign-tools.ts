@@ -83,8 +83,8 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
     if (error instanceof MergeError) throw new EngineError('merge_missing_field', error.message, { field: error.field });
     throw error;
   }
+  // A test copy gets its own Message-ID (none given): the recipient's is kept for the real send.
   const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: '' });
-  delete mail.messageId;
   if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
     throw new EngineError('no_account', 'That account is at its daily cap.');
   }

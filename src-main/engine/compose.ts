@@ -78,7 +78,7 @@ export function toMailOptions(rendered: RenderedMessage): SendMailOptions {
     subject: rendered.subject,
     ...(rendered.html ? { html: rendered.html } : {}),
     text: rendered.text,
-    messageId: rendered.messageId,
+    ...(rendered.messageId ? { messageId: rendered.messageId } : {}),
     headers: { 'List-Unsubscribe': rendered.listUnsubscribe },
     attachments: rendered.attachments.map((a) => ({ filename: a.filename || basename(a.path), path: a.path })),
     // Only the files the user attached are read; nothing a template says can point at a file or URL.

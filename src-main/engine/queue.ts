@@ -113,11 +113,11 @@ export async function claimBatch(
       }
       claimed.push({ id: message.id, campaignId: message.campaign_id, accountId: account.id });
     }
-    for (const account of accounts) {
-      const picks = plan.filter((a) => a.id === account.id).length;
-      if (picks > 0) {
-        await trx.updateTable('accounts').set({ last_picked_at: now + plan.lastIndexOf(account) + 1 }).where('id', '=', account.id).execute();
-      }
+    // Stamp each account with its last pick in this batch, so the next batch's tie-break
+    // carries on the round-robin where this one stopped.
+    for (const [i, account] of plan.entries()) {
+      if (plan.lastIndexOf(account) !== i) continue;
+      await trx.updateTable('accounts').set({ last_picked_at: now + i + 1 }).where('id', '=', account.id).execute();
     }
     const campaignIds = [...new Set(claimed.map((c) => c.campaignId))];
     await trx
@@ -141,7 +141,7 @@ export async function markSendStarted(db: Db, messageId: number, accountId: numb
 
 /**
  * Moves a claimed message's capacity reservation to another account (the one it was given
- * can no longer send). Fails (returns false) if the new account has no capacity left.
+ * can no longer send). The caller has checked that the new account has capacity left.
  */
 export async function reassign(ctx: EngineContext, messageId: number, accountEmailNorm: string, accountId: number): Promise<void> {
   const now = ctx.clock.now();
@@ -170,19 +170,19 @@ export type MessageOutcome =
 /**
  * Records an outcome at once: the message's state and error, its send-log row (kept and
  * stamped with the real time when sent or in doubt, released when nothing went out), the
- * suppression list for a bounce. Returns the status the message ended in.
+ * suppression list for a bounce. Returns the status the message ended in, and its account.
  */
 export async function recordOutcome(
   ctx: EngineContext,
   messageId: number,
   outcome: MessageOutcome,
   maxAttempts: number,
-): Promise<MessageStatus> {
+): Promise<{ status: MessageStatus; accountId: number | null }> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const message = await trx
       .selectFrom('messages')
-      .select(['attempts', 'email', 'email_norm'])
+      .select(['attempts', 'email', 'email_norm', 'account_id'])
       .where('id', '=', messageId)
       .executeTakeFirstOrThrow();
     const releaseReservation = () =>
@@ -265,7 +265,8 @@ export async function recordOutcome(
       .set({ ...set, status, updated_at: now })
       .where('id', '=', messageId)
       .execute();
-    return status;
+    // Outcomes that put the message back or drop it clear its account (set.account_id = null).
+    return { status, accountId: 'account_id' in set ? null : message.account_id };
   });
 }
 

@@ -70,9 +70,16 @@ export async function sendingStatus(
     let resume: number | null = null;
     if (state === 'disabled') blocked.disabled++;
     else if (state === 'auth_failed') blocked.auth++;
-    else if (state === 'cooling') (blocked.cooling++, (resume = row.state_until));
-    else if (state === 'limit_reached') (blocked.limit++, (resume = row.state_until));
-    else (blocked.cap++, (resume = capacity.nextSlotAt));
+    else if (state === 'cooling') {
+      blocked.cooling++;
+      resume = row.state_until;
+    } else if (state === 'limit_reached') {
+      blocked.limit++;
+      resume = row.state_until;
+    } else {
+      blocked.cap++;
+      resume = capacity.nextSlotAt;
+    }
     if (resume !== null && (earliestResume === undefined || resume < earliestResume)) earliestResume = resume;
   }
 
