@@ -113,6 +113,53 @@ describe('migrations', () => {
     expect(list).not.toMatch(/TEMP B-TREE/);
   });
 
+  it('0006_campaign_message_counts: counts existing messages, then follows every insert, status change and delete', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0005_list_indexes');
+    const campaign = async () =>
+      (
+        await db
+          .insertInto('campaigns')
+          .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id as number;
+    const [a, b] = [await campaign(), await campaign()];
+    const message = (campaignId: number, n: number, status: string) => ({
+      campaign_id: campaignId,
+      row: n,
+      email: `m${n}@x.com`,
+      email_norm: `m${n}@x.com`,
+      status,
+      updated_at: NOW,
+    });
+    await db.insertInto('messages').values([message(a, 1, 'queued'), message(a, 2, 'queued'), message(a, 3, 'sent')]).execute();
+    const counts = (campaignId: number) =>
+      Object.fromEntries(
+        (
+          sqlite
+            .prepare('select status, n from campaign_message_counts where campaign_id = ? and n > 0 order by status')
+            .all(campaignId) as { status: string; n: number }[]
+        ).map((r) => [r.status, r.n]),
+      );
+
+    await migrateTo(db, '0006_campaign_message_counts');
+    expect(counts(a)).toEqual({ queued: 2, sent: 1 }); // rows from before the migration
+
+    await db.insertInto('messages').values([message(b, 4, 'pending'), message(b, 5, 'pending')]).execute();
+    await db.updateTable('messages').set({ status: 'queued' }).where('campaign_id', '=', b).execute();
+    await db.updateTable('messages').set({ status: 'sending' }).where('row', '=', 1).execute();
+    await db.updateTable('messages').set({ updated_at: NOW + 1 }).execute(); // no status change: no count change
+    expect(counts(a)).toEqual({ queued: 1, sending: 1, sent: 1 });
+    expect(counts(b)).toEqual({ queued: 2 });
+
+    await db.deleteFrom('messages').where('row', '=', 3).execute();
+    expect(counts(a)).toEqual({ queued: 1, sending: 1 });
+    await db.deleteFrom('campaigns').where('id', '=', b).execute(); // cascades to messages and counts
+    expect(counts(b)).toEqual({});
+    expect(sqlite.prepare('select count(*) as n from campaign_message_counts where campaign_id = ?').get(b)).toEqual({ n: 0 });
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

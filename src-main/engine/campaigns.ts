@@ -12,11 +12,11 @@ import type { Db } from './db/open-database';
 import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus, type MessagesTable } from './db/schema';
 import { EngineError, notFound } from './errors';
 import { campaignEta } from './eta';
+import { countMessages, type MessageCounts, UNFINISHED } from './message-counts';
 import { templateFields } from './merge';
 import { readSettings } from './settings';
 import { emailAddress, parseInput, singleLine } from './validation';
 
-export type MessageCounts = Record<MessageStatus, number>;
 
 export interface Campaign {
   id: number;
@@ -605,14 +605,8 @@ export async function setCampaignStatus(
 export async function completeIfDone(ctx: EngineContext, id: number): Promise<boolean> {
   const campaign = await campaignRow(ctx.db, id);
   if (campaign.status !== 'queued' && campaign.status !== 'sending') return false;
-  const open = await ctx.db
-    .selectFrom('messages')
-    .select('id')
-    .where('campaign_id', '=', id)
-    .where('status', 'in', ['queued', 'sending', 'retry_wait'])
-    .limit(1)
-    .executeTakeFirst();
-  if (open) return false;
+  const counts = await countMessages(ctx.db, id);
+  if (UNFINISHED.some((status) => counts[status] > 0)) return false;
   await setCampaignStatus(ctx, id, 'completed', null);
   return true;
 }
@@ -641,14 +635,15 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) query = query.where('status', '=', args.status);
-  const total = await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const counts = await countMessages(ctx.db, args.id);
+  const total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
   const rows = await query
     .selectAll()
     .orderBy('id')
     .offset(args.offset ?? 0)
     .limit(args.limit ?? 100)
     .execute();
-  return { total: Number(total.n), items: rows.map(toMessage) };
+  return { total, items: rows.map(toMessage) };
 }
 
 export async function campaignRow(db: Db, id: number) {
@@ -657,17 +652,6 @@ export async function campaignRow(db: Db, id: number) {
   return row;
 }
 
-export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {
-  const rows = await db
-    .selectFrom('messages')
-    .select(['status', sql<number>`count(*)`.as('n')])
-    .where('campaign_id', '=', campaignId)
-    .groupBy('status')
-    .execute();
-  const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as MessageCounts;
-  for (const r of rows) counts[r.status] = Number(r.n);
-  return counts;
-}
 
 function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
   const attachments = JSON.parse(row.attachments) as StoredAttachment[];

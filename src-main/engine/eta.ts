@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { effectiveState } from './accounts';
 import { DAY } from './clock';
 import type { Db } from './db/open-database';
+import { unfinishedUpTo } from './message-counts';
 import type { Settings } from './settings';
 
 /**
@@ -84,15 +84,7 @@ export async function accountsForEstimate(db: Db, now: number) {
 export async function campaignEta(db: Db, campaignId: number, settings: Settings, now: number): Promise<number | undefined> {
   const campaign = await db.selectFrom('campaigns').select(['queue_seq', 'status', 'send_after']).where('id', '=', campaignId).executeTakeFirst();
   if (!campaign || campaign.queue_seq === null || !['queued', 'sending', 'paused'].includes(campaign.status)) return undefined;
-  const ahead = await db
-    .selectFrom('messages')
-    .innerJoin('campaigns', 'campaigns.id', 'messages.campaign_id')
-    .select(sql<number>`count(*)`.as('n'))
-    .where('messages.status', 'in', ['queued', 'sending', 'retry_wait'])
-    .where('campaigns.status', 'in', ['queued', 'sending'])
-    .where('campaigns.queue_seq', '<=', campaign.queue_seq)
-    .executeTakeFirstOrThrow();
-  const count = Number(ahead.n);
+  const count = await unfinishedUpTo(db, campaign.queue_seq);
   if (count === 0) return undefined;
   const start = Math.max(now, campaign.send_after ?? now);
   return estimateFinish(count, start, await accountsForEstimate(db, now), {

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
 import { effectiveState } from './accounts';
 import { capacityOf } from './capacity';
 import type { EngineContext } from './context';
 import type { Db } from './db/open-database';
 import type { MessageStatus } from './db/schema';
+import { countAllMessages } from './message-counts';
 import type { ClassifiedReply } from './replies';
 import { planAssignments, type RotationCandidate } from './rotation';
 
@@ -270,12 +270,7 @@ export async function recordOutcome(
   });
 }
 
-/** Counts of messages waiting to be sent, across all campaigns. */
+/** Messages waiting to be sent, across all campaigns. */
 export async function queuedCount(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('messages')
-    .select(sql<number>`count(*)`.as('n'))
-    .where('status', '=', 'queued')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return (await countAllMessages(db, ['queued'])).queued;
 }

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
 import { effectiveState } from './accounts';
 import { capacityOf } from './capacity';
 import { iso } from './clock';
 import type { EngineContext } from './context';
 import { accountsForEstimate, estimateFinish } from './eta';
+import { countAllMessages, UNFINISHED } from './message-counts';
 import type { Settings } from './settings';
 
 export interface BatchInfo {
@@ -45,13 +45,8 @@ export async function sendingStatus(
   extra: { paused: boolean; nextBatchAt: Date | null; settings: Settings },
 ): Promise<SendingStatus> {
   const now = ctx.clock.now();
-  const counts = await ctx.db
-    .selectFrom('messages')
-    .select(['status', sql<number>`count(*)`.as('n')])
-    .where('status', 'in', ['queued', 'sending', 'retry_wait'])
-    .groupBy('status')
-    .execute();
-  const count = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
+  const counts = await countAllMessages(ctx.db, UNFINISHED);
+  const count = (s: 'queued' | 'sending' | 'retry_wait') => counts[s];
   const queued = count('queued');
 
   const accounts = await ctx.db.selectFrom('accounts').selectAll().orderBy('id').execute();

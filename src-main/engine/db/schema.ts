@@ -121,6 +121,13 @@ export interface SuppressionsTable {
   created_at: number;
 }
 
+/** Kept by triggers on `messages` (migration 0006); never written by the engine's code. */
+export interface CampaignMessageCountsTable {
+  campaign_id: number;
+  status: MessageStatus;
+  n: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -134,6 +141,7 @@ export interface Database {
   batches: BatchesTable;
   suppressions: SuppressionsTable;
   settings: SettingsTable;
+  campaign_message_counts: CampaignMessageCountsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -1,0 +1,50 @@
+import type { Db } from './db/open-database';
+import { MESSAGE_STATUSES, type MessageStatus } from './db/schema';
+
+export type MessageCounts = Record<MessageStatus, number>;
+
+/** Statuses of messages still to be sent (or waiting for a retry). */
+export const UNFINISHED: MessageStatus[] = ['queued', 'sending', 'retry_wait'];
+
+/**
+ * Every read of "how many messages" goes through here, to the per-campaign counters kept by
+ * triggers (migration 0006): a few rows per campaign, however long its list.
+ */
+export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {
+  const rows = await db
+    .selectFrom('campaign_message_counts')
+    .select(['status', 'n'])
+    .where('campaign_id', '=', campaignId)
+    .execute();
+  return toCounts(rows);
+}
+
+/** Messages in each status across all campaigns. */
+export async function countAllMessages(db: Db, statuses: MessageStatus[]): Promise<MessageCounts> {
+  const rows = await db
+    .selectFrom('campaign_message_counts')
+    .select((eb) => ['status', eb.fn.sum<number>('n').as('n')])
+    .where('status', 'in', statuses)
+    .groupBy('status')
+    .execute();
+  return toCounts(rows);
+}
+
+/** Unfinished messages of the sendable campaigns queued up to (and including) `queueSeq`: the sends ahead of its last one. */
+export async function unfinishedUpTo(db: Db, queueSeq: number): Promise<number> {
+  const row = await db
+    .selectFrom('campaign_message_counts')
+    .innerJoin('campaigns', 'campaigns.id', 'campaign_message_counts.campaign_id')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('campaign_message_counts.n'), eb.lit(0)).as('n'))
+    .where('campaign_message_counts.status', 'in', UNFINISHED)
+    .where('campaigns.status', 'in', ['queued', 'sending'])
+    .where('campaigns.queue_seq', '<=', queueSeq)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function toCounts(rows: { status: MessageStatus; n: number | string }[]): MessageCounts {
+  const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as MessageCounts;
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
