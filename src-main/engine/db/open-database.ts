@@ -9,6 +9,7 @@ import {
   Kysely,
   type QueryCompiler,
   SqliteAdapter,
+  type SqliteDatabase,
   type SqliteDialectConfig,
   SqliteDriver,
   SqliteIntrospector,
@@ -61,7 +62,7 @@ export interface OpenedDatabase {
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   const sqlite = new BetterSqlite3(file);
   applyPragmas(sqlite);
-  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db);
   } catch (error) {
@@ -69,6 +70,34 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
     throw error;
   }
   return { db, sqlite, close: () => db.destroy() };
+}
+
+/** Compiled statements kept for reuse; the engine runs a few dozen distinct queries. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query it runs, and better-sqlite3 compiles SQL on each prepare: on
+ * the send path that compile cost as much as running the statements. The engine's queries
+ * repeat with new parameters, so their compiled statements are reused, least recently used
+ * dropped first. Safe on this one connection: Kysely runs one query at a time on it, and a
+ * statement is run to completion (`all`/`run`) before the next prepare.
+ */
+export function withStatementCache(sqlite: BetterSqlite3.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(source: string) {
+      let statement = cache.get(source);
+      if (statement) {
+        cache.delete(source);
+      } else {
+        statement = sqlite.prepare(source);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(source, statement);
+      return statement;
+    },
+  };
 }
 
 export function applyPragmas(sqlite: BetterSqlite3.Database): void {
