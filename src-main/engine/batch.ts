@@ -118,14 +118,16 @@ async function sendOne(ctx: EngineContext, claimed: ClaimedMessage, settings: Se
   if (campaign.status === 'cancelled') return finish(ctx, claimed, { kind: 'cancelled' }, settings);
   if (campaign.status !== 'sending' && campaign.status !== 'queued') return finish(ctx, claimed, { kind: 'requeue' }, settings);
 
-  const message = await ctx.db.selectFrom('messages').selectAll().where('id', '=', claimed.id).executeTakeFirstOrThrow();
-  const suppressed = await ctx.db
-    .selectFrom('suppressions')
-    .select('reason')
-    .where('email_norm', '=', message.email_norm)
-    .executeTakeFirst();
-  if (suppressed) {
-    return finish(ctx, claimed, { kind: 'skipped', reason: `On the suppression list (${suppressed.reason}).` }, settings);
+  // The suppression list is checked again now: an address may have unsubscribed since the claim.
+  const message = await ctx.db
+    .selectFrom('messages')
+    .leftJoin('suppressions', 'suppressions.email_norm', 'messages.email_norm')
+    .selectAll('messages')
+    .select('suppressions.reason as suppressedFor')
+    .where('messages.id', '=', claimed.id)
+    .executeTakeFirstOrThrow();
+  if (message.suppressedFor !== null) {
+    return finish(ctx, claimed, { kind: 'skipped', reason: `On the suppression list (${message.suppressedFor}).` }, settings);
   }
 
   // Attachments are checked again now: a file moved since queueing pauses the campaign
@@ -168,7 +170,9 @@ async function sendOne(ctx: EngineContext, claimed: ClaimedMessage, settings: Se
   await markSendStarted(ctx.db, claimed.id, account.id, ctx.clock.now());
   const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now());
   if (result.ok) {
-    await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', campaign.id).execute();
+    if (campaign.policy_block_streak > 0) {
+      await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', campaign.id).execute();
+    }
     return finish(ctx, claimed, { kind: 'sent', dryRun: false }, settings);
   }
 
