@@ -227,6 +227,8 @@ function watchEventLoop() {
   const timer = setInterval(() => {
     const now = performance.now();
     gapMax = Math.max(gapMax, now - last - 5);
+    // BENCH_TRACE=1 prints each long gap, to find which step of an import holds the loop.
+    if (process.env.BENCH_TRACE && now - last > 35) console.log(`    gap ${(now - last).toFixed(0)} ms ending at ${now.toFixed(0)}`);
     last = now;
   }, 5);
   return async () => {

@@ -113,7 +113,7 @@ describe('migrations', () => {
     expect(list).not.toMatch(/TEMP B-TREE/);
   });
 
-  it('0006_campaign_message_counts: counts existing messages, then follows every insert, status change and delete', async () => {
+  it('0006_counts_and_staged_imports: counts existing messages, then follows every insert, status change and delete; campaigns can be staged', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0005_list_indexes');
     const campaign = async () =>
@@ -143,8 +143,9 @@ describe('migrations', () => {
         ).map((r) => [r.status, r.n]),
       );
 
-    await migrateTo(db, '0006_campaign_message_counts');
+    await migrateTo(db, '0006_counts_and_staged_imports');
     expect(counts(a)).toEqual({ queued: 2, sent: 1 }); // rows from before the migration
+    expect(await db.selectFrom('campaigns').select('importing').execute()).toEqual([{ importing: 0 }, { importing: 0 }]);
 
     await db.insertInto('messages').values([message(b, 4, 'pending'), message(b, 5, 'pending')]).execute();
     await db.updateTable('messages').set({ status: 'queued' }).where('campaign_id', '=', b).execute();

@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
-import { type Insertable, sql } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from './addresses';
 import { iso } from './clock';
 import { type StoredAttachment } from './compose';
 import type { EngineContext } from './context';
-import { type CsvImportResult, CsvImportError, parseRecipientsCsv, recipientsFromList } from './csv-import';
+import { checkMergeFields, discardStagedCampaign, insertRecipients, queuePending, skipSuppressed, unqueueDraft } from './campaign-recipients';
+import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import type { Db } from './db/open-database';
-import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus, type MessagesTable } from './db/schema';
+import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus } from './db/schema';
 import { EngineError, notFound } from './errors';
 import { campaignEta } from './eta';
 import { countMessages, type MessageCounts, UNFINISHED } from './message-counts';
-import { templateFields } from './merge';
 import { readSettings } from './settings';
+import { TimeSlicer } from './time-slice';
 import { emailAddress, parseInput, singleLine } from './validation';
 
 
@@ -67,7 +68,6 @@ export interface Message {
 const UNSENT: MessageStatus[] = ['queued', 'retry_wait'];
 
 export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
-const INSERT_CHUNK = 500;
 
 const isoDate = z.iso.datetime({ offset: true, message: 'Use a date and time such as 2026-12-01T09:00:00Z.' });
 const replyTo = emailAddress;
@@ -147,31 +147,42 @@ export async function createCampaign(
   const sendAfter = toMs(args.sendAfter);
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
-  const imported = importRecipients(args.csv, args.emailColumn, args.recipients);
+  const slicer = new TimeSlicer();
+  const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
   const now = ctx.clock.now();
 
-  const { id, suppressed } = await ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('campaigns')
-      .values({
-        name: args.name,
-        subject: args.subject,
-        html: emptyToNull(args.html),
-        text: emptyToNull(args.text),
-        from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
-        reply_to: args.replyTo ?? null,
-        attachments: JSON.stringify(attachments),
-        fields: JSON.stringify(imported.columns),
-        send_after: sendAfter,
-        stop_after: stopAfter,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const suppressedCount = await insertRecipients(trx, row.id, imported, now);
-    return { id: row.id, suppressed: suppressedCount };
-  });
+  // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
+  // import that fails half-way is removed, so the user never sees half a list.
+  const { id } = await ctx.db
+    .insertInto('campaigns')
+    .values({
+      name: args.name,
+      subject: args.subject,
+      html: emptyToNull(args.html),
+      text: emptyToNull(args.text),
+      from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
+      reply_to: args.replyTo ?? null,
+      attachments: JSON.stringify(attachments),
+      fields: JSON.stringify(imported.columns),
+      send_after: sendAfter,
+      stop_after: stopAfter,
+      created_at: now,
+      updated_at: now,
+      importing: 1,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  let suppressed: number;
+  try {
+    suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
+    await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
+  } catch (error) {
+    await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
+      // Still hidden; the next start removes it.
+      ctx.log.error('could not remove a failed import', { campaignId: id, error: String(cleanupError) }),
+    );
+    throw error;
+  }
 
   ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
   ctx.events.emit('campaign', { campaignId: id, status: 'draft' });
@@ -189,6 +200,9 @@ export async function createCampaign(
 export async function updateCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const args = parseInput(updateCampaignSchema, input);
   const current = await campaignRow(ctx.db, args.id);
+  if (ctx.queueing.has(args.id)) {
+    throw new EngineError('conflict', 'This campaign is being queued; edit it once that is done (pause it first).');
+  }
   if (current.status !== 'draft' && current.status !== 'paused') {
     throw new EngineError(
       'conflict',
@@ -205,7 +219,7 @@ export async function updateCampaign(ctx: EngineContext, input: unknown): Promis
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
-    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, UNSENT);
+    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
   }
   await ctx.db
     .updateTable('campaigns')
@@ -227,13 +241,14 @@ export async function updateCampaign(ctx: EngineContext, input: unknown): Promis
   return getCampaign(ctx, { id: args.id });
 }
 
-function importRecipients(
+async function importRecipients(
   csv: string | undefined,
   emailColumn: string | undefined,
   list: { email: string; name?: string | undefined; fields?: Record<string, string> | undefined }[] | undefined,
-): CsvImportResult {
+  slicer: TimeSlicer,
+): Promise<CsvImportResult> {
   try {
-    if (csv !== undefined) return parseRecipientsCsv(csv, emailColumn ? { emailColumn } : {});
+    if (csv !== undefined) return await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
     return recipientsFromList(
       (list ?? []).map((r) => ({
         email: r.email,
@@ -247,75 +262,6 @@ function importRecipients(
     }
     throw error;
   }
-}
-
-/**
- * Stores every row of the import, in file order: recipients as `pending`, invalid and
- * duplicate rows as `skipped` with their reason, so the campaign accounts for every row.
- * Recipients on the suppression list are skipped too. Returns how many were suppressed.
- */
-async function insertRecipients(trx: Db, campaignId: number, imported: CsvImportResult, now: number): Promise<number> {
-  const rows: Insertable<MessagesTable>[] = [];
-  for (const r of imported.recipients) {
-    rows.push({
-      campaign_id: campaignId,
-      row: r.row,
-      email: r.email,
-      email_norm: r.normalized,
-      name: r.name ? sanitizeHeaderText(r.name) : null,
-      fields: JSON.stringify(r.fields),
-      status: 'pending',
-      updated_at: now,
-    });
-  }
-  for (const r of imported.invalid) {
-    rows.push({
-      campaign_id: campaignId,
-      row: r.row,
-      email: r.value.slice(0, 1000),
-      email_norm: r.value.trim().toLowerCase().slice(0, 1000),
-      // Every row names the same columns: a multi-row insert fills a missing one with NULL, not its default.
-      fields: '{}',
-      status: 'skipped',
-      skip_reason: `Invalid address: ${r.reason}`,
-      updated_at: now,
-    });
-  }
-  for (const r of imported.duplicates) {
-    rows.push({
-      campaign_id: campaignId,
-      row: r.row,
-      email: r.value,
-      email_norm: r.value.trim().toLowerCase(),
-      fields: '{}',
-      status: 'skipped',
-      skip_reason: `Duplicate of row ${r.firstRow}.`,
-      updated_at: now,
-    });
-  }
-  // Stored in file order, so id order is import order: lists sort by id, which the
-  // (campaign_id, status, id) index already provides, instead of sorting a million rows.
-  rows.sort((a, b) => a.row - b.row);
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await trx.insertInto('messages').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-  }
-  return skipSuppressed(trx, campaignId, now);
-}
-
-/** Pending recipients whose address is on the suppression list become `skipped`. */
-async function skipSuppressed(trx: Db, campaignId: number, now: number): Promise<number> {
-  const result = await trx
-    .updateTable('messages')
-    .set({
-      status: 'skipped',
-      skip_reason: sql<string>`'On the suppression list (' || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
-      updated_at: now,
-    })
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'pending')
-    .where('email_norm', 'in', (qb) => qb.selectFrom('suppressions').select('email_norm'))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
 }
 
 function checkAttachments(paths: string[]): StoredAttachment[] {
@@ -358,64 +304,67 @@ export function attachmentSizes(attachments: StoredAttachment[]): number[] {
 // Queue, pause, resume, cancel, retry
 
 /**
- * Moves every pending recipient to `queued` in one transaction, fixing each message's
- * Message-ID, after checking that every merge field without a default has a value for every
- * recipient, that the attachments are readable and within 25 MB, and that the stop time has
- * not passed. Answers at once; the scheduler sends.
+ * Moves every pending recipient to `queued`, fixing each message's Message-ID, after checking
+ * that every merge field without a default has a value for every recipient, that the
+ * attachments are readable and within 25 MB, and that the stop time has not passed. The
+ * messages are queued a slice at a time while the campaign is still a draft (which nothing
+ * sends); one last transaction makes it `queued`, so the scheduler sees all of it or none.
+ * Answers at once; the scheduler sends.
  */
 export async function queueCampaign(ctx: EngineContext, input: unknown): Promise<{ queued: number; message: string }> {
   const { id } = parseInput(campaignIdSchema, input);
   const now = ctx.clock.now();
-  const queued = await ctx.db.transaction().execute(async (trx) => {
-    const campaign = await campaignRow(trx, id);
-    if (campaign.status !== 'draft') {
-      throw new EngineError(
-        'conflict',
-        campaign.status === 'paused'
-          ? 'This campaign is paused: resume it instead of queueing it again.'
-          : `This campaign is already ${campaign.status}.`,
-      );
-    }
-    if (!campaign.html && !campaign.text) {
-      throw new EngineError('invalid_input', 'The message has no body: write HTML or plain text before queueing.');
-    }
-    if (campaign.stop_after !== null && campaign.stop_after <= now) {
-      throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
-    }
-    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
-    await skipSuppressed(trx, id, now);
-    await checkMergeFields(trx, campaign);
+  const campaign = await campaignRow(ctx.db, id);
+  if (ctx.queueing.has(id)) throw new EngineError('conflict', 'This campaign is being queued already.');
+  if (campaign.status !== 'draft') {
+    throw new EngineError(
+      'conflict',
+      campaign.status === 'paused'
+        ? 'This campaign is paused: resume it instead of queueing it again.'
+        : `This campaign is already ${campaign.status}.`,
+    );
+  }
+  if (!campaign.html && !campaign.text) {
+    throw new EngineError('invalid_input', 'The message has no body: write HTML or plain text before queueing.');
+  }
+  if (campaign.stop_after !== null && campaign.stop_after <= now) {
+    throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
+  }
+  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
 
-    const result = await trx
-      .updateTable('messages')
-      .set({
-        status: 'queued',
-        queued_at: now,
-        updated_at: now,
-        // Fixed now and reused on every attempt, so a resend can be recognised as the same message.
-        message_id: sql<string>`'<' || lower(hex(randomblob(12))) || '.' || id || ${'@' + messageIdDomain()} || '>'`,
-      })
-      .where('campaign_id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    const count = Number(result.numUpdatedRows);
-    if (count === 0) {
+  ctx.queueing.add(id);
+  let queued: number;
+  try {
+    const slicer = new TimeSlicer();
+    await skipSuppressed(ctx.db, id, now, slicer);
+    await checkMergeFields(ctx.db, campaign, slicer);
+    queued = await queuePending(ctx.db, id, now, messageIdDomain(), slicer);
+    if (queued === 0) {
       throw new EngineError(
         'conflict',
         'This campaign has nobody to send to: every recipient was skipped (invalid, duplicate or suppressed). Import recipients first.',
       );
     }
-    const seq = await trx
-      .selectFrom('campaigns')
-      .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
-      .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('campaigns')
-      .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
-      .where('id', '=', id)
-      .execute();
-    return count;
-  });
+    await ctx.db.transaction().execute(async (trx) => {
+      const seq = await trx
+        .selectFrom('campaigns')
+        .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('campaigns')
+        .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    });
+  } catch (error) {
+    // Messages queued before the failure go back to pending: a draft has none queued.
+    await unqueueDraft(ctx.db, id).catch((undoError: unknown) =>
+      ctx.log.error('could not undo a failed queue', { campaignId: id, error: String(undoError) }),
+    );
+    throw error;
+  } finally {
+    ctx.queueing.delete(id);
+  }
   ctx.log.info('campaign queued', { campaignId: id, queued });
   ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
   ctx.events.emit('status');
@@ -427,52 +376,6 @@ function messageIdDomain(): string {
   // Random per process, so Message-IDs never reveal the user's machine name.
   cachedDomain ??= `${randomBytes(4).toString('hex')}.trickle.invalid`;
   return cachedDomain;
-}
-
-/**
- * Every merge field used without a default must have a value for every recipient still to be
- * sent to (`pending` when queueing, `queued`/`retry_wait` when a paused campaign is edited or
- * resumed); otherwise the error names the field and the rows.
- */
-async function checkMergeFields(
-  trx: Db,
-  campaign: Pick<CampaignRow, 'id' | 'subject' | 'html' | 'text'>,
-  statuses: MessageStatus[] = ['pending'],
-): Promise<void> {
-  const required = templateFields(campaign.subject, campaign.html, campaign.text).filter(
-    (f) => f.defaultValue === undefined && f.name !== 'email',
-  );
-  for (const field of required) {
-    const value =
-      field.name === 'name'
-        ? sql<string>`coalesce(nullif(trim(coalesce(name, '')), ''), json_extract(fields, ${'$."name"'}))`
-        : sql<string>`json_extract(fields, ${`$."${field.name}"`})`;
-    const missing = await trx
-      .selectFrom('messages')
-      .select(['row'])
-      .where('campaign_id', '=', campaign.id)
-      .where('status', 'in', statuses)
-      .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
-      .orderBy('id')
-      .limit(6)
-      .execute();
-    if (missing.length > 0) {
-      const countRow = await trx
-        .selectFrom('messages')
-        .select(sql<number>`count(*)`.as('n'))
-        .where('campaign_id', '=', campaign.id)
-        .where('status', 'in', statuses)
-        .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
-        .executeTakeFirstOrThrow();
-      const rows = missing.slice(0, 5).map((m) => m.row).join(', ');
-      const n = Number(countRow.n);
-      throw new EngineError(
-        'merge_missing_field',
-        `{{${field.name}}} is empty for ${n} recipient${n === 1 ? '' : 's'} (row${n === 1 ? '' : 's'} ${rows}${n > 5 ? ', …' : ''}). Fill them in, or give a default such as {{${field.name}|there}}.`,
-        { field: field.name, count: n },
-      );
-    }
-  }
 }
 
 export async function pauseCampaign(ctx: EngineContext, input: unknown, reason?: string): Promise<Campaign> {
@@ -492,7 +395,7 @@ export async function resumeCampaign(ctx: EngineContext, input: unknown): Promis
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
   attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
-  await checkMergeFields(ctx.db, campaign, UNSENT);
+  await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   await setCampaignStatus(ctx, id, 'queued', null);
   await completeIfDone(ctx, id);
@@ -615,7 +518,7 @@ export async function completeIfDone(ctx: EngineContext, id: number): Promise<bo
 // Read
 
 export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
-  const rows = await ctx.db.selectFrom('campaigns').selectAll().orderBy('id', 'desc').execute();
+  const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
@@ -647,7 +550,7 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
 }
 
 export async function campaignRow(db: Db, id: number) {
-  const row = await db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('campaigns').selectAll().where('id', '=', id).where('importing', '=', 0).executeTakeFirst();
   if (!row) throw notFound('Campaign', id);
   return row;
 }

@@ -33,4 +33,9 @@ export interface EngineContext {
   dryRunMailer: DryRunMailer;
   events: EngineEventBus;
   log: EngineLogger;
+  /**
+   * Campaigns whose messages are being queued, a slice at a time: edits and a second queue
+   * wait until it ends, so what was checked is what gets sent.
+   */
+  queueing: Set<number>;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CsvImportError, normalizeFieldName, parseRecipientsCsv, recipientsFromList } from './csv-import';
+import { CsvImportError, normalizeFieldName, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
 
 /** Runs `fn`, expecting a CsvImportError, and returns it for inspection. */
 function importError(fn: () => unknown): CsvImportError {
@@ -275,5 +275,53 @@ describe('normalizeFieldName', () => {
     ['__proto__', 'proto'],
   ])('%j -> %j', (header, expected) => {
     expect(normalizeFieldName(header)).toBe(expected);
+  });
+});
+
+describe('readRecipientsCsv: a large file is read in slices, exactly as in one piece', () => {
+  // Over a megabyte, so it is cut into several slices; quoted line breaks, doubled quotes,
+  // blank lines and CRLF all land on slice edges somewhere among 40,000 rows.
+  const ROWS = 40_000;
+  const lines = ['email,name,note'];
+  for (let i = 1; i <= ROWS; i++) {
+    if (i % 11 === 0) lines.push('');
+    else if (i % 7 === 0) lines.push(`p${i}@example.com,"Name ""${i}""","line one\r\nline two, ${i}"`);
+    else lines.push(`p${i}@example.com,Name ${i},plain ${'x'.repeat(i % 40)}`);
+  }
+  const csv = lines.join('\r\n') + '\r\n';
+
+  it('keeps every record, field and spreadsheet row number', async () => {
+    expect(csv.length).toBeGreaterThan(4 * 256 * 1024);
+    const steps: number[] = [];
+    const work = readRecipientsCsv(csv);
+    let result;
+    for (let step = work.next(); ; step = work.next()) {
+      if (step.done) {
+        result = step.value;
+        break;
+      }
+      steps.push(1);
+    }
+    expect(steps.length).toBeGreaterThan(10); // it did yield between slices
+    const expectedRecipients = ROWS - Math.floor(ROWS / 11);
+    expect(result.recipients).toHaveLength(expectedRecipients);
+    expect(result.invalid).toEqual([]);
+    // A quoted record with a line break is one spreadsheet row: row = index in the file + 1.
+    const byEmail = new Map(result.recipients.map((r) => [r.email, r]));
+    for (const i of [7, 14, 39_998, 35_007]) {
+      const r = byEmail.get(`p${i}@example.com`)!;
+      expect(r.row).toBe(i + 1);
+      expect(r.name).toBe(`Name "${i}"`);
+      expect(r.fields.note).toBe(`line one\r\nline two, ${i}`);
+    }
+    expect(byEmail.get('p39999@example.com')).toMatchObject({ row: 40_000, fields: { note: `plain ${'x'.repeat(39_999 % 40)}` } });
+  });
+
+  it('reports a broken quote far into the file with its own row', () => {
+    const broken = lines.slice(0, 30_001);
+    broken[30_000] = 'bad@example.com,"never closed,x';
+    const error = importError(() => parseRecipientsCsv(broken.join('\n') + '\nlast@example.com,L,x\n'));
+    expect(error.row).toBe(30_001);
+    expect(error.message).toMatch(/Row 30001 has a quote that is never closed/);
   });
 });

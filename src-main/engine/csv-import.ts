@@ -11,6 +11,7 @@
  */
 import { parse, CsvError } from 'csv-parse/sync';
 import { checkAddress } from './addresses';
+import { runToEnd } from './time-slice';
 
 export interface ImportedRecipient {
   row: number;
@@ -69,10 +70,25 @@ export function normalizeFieldName(header: string): string {
     .replace(EDGE_UNDERSCORES, '');
 }
 
-export function parseRecipientsCsv(
-  text: string,
-  opts: { emailColumn?: string; maxBytes?: number } = {},
-): CsvImportResult {
+export function parseRecipientsCsv(text: string, opts: CsvImportOptions = {}): CsvImportResult {
+  return runToEnd(readRecipientsCsv(text, opts));
+}
+
+export interface CsvImportOptions {
+  emailColumn?: string;
+  maxBytes?: number;
+}
+
+/** Rows validated between two yields of the import: a few milliseconds of work. */
+const ROWS_PER_STEP = 2_000;
+/** Characters of CSV parsed between two yields (about a few milliseconds of parsing). */
+const CSV_SLICE_CHARS = 256 * 1024;
+
+/**
+ * The import written as small steps: it yields every few thousand rows, so a caller can let
+ * the event loop run between them (`TimeSlicer.run`) while a million rows are read.
+ */
+export function* readRecipientsCsv(text: string, opts: CsvImportOptions = {}): Generator<void, CsvImportResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
@@ -90,38 +106,60 @@ export function parseRecipientsCsv(
   if (!NON_WHITESPACE.test(text)) throw new CsvImportError('The file is empty.');
 
   const delimiter = detectDelimiter(text);
-  const records = parseCsv(text, delimiter);
-
-  // Records are rows one-to-one (blank lines come back as [''] since
-  // skip_empty_lines is off), so row = index + 1.
-  const headerIndex = records.findIndex((cells) => !isBlank(cells));
-  const header = records[headerIndex];
-  if (header === undefined) throw new CsvImportError('The file is empty.');
-  const layout = readHeader(header, headerIndex + 1, opts.emailColumn);
-
-  const collector = new RecipientCollector(layout.mergeColumns.map((c) => c.key));
-  for (let i = headerIndex + 1; i < records.length; i++) {
-    const cells = records[i]!;
-    if (isBlank(cells)) continue;
-    const row = i + 1;
-    const email = cells[layout.emailIndex] ?? '';
-
-    if (cells.length > header.length && !isBlank(cells.slice(header.length))) {
-      const reason =
-        delimiter === '\t'
-          ? `This row has ${cells.length} cells but the header has ${header.length} — check for an extra tab.`
-          : `This row has ${cells.length} cells but the header has ${header.length} — check for an unquoted comma or semicolon.`;
-      collector.addInvalid(row, email, reason);
-      continue;
-    }
-
-    collector.add(row, email, () => {
-      const fields: Record<string, string> = {};
-      for (const { index, key } of layout.mergeColumns) fields[key] = (cells[index] ?? '').trim();
-      const name = layout.nameIndex === undefined ? '' : (cells[layout.nameIndex] ?? '').trim();
-      return { fields, name };
-    });
+  try {
+    return yield* readRows(text, delimiter, opts.emailColumn, CSV_SLICE_CHARS);
+  } catch (err) {
+    if (!(err instanceof SliceSyntaxError)) throw err;
+    // Parsed in one piece, the error (or a file the slicing misjudged) is the parser's own.
+    return yield* readRows(text, delimiter, opts.emailColumn, Infinity);
   }
+}
+
+/** Rows are read and validated a slice at a time, so no list of all raw records is kept. */
+function* readRows(
+  text: string,
+  delimiter: Delimiter,
+  emailColumn: string | undefined,
+  sliceChars: number,
+): Generator<void, CsvImportResult> {
+  let header: string[] | undefined;
+  let layout: HeaderLayout | undefined;
+  let collector: RecipientCollector | undefined;
+  // Records are rows one-to-one (blank lines come back as [''] since skip_empty_lines is
+  // off), so a record's row is its position in the file.
+  let row = 0;
+  for (const records of parseCsv(text, delimiter, sliceChars)) {
+    for (let k = 0; k < records.length; k++) {
+      const cells = records[k]!;
+      row++;
+      if (isBlank(cells)) continue;
+      if (!header || !layout || !collector) {
+        header = cells;
+        layout = readHeader(header, row, emailColumn);
+        collector = new RecipientCollector(layout.mergeColumns.map((c) => c.key));
+        continue;
+      }
+      const email = cells[layout.emailIndex] ?? '';
+      if (cells.length > header.length && !isBlank(cells.slice(header.length))) {
+        const reason =
+          delimiter === '\t'
+            ? `This row has ${cells.length} cells but the header has ${header.length} — check for an extra tab.`
+            : `This row has ${cells.length} cells but the header has ${header.length} — check for an unquoted comma or semicolon.`;
+        collector.addInvalid(row, email, reason);
+        continue;
+      }
+      const { mergeColumns, nameIndex } = layout;
+      collector.add(row, email, () => {
+        const fields: Record<string, string> = {};
+        for (const { index, key } of mergeColumns) fields[key] = (cells[index] ?? '').trim();
+        const name = nameIndex === undefined ? '' : (cells[nameIndex] ?? '').trim();
+        return { fields, name };
+      });
+      if (row % ROWS_PER_STEP === 0) yield;
+    }
+    yield;
+  }
+  if (!layout || !collector) throw new CsvImportError('The file is empty.');
   return collector.result(layout.emailHeader);
 }
 
@@ -304,23 +342,72 @@ function detectDelimiter(text: string): Delimiter {
   return best;
 }
 
-function parseCsv(text: string, delimiter: Delimiter): string[][] {
+const CSV_OPTIONS = {
+  // Explicit list (rather than auto-detection) so files with mixed line endings still split correctly.
+  record_delimiter: ['\r\n', '\n', '\r'],
+  // Blank lines must come back as records to keep row numbers spreadsheet-accurate.
+  skip_empty_lines: false,
+  // Ragged rows are reported per row by the caller instead of failing the file.
+  relax_column_count: true,
+  // Tolerates `a, "b, c"` (space before the quote) and trims every cell.
+  trim: true,
+};
+
+/** A syntax error inside one slice: the file is parsed again in one piece for the real error. */
+class SliceSyntaxError extends Error {}
+
+/**
+ * Parses the file in slices cut at line ends outside quotes, one slice's records at a time.
+ * Records are rows one-to-one, so slices parse exactly as the whole file would.
+ */
+function* parseCsv(text: string, delimiter: Delimiter, sliceChars: number): Generator<string[][]> {
+  if (sliceChars === Infinity) {
+    yield parseWhole(text, delimiter);
+    return;
+  }
+  for (const slice of rowAlignedSlices(text, sliceChars)) {
+    try {
+      yield parse(slice, { ...CSV_OPTIONS, delimiter });
+    } catch (err) {
+      if (err instanceof CsvError) throw new SliceSyntaxError(err.message);
+      throw err;
+    }
+  }
+}
+
+function parseWhole(text: string, delimiter: Delimiter): string[][] {
   try {
-    return parse(text, {
-      delimiter,
-      // Explicit list (rather than auto-detection) so files with mixed line endings still split correctly.
-      record_delimiter: ['\r\n', '\n', '\r'],
-      // Blank lines must come back as records to keep row numbers spreadsheet-accurate.
-      skip_empty_lines: false,
-      // Ragged rows are reported per row by the caller instead of failing the file.
-      relax_column_count: true,
-      // Tolerates `a, "b, c"` (space before the quote) and trims every cell.
-      trim: true,
-    });
+    return parse(text, { ...CSV_OPTIONS, delimiter });
   } catch (err) {
     if (err instanceof CsvError) throw csvSyntaxError(err);
     throw err;
   }
+}
+
+/**
+ * Cuts the text into pieces of about `size` characters, each ending just after a line feed
+ * that is outside double quotes (a quoted cell may hold line breaks). A `""` inside quotes
+ * flips the state twice, so counting quotes is enough.
+ */
+function* rowAlignedSlices(text: string, size: number): Generator<string> {
+  let start = 0;
+  let inQuotes = false;
+  let scanned = 0; // quotes before `scanned` are counted in inQuotes
+  while (start < text.length) {
+    const target = start + size;
+    if (target >= text.length) break;
+    for (; scanned < target; scanned++) if (text.charCodeAt(scanned) === 34) inQuotes = !inQuotes;
+    let end = scanned;
+    for (; end < text.length; end++) {
+      const ch = text.charCodeAt(end);
+      if (ch === 34) inQuotes = !inQuotes;
+      else if (ch === 10 && !inQuotes) break;
+    }
+    if (end >= text.length) break;
+    yield text.slice(start, end + 1);
+    start = scanned = end + 1;
+  }
+  if (start < text.length) yield text.slice(start);
 }
 
 function csvSyntaxError(err: CsvError): CsvImportError {

@@ -13,6 +13,7 @@ import { EngineEventBus } from './events';
 import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
 import { recoverInterruptedSends } from './recovery';
+import { recoverInterruptedImports } from './campaign-recipients';
 import { expireCampaigns, runRetry } from './retry';
 import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
@@ -72,6 +73,7 @@ export class Engine {
       dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
       events: new EngineEventBus(),
       log: options.logger ?? silentLogger,
+      queueing: new Set(),
     };
     const engine = new Engine(database, ctx, options.dataDir);
     engine.paused = await readPaused(ctx.db);
@@ -81,6 +83,8 @@ export class Engine {
   /** Settles what a crash left in flight, then starts the batch and retry jobs. */
   async start(): Promise<{ inDoubt: number; requeued: number }> {
     const recovered = await recoverInterruptedSends(this.ctx);
+    const imports = await recoverInterruptedImports(this.ctx.db);
+    if (imports.discarded || imports.unqueued) this.ctx.log.warn('recovered interrupted imports', imports);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;

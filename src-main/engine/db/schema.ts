@@ -48,6 +48,8 @@ export interface CampaignsTable {
   updated_at: number;
   queued_at: number | null;
   completed_at: number | null;
+  /** 1 while its recipients are being stored: hidden until the import completes. */
+  importing: Generated<number>;
 }
 
 export const MESSAGE_STATUSES = [

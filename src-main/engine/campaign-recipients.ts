@@ -1,0 +1,314 @@
+/**
+ * The bulk work on a campaign's recipients — storing an import, skipping suppressed
+ * addresses, checking merge fields, queueing — done in many small transactions, each about
+ * one time slice long (`TimeSlicer`), with the event loop given a turn between them. One
+ * transaction over a million rows would end in a commit and a WAL checkpoint that hold the
+ * app up for half a second or more; small ones commit in milliseconds. What makes the work
+ * all-or-nothing instead: a campaign being imported is hidden (`campaigns.importing`) until
+ * its last row is stored, and removed if the import fails or the app dies first; a campaign
+ * being queued stays a `draft`, which nothing sends, until its last message is queued.
+ */
+import { CompiledQuery, sql } from 'kysely';
+import { sanitizeHeaderText } from './addresses';
+import type { CsvImportResult } from './csv-import';
+import type { Db } from './db/open-database';
+import type { CampaignRow, MessageStatus } from './db/schema';
+import { EngineError } from './errors';
+import { templateFields } from './merge';
+import { TimeSlicer } from './time-slice';
+
+/** Rows per multi-row INSERT: 9 parameters each, well under SQLite's variable limit. */
+const INSERT_ROWS = 500;
+/** Message ids per UPDATE or check over a campaign: about 10 ms of work each. */
+const ID_SPAN = 2_500;
+
+const MESSAGE_COLUMNS = ['campaign_id', 'row', 'email', 'email_norm', 'name', 'fields', 'status', 'skip_reason', 'updated_at'];
+
+/**
+ * Stores every row of the import in file order: recipients as `pending`, invalid and
+ * duplicate rows as `skipped` with their reason, so the campaign accounts for every row.
+ * Recipients on the suppression list are skipped too. Returns how many were suppressed.
+ */
+export async function insertRecipients(
+  db: Db,
+  campaignId: number,
+  imported: CsvImportResult,
+  now: number,
+  slicer: TimeSlicer,
+): Promise<number> {
+  // The statement text is the same for every full chunk, so it is compiled once (the
+  // dialect's statement cache) and Kysely has nothing to build per chunk.
+  const insertSql = (rows: number) =>
+    `insert into messages (${MESSAGE_COLUMNS.join(', ')}) values ` +
+    Array.from({ length: rows }, () => `(${MESSAGE_COLUMNS.map(() => '?').join(', ')})`).join(', ');
+  const fullChunkSql = insertSql(INSERT_ROWS);
+
+  // Ids follow file order, so lists sort by id, which the indexes already provide. The three
+  // lists are each in file order; merging them keeps it without sorting a million rows.
+  const rows = inFileOrder(imported);
+  let more = true;
+  while (more) {
+    await stagedTransaction(db, async (trx) => {
+      do {
+        const params = nextChunk(rows, campaignId, now);
+        const count = params.length / MESSAGE_COLUMNS.length;
+        if (count < INSERT_ROWS) more = false;
+        if (count > 0) await trx.executeQuery(CompiledQuery.raw(count === INSERT_ROWS ? fullChunkSql : insertSql(count), params));
+      } while (more && !slicer.used);
+    });
+    await slicer.maybeYield();
+  }
+  return skipSuppressed(db, campaignId, now, slicer);
+}
+
+/**
+ * One slice of work on a campaign nothing can see or send yet, committed without waiting for
+ * the disk (`synchronous = NORMAL`, on this connection, for this transaction only): the
+ * final step that makes the campaign visible or sendable commits with the engine's FULL
+ * sync, and its fsync makes the WAL durable up to it, slices included. A power cut before
+ * then loses only work the next start would discard anyway. Saves one fsync per slice.
+ */
+async function stagedTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(connection);
+    const previous = rows[0]?.synchronous ?? 2;
+    await sql`pragma synchronous = normal`.execute(connection);
+    try {
+      return await connection.transaction().execute(work);
+    } finally {
+      await sql.raw(`pragma synchronous = ${Number(previous)}`).execute(connection);
+    }
+  });
+}
+
+/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order. */
+function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): unknown[] {
+  const params: unknown[] = [];
+  for (let k = 0; k < INSERT_ROWS; k++) {
+    const next = rows.next();
+    if (next.done) break;
+    const r = next.value;
+    params.push(campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now);
+  }
+  return params;
+}
+
+interface StoredRow {
+  row: number;
+  email: string;
+  emailNorm: string;
+  name: string | null;
+  fields: string;
+  status: MessageStatus;
+  skipReason: string | null;
+}
+
+function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
+  const { recipients, invalid, duplicates } = imported;
+  let r = 0;
+  let i = 0;
+  let d = 0;
+  const rowOf = (list: { row: number }[], k: number) => list[k]?.row ?? Infinity;
+  while (r < recipients.length || i < invalid.length || d < duplicates.length) {
+    const next = Math.min(rowOf(recipients, r), rowOf(invalid, i), rowOf(duplicates, d));
+    if (rowOf(recipients, r) === next) {
+      const x = recipients[r++]!;
+      yield {
+        row: x.row,
+        email: x.email,
+        emailNorm: x.normalized,
+        name: x.name ? sanitizeHeaderText(x.name) : null,
+        fields: JSON.stringify(x.fields),
+        status: 'pending',
+        skipReason: null,
+      };
+    } else if (rowOf(invalid, i) === next) {
+      const x = invalid[i++]!;
+      yield {
+        row: x.row,
+        email: x.value.slice(0, 1000),
+        emailNorm: x.value.trim().toLowerCase().slice(0, 1000),
+        name: null,
+        fields: '{}',
+        status: 'skipped',
+        skipReason: `Invalid address: ${x.reason}`,
+      };
+    } else {
+      const x = duplicates[d++]!;
+      yield {
+        row: x.row,
+        email: x.value,
+        emailNorm: x.value.trim().toLowerCase(),
+        name: null,
+        fields: '{}',
+        status: 'skipped',
+        skipReason: `Duplicate of row ${x.firstRow}.`,
+      };
+    }
+  }
+}
+
+/** Pending recipients whose address is on the suppression list become `skipped`. */
+export async function skipSuppressed(db: Db, campaignId: number, now: number, slicer: TimeSlicer): Promise<number> {
+  const anySuppressed = await db.selectFrom('suppressions').select('email_norm').limit(1).executeTakeFirst();
+  if (!anySuppressed) return 0;
+  let skipped = 0;
+  await forEachIdRange(db, campaignId, slicer, async (from, to) => {
+    const result = await stagedTransaction(db, (trx) => trx
+      .updateTable('messages')
+      .set({
+        status: 'skipped',
+        skip_reason: sql<string>`'On the suppression list (' || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
+        updated_at: now,
+      })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'pending')
+      .where('id', '>=', from)
+      .where('id', '<', to)
+      .where('email_norm', 'in', (qb) => qb.selectFrom('suppressions').select('email_norm'))
+      .executeTakeFirst());
+    skipped += Number(result.numUpdatedRows);
+  });
+  return skipped;
+}
+
+/**
+ * Every merge field used without a default must have a value for every recipient still to be
+ * sent to (`pending` when queueing, `queued`/`retry_wait` when a paused campaign is edited or
+ * resumed); otherwise the error names the field and the rows.
+ */
+export async function checkMergeFields(
+  db: Db,
+  campaign: Pick<CampaignRow, 'id' | 'subject' | 'html' | 'text'>,
+  slicer: TimeSlicer,
+  statuses: MessageStatus[] = ['pending'],
+): Promise<void> {
+  const required = templateFields(campaign.subject, campaign.html, campaign.text).filter(
+    (f) => f.defaultValue === undefined && f.name !== 'email',
+  );
+  for (const field of required) {
+    const value =
+      field.name === 'name'
+        ? sql<string>`coalesce(nullif(trim(coalesce(name, '')), ''), json_extract(fields, ${'$."name"'}))`
+        : sql<string>`json_extract(fields, ${`$."${field.name}"`})`;
+    const firstRows: number[] = [];
+    let count = 0;
+    await forEachIdRange(db, campaign.id, slicer, async (from, to) => {
+      const missing = await db
+        .selectFrom('messages')
+        .select('row')
+        .where('campaign_id', '=', campaign.id)
+        .where('status', 'in', statuses)
+        .where('id', '>=', from)
+        .where('id', '<', to)
+        .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
+        .orderBy('id')
+        .execute();
+      count += missing.length;
+      for (const m of missing) if (firstRows.length < 5) firstRows.push(m.row);
+    });
+    if (count > 0) {
+      throw new EngineError(
+        'merge_missing_field',
+        `{{${field.name}}} is empty for ${count} recipient${count === 1 ? '' : 's'} (row${count === 1 ? '' : 's'} ${firstRows.join(', ')}${count > 5 ? ', …' : ''}). Fill them in, or give a default such as {{${field.name}|there}}.`,
+        { field: field.name, count },
+      );
+    }
+  }
+}
+
+/**
+ * Moves every pending recipient to `queued`, fixing each message's Message-ID (reused on
+ * every attempt, so a resend can be recognised as the same message). Returns how many.
+ */
+export async function queuePending(
+  db: Db,
+  campaignId: number,
+  now: number,
+  messageIdDomain: string,
+  slicer: TimeSlicer,
+): Promise<number> {
+  let queued = 0;
+  await forEachIdRange(db, campaignId, slicer, async (from, to) => {
+    const result = await stagedTransaction(db, (trx) => trx
+      .updateTable('messages')
+      .set({
+        status: 'queued',
+        queued_at: now,
+        updated_at: now,
+        message_id: sql<string>`'<' || lower(hex(randomblob(12))) || '.' || id || ${'@' + messageIdDomain} || '>'`,
+      })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'pending')
+      .where('id', '>=', from)
+      .where('id', '<', to)
+      .executeTakeFirst());
+    queued += Number(result.numUpdatedRows);
+  });
+  return queued;
+}
+
+/**
+ * Calls `work` for consecutive ranges of the campaign's message ids, [from, to), giving the
+ * event loop a turn between ranges when the slice's time is used up. A campaign's messages
+ * are stored together, in file order, so its ids are (nearly) contiguous.
+ */
+async function forEachIdRange(
+  db: Db,
+  campaignId: number,
+  slicer: TimeSlicer,
+  work: (from: number, to: number) => Promise<void>,
+): Promise<void> {
+  const bounds = await db
+    .selectFrom('messages')
+    .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last')])
+    .where('campaign_id', '=', campaignId)
+    .executeTakeFirstOrThrow();
+  if (bounds.first === null || bounds.last === null) return;
+  for (let from = Number(bounds.first); from <= Number(bounds.last); from += ID_SPAN) {
+    await work(from, from + ID_SPAN);
+    await slicer.maybeYield();
+  }
+}
+
+/**
+ * Removes a campaign whose import did not complete, its messages a range at a time. Also
+ * run at start for imports a crash or kill cut short.
+ */
+export async function discardStagedCampaign(db: Db, campaignId: number, slicer: TimeSlicer): Promise<void> {
+  await forEachIdRange(db, campaignId, slicer, async (from, to) => {
+    await db.deleteFrom('messages').where('campaign_id', '=', campaignId).where('id', '>=', from).where('id', '<', to).execute();
+  });
+  await db.deleteFrom('campaigns').where('id', '=', campaignId).where('importing', '=', 1).execute();
+}
+
+/**
+ * A draft has no queued messages: those a failed or interrupted queueing left are set back
+ * to pending (their Message-IDs dropped), so queueing again checks and numbers them all.
+ */
+export async function unqueueDraft(db: Db, campaignId: number): Promise<number> {
+  const result = await db
+    .updateTable('messages')
+    .set({ status: 'pending', queued_at: null, message_id: null })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'queued')
+    .where('campaign_id', 'in', (qb) => qb.selectFrom('campaigns').select('id').where('status', '=', 'draft'))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** After a crash: imports cut short are removed, and drafts whose queueing was cut short are all-pending again. */
+export async function recoverInterruptedImports(db: Db): Promise<{ discarded: number; unqueued: number }> {
+  const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
+  const slicer = new TimeSlicer();
+  for (const { id } of staged) await discardStagedCampaign(db, id, slicer);
+  const drafts = await db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('status', '=', 'draft')
+    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
+    .execute();
+  let unqueued = 0;
+  for (const { id } of drafts) unqueued += await unqueueDraft(db, id);
+  return { discarded: staged.length, unqueued };
+}
