@@ -124,7 +124,8 @@ async function recipientFor(ctx: EngineContext, campaignId: number, messageId: n
 
 /**
  * The campaign's results as CSV, one row per recipient. Cells that a spreadsheet would run
- * as a formula (= + - @, tab, CR) are prefixed with an apostrophe.
+ * as a formula (= + - @, tab, CR) are prefixed with an apostrophe, and so is such a character
+ * after a separator or line break inside a cell.
  */
 export async function exportResults(ctx: EngineContext, input: unknown): Promise<{ filename: string; csv: string }> {
   const { id } = parseInput(z.object({ id: z.int().positive() }).strict(), input);
@@ -160,7 +161,15 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   return { filename: `${safeName} results.csv`, csv: lines.join('\r\n') + '\r\n' };
 }
 
+// A spreadsheet set to another list separator (`;` in much of Europe) or a text import that
+// splits at tabs or line breaks starts a new cell inside ours: what follows such a break is
+// neutralised too, not only the cell's start. (Spaces between, but not the breaks themselves,
+// so the scan stays linear on long runs of line breaks.)
+const FORMULA_AFTER_BREAK = /([,;\t\r\n"][^\S\t\r\n]*)(?=[=+\-@])/g;
+const FORMULA_AT_START = /^\s*[=+\-@]|^[\t\r]/;
+
 export function csvCell(value: string): string {
-  const neutral = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const inner = value.replace(FORMULA_AFTER_BREAK, "$1'");
+  const neutral = FORMULA_AT_START.test(inner) ? `'${inner}` : inner;
   return /[",\r\n]/.test(neutral) ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }

@@ -59,6 +59,8 @@ type Delimiter = (typeof DELIMITERS)[number];
 const NOT_NAME_CHARS = /[^\p{L}\p{M}\p{N}]+/gu;
 const EDGE_UNDERSCORES = /^_+|_+$/g;
 const NON_WHITESPACE = /\S/;
+// What a decoder puts where bytes were not UTF-8: a Windows-1252 ("ANSI") file read as UTF-8.
+const REPLACEMENT_CHAR = '\uFFFD';
 
 /** "First Name" -> "first_name". Used for CSV headers and template fields alike. */
 export function normalizeFieldName(header: string): string {
@@ -106,6 +108,8 @@ export function* readRecipientsCsv(text: string, opts: CsvImportOptions = {}): G
   if (!NON_WHITESPACE.test(text)) throw new CsvImportError('The file is empty.');
 
   const delimiter = detectDelimiter(text);
+  // Rare and refused whole, so found with one plain parse rather than row by row.
+  if (text.includes(REPLACEMENT_CHAR)) throw unreadableCharacters(parseWhole(text, delimiter));
   try {
     return yield* readRows(text, delimiter, opts.emailColumn, CSV_SLICE_CHARS);
   } catch (err) {
@@ -426,6 +430,19 @@ function csvSyntaxError(err: CsvError): CsvImportError {
     default:
       return new CsvImportError(`${where} could not be read as CSV (${err.message}).`, row);
   }
+}
+
+/**
+ * Names would go out as "Ren�e": refuse the whole file, naming the first row that shows it,
+ * rather than import some rows and mangle others.
+ */
+function unreadableCharacters(records: string[][]): CsvImportError {
+  const index = records.findIndex((cells) => cells.some((cell) => cell.includes(REPLACEMENT_CHAR)));
+  const row = index === -1 ? undefined : index + 1;
+  return new CsvImportError(
+    `${row === undefined ? 'The file' : `Row ${row}`} has characters that could not be read (\uFFFD): the file is not saved as UTF-8 (Excel's plain "CSV" format uses another encoding). Save it as "CSV UTF-8" and import it again.`,
+    row,
+  );
 }
 
 function isBlank(cells: string[]): boolean {

@@ -20,7 +20,10 @@ export interface HeadlessServerOptions {
 }
 
 const COOKIE = 'trickle_token';
-const DEFAULT_MAX_BODY = 40 * 1024 * 1024;
+// Room for what the engine itself accepts once JSON-encoded: a 50 MB recipients CSV (its line
+// breaks and quotes escaped) or 25 MB of attachments (about 34 MB in base64). Below that, the
+// door would refuse a file the desktop window imports, and without the engine's advice.
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
 /**
  * Headless mode's door: the built renderer, `POST /api/<method>` (JSON in, the envelope
@@ -67,7 +70,10 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
           res,
           tooLarge ? 413 : 400,
           tooLarge
-            ? failure('too_large', `The request is larger than ${formatSize(maxBody)}, the most Trickle accepts.`)
+            ? failure(
+                'too_large',
+                `The request is larger than ${formatSize(maxBody)}, the most Trickle accepts at once. Split a large recipients file into smaller files (up to 50 MB each); attachments may be 25 MB in all.`,
+              )
             : failure('invalid_json', 'The request body is not valid JSON.'),
         );
       }

@@ -13,6 +13,16 @@ export function decodeText(buffer: ArrayBuffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** The largest recipients file the engine imports (src-main/engine/csv-import.ts). */
+export const MAX_CSV_BYTES = 50 * 1024 * 1024;
+
+/** Why a file of this size is refused before it is read, in the engine's words; undefined when it is not. */
+export function csvFileTooLarge(bytes: number): string | undefined {
+  if (bytes <= MAX_CSV_BYTES) return undefined;
+  const mb = 1024 * 1024;
+  return `The file is ${Math.ceil(bytes / mb)} MB; Trickle imports up to ${MAX_CSV_BYTES / mb} MB at a time — split it into smaller files.`;
+}
+
 /** "First Name" → "first_name", as the engine names merge fields. */
 export function normalizeFieldName(header: string): string {
   return header

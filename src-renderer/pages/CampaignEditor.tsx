@@ -22,7 +22,7 @@ import { ApiCallError, fieldError } from '../api/client';
 import { useAction, useActionState, useApi } from '../api/hooks';
 import { useToast } from '../components/Toasts';
 import { CampaignBadge, ConfirmDialog, describedBy, ErrorCallout, Field, Loading, Note, PageHeader } from '../components/ui';
-import { classifyPaste, type CsvShape, decodeText, inspectCsv, normalizeFieldName } from '../lib/csv';
+import { classifyPaste, type CsvShape, csvFileTooLarge, decodeText, inspectCsv, normalizeFieldName } from '../lib/csv';
 import { readArrayBuffer, readBase64 } from '../lib/files';
 import { bytes, duration, fromLocalInput, num, plural, toLocalInput, when } from '../lib/format';
 import { href, navigate } from '../lib/route';
@@ -171,6 +171,9 @@ function Editor({ campaign }: { campaign?: Campaign }) {
 
   // ---- recipients ----
   async function pickCsv(file: File) {
+    // Refused before it is read: the engine would refuse it anyway, and reading 200 MB stalls the window.
+    const tooLarge = csvFileTooLarge(file.size);
+    if (tooLarge) return refuseFile(file.name, tooLarge);
     try {
       const text = decodeText(await readArrayBuffer(file));
       const fileShape = inspectCsv(text);
@@ -178,14 +181,19 @@ function Editor({ campaign }: { campaign?: Campaign }) {
         ...r,
         fileName: file.name,
         fileText: text,
-        ...(fileShape ? { fileShape } : {}),
+        fileShape,
         fileError: fileShape ? undefined : 'The file is empty.',
         emailColumn: '',
       }));
       setError(null);
     } catch {
-      setRecipients((r) => ({ ...r, fileName: file.name, fileError: 'The file could not be read.' }));
+      refuseFile(file.name, 'The file could not be read.');
     }
+  }
+
+  /** A refused file leaves nothing of the one picked before it to be imported under its name. */
+  function refuseFile(fileName: string, fileError: string) {
+    setRecipients((r) => ({ ...r, fileName, fileText: undefined, fileShape: undefined, fileError, emailColumn: '' }));
   }
 
   function recipientArgs(): { csv: string; emailColumn?: string } | { recipients: { email: string }[] } | undefined {

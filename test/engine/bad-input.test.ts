@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src-main/engine/engine';
 import { EngineError, type EngineErrorCode } from '../../src-main/engine/errors';
 import { KeyFileSecretStore } from '../../src-main/engine/secrets';
+import { snapshotTables } from '../support/db-snapshot';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, recipientsCsv } from '../support/test-engine';
 
 const ALICE = TEST_ACCOUNTS[0]!;
@@ -129,17 +130,7 @@ afterAll(async () => {
   if (files) rmSync(files, { recursive: true, force: true });
 });
 
-/** Every row of every table (sqlite_sequence included), in a stable order. */
-function snapshot(): Record<string, string[]> {
-  const tables = reader
-    .prepare(`select name from sqlite_master where type = 'table' order by name`)
-    .all() as { name: string }[];
-  const out: Record<string, string[]> = {};
-  for (const { name } of tables) {
-    out[name] = (reader.prepare(`select * from "${name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-  }
-  return out;
-}
+const snapshot = () => snapshotTables(reader);
 
 interface Case {
   name: string;
