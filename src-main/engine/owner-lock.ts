@@ -36,21 +36,23 @@ export class OwnerLock {
       connection.pragma('journal_mode = DELETE');
       // What is written here is only a label: no fsync needed.
       connection.pragma('synchronous = OFF');
-      takeOrRefuse(connection);
+      takeLock(connection);
       connection.exec('create table if not exists owner (pid integer not null, host text not null, since integer not null)');
       connection.exec('delete from owner');
       connection.prepare('insert into owner (pid, host, since) values (?, ?, ?)').run(process.pid, hostname(), now);
       // Commit the label so others can read it, then take the lock again at once. Another engine
       // starting in this instant may take it first: then it owns the data and this one refuses.
       connection.exec('commit');
-      takeOrRefuse(connection);
+      takeLock(connection);
       const lock = new OwnerLock(connection, key);
       heldInProcess.set(key, { lock, alive });
       return lock;
     } catch (error) {
+      // Busy anywhere (even reading, while the owner commits its label): someone else has it.
+      const refusal = isBusy(error) ? alreadyRunning(readOwner(connection)) : error;
       if (connection.inTransaction) connection.exec('rollback');
       connection.close();
-      throw error;
+      throw refusal;
     }
   }
 
@@ -71,13 +73,13 @@ export class OwnerLock {
 /** The locks engines of this process hold, by file, with whether their engine still works. */
 const heldInProcess = new Map<string, { lock: OwnerLock; alive: () => boolean }>();
 
-function takeOrRefuse(connection: BetterSqlite3.Database): void {
-  try {
-    connection.exec('begin immediate');
-  } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw alreadyRunning(readOwner(connection));
-    throw error;
-  }
+/** Takes SQLite's RESERVED lock on the file and keeps it: SQLITE_BUSY at once if another has it. */
+function takeLock(connection: BetterSqlite3.Database): void {
+  connection.exec('begin immediate');
+}
+
+function isBusy(error: unknown): boolean {
+  return String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_BUSY');
 }
 
 interface Owner {
@@ -102,7 +104,7 @@ function alreadyRunning(owner: Owner | undefined): EngineError {
       : `process ${owner.pid} on ${owner.host}`;
   return new EngineError(
     'already_running',
-    `Trickle is already running on this data folder (${who}). Close it first, or give this one another data folder.`,
+    `Trickle is already running on this data folder (${who}). Close it first.`,
     owner ? { pid: owner.pid, host: owner.host } : undefined,
   );
 }
