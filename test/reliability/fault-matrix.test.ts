@@ -62,12 +62,18 @@ interface Run extends TestSetup {
 /**
  * Accounts (alice and bob unless told), and a queued campaign to r1…rn@example.com. The accounts
  * are added without the login check, so every login the test Gmail records is one made to send.
+ * The test Gmail greets at once (no 100 ms wait per connection), to keep the matrix fast.
  */
 async function queuedCampaign(
   n: number,
   options: Parameters<typeof createTestEngine>[0] & { attachments?: string[] } = {},
 ): Promise<Run> {
   const { attachments, accounts = [ALICE, BOB], ...engineOptions } = options;
+  if (!engineOptions.gmail) {
+    const gmail = await startTestGmail({ quickGreeting: true });
+    cleanups.push(() => gmail.close());
+    engineOptions.gmail = gmail;
+  }
   setup = await createTestEngine(engineOptions);
   for (const a of accounts) await setup.addAccount(a, { verify: false });
   const { engine } = setup;
@@ -494,7 +500,7 @@ describe('7. two engines on one database, overlapping ticks', () => {
     expect((await first.accounts.list()).map((a) => a.sentLast24h)).toEqual([5, 5]);
     expect(await attempt).toMatchObject({
       code: 'already_running',
-      message: `Trickle is already running on this data folder (process ${process.pid}). Close it first, or give this one another data folder.`,
+      message: `Trickle is already running on this data folder (process ${process.pid}). Close it first.`,
     });
 
     // Once the first has stopped, the folder is free.
@@ -742,12 +748,12 @@ describe('9. attachments over 25 MB or missing at send time', () => {
   it('a big attachment is streamed from its file: no copy is kept, memory does not grow message after message', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const gmail = await startTestGmail({ keepBodies: false }); // the server keeps headers, not the bodies
+    const gmail = await startTestGmail({ keepBodies: false, quickGreeting: true }); // headers only, not the bodies
     cleanups.push(() => gmail.close());
     const SIZE = 6 * MB;
     const file = join(scratch(), 'scan.bin');
     writeFileSync(file, randomBytes(SIZE));
-    const run = await queuedCampaign(4, { gmail, accounts: [ALICE], attachments: [file], settings: { batchSize: 1 } });
+    const run = await queuedCampaign(3, { gmail, accounts: [ALICE], attachments: [file], settings: { batchSize: 1 } });
 
     // Measured between batches (one message each), after two collections with a turn of the event
     // loop after each: memory outside the JS heap is only accounted as freed by the second.
@@ -764,14 +770,14 @@ describe('9. attachments over 25 MB or missing at send time', () => {
     while (await run.engine.runBatchNow()) growth.push((await retained()) - base);
 
     await expectOutcome(run, {
-      messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
+      messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1] },
       accounts: { alice: 'ok' },
-      delivered: { r1: 1, r2: 1, r3: 1, r4: 1 },
+      delivered: { r1: 1, r2: 1, r3: 1 },
     });
     // Each copy carried the whole file (base64: 4/3 of it).
     for (const m of gmail.accepted) expect(m.size).toBeGreaterThan((SIZE * 4) / 3);
     // With the connection still open, less than the file is held, and each message adds nothing.
-    expect(growth).toHaveLength(4);
+    expect(growth).toHaveLength(3);
     expect(Math.max(...growth)).toBeLessThan(SIZE / 2);
     for (const g of growth.slice(1)) expect(g - growth[0]!).toBeLessThan(MB);
   });
