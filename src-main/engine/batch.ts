@@ -42,6 +42,8 @@ export interface BatchControl {
   shouldStop(): boolean;
   /** Aborted on pause/stop, to cut the pause between messages short. */
   signal: AbortSignal;
+  /** Told the batch's id as soon as it exists, so a batch cut short by an error can be settled later. */
+  onStarted?(batchId: number): void;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runBatch(
 ): Promise<BatchSummary | undefined> {
   const startedAt = ctx.clock.now();
   const batch = await ctx.db.insertInto('batches').values({ started_at: startedAt }).returning('id').executeTakeFirstOrThrow();
+  control.onStarted?.(batch.id);
   const claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
   if (claimed.length === 0) {
     await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute();

@@ -12,13 +12,15 @@ import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './events';
 import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
-import { recoverInterruptedSends } from './recovery';
+import { OwnerLock } from './owner-lock';
+import { recoverInterruptedSends, settleAbortedBatch } from './recovery';
 import { recoverInterruptedImports } from './campaign-recipients';
 import { expireCampaigns, runRetry } from './retry';
 import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
 import { type SendingStatus, sendingStatus, toBatchInfo } from './sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings';
+import { storageError, withStorageErrors } from './storage-errors';
 import * as suppressions from './suppressions';
 import { parseInput } from './validation';
 
@@ -50,12 +52,17 @@ export class Engine {
   private sleepAbort = new AbortController();
   private currentBatch: Promise<BatchSummary | undefined> | undefined;
   private cachedSettings: Settings | undefined;
+  private ownerLock: OwnerLock | undefined;
+  /** Batches an error cut short, whose messages still wait in `sending` to be settled. */
+  private readonly abortedBatches = new Set<number>();
 
   private constructor(
     private readonly database: OpenedDatabase,
     ctx: EngineContext,
     /** Where the database, key file, dry-run log and stored attachments live. */
     readonly dataDir: string,
+    /** The owner lock's file beside the database; none for an in-memory one. */
+    private readonly ownerLockFile: string | undefined,
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
@@ -64,7 +71,8 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const database = await openDatabase(options.databaseFile ?? join(options.dataDir, 'trickle.sqlite'));
+    const databaseFile = options.databaseFile ?? join(options.dataDir, 'trickle.sqlite');
+    const database = await openDatabase(databaseFile);
     const ctx: EngineContext = {
       db: database.db,
       clock: options.clock ?? systemClock,
@@ -75,15 +83,25 @@ export class Engine {
       log: options.logger ?? silentLogger,
       queueing: new Set(),
     };
-    const engine = new Engine(database, ctx, options.dataDir);
+    const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
     engine.paused = await readPaused(ctx.db);
     return engine;
   }
 
-  /** Settles what a crash left in flight, then starts the batch and retry jobs. */
+  /**
+   * Takes the data folder's owner lock (throws `already_running` if another engine, in this
+   * process or another, has it), settles what a crash left in flight, then starts the batch
+   * and retry jobs. An engine opened only to read takes no lock.
+   */
   async start(): Promise<{ inDoubt: number; requeued: number }> {
-    const recovered = await recoverInterruptedSends(this.ctx);
-    const imports = await recoverInterruptedImports(this.ctx.db);
+    // Before anything else, and synchronously: recovery must never settle a live engine's batch.
+    this.takeOwnership();
+    const recovered = await recoverInterruptedSends(this.ctx).catch((error: unknown) => {
+      throw storageError(error);
+    });
+    const imports = await recoverInterruptedImports(this.ctx.db).catch((error: unknown) => {
+      throw storageError(error);
+    });
     if (imports.discarded || imports.unqueued) this.ctx.log.warn('recovered interrupted imports', imports);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
@@ -101,19 +119,21 @@ export class Engine {
     await this.currentBatch?.catch(() => undefined);
     this.ctx.mailer.closeAll();
     await this.database.close();
+    // Last: another engine may start on this folder once nothing more is written.
+    this.ownerLock?.release();
   }
 
   // ---- The product's operations, grouped as the API names them ----
 
-  readonly accounts = {
+  readonly accounts = withStorageErrors({
     list: () => accounts.listAccounts(this.ctx),
     add: (input: unknown) => accounts.addAccount(this.ctx, input),
     update: (input: unknown) => accounts.updateAccount(this.ctx, input),
     remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
     verify: (input: unknown) => accounts.verifyAccount(this.ctx, input),
-  };
+  });
 
-  readonly campaigns = {
+  readonly campaigns = withStorageErrors({
     list: () => campaigns.listCampaigns(this.ctx),
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
     get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
@@ -128,9 +148,9 @@ export class Engine {
     preview: (input: unknown) => tools.previewMessage(this.ctx, input),
     testSend: (input: unknown) => tools.testSend(this.ctx, input),
     export: (input: unknown) => tools.exportResults(this.ctx, input),
-  };
+  });
 
-  readonly sending = {
+  readonly sending = withStorageErrors({
     status: (): Promise<SendingStatus> => this.status(),
     pause: async (): Promise<SendingStatus> => {
       this.paused = true;
@@ -148,25 +168,25 @@ export class Engine {
       this.events.emit('status');
       return this.status();
     },
-  };
+  });
 
-  readonly attachments = {
+  readonly attachments = withStorageErrors({
     store: async (input: unknown) => storeAttachment(this.dataDir, input),
-  };
+  });
 
-  readonly history = {
+  readonly history = withStorageErrors({
     sendsPerHour: (input?: unknown) => sendsPerHour(this.ctx, input),
-  };
+  });
 
-  readonly batches = {
+  readonly batches = withStorageErrors({
     list: async (input: unknown = {}) => {
       const { limit } = parseInput(listBatchesSchema, input ?? {});
       const rows = await this.ctx.db.selectFrom('batches').selectAll().orderBy('id', 'desc').limit(limit ?? 20).execute();
       return rows.map(toBatchInfo);
     },
-  };
+  });
 
-  readonly settings = {
+  readonly settings = withStorageErrors({
     get: () => this.settingsNow(),
     update: async (input: unknown): Promise<Settings> => {
       const settings = await updateSettings(this.ctx.db, input);
@@ -176,28 +196,28 @@ export class Engine {
       this.events.emit('status');
       return settings;
     },
-  };
+  });
 
-  readonly suppressions = {
+  readonly suppressions = withStorageErrors({
     list: (input?: unknown) => suppressions.listSuppressions(this.ctx, input),
     add: (input: unknown) => suppressions.addSuppression(this.ctx, input),
     remove: (input: unknown) => suppressions.removeSuppression(this.ctx, input),
-  };
+  });
 
   // ---- The jobs (public so tests and a "send now" can drive them without waiting) ----
 
-  /** Runs one batch now, unless sending is paused or a batch is already running. */
+  /**
+   * Runs one batch now, unless sending is paused or a batch is already running. A batch that
+   * an error (the database busy or full) cuts short throws; its messages are settled before
+   * the next one.
+   */
   async runBatchNow(): Promise<BatchSummary | undefined> {
     if (this.paused || this.stopping || this.currentBatch) return undefined;
+    this.takeOwnership();
     if (this.sleepAbort.signal.aborted) this.sleepAbort = new AbortController();
-    const settings = await this.settingsNow();
-    this.currentBatch = (async () => {
-      await expireCampaigns(this.ctx);
-      return runBatch(this.ctx, settings, {
-        shouldStop: () => this.paused || this.stopping,
-        signal: this.sleepAbort.signal,
-      });
-    })();
+    // Set before the first await, so a tick and a "send now" arriving together cannot both start
+    // a batch (two batches would share each account's connection and its hand-over tracking).
+    this.currentBatch = this.oneBatch();
     try {
       return await this.currentBatch;
     } finally {
@@ -207,9 +227,41 @@ export class Engine {
     }
   }
 
+  private async oneBatch(): Promise<BatchSummary | undefined> {
+    let batchId: number | undefined;
+    try {
+      for (const id of this.abortedBatches) {
+        await settleAbortedBatch(this.ctx, id);
+        this.abortedBatches.delete(id);
+      }
+      const settings = await this.settingsNow();
+      await expireCampaigns(this.ctx);
+      return await runBatch(this.ctx, settings, {
+        shouldStop: () => this.paused || this.stopping,
+        signal: this.sleepAbort.signal,
+        onStarted: (id) => (batchId = id),
+      });
+    } catch (error) {
+      if (batchId !== undefined) this.abortedBatches.add(batchId);
+      throw storageError(error);
+    }
+  }
+
   async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
-    return runRetry(this.ctx, await this.settingsNow());
+    this.takeOwnership();
+    return runRetry(this.ctx, await this.settingsNow()).catch((error: unknown) => {
+      throw storageError(error);
+    });
+  }
+
+  /**
+   * Only the engine that owns the data folder sends: start() takes the owner lock, and so does
+   * the first batch or retry run directly. Throws `already_running` when another engine has it.
+   */
+  private takeOwnership(): void {
+    if (!this.ownerLockFile || this.ownerLock?.held) return;
+    this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
   }
 
   private async batchJob(): Promise<void> {

@@ -12,6 +12,12 @@ export type EngineErrorCode =
   | 'login_failed'
   | 'no_account'
   | 'send_failed'
+  /** Another engine (a second app, headless mode) is running on the same data folder. */
+  | 'already_running'
+  /** The disk, or the database's size limit, is full: nothing was changed. */
+  | 'storage_full'
+  /** Another program held the database longer than Trickle waits: nothing was changed. */
+  | 'storage_busy'
   /** The desktop's secret storage refuses to keep a password (no keyring, weaker storage not accepted). */
   | 'secret_storage_refused';
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src-main/engine/clock';
+import type { EngineLogger } from '../../src-main/engine/context';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import type { SettingsUpdate } from '../../src-main/engine/settings';
 import { FakeClock } from './fake-clock';
@@ -42,6 +43,8 @@ export async function createTestEngine(
     /** Another clock than the FakeClock, e.g. the system clock under vi.useFakeTimers. */
     clock?: Clock;
     smtpTimeouts?: typeof FAST_SMTP;
+    /** Where the engine logs (silent when absent), e.g. to assert that a failed job was reported. */
+    logger?: EngineLogger;
   } = {},
 ): Promise<TestSetup> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trickle-test-'));
@@ -53,6 +56,7 @@ export async function createTestEngine(
       dataDir,
       clock: options.clock ?? clock,
       smtpTimeouts: options.smtpTimeouts ?? FAST_SMTP,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     engines.push(engine);
     return engine;

@@ -278,6 +278,32 @@ describe('test Gmail: scripted faults', () => {
     });
     expect(gmail.accepted).toEqual([]);
     expect(gmail.receivedButUnacknowledged).toEqual([]);
+    expect(gmail.receivedButRefused.map((m) => [m.envelope.to, m.reply])).toEqual([[['carol@example.com'], GMAIL_REPLIES.messageTooBig]]);
+  });
+
+  it('tells a listener when the data has arrived, before answering it', async () => {
+    const seen: { messageId: string | undefined; acceptedSoFar: number }[] = [];
+    gmail.onReceived((m) => seen.push({ messageId: m.messageId, acceptedSoFar: gmail.accepted.length }));
+    await transportFor(ALICE).sendMail(mail({ messageId: '<m1@trickle.test>' }));
+    expect(seen).toEqual([{ messageId: '<m1@trickle.test>', acceptedSoFar: 0 }]);
+    expect(gmail.accepted).toHaveLength(1);
+  });
+
+  it('without bodies, keeps each message’s headers and size only', async () => {
+    const lean = await startTestGmail({ accounts: [ALICE], keepBodies: false });
+    try {
+      const body = 'x'.repeat(200_000);
+      const transport = nodemailer.createTransport({ host: lean.host, port: lean.port, secure: false, ignoreTLS: true, auth: { user: ALICE.email, pass: ALICE.appPassword } });
+      transports.push(transport);
+      await transport.sendMail(mail({ text: body, messageId: '<big@trickle.test>' }));
+      const [m] = lean.accepted;
+      expect(m!.messageId).toBe('<big@trickle.test>');
+      expect(m!.headers.get('subject')).toBe('Hello');
+      expect(m!.raw).not.toContain('xxxx');
+      expect(m!.size).toBeGreaterThan(200_000);
+    } finally {
+      await lean.close();
+    }
   });
 
   it('drops the connection before the message data: a connection error, nothing received', async () => {

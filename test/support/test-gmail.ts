@@ -59,8 +59,10 @@ export interface AcceptedMessage {
   envelope: { from: string; to: string[] };
   /** The Message-ID header's value, angle brackets included; undefined if the message had none. */
   messageId: string | undefined;
-  /** The message as received (dot-stuffing removed), decoded as UTF-8. */
+  /** The message as received (dot-stuffing removed), decoded as UTF-8; only its header block when bodies are not kept. */
   raw: string;
+  /** Bytes received for the message (after dot-stuffing removal). */
+  size: number;
   /** Header name (lower case) → unfolded value of its first occurrence. */
   headers: Map<string, string>;
   at: number;
@@ -107,6 +109,13 @@ export interface TestGmail {
   readonly accepted: AcceptedMessage[];
   /** Messages received in full but never answered (a `drop: 'after-data'` fault): Gmail may have delivered them. */
   readonly receivedButUnacknowledged: AcceptedMessage[];
+  /** Messages received in full and then refused by a scripted reply at 'data' (not delivered). */
+  readonly receivedButRefused: (AcceptedMessage & { reply: string })[];
+  /**
+   * Called when a message's data has fully arrived, before any reply goes out, e.g. to make
+   * something happen on the client's side while it waits for the answer.
+   */
+  onReceived(listener: ((message: AcceptedMessage) => void) | undefined): void;
   acceptedBy(account: string): AcceptedMessage[];
   /** Every AUTH attempt; `account` is the registered spelling when the user is known. */
   readonly logins: { account: string; ok: boolean; at: number }[];
@@ -116,8 +125,19 @@ export interface TestGmail {
   close(): Promise<void>;
 }
 
-export async function startTestGmail(opts: { accounts?: TestGmailAccount[] } = {}): Promise<TestGmail> {
-  const gmail = new TestGmailServer();
+export interface TestGmailOptions {
+  accounts?: TestGmailAccount[];
+  /** false: keep only each message's header block and size, so big messages do not pile up in memory. */
+  keepBodies?: boolean;
+  /**
+   * Greet at once instead of after smtp-server's 100 ms wait for clients that talk too early
+   * (which nodemailer never does): most of a sending test's time is that wait, once per connection.
+   */
+  quickGreeting?: boolean;
+}
+
+export async function startTestGmail(opts: TestGmailOptions = {}): Promise<TestGmail> {
+  const gmail = new TestGmailServer(opts);
   for (const account of opts.accounts ?? []) gmail.addAccount(account);
   await gmail.listen();
   return gmail;
@@ -150,6 +170,7 @@ class TestGmailServer implements TestGmail {
   port = 0;
   readonly accepted: AcceptedMessage[] = [];
   readonly receivedButUnacknowledged: AcceptedMessage[] = [];
+  readonly receivedButRefused: (AcceptedMessage & { reply: string })[] = [];
   readonly logins: { account: string; ok: boolean; at: number }[] = [];
 
   /** Keyed by lower-cased address: Gmail addresses are case-insensitive. */
@@ -160,6 +181,7 @@ class TestGmailServer implements TestGmail {
   /** Raw sockets, tracked from the moment they are accepted, so close() never waits on one. */
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
+  private receivedListener: ((message: AcceptedMessage) => void) | undefined;
 
   private readonly server = new SMTPServer({
     name: 'smtp.gmail.com',
@@ -179,10 +201,14 @@ class TestGmailServer implements TestGmail {
     onData: (stream, session, callback) => this.onData(stream, session, callback),
   });
 
-  constructor() {
+  private readonly keepBodies: boolean;
+
+  constructor(options: TestGmailOptions) {
+    this.keepBodies = options.keepBodies ?? true;
     // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
     // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
     this.server.on('error', () => {});
+    if (options.quickGreeting) this.greetAtOnce();
     this.server.server.on('connection', (socket: Socket) => {
       this.connectionCount++;
       this.sockets.add(socket);
@@ -229,6 +255,10 @@ class TestGmailServer implements TestGmail {
     this.rules = [];
   }
 
+  onReceived(listener: ((message: AcceptedMessage) => void) | undefined): void {
+    this.receivedListener = listener;
+  }
+
   acceptedBy(account: string): AcceptedMessage[] {
     return this.accepted.filter((m) => sameAddress(m.account, account));
   }
@@ -240,6 +270,17 @@ class TestGmailServer implements TestGmail {
       for (const socket of this.sockets) socket.destroy();
     });
     return this.closing;
+  }
+
+  /** Connections enter the server's set just before their init(): each gets an init without the wait. */
+  private greetAtOnce(): void {
+    type Connection = { init(): void; connectionReady(): void; _setListeners(ready: () => void): void };
+    const connections = this.server.connections as unknown as Set<Connection>;
+    const add = connections.add.bind(connections);
+    connections.add = (connection: Connection) => {
+      connection.init = () => connection._setListeners(() => connection.connectionReady());
+      return add(connection);
+    };
   }
 
   // --- SMTP session handlers ---
@@ -301,9 +342,19 @@ class TestGmailServer implements TestGmail {
 
     // Replies for DATA only go out once the whole message (up to the final dot) has arrived.
     const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Without bodies, the first 64 KB are enough for the header block.
+      if (this.keepBodies || size - chunk.length < 65_536) chunks.push(chunk);
+    });
     stream.on('end', () => {
-      const message = receivedMessage(account, envelope, Buffer.concat(chunks).toString('utf8'));
+      const received = Buffer.concat(chunks);
+      const headerEnd = received.indexOf('\r\n\r\n');
+      // Without bodies, only the header bytes are decoded (a slice of a longer string would keep it all).
+      const text = (this.keepBodies || headerEnd < 0 ? received : received.subarray(0, headerEnd)).toString('utf8');
+      const message = receivedMessage(account, envelope, text, size);
+      this.receivedListener?.(message);
       if (fault && 'drop' in fault) {
         this.receivedButUnacknowledged.push(message);
         return this.dropConnection(session);
@@ -312,7 +363,10 @@ class TestGmailServer implements TestGmail {
         this.receivedButUnacknowledged.push(message);
         return; // no reply, ever: close() destroys the socket
       }
-      if (fault) return callback(replyError(fault.reply));
+      if (fault) {
+        this.receivedButRefused.push({ ...message, reply: `${fault.reply.code} ${fault.reply.text}` });
+        return callback(replyError(fault.reply));
+      }
       if (stream.sizeExceeded) return callback(replyError(GMAIL_REPLIES.messageTooBig));
 
       this.accepted.push(message);
@@ -410,9 +464,9 @@ function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-function receivedMessage(account: string, envelope: AcceptedMessage['envelope'], raw: string): AcceptedMessage {
+function receivedMessage(account: string, envelope: AcceptedMessage['envelope'], raw: string, size: number): AcceptedMessage {
   const headers = parseHeaders(raw);
-  return { account, envelope, messageId: headers.get('message-id'), raw, headers, at: Date.now() };
+  return { account, envelope, messageId: headers.get('message-id'), raw, size, headers, at: Date.now() };
 }
 
 /** Header block only; continuation lines unfolded (RFC 5322 §2.2.3), names lower-cased, first occurrence wins. */
