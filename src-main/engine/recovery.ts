@@ -1,12 +1,23 @@
+import { completeIfDone } from './campaigns';
 import type { EngineContext } from './context';
 
 /**
  * After a crash, a kill or a power cut: messages left in `sending` are settled. One that was
  * already being handed to the server may have arrived, so it becomes `in_doubt` and waits for
  * the user (never re-sent silently); one the batch had claimed but not yet started provably
- * never left, so it goes back to the queue. Nothing is dropped.
+ * never left, so it goes back to the queue. Nothing is dropped. A campaign the crash left
+ * "sending" with nothing more to send (its last message now in doubt, or the process died
+ * between recording the last outcome and completing the campaign) completes: no batch would
+ * ever claim from it again to notice.
  */
 export async function recoverInterruptedSends(ctx: EngineContext): Promise<{ inDoubt: number; requeued: number }> {
+  const recovered = await settleInFlight(ctx);
+  const open = await ctx.db.selectFrom('campaigns').select('id').where('status', 'in', ['queued', 'sending']).execute();
+  for (const { id } of open) await completeIfDone(ctx, id);
+  return recovered;
+}
+
+async function settleInFlight(ctx: EngineContext): Promise<{ inDoubt: number; requeued: number }> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const started = await trx
