@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { completeIfDone } from './campaigns';
 import type { EngineContext } from './context';
+import type { Db } from './db/open-database';
 
 /**
  * After a crash, a kill or a power cut: messages left in `sending` are settled. One that was
@@ -8,7 +10,8 @@ import type { EngineContext } from './context';
  * never left, so it goes back to the queue. Nothing is dropped. A campaign the crash left
  * "sending" with nothing more to send (its last message now in doubt, or the process died
  * between recording the last outcome and completing the campaign) completes: no batch would
- * ever claim from it again to notice.
+ * ever claim from it again to notice. The batch the crash interrupted is closed with what its
+ * messages show, so the batch history tells the truth.
  */
 export async function recoverInterruptedSends(ctx: EngineContext): Promise<{ inDoubt: number; requeued: number }> {
   const recovered = await settleInFlight(ctx);
@@ -20,6 +23,12 @@ export async function recoverInterruptedSends(ctx: EngineContext): Promise<{ inD
 async function settleInFlight(ctx: EngineContext): Promise<{ inDoubt: number; requeued: number }> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
+    const claimedOnly = await trx
+      .selectFrom('messages')
+      .select(['id', 'batch_id'])
+      .where('status', '=', 'sending')
+      .where('send_started_at', 'is', null)
+      .execute();
     const started = await trx
       .updateTable('messages')
       .set({
@@ -54,9 +63,58 @@ async function settleInFlight(ctx: EngineContext): Promise<{ inDoubt: number; re
         )
         .execute();
     }
+    await closeInterruptedBatches(trx, now, claimedOnly);
     if (started.length || notStarted.length) {
       ctx.log.warn('recovered interrupted sends', { inDoubt: started.length, requeued: notStarted.length });
     }
     return { inDoubt: started.length, requeued: notStarted.length };
   });
+}
+
+const INTERRUPTED_BATCH_NOTE = 'interrupted: Trickle stopped during this batch';
+
+/**
+ * Batches left unfinished by the crash get their counts from their messages (now settled: a send
+ * in progress is in doubt) plus those just put back; one that had claimed nothing is removed, as
+ * a batch that finds nothing to send is.
+ */
+async function closeInterruptedBatches(trx: Db, now: number, putBack: { batch_id: number | null }[]): Promise<void> {
+  const interrupted = await trx.selectFrom('batches').select('id').where('finished_at', 'is', null).execute();
+  if (interrupted.length === 0) return;
+  const queued = await trx
+    .selectFrom('messages')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('status', '=', 'queued')
+    .executeTakeFirstOrThrow();
+  for (const { id } of interrupted) {
+    const rows = await trx
+      .selectFrom('messages')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .where('batch_id', '=', id)
+      .groupBy('status')
+      .execute();
+    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    const requeued = putBack.filter((m) => m.batch_id === id).length;
+    const claimed = rows.reduce((sum, r) => sum + Number(r.n), 0) + requeued;
+    if (claimed === 0) {
+      await trx.deleteFrom('batches').where('id', '=', id).execute();
+      continue;
+    }
+    await trx
+      .updateTable('batches')
+      .set({
+        finished_at: now,
+        claimed,
+        sent: count('sent'),
+        failed: count('failed'),
+        retrying: count('retry_wait'),
+        in_doubt: count('in_doubt'),
+        requeued,
+        skipped: count('skipped'),
+        remaining: Number(queued.n),
+        note: INTERRUPTED_BATCH_NOTE,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
 }

@@ -41,6 +41,18 @@ describe('recovery after a crash', () => {
     const inDoubt = (await second.campaigns.messages({ id: campaign.id, status: 'in_doubt' })).items;
     expect(inDoubt).toMatchObject([{ email: 'r3@example.com', attempts: 1, lastError: { code: 'INTERRUPTED' } }]);
     expect(inDoubt[0]!.lastError!.explanation).toMatch(/may have arrived/);
+    // The batch history shows what the interrupted batch did, not an empty batch still running.
+    expect(await second.batches.list({ limit: 5 })).toMatchObject([
+      {
+        claimed: 10,
+        sent: 2,
+        inDoubt: 1,
+        requeued: 7,
+        remaining: 11,
+        finishedAt: expect.any(String),
+        summary: 'Batch: 2 sent, 1 failed, 11 left (interrupted: Trickle stopped during this batch)',
+      },
+    ]);
 
     await drain(second);
     await second.runRetryNow();
