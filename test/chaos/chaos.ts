@@ -369,8 +369,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           if (status === 'sent') report.after250.committed++;
           else report.after250.notCommitted++;
         }
+        // Killed before its recovery had run, the child proves nothing yet about the previous kill's sends.
+        const carried = run.startedUp ? [] : [...startedAtLastKill];
+        if (!run.startedUp) startedAtLastKill = new Set();
         check('after kill', snapshot);
-        startedAtLastKill = new Set(snapshot.messages.filter((m) => m.status === 'sending' && m.sendStarted).map((m) => m.messageId));
+        const inFlight = snapshot.messages.filter((m) => m.status === 'sending' && m.sendStarted).map((m) => m.messageId);
+        startedAtLastKill = new Set([...carried, ...inFlight]);
         say(`kill ${report.kills}/${options.kills}: ${moment} (${deathPoint(snapshot)}) after ${run.lifeMs} ms`);
       }
 

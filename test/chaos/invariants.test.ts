@@ -32,6 +32,7 @@ function sound(): { snapshot: Snapshot; ctx: CheckContext } {
       accounts: [ALICE],
       campaigns: [{ id: 1, status: 'sending' }],
       lastBatch: { id: 1, finished: true },
+      batches: { unfinished: 0, sent: 1 },
     },
     ctx: {
       phase: 'after kill',

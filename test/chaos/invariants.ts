@@ -31,6 +31,8 @@ export interface Snapshot {
   campaigns: { id: number; status: string }[];
   /** The newest batch row, if any: an unfinished one is a batch the process died in. */
   lastBatch: { id: number; finished: boolean } | undefined;
+  /** The batch history as the window lists it: rows never finished, and the messages they say were sent. */
+  batches: { unfinished: number; sent: number };
 }
 
 export function readSnapshot(databaseFile: string): Snapshot {
@@ -82,7 +84,12 @@ export function readSnapshot(databaseFile: string): Snapshot {
     const batch = db.prepare('select id, finished_at from batches order by id desc limit 1').get() as
       | { id: number; finished_at: number | null }
       | undefined;
+    const history = db.prepare('select count(*) - count(finished_at) as unfinished, coalesce(sum(sent), 0) as sent from batches').get() as {
+      unfinished: number;
+      sent: number;
+    };
     return {
+      batches: history,
       integrity,
       foreignKeyProblems,
       messages,
@@ -235,6 +242,10 @@ function finalChecks(snapshot: Snapshot, ctx: CheckContext): string[] {
     const expected = m.status === 'sent' || m.status === 'in_doubt' ? 1 : 0;
     if (n !== expected) fail(`${m.email} is ${m.status} with ${n} send-log rows (expected ${expected})`);
   }
+
+  // The batch history adds up: every batch finished (or closed as interrupted), every sent message counted once.
+  if (snapshot.batches.unfinished > 0) fail(`${snapshot.batches.unfinished} batches never finished`);
+  if (snapshot.batches.sent !== count('sent')) fail(`the batches say ${snapshot.batches.sent} sent, the messages ${count('sent')}`);
 
   // A campaign with nothing left to send says so.
   for (const campaign of snapshot.campaigns) {
