@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createEngine } from '../../src-main/engine/engine';
 import { TEST_ACCOUNTS } from '../support/test-engine';
 import { GMAIL_REPLIES, type SessionEvent, type TestGmail, startTestGmail } from '../support/test-gmail';
+import type { MessageStatus } from '../../src-main/engine/db/schema';
 import type { ChildLine } from './chaos-child';
 import { type DeathPoint, checkInvariants, deathPoint, deliveredCounts, readSnapshot, type Snapshot, type Witness } from './invariants';
 
@@ -67,7 +68,7 @@ export interface ChaosReport {
   /** In doubt at the end of their scenario, and how many of those had really arrived. */
   inDoubt: { total: number; arrived: number };
   resentOnPurpose: number;
-  final: Record<'sent' | 'in_doubt' | 'failed' | 'queued' | 'retry_wait' | 'other', number>;
+  final: Record<'sent' | 'in_doubt' | 'failed' | 'expired' | 'queued' | 'retry_wait' | 'other', number>;
   violations: string[];
   elapsedMs: number;
 }
@@ -94,6 +95,8 @@ interface Scenario {
   accounts: { email: string; appPassword: string; dailyCap: number }[];
   batchSize: number;
   messageDelayMs: number;
+  /** The campaigns' stop time, this long after they are queued: what is unsent then expires. */
+  stopAfterMs: number | undefined;
   /** At which restart (1-based) the user resends what is in doubt, if at all. */
   resendAtRestart: number | undefined;
   killsPlanned: number;
@@ -120,6 +123,7 @@ function makeScenario(rng: Rng, killsLeft: number, recipients: [number, number])
     recipients: campaigns.flat(),
     accounts,
     batchSize: rng.int(2, 10),
+    stopAfterMs: rng.chance(0.2) ? rng.int(300, 1500) : undefined,
     messageDelayMs: rng.int(0, 3),
     // The first run starts from a fresh queue: nothing can be in doubt before the first kill.
     resendAtRestart: rng.chance(0.3) ? rng.int(2, killsPlanned + 1) : undefined,
@@ -156,7 +160,8 @@ async function prepare(dataDir: string, gmail: TestGmail, scenario: Scenario): P
     }
     for (const [n, recipients] of scenario.campaigns.entries()) {
       const csv = ['email,first_name', ...recipients.map((r, i) => `${r},Reader${i + 1}`)].join('\n');
-      const { campaign } = await engine.campaigns.create({ name: `Chaos ${n + 1}`, subject: 'News for {{first_name}}', text: BODY, csv });
+      const stopAfter = scenario.stopAfterMs === undefined ? {} : { stopAfter: new Date(Date.now() + scenario.stopAfterMs).toISOString() };
+      const { campaign } = await engine.campaigns.create({ name: `Chaos ${n + 1}`, subject: 'News for {{first_name}}', text: BODY, csv, ...stopAfter });
       await engine.campaigns.queue({ id: campaign.id });
     }
   } finally {
@@ -301,12 +306,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     duplicates: { onPurpose: 0, unexpected: 0 },
     inDoubt: { total: 0, arrived: 0 },
     resentOnPurpose: 0,
-    final: { sent: 0, in_doubt: 0, failed: 0, queued: 0, retry_wait: 0, other: 0 },
+    final: { sent: 0, in_doubt: 0, failed: 0, expired: 0, queued: 0, retry_wait: 0, other: 0 },
     violations: [],
     elapsedMs: 0,
   };
-  // A random kill falls anywhere in a child's life; lives are measured as clean runs finish.
-  let randomSpanMs = 400;
+  // A random kill falls anywhere in a typical child's life (start to exit), measured on the
+  // runs that end cleanly: up to 1.5 times their mean, so some land in startup, some after the end.
+  const lives: number[] = [];
+  const randomSpan = () => (lives.length ? Math.round((1.5 * lives.reduce((a, b) => a + b, 0)) / lives.length) : 400);
   let momentIndex = 0;
   const moments = options.moments ?? KILL_MOMENTS;
 
@@ -320,6 +327,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     report.messages += scenario.recipients.length;
     const resentOnPurpose = new Map<string, number>();
     const inDoubtSince = new Map<string, number>();
+    const settled = new Map<string, MessageStatus>();
     let startedAtLastKill = new Set<string>();
     const witness: Witness = { accepted: gmail.accepted, unacknowledged: gmail.receivedButUnacknowledged };
     const transcript: string[] = [];
@@ -330,6 +338,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         witness,
         resentOnPurpose,
         inDoubtSince,
+        settled,
         startedAtLastKill,
         now: Date.now(),
       });
@@ -346,16 +355,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (let k = 0; k < scenario.killsPlanned && !drained; k++) {
         // Round-robin moves on only once a moment's kill has landed, so every moment gets its turn.
         const moment = options.order === 'random' ? moments[rng.int(0, moments.length - 1)]! : moments[momentIndex % moments.length]!;
-        const flags = resendFlags(++restart, scenario, databaseFile, resentOnPurpose, inDoubtSince);
+        const flags = resendFlags(++restart, scenario, databaseFile, resentOnPurpose, [inDoubtSince, settled]);
         if (restart > 1) report.restarts++;
-        const run = await runChild(options.childScript, dataDir, flags, gmail, moment, rng, randomSpanMs);
+        const run = await runChild(options.childScript, dataDir, flags, gmail, moment, rng, randomSpan());
         transcript.push(`--- run ${restart}: kill at ${moment}${flags.length ? ' ' + flags.join(' ') : ''}`, ...run.output);
         if (!run.killed) {
           // The child drained everything before the trigger fired: that was the clean final run.
           report.triggersNotReached++;
           drained = true;
           if (run.exitCode !== 0) report.violations.push(`scenario ${report.scenarios}: child exited with ${run.exitCode}`);
-          randomSpanMs = Math.max(randomSpanMs, run.lifeMs);
+          lives.push(run.lifeMs);
           break;
         }
         report.kills++;
@@ -379,12 +388,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
 
       if (!drained) {
-        const flags = resendFlags(++restart, scenario, databaseFile, resentOnPurpose, inDoubtSince);
+        const flags = resendFlags(++restart, scenario, databaseFile, resentOnPurpose, [inDoubtSince, settled]);
         report.restarts++;
-        const run = await runChild(options.childScript, dataDir, flags, gmail, undefined, rng, randomSpanMs);
+        const run = await runChild(options.childScript, dataDir, flags, gmail, undefined, rng, randomSpan());
         transcript.push(`--- run ${restart}: final${flags.length ? ' ' + flags.join(' ') : ''}`, ...run.output);
         if (run.exitCode !== 0) report.violations.push(`scenario ${report.scenarios}: final child exited with ${run.exitCode}: ${run.output.slice(-5).join(' / ')}`);
-        randomSpanMs = Math.max(randomSpanMs, run.lifeMs);
+        lives.push(run.lifeMs);
       }
       const final = readSnapshot(databaseFile);
       check('final', final);
@@ -407,13 +416,14 @@ function resendFlags(
   scenario: Scenario,
   databaseFile: string,
   resentOnPurpose: Map<string, number>,
-  inDoubtSince: Map<string, number>,
+  /** Per-message expectations the resend lifts. */
+  lifted: Map<string, unknown>[],
 ): string[] {
   if (scenario.resendAtRestart !== restart) return [];
   for (const m of readSnapshot(databaseFile).messages) {
     if (m.status === 'in_doubt' || (m.status === 'sending' && m.sendStarted)) {
       resentOnPurpose.set(m.messageId, (resentOnPurpose.get(m.messageId) ?? 0) + 1);
-      inDoubtSince.delete(m.messageId);
+      for (const map of lifted) map.delete(m.messageId);
     }
   }
   return ['--resend-in-doubt'];

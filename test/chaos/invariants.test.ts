@@ -40,6 +40,7 @@ function sound(): { snapshot: Snapshot; ctx: CheckContext } {
       witness: { accepted: [received(1)], unacknowledged: [] },
       resentOnPurpose: new Map(),
       inDoubtSince: new Map(),
+      settled: new Map(),
       startedAtLastKill: new Set(),
       now: NOW,
     },
@@ -66,6 +67,13 @@ describe('the crash test invariants', () => {
     expect(checkInvariants(snapshot, ctx)).toEqual([]); // r2 first seen in doubt, never delivered
     ctx.witness = { accepted: [received(1), received(2)], unacknowledged: [] };
     expect(checkInvariants(snapshot, ctx)).toContain('after kill: r2@example.com was in doubt and was sent again without the user asking');
+  });
+
+  it('catch a committed status that changed', () => {
+    const { snapshot, ctx } = sound();
+    expect(checkInvariants(snapshot, ctx)).toEqual([]);
+    snapshot.messages[0] = message(1, 'queued');
+    expect(checkInvariants(snapshot, ctx)).toContain('after kill: r1@example.com was sent and is now queued');
   });
 
   it('catch an interrupted send that the restart did not put in doubt', () => {

@@ -144,12 +144,19 @@ export interface CheckContext {
    * resent since). Updated by the check: an in-doubt message must wait for the user.
    */
   inDoubtSince: Map<string, number>;
+  /**
+   * Message-ID → the settled status (sent, failed, in doubt, …) a snapshot showed: committed, so it
+   * must never change, except an in-doubt one the user resends (the entry is then removed). Updated by the check.
+   */
+  settled: Map<string, MessageStatus>;
   /** Message-IDs being sent (marked started) when the previous process died: recovery must have put them in doubt. */
   startedAtLastKill: ReadonlySet<string>;
   now: number;
 }
 
 const KNOWN_STATUSES = new Set<string>(MESSAGE_STATUSES);
+/** Where a message stays unless the user acts (retry failed, resend in doubt), which the crash test does only for in doubt. */
+const SETTLED = new Set<MessageStatus>(['sent', 'failed', 'in_doubt', 'skipped', 'cancelled', 'expired']);
 
 /** Every invariant of the crash test; returns the violations in words (empty when all hold). */
 export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[] {
@@ -196,6 +203,11 @@ export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[]
     if (ctx.startedAtLastKill.has(m.messageId) && resends === 0 && m.status !== 'in_doubt') {
       fail(`${m.email} was being sent when the process died, but after the restart it is ${m.status}, not in doubt`);
     }
+
+    // What was committed stays committed: a settled message keeps its status.
+    const before = ctx.settled.get(m.messageId);
+    if (before !== undefined && before !== m.status) fail(`${m.email} was ${before} and is now ${m.status}`);
+    if (SETTLED.has(m.status)) ctx.settled.set(m.messageId, m.status);
 
     // In doubt waits for the user: no copy goes out after it was first seen in doubt, unless resent.
     const seenAt = ctx.inDoubtSince.get(m.messageId);
