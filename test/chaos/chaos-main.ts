@@ -50,6 +50,7 @@ console.log(`  kills by moment:   ${moments}`);
 console.log(`  database at death: ${atDeath}; during startup ${report.killedDuringStartup}`);
 console.log(`  not reached:       ${report.triggersNotReached} triggers (the child drained everything first; not counted as kills)`);
 console.log(`  after the 250:     ${report.after250.notCommitted} before the commit, ${report.after250.committed} after it`);
+console.log(`  mid-transfer:      ${report.midTransfer.cutShort} cut short, ${report.midTransfer.arrivedWhole} had arrived whole`);
 console.log(`  messages:          ${report.messages} queued, ${report.delivered} delivered; final ${Object.entries(report.final).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 console.log(`  in doubt:          ${report.inDoubt.total} at the end (${report.inDoubt.arrived} had arrived); ${report.resentOnPurpose} resent on purpose`);
 console.log(`  duplicates:        ${report.duplicates.onPurpose} resent on purpose, ${report.duplicates.unexpected} unexpected`);

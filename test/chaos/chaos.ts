@@ -53,6 +53,8 @@ export interface ChaosReport {
   databaseAtDeath: Record<DeathPoint, number>;
   /** 'after-250' kills: the child had committed the message as sent, or had not yet. */
   after250: { committed: number; notCommitted: number };
+  /** 'mid-transfer' kills: the message data was cut short, or had in fact all arrived already. */
+  midTransfer: { cutShort: number; arrivedWhole: number };
   /** Kills that landed before the engine had finished starting (opening, migrating, recovering). */
   killedDuringStartup: number;
   /** Triggers that never fired because the child drained everything first (not counted as kills). */
@@ -171,12 +173,15 @@ async function prepare(dataDir: string, gmail: TestGmail, scenario: Scenario): P
 
 interface ChildRun {
   killed: boolean;
+  /** Neither killed nor idle within HUNG_MS: the test killed it, and that is a violation. */
+  hung: boolean;
   exitCode: number | null;
-  lines: ChildLine[];
   output: string[];
   startedUp: boolean;
   /** The message the server was handling when an 'after-250' kill struck. */
   target?: string;
+  /** The recipient whose data was arriving when a 'mid-transfer' kill struck, and when. */
+  cut?: { rcpt: string; at: number };
   lifeMs: number;
 }
 
@@ -199,7 +204,7 @@ function runChild(
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child: ChildProcess = spawn(process.execPath, [script, dataDir, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const run: ChildRun = { killed: false, exitCode: null, lines: [], output: [], startedUp: false, lifeMs: 0 };
+    const run: ChildRun = { killed: false, hung: false, exitCode: null, output: [], startedUp: false, lifeMs: 0 };
     const timers: NodeJS.Timeout[] = [];
     const kill = () => {
       if (run.killed || child.exitCode !== null) return;
@@ -220,7 +225,10 @@ function runChild(
       if (moment === 'mid-transfer' && event.point === 'rcpt') firstChunk = true;
       if (moment === 'mid-transfer' && event.point === 'data-chunk' && firstChunk) {
         firstChunk = false;
-        fire(kill);
+        fire(() => {
+          run.cut = { rcpt: event.rcpts[0]!, at: Date.now() };
+          kill();
+        });
       }
       if (moment === 'before-250' && event.point === 'data-end') fire(kill);
       if (moment === 'after-250' && event.point === 'replied') {
@@ -234,7 +242,7 @@ function runChild(
     gmail.observe(moment ? observer : undefined);
     if (moment === 'random') timers.push(setTimeout(kill, rng.int(0, randomSpanMs)));
     timers.push(setTimeout(() => {
-      run.output.push('(hung: killed by the test)');
+      run.hung = true;
       child.kill('SIGKILL');
     }, HUNG_MS));
 
@@ -253,7 +261,6 @@ function runChild(
         } catch {
           continue;
         }
-        run.lines.push(line);
         if (line.t === 'recovered') run.startedUp = true;
         if (moment === 'claim' && line.t === 'batch' && !run.killed) fire(() => spinThenKill(kill, rng.int(0, 3000)));
       }
@@ -273,7 +280,7 @@ function runChild(
 
 /**
  * The claim takes a millisecond or two after the child says `batch`: a timer is too coarse to
- * land in it, so the parent busy-waits a few hundred microseconds (its test Gmail is idle then).
+ * land in it, so the parent busy-waits up to 3 ms (its test Gmail has nothing to do meanwhile).
  */
 function spinThenKill(kill: () => void, microseconds: number): void {
   const until = process.hrtime.bigint() + BigInt(microseconds) * 1000n;
@@ -296,6 +303,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     killsByMoment: emptyCounts(KILL_MOMENTS),
     databaseAtDeath: emptyCounts(['between batches', 'claim not committed', 'claimed, none started', 'send started'] as const),
     after250: { committed: 0, notCommitted: 0 },
+    midTransfer: { cutShort: 0, arrivedWhole: 0 },
     killedDuringStartup: 0,
     triggersNotReached: 0,
     scenarios: 0,
@@ -359,6 +367,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (restart > 1) report.restarts++;
         const run = await runChild(options.childScript, dataDir, flags, gmail, moment, rng, randomSpan());
         transcript.push(`--- run ${restart}: kill at ${moment}${flags.length ? ' ' + flags.join(' ') : ''}`, ...run.output);
+        if (run.hung) {
+          report.violations.push(`scenario ${report.scenarios}: the child hung for ${HUNG_MS / 1000} s: ${run.output.slice(-5).join(' / ')}`);
+          break;
+        }
         if (!run.killed) {
           // The child drained everything before the trigger fired: that was the clean final run.
           report.triggersNotReached++;
@@ -381,6 +393,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         // Killed before its recovery had run, the child proves nothing yet about the previous kill's sends.
         const carried = run.startedUp ? [] : [...startedAtLastKill];
         if (!run.startedUp) startedAtLastKill = new Set();
+        if (run.cut) {
+          // Let the server finish reading whatever had reached it before the socket died.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const { rcpt, at } = run.cut;
+          const whole = [...gmail.accepted, ...gmail.receivedButUnacknowledged].some((m) => m.envelope.to.includes(rcpt) && m.at >= at);
+          if (whole) report.midTransfer.arrivedWhole++;
+          else report.midTransfer.cutShort++;
+        }
         check('after kill', snapshot);
         const inFlight = snapshot.messages.filter((m) => m.status === 'sending' && m.sendStarted).map((m) => m.messageId);
         startedAtLastKill = new Set([...carried, ...inFlight]);
@@ -392,7 +412,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         report.restarts++;
         const run = await runChild(options.childScript, dataDir, flags, gmail, undefined, rng, randomSpan());
         transcript.push(`--- run ${restart}: final${flags.length ? ' ' + flags.join(' ') : ''}`, ...run.output);
-        if (run.exitCode !== 0) report.violations.push(`scenario ${report.scenarios}: final child exited with ${run.exitCode}: ${run.output.slice(-5).join(' / ')}`);
+        if (run.exitCode !== 0) {
+          report.violations.push(`scenario ${report.scenarios}: final child ${run.hung ? 'hung' : `exited with ${run.exitCode}`}: ${run.output.slice(-5).join(' / ')}`);
+        }
         lives.push(run.lifeMs);
       }
       const final = readSnapshot(databaseFile);
