@@ -160,6 +160,8 @@ export function toBatchInfo(row: {
   requeued: number;
   skipped: number;
   remaining: number | null;
+  /** Set when recovery closed a batch a crash interrupted. */
+  note?: string | null;
 }): BatchInfo {
   const failed = row.failed + row.in_doubt;
   const finishedAt = iso(row.finished_at);
@@ -175,6 +177,6 @@ export function toBatchInfo(row: {
     requeued: row.requeued,
     skipped: row.skipped,
     ...(row.remaining != null ? { remaining: row.remaining } : {}),
-    summary: `Batch: ${row.sent} sent, ${failed} failed${row.retrying ? `, ${row.retrying} to retry` : ''}, ${(row.remaining ?? 0).toLocaleString('en-US')} left`,
+    summary: `Batch: ${row.sent} sent, ${failed} failed${row.retrying ? `, ${row.retrying} to retry` : ''}, ${(row.remaining ?? 0).toLocaleString('en-US')} left${row.note ? ` (${row.note})` : ''}`,
   };
 }

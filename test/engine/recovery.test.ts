@@ -41,6 +41,18 @@ describe('recovery after a crash', () => {
     const inDoubt = (await second.campaigns.messages({ id: campaign.id, status: 'in_doubt' })).items;
     expect(inDoubt).toMatchObject([{ email: 'r3@example.com', attempts: 1, lastError: { code: 'INTERRUPTED' } }]);
     expect(inDoubt[0]!.lastError!.explanation).toMatch(/may have arrived/);
+    // The batch history shows what the interrupted batch did, not an empty batch still running.
+    expect(await second.batches.list({ limit: 5 })).toMatchObject([
+      {
+        claimed: 10,
+        sent: 2,
+        inDoubt: 1,
+        requeued: 7,
+        remaining: 11,
+        finishedAt: expect.any(String),
+        summary: 'Batch: 2 sent, 1 failed, 11 left (interrupted: Trickle stopped during this batch)',
+      },
+    ]);
 
     await drain(second);
     await second.runRetryNow();
@@ -66,6 +78,27 @@ describe('recovery after a crash', () => {
     const resent = gmail.accepted.find((m) => m.envelope.to[0] === 'r3@example.com');
     expect(resent?.messageId).toBe(gmail.receivedButUnacknowledged[0]!.messageId);
     expect((await second.campaigns.get({ id: campaign.id })).status).toBe('completed');
+  });
+
+  it('a campaign whose last message was in flight at the crash completes on restart', async () => {
+    setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1), smtpTimeouts: QUICK_TIMEOUT });
+    const { gmail } = setup;
+    const first = setup.engine;
+    const { campaign } = await first.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(2) });
+    await first.campaigns.queue({ id: campaign.id });
+    gmail.fail({ stage: 'data', rcpt: 'r2@example.com', times: 1, fault: { stall: 'after-data' } });
+    const dying = first.runBatchNow().catch((error: unknown) => error);
+    await until(() => gmail.receivedButUnacknowledged.length === 1, 'r2 to reach the server');
+    crash(first);
+
+    const second = await setup.reopen();
+    expect(await second.start()).toEqual({ inDoubt: 1, requeued: 0 });
+    await drain(second);
+    await dying;
+    // Nothing is left to send: the campaign says it is done (the one in doubt waits for the user).
+    const after = await second.campaigns.get({ id: campaign.id });
+    expect(after.counts).toMatchObject({ sent: 1, in_doubt: 1, queued: 0, sending: 0 });
+    expect(after.status).toBe('completed');
   });
 
   it('messages claimed but not yet started go back to the queue, not into doubt', async () => {

@@ -92,6 +92,22 @@ export interface FaultRule {
   fault: Fault;
 }
 
+/**
+ * Points of a session where a test may act, e.g. SIGKILL the client process (the crash test):
+ * 'rcpt' once the recipient is accepted, before DATA; 'data-chunk' when part of the message data
+ * has arrived and the rest has not; 'data-end' when the whole message (final dot) has arrived and
+ * no reply is written yet; 'replied' just after the 250 was written to the socket.
+ */
+export type SessionPoint = 'rcpt' | 'data-chunk' | 'data-end' | 'replied';
+
+export interface SessionEvent {
+  point: SessionPoint;
+  account: string;
+  rcpts: string[];
+  /** The Message-ID header, from 'data-end' on. */
+  messageId?: string;
+}
+
 export interface TestGmail {
   host: '127.0.0.1';
   port: number;
@@ -105,6 +121,8 @@ export interface TestGmail {
   /** Scripts a fault. Rules are checked in the order added; the first one that matches is used. */
   fail(rule: FaultRule): void;
   clearFaults(): void;
+  /** Calls `listener` synchronously at each session point (see SessionPoint); undefined stops it. */
+  observe(listener: ((event: SessionEvent) => void) | undefined): void;
   /** Every message answered with 250 after DATA. */
   readonly accepted: AcceptedMessage[];
   /** Messages received in full but never answered (a `drop: 'after-data'` fault): Gmail may have delivered them. */
@@ -182,6 +200,7 @@ class TestGmailServer implements TestGmail {
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
   private receivedListener: ((message: AcceptedMessage) => void) | undefined;
+  private observer: ((event: SessionEvent) => void) | undefined;
 
   private readonly server = new SMTPServer({
     name: 'smtp.gmail.com',
@@ -259,6 +278,10 @@ class TestGmailServer implements TestGmail {
     this.receivedListener = listener;
   }
 
+  observe(listener: ((event: SessionEvent) => void) | undefined): void {
+    this.observer = listener;
+  }
+
   acceptedBy(account: string): AcceptedMessage[] {
     return this.accepted.filter((m) => sameAddress(m.account, account));
   }
@@ -325,6 +348,7 @@ class TestGmailServer implements TestGmail {
     const fault = this.takeFault('rcpt', { account: sessionAccount(session), rcpts: [address.address] });
     if (fault) return this.applyFault(fault, session, callback);
     callback();
+    this.observer?.({ point: 'rcpt', account: sessionAccount(session), rcpts: [address.address] });
   }
 
   private onData(
@@ -347,6 +371,7 @@ class TestGmailServer implements TestGmail {
       size += chunk.length;
       // Without bodies, the first 64 KB are enough for the header block.
       if (this.keepBodies || size - chunk.length < 65_536) chunks.push(chunk);
+      this.observer?.({ point: 'data-chunk', account, rcpts: envelope.to });
     });
     stream.on('end', () => {
       const received = Buffer.concat(chunks);
@@ -355,6 +380,7 @@ class TestGmailServer implements TestGmail {
       const text = (this.keepBodies || headerEnd < 0 ? received : received.subarray(0, headerEnd)).toString('utf8');
       const message = receivedMessage(account, envelope, text, size);
       this.receivedListener?.(message);
+      this.observer?.({ point: 'data-end', account, rcpts: envelope.to, messageId: message.messageId });
       if (fault && 'drop' in fault) {
         this.receivedButUnacknowledged.push(message);
         return this.dropConnection(session);
@@ -372,6 +398,7 @@ class TestGmailServer implements TestGmail {
       this.accepted.push(message);
       this.sentToday.set(account.toLowerCase(), this.sentTodayBy(account) + 1);
       callback(null, `2.0.0 OK ${Math.floor(message.at / 1000)} ${session.id} - gsmtp`);
+      this.observer?.({ point: 'replied', account, rcpts: envelope.to, messageId: message.messageId });
     });
   }
 
