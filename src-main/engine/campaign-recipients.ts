@@ -103,16 +103,26 @@ interface StoredRow {
   skipReason: string | null;
 }
 
+/**
+ * The import's rows in file order. Recipients and duplicates are let go of as they are
+ * stored (the arrays keep their length for the report), so a million parsed rows become
+ * garbage a slice at a time rather than in one long collection at the end.
+ */
 function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
-  const { recipients, invalid, duplicates } = imported;
+  const { recipients, invalid, duplicates } = imported as {
+    recipients: (CsvImportResult['recipients'][number] | undefined)[];
+    invalid: CsvImportResult['invalid'];
+    duplicates: (CsvImportResult['duplicates'][number] | undefined)[];
+  };
   let r = 0;
   let i = 0;
   let d = 0;
-  const rowOf = (list: { row: number }[], k: number) => list[k]?.row ?? Infinity;
+  const rowOf = (list: ({ row: number } | undefined)[], k: number) => list[k]?.row ?? Infinity;
   while (r < recipients.length || i < invalid.length || d < duplicates.length) {
     const next = Math.min(rowOf(recipients, r), rowOf(invalid, i), rowOf(duplicates, d));
     if (rowOf(recipients, r) === next) {
-      const x = recipients[r++]!;
+      const x = recipients[r]!;
+      recipients[r++] = undefined;
       yield {
         row: x.row,
         email: x.email,
@@ -134,7 +144,8 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
         skipReason: `Invalid address: ${x.reason}`,
       };
     } else {
-      const x = duplicates[d++]!;
+      const x = duplicates[d]!;
+      duplicates[d++] = undefined;
       yield {
         row: x.row,
         email: x.value,
@@ -259,13 +270,14 @@ async function forEachIdRange(
   slicer: TimeSlicer,
   work: (from: number, to: number) => Promise<void>,
 ): Promise<void> {
-  const bounds = await db
-    .selectFrom('messages')
-    .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last')])
-    .where('campaign_id', '=', campaignId)
-    .executeTakeFirstOrThrow();
-  if (bounds.first === null || bounds.last === null) return;
-  for (let from = Number(bounds.first); from <= Number(bounds.last); from += ID_SPAN) {
+  // Two lookups at the ends of messages_campaign_order: min() and max() in one query would
+  // read every entry of the campaign in between.
+  const end = (direction: 'asc' | 'desc') =>
+    db.selectFrom('messages').select('id').where('campaign_id', '=', campaignId).orderBy('id', direction).limit(1).executeTakeFirst();
+  const first = await end('asc');
+  const last = await end('desc');
+  if (!first || !last) return;
+  for (let from = first.id; from <= last.id; from += ID_SPAN) {
     await work(from, from + ID_SPAN);
     await slicer.maybeYield();
   }

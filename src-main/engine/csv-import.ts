@@ -98,6 +98,7 @@ export function* readRecipientsCsv(text: string, opts: CsvImportOptions = {}): G
       `The file is ${formatSize(bytes, Math.ceil)}; Trickle imports up to ${formatSize(maxBytes, Math.floor)} at a time — split it into smaller files.`,
     );
   }
+  yield; // each whole-text check below reads tens of megabytes at most
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // UTF-16 read as UTF-8 puts a NUL after every ASCII character; real CSV never has NULs.
   if (text.includes('\0')) {
@@ -105,11 +106,13 @@ export function* readRecipientsCsv(text: string, opts: CsvImportOptions = {}): G
       'This file is not plain UTF-8 text (it may be saved as UTF-16 or be a spreadsheet file). Save it as "CSV UTF-8" and import it again.',
     );
   }
+  yield;
   if (!NON_WHITESPACE.test(text)) throw new CsvImportError('The file is empty.');
 
   const delimiter = detectDelimiter(text);
   // Rare and refused whole, so found with one plain parse rather than row by row.
   if (text.includes(REPLACEMENT_CHAR)) throw unreadableCharacters(parseWhole(text, delimiter));
+  yield;
   try {
     return yield* readRows(text, delimiter, opts.emailColumn, CSV_SLICE_CHARS);
   } catch (err) {

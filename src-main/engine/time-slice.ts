@@ -5,7 +5,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * the headless API, the scheduler's timers — gets a turn at least every `budgetMs`.
  * Measured in real CPU time, not the engine's clock: it paces work, not schedules.
  */
-export const SLICE_BUDGET_MS = 20;
+export const SLICE_BUDGET_MS = 12;
 
 export class TimeSlicer {
   private sliceStartedAt = performance.now();

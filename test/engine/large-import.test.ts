@@ -66,7 +66,7 @@ describe('importing a large list', () => {
 
     await expect(
       engine.campaigns.create({ name: 'too big', subject: 's', text: 't', csv: recipientsCsv(30_000) }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({ code: 'storage_full', message: expect.stringMatching(/disk is full.*Nothing was changed/) });
     expect(await engine.campaigns.list()).toEqual([]);
     expect(countRows(setup.databaseFile, 'select count(*) as n from messages')).toBe(0);
     expect(countRows(setup.databaseFile, 'select count(*) as n from campaigns')).toBe(0);
