@@ -177,97 +177,111 @@ export async function recordOutcome(
   messageId: number,
   outcome: MessageOutcome,
   maxAttempts: number,
-): Promise<{ status: MessageStatus; accountId: number | null }> {
+): Promise<RecordedOutcome> {
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const message = await trx
-      .selectFrom('messages')
-      .select(['attempts', 'email', 'email_norm', 'account_id'])
-      .where('id', '=', messageId)
-      .executeTakeFirstOrThrow();
-    const releaseReservation = () =>
-      trx.deleteFrom('send_log').where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
-    const error = (reply: ClassifiedReply) => ({
-      error_code: reply.code,
-      error_response: reply.response,
-      error_explanation: reply.explanation,
-    });
-    let status: MessageStatus;
-    let set: Record<string, unknown>;
+  return ctx.db.transaction().execute((trx) => recordOutcomeIn(trx, now, messageId, outcome, maxAttempts));
+}
 
-    switch (outcome.kind) {
-      case 'sent':
-        status = 'sent';
-        set = {
-          attempts: message.attempts + 1,
-          sent_at: now,
-          dry_run: outcome.dryRun ? 1 : 0,
-          error_code: null,
-          error_response: null,
-          error_explanation: null,
-        };
-        if (outcome.dryRun) await releaseReservation();
-        else await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
-        break;
-      case 'requeue':
-        status = 'queued';
-        set = { account_id: null, batch_id: null, send_started_at: null, ...(outcome.reply ? error(outcome.reply) : {}) };
-        await releaseReservation();
-        break;
-      case 'retry': {
-        const attempts = message.attempts + 1;
-        status = attempts >= maxAttempts ? 'failed' : 'retry_wait';
-        const reply =
-          status === 'failed'
-            ? { ...outcome.reply, explanation: `${outcome.reply.explanation} Tried ${attempts} times; giving up. Use Retry to try again later.` }
-            : outcome.reply;
-        set = { attempts, send_started_at: null, ...error(reply) };
-        await releaseReservation();
-        break;
-      }
-      case 'failed':
-        status = 'failed';
-        set = { attempts: message.attempts + 1, ...error(outcome.reply) };
-        await releaseReservation();
-        if (outcome.suppress) {
-          await trx
-            .insertInto('suppressions')
-            .values({
-              email_norm: message.email_norm,
-              email: message.email,
-              reason: outcome.suppress,
-              detail: `${outcome.reply.code} ${outcome.reply.response}`.slice(0, 500),
-              created_at: now,
-            })
-            .onConflict((oc) => oc.column('email_norm').doNothing())
-            .execute();
-        }
-        break;
-      case 'in_doubt':
-        status = 'in_doubt';
-        set = { attempts: message.attempts + 1, ...error(outcome.reply) };
-        // Kept: it may have arrived, so it counts against the cap.
-        await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
-        break;
-      case 'skipped':
-        status = 'skipped';
-        set = { skip_reason: outcome.reason, account_id: null };
-        await releaseReservation();
-        break;
-      case 'cancelled':
-        status = 'cancelled';
-        set = { account_id: null };
-        await releaseReservation();
-        break;
-    }
-    await trx
-      .updateTable('messages')
-      .set({ ...set, status, updated_at: now })
-      .where('id', '=', messageId)
-      .execute();
-    // Outcomes that put the message back or drop it clear its account (set.account_id = null).
-    return { status, accountId: 'account_id' in set ? null : message.account_id };
+export interface RecordedOutcome {
+  status: MessageStatus;
+  accountId: number | null;
+}
+
+/** The same, inside the caller's transaction (the send path commits it with the next message's start). */
+export async function recordOutcomeIn(
+  trx: Db,
+  now: number,
+  messageId: number,
+  outcome: MessageOutcome,
+  maxAttempts: number,
+): Promise<RecordedOutcome> {
+  const message = await trx
+    .selectFrom('messages')
+    .select(['attempts', 'email', 'email_norm', 'account_id'])
+    .where('id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  const releaseReservation = () =>
+    trx.deleteFrom('send_log').where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+  const error = (reply: ClassifiedReply) => ({
+    error_code: reply.code,
+    error_response: reply.response,
+    error_explanation: reply.explanation,
   });
+  let status: MessageStatus;
+  let set: Record<string, unknown>;
+
+  switch (outcome.kind) {
+    case 'sent':
+      status = 'sent';
+      set = {
+        attempts: message.attempts + 1,
+        sent_at: now,
+        dry_run: outcome.dryRun ? 1 : 0,
+        error_code: null,
+        error_response: null,
+        error_explanation: null,
+      };
+      if (outcome.dryRun) await releaseReservation();
+      else await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+      break;
+    case 'requeue':
+      status = 'queued';
+      set = { account_id: null, batch_id: null, send_started_at: null, ...(outcome.reply ? error(outcome.reply) : {}) };
+      await releaseReservation();
+      break;
+    case 'retry': {
+      const attempts = message.attempts + 1;
+      status = attempts >= maxAttempts ? 'failed' : 'retry_wait';
+      const reply =
+        status === 'failed'
+          ? { ...outcome.reply, explanation: `${outcome.reply.explanation} Tried ${attempts} times; giving up. Use Retry to try again later.` }
+          : outcome.reply;
+      set = { attempts, send_started_at: null, ...error(reply) };
+      await releaseReservation();
+      break;
+    }
+    case 'failed':
+      status = 'failed';
+      set = { attempts: message.attempts + 1, ...error(outcome.reply) };
+      await releaseReservation();
+      if (outcome.suppress) {
+        await trx
+          .insertInto('suppressions')
+          .values({
+            email_norm: message.email_norm,
+            email: message.email,
+            reason: outcome.suppress,
+            detail: `${outcome.reply.code} ${outcome.reply.response}`.slice(0, 500),
+            created_at: now,
+          })
+          .onConflict((oc) => oc.column('email_norm').doNothing())
+          .execute();
+      }
+      break;
+    case 'in_doubt':
+      status = 'in_doubt';
+      set = { attempts: message.attempts + 1, ...error(outcome.reply) };
+      // Kept: it may have arrived, so it counts against the cap.
+      await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+      break;
+    case 'skipped':
+      status = 'skipped';
+      set = { skip_reason: outcome.reason, account_id: null };
+      await releaseReservation();
+      break;
+    case 'cancelled':
+      status = 'cancelled';
+      set = { account_id: null };
+      await releaseReservation();
+      break;
+  }
+  await trx
+    .updateTable('messages')
+    .set({ ...set, status, updated_at: now })
+    .where('id', '=', messageId)
+    .execute();
+  // Outcomes that put the message back or drop it clear its account (set.account_id = null).
+  return { status, accountId: 'account_id' in set ? null : message.account_id };
 }
 
 /** Messages waiting to be sent, across all campaigns. */
