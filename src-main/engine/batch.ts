@@ -143,16 +143,16 @@ async function sendOne(
   if (campaign.status === 'cancelled') return outcomes.record(claimed, { kind: 'cancelled' });
   if (campaign.status !== 'sending' && campaign.status !== 'queued') return outcomes.record(claimed, { kind: 'requeue' });
 
-  // The suppression list is checked again now: an address may have unsubscribed since the claim.
-  const message = await ctx.db
-    .selectFrom('messages')
-    .leftJoin('suppressions', 'suppressions.email_norm', 'messages.email_norm')
-    .selectAll('messages')
-    .select('suppressions.reason as suppressedFor')
-    .where('messages.id', '=', claimed.id)
-    .executeTakeFirstOrThrow();
-  if (message.suppressedFor !== null) {
-    return outcomes.record(claimed, { kind: 'skipped', reason: `On the suppression list (${message.suppressedFor}).` });
+  const message = await ctx.db.selectFrom('messages').selectAll().where('id', '=', claimed.id).executeTakeFirstOrThrow();
+  // Checked again now: an address may have unsubscribed since the claim. (Two point lookups:
+  // a join of the two costs several times more, measured.)
+  const suppressed = await ctx.db
+    .selectFrom('suppressions')
+    .select('reason')
+    .where('email_norm', '=', message.email_norm)
+    .executeTakeFirst();
+  if (suppressed) {
+    return outcomes.record(claimed, { kind: 'skipped', reason: `On the suppression list (${suppressed.reason}).` });
   }
 
   // Attachments are checked again now: a file moved since queueing pauses the campaign

@@ -31,6 +31,11 @@ function sound(): { snapshot: Snapshot; ctx: CheckContext } {
       ],
       accounts: [ALICE],
       campaigns: [{ id: 1, status: 'sending' }],
+      counters: new Map([
+        ['1:sent', 1],
+        ['1:in_doubt', 1],
+        ['1:queued', 1],
+      ]),
       lastBatch: { id: 1, finished: true },
       batches: { unfinished: 0, sent: 1 },
     },
@@ -53,6 +58,16 @@ describe('the crash test invariants', () => {
     expect(checkInvariants(snapshot, ctx)).toEqual([]);
     snapshot.accounts = [{ ...ALICE, dailyCap: 2 }]; // no capacity left, so r3 may wait
     expect(checkInvariants(snapshot, { ...ctx, phase: 'final' })).toEqual([]);
+  });
+
+  it('catch a dashboard counter that disagrees with the messages', () => {
+    const { snapshot, ctx } = sound();
+    snapshot.counters.set('1:queued', 2);
+    snapshot.counters.delete('1:sent');
+    expect(checkInvariants(snapshot, ctx)).toEqual([
+      'after kill: the counter for campaign:status 1:sent says 0, the messages 1',
+      'after kill: the counter for campaign:status 1:queued says 2, the messages 1',
+    ]);
   });
 
   it('catch a message delivered twice, unless the user resent it', () => {

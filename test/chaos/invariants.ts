@@ -29,6 +29,8 @@ export interface Snapshot {
   sendLog: { account: string; messageRowId: number | null; sentAt: number }[];
   accounts: { id: number; email: string; emailNorm: string; dailyCap: number }[];
   campaigns: { id: number; status: string }[];
+  /** The per-campaign message counters the dashboard reads (kept by triggers): `campaignId:status` → n. */
+  counters: Map<string, number>;
   /** The newest batch row, if any: an unfinished one is a batch the process died in. */
   lastBatch: { id: number; finished: boolean } | undefined;
   /** The batch history as the window lists it: rows never finished, and the messages they say were sent. */
@@ -81,6 +83,11 @@ export function readSnapshot(databaseFile: string): Snapshot {
       }[]
     ).map((r) => ({ id: r.id, email: r.email, emailNorm: r.email_norm, dailyCap: r.daily_cap }));
     const campaigns = db.prepare('select id, status from campaigns order by id').all() as { id: number; status: string }[];
+    const counters = new Map(
+      (db.prepare('select campaign_id, status, n from campaign_message_counts where n <> 0').all() as { campaign_id: number; status: string; n: number }[]).map(
+        (r) => [`${r.campaign_id}:${r.status}`, r.n],
+      ),
+    );
     const batch = db.prepare('select id, finished_at from batches order by id desc limit 1').get() as
       | { id: number; finished_at: number | null }
       | undefined;
@@ -96,6 +103,7 @@ export function readSnapshot(databaseFile: string): Snapshot {
       sendLog,
       accounts,
       campaigns,
+      counters,
       lastBatch: batch && { id: batch.id, finished: batch.finished_at !== null },
     };
   } finally {
@@ -174,6 +182,14 @@ export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[]
   const counted = [...byStatus.values()].reduce((a, b) => a + b, 0);
   if (counted !== ctx.recipients.length || snapshot.messages.length !== ctx.recipients.length) {
     fail(`${snapshot.messages.length} messages (${counted} counted by status) for ${ctx.recipients.length} recipients`);
+  }
+  // The dashboard's counters agree with the messages, whatever the kill interrupted.
+  const actual = new Map<string, number>();
+  for (const m of snapshot.messages) actual.set(`${m.campaignId}:${m.status}`, (actual.get(`${m.campaignId}:${m.status}`) ?? 0) + 1);
+  for (const key of new Set([...actual.keys(), ...snapshot.counters.keys()])) {
+    if ((actual.get(key) ?? 0) !== (snapshot.counters.get(key) ?? 0)) {
+      fail(`the counter for campaign:status ${key} says ${snapshot.counters.get(key) ?? 0}, the messages ${actual.get(key) ?? 0}`);
+    }
   }
   const emails = snapshot.messages.map((m) => m.email).sort();
   if (emails.join() !== [...ctx.recipients].sort().join()) fail('the messages are not the queued recipients, once each');
