@@ -152,6 +152,8 @@ export interface TestGmailOptions {
    * (which nodemailer never does): most of a sending test's time is that wait, once per connection.
    */
   quickGreeting?: boolean;
+  /** Answers MAIL, RCPT and the end of the data this many real milliseconds late, like a server a few network hops away (benchmarks). */
+  replyDelayMs?: number;
 }
 
 export async function startTestGmail(opts: TestGmailOptions = {}): Promise<TestGmail> {
@@ -215,15 +217,17 @@ class TestGmailServer implements TestGmail {
     logger: false,
     onConnect: (session, callback) => this.onConnect(session, callback),
     onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
-    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, callback),
-    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
-    onData: (stream, session, callback) => this.onData(stream, session, callback),
+    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback)),
+    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback)),
+    onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback)),
   });
 
   private readonly keepBodies: boolean;
+  private readonly replyDelayMs: number;
 
   constructor(options: TestGmailOptions) {
     this.keepBodies = options.keepBodies ?? true;
+    this.replyDelayMs = options.replyDelayMs ?? 0;
     // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
     // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
     this.server.on('error', () => {});
@@ -237,6 +241,12 @@ class TestGmailServer implements TestGmail {
 
   get connections(): number {
     return this.connectionCount;
+  }
+
+  /** The reply, after `replyDelayMs` of real time when set (the server is "further away"). */
+  private answerLater<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+    if (this.replyDelayMs <= 0) return callback;
+    return (...args: A) => void setTimeout(() => callback(...args), this.replyDelayMs);
   }
 
   listen(): Promise<void> {
