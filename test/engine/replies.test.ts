@@ -10,6 +10,8 @@ import type { Engine } from '../../src-main/engine/engine';
 import type { Message } from '../../src-main/engine/campaigns';
 import { type FaultRule, GMAIL_REPLIES, type TestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
+import { COOLING_MS } from '../../src-main/engine/accounts';
+import { DAY, HOUR } from '../../src-main/engine/clock';
 
 let setup: TestSetup | undefined;
 afterEach(async () => {
@@ -18,9 +20,7 @@ afterEach(async () => {
 });
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const COOLING = 15 * MINUTE;
+const COOLING = COOLING_MS;
 
 const [ALICE, BOB] = [TEST_ACCOUNTS[0]!, TEST_ACCOUNTS[1]!];
 const iso = (ms: number) => new Date(ms).toISOString();

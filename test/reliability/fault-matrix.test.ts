@@ -33,11 +33,11 @@ import type { Message } from '../../src-main/engine/campaigns';
 import { createEngine, type Engine } from '../../src-main/engine/engine';
 import { type AcceptedMessage, type FaultRule, GMAIL_REPLIES, startTestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
+import { COOLING_MS } from '../../src-main/engine/accounts';
+import { DAY, HOUR } from '../../src-main/engine/clock';
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const COOLING = 15 * MINUTE;
+const COOLING = COOLING_MS;
 const [ALICE, BOB] = [TEST_ACCOUNTS[0]!, TEST_ACCOUNTS[1]!];
 const iso = (ms: number) => new Date(ms).toISOString();
 
