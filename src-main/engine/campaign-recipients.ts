@@ -14,7 +14,7 @@ import type { CsvImportResult } from './csv-import';
 import type { Db } from './db/open-database';
 import type { CampaignRow, MessageStatus } from './db/schema';
 import { EngineError } from './errors';
-import { templateFields } from './merge';
+import { INVISIBLE_CHARACTERS, templateFields } from './merge';
 import { TimeSlicer } from './time-slice';
 
 /** Rows per multi-row INSERT: 9 parameters each, well under SQLite's variable limit. */
@@ -212,7 +212,7 @@ export async function checkMergeFields(
         .where('status', 'in', statuses)
         .where('id', '>=', from)
         .where('id', '<', to)
-        .where(sql<boolean>`coalesce(trim(${value}), '') = ''`)
+        .where(sql<boolean>`coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''`)
         .orderBy('id')
         .execute();
       count += missing.length;

@@ -9,6 +9,35 @@ import { compile } from 'html-to-text';
 import type { DomNode, FormatCallback } from 'html-to-text';
 import { normalizeFieldName } from './csv-import';
 
+/**
+ * Characters that show nothing: white space, control characters (C0, DEL, C1), zero-width and
+ * direction marks, line and paragraph separators, the byte-order mark. A merge value made of
+ * these only is empty: in a subject it would vanish once header text is made a single line,
+ * leaving a message without a Subject. The queue's SQL check trims the same list; NUL is left
+ * out of it because SQLite's trim() stops reading its list at a NUL (a NUL-only value is
+ * still caught when the message is rendered).
+ */
+export const INVISIBLE_CHARACTERS = String.fromCodePoint(
+  ...range(0x01, 0x20),
+  ...range(0x7f, 0xa0),
+  0x1680,
+  ...range(0x2000, 0x200f),
+  ...range(0x2028, 0x202f),
+  ...range(0x205f, 0x2064),
+  0x3000,
+  0xfeff,
+);
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** True when the value shows nothing (see INVISIBLE_CHARACTERS). */
+export function isBlankValue(value: string): boolean {
+  for (const ch of value) if (ch !== '\0' && !INVISIBLE_CHARACTERS.includes(ch)) return false;
+  return true;
+}
+
 export interface TemplateField {
   name: string;
   defaultValue?: string;
@@ -79,7 +108,7 @@ export function renderTemplate(
     if (!token) return literal;
     // hasOwn: a field named "constructor" must not read Object.prototype.
     const value = Object.hasOwn(values, token.name) ? values[token.name] : undefined;
-    if (value !== undefined && value.trim() !== '') return encode(value);
+    if (value !== undefined && !isBlankValue(value)) return encode(value);
     if (token.defaultValue !== undefined) return encode(token.defaultValue);
     throw new MergeError(token.name);
   });

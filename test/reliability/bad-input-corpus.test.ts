@@ -377,6 +377,27 @@ const BREAKS: [string, string][] = [
   ['PARAGRAPH SEPARATOR (U+2029)', '\u2029'],
 ];
 
+describe('merge values that show nothing', () => {
+  it('count as empty: queueing names the field and the rows, and no message goes out without its subject', async () => {
+    const invisible = ['\u0085', '\u200b\u200e', ' \u0007\u2028 ', '\ufeff'];
+    const { campaign } = await value('campaigns.create', {
+      name: 'Invisible',
+      subject: '{{topic}}',
+      text: 'Hi',
+      recipients: [
+        { email: 'seen@example.com', fields: { topic: 'News' } },
+        ...invisible.map((topic, i) => ({ email: `blank${i}@example.com`, fields: { topic } })),
+      ],
+    });
+    await expectRefused('campaigns.queue', { id: campaign.id }, 'merge_missing_field', [/\{\{topic\}\} is empty for 4 recipients \(rows 2, 3, 4, 5\)/]);
+    // The preview of such a recipient says the same instead of showing a message with no subject.
+    const blank = (await value('campaigns.messages', { id: campaign.id })).items.find((m: { email: string }) => m.email === 'blank0@example.com');
+    const preview = await call('campaigns.preview', { id: campaign.id, messageId: blank.id });
+    expect(preview.ok).toBe(false);
+    expect(preview.error.message).toMatch(/\{\{topic\}\} has no value for this recipient/);
+  });
+});
+
 describe('subjects and names with line breaks', () => {
   it('typed where a header is made (subject, sender names): a real line break is refused, nothing changed', async () => {
     const draft = (await value('campaigns.create', { name: 'Typed', subject: 'Hi', text: 'Hi', csv: 'email\ntyped@example.com' })).campaign.id;
