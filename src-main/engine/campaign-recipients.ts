@@ -17,6 +17,9 @@ import { EngineError } from './errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
 import { TimeSlicer } from './time-slice';
 
+/** Messages that cancelling a campaign stops: not yet sent nor being sent. */
+export const CANCELLABLE: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
+
 /** Rows per multi-row INSERT: 9 parameters each, well under SQLite's variable limit. */
 const INSERT_ROWS = 500;
 /** Message ids per UPDATE or check over a campaign: about 10 ms of work each. */
@@ -284,6 +287,34 @@ async function forEachIdRange(
 }
 
 /**
+ * Moves the campaign's messages in `from` statuses to `to`, a range of ids at a time: for
+ * cancelling or expiring a big campaign without holding the app up. The caller has already
+ * made sure nothing claims from the campaign meanwhile (its status, or its stop time).
+ */
+export async function setMessagesStatus(
+  db: Db,
+  campaignId: number,
+  from: MessageStatus[],
+  to: MessageStatus,
+  now: number,
+  slicer: TimeSlicer,
+): Promise<number> {
+  let changed = 0;
+  await forEachIdRange(db, campaignId, slicer, async (first, end) => {
+    const result = await db
+      .updateTable('messages')
+      .set({ status: to, updated_at: now })
+      .where('campaign_id', '=', campaignId)
+      .where('status', 'in', from)
+      .where('id', '>=', first)
+      .where('id', '<', end)
+      .executeTakeFirst();
+    changed += Number(result.numUpdatedRows);
+  });
+  return changed;
+}
+
+/**
  * Removes a campaign whose import did not complete, its messages a range at a time. Also
  * run at start for imports a crash or kill cut short.
  */
@@ -309,8 +340,11 @@ export async function unqueueDraft(db: Db, campaignId: number): Promise<number> 
   return Number(result.numUpdatedRows);
 }
 
-/** After a crash: imports cut short are removed, and drafts whose queueing was cut short are all-pending again. */
-export async function recoverInterruptedImports(db: Db): Promise<{ discarded: number; unqueued: number }> {
+/**
+ * After a crash: imports cut short are removed, drafts whose queueing was cut short are
+ * all-pending again, and cancellations cut short are finished.
+ */
+export async function recoverInterruptedImports(db: Db, now: number): Promise<{ discarded: number; unqueued: number; cancelled: number }> {
   const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
   const slicer = new TimeSlicer();
   for (const { id } of staged) await discardStagedCampaign(db, id, slicer);
@@ -322,5 +356,13 @@ export async function recoverInterruptedImports(db: Db): Promise<{ discarded: nu
     .execute();
   let unqueued = 0;
   for (const { id } of drafts) unqueued += await unqueueDraft(db, id);
-  return { discarded: staged.length, unqueued };
+  const cancelledWithOpen = await db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('status', '=', 'cancelled')
+    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', 'in', CANCELLABLE)))
+    .execute();
+  let cancelled = 0;
+  for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, CANCELLABLE, 'cancelled', now, slicer);
+  return { discarded: staged.length, unqueued, cancelled };
 }

@@ -7,7 +7,16 @@ import { sanitizeHeaderText } from './addresses';
 import { iso } from './clock';
 import { type StoredAttachment } from './compose';
 import type { EngineContext } from './context';
-import { checkMergeFields, discardStagedCampaign, insertRecipients, queuePending, skipSuppressed, unqueueDraft } from './campaign-recipients';
+import {
+  CANCELLABLE,
+  checkMergeFields,
+  discardStagedCampaign,
+  insertRecipients,
+  queuePending,
+  setMessagesStatus,
+  skipSuppressed,
+  unqueueDraft,
+} from './campaign-recipients';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import type { Db } from './db/open-database';
 import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus } from './db/schema';
@@ -402,27 +411,25 @@ export async function resumeCampaign(ctx: EngineContext, input: unknown): Promis
   return getCampaign(ctx, { id });
 }
 
-/** Stops the campaign for good: nothing more is sent; the message in hand finishes. */
+/**
+ * Stops the campaign for good: nothing more is sent; the message in hand finishes. The
+ * campaign is cancelled first (nothing claims from it after that), then its unsent messages
+ * a range at a time; a crash in between is finished on the next start.
+ */
 export async function cancelCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    const campaign = await campaignRow(trx, id);
-    if (campaign.status === 'completed' || campaign.status === 'cancelled') {
-      throw new EngineError('conflict', `This campaign is already ${campaign.status}.`);
-    }
-    await trx
-      .updateTable('messages')
-      .set({ status: 'cancelled', updated_at: now })
-      .where('campaign_id', '=', id)
-      .where('status', 'in', ['pending', 'queued', 'retry_wait'])
-      .execute();
-    await trx
-      .updateTable('campaigns')
-      .set({ status: 'cancelled', status_detail: null, updated_at: now, completed_at: now })
-      .where('id', '=', id)
-      .execute();
-  });
+  const campaign = await campaignRow(ctx.db, id);
+  if (ctx.queueing.has(id)) throw new EngineError('conflict', 'This campaign is being queued; cancel it once that is done.');
+  if (campaign.status === 'completed' || campaign.status === 'cancelled') {
+    throw new EngineError('conflict', `This campaign is already ${campaign.status}.`);
+  }
+  await ctx.db
+    .updateTable('campaigns')
+    .set({ status: 'cancelled', status_detail: null, updated_at: now, completed_at: now })
+    .where('id', '=', id)
+    .execute();
+  await setMessagesStatus(ctx.db, id, CANCELLABLE, 'cancelled', now, new TimeSlicer());
   ctx.events.emit('campaign', { campaignId: id, status: 'cancelled' });
   ctx.events.emit('status');
   return getCampaign(ctx, { id });

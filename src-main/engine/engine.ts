@@ -99,10 +99,10 @@ export class Engine {
     const recovered = await recoverInterruptedSends(this.ctx).catch((error: unknown) => {
       throw storageError(error);
     });
-    const imports = await recoverInterruptedImports(this.ctx.db).catch((error: unknown) => {
+    const imports = await recoverInterruptedImports(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
       throw storageError(error);
     });
-    if (imports.discarded || imports.unqueued) this.ctx.log.warn('recovered interrupted imports', imports);
+    if (imports.discarded || imports.unqueued || imports.cancelled) this.ctx.log.warn('recovered interrupted bulk work', imports);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;

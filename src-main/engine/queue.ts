@@ -63,6 +63,8 @@ export function dueCampaignsQuery(db: Db, now: number) {
     .select(['id', 'status'])
     .where('status', 'in', ['queued', 'sending'])
     .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', now)]))
+    // Past its stop time nothing more goes, even before the retry job marks the rest expired.
+    .where((eb) => eb.or([eb('stop_after', 'is', null), eb('stop_after', '>', now)]))
     .orderBy('queue_seq');
 }
 

@@ -2,6 +2,8 @@ import { completeIfDone } from './campaigns';
 import type { EngineContext } from './context';
 import { usableAccounts } from './queue';
 import type { Settings } from './settings';
+import { setMessagesStatus } from './campaign-recipients';
+import { TimeSlicer } from './time-slice';
 
 /**
  * The retry job: messages waiting after a temporary refusal go back to the queue, but only
@@ -58,13 +60,8 @@ export async function expireCampaigns(ctx: EngineContext): Promise<number> {
     .execute();
   let expired = 0;
   for (const { id } of due) {
-    const result = await ctx.db
-      .updateTable('messages')
-      .set({ status: 'expired', updated_at: now })
-      .where('campaign_id', '=', id)
-      .where('status', 'in', ['queued', 'retry_wait', 'pending'])
-      .executeTakeFirst();
-    expired += Number(result.numUpdatedRows);
+    // A range at a time; nothing is claimed from it meanwhile (its stop time has passed).
+    expired += await setMessagesStatus(ctx.db, id, ['queued', 'retry_wait', 'pending'], 'expired', now, new TimeSlicer());
     await ctx.db.updateTable('campaigns').set({ status: 'sending' }).where('id', '=', id).where('status', '=', 'paused').execute();
     await completeIfDone(ctx, id);
   }

@@ -25,7 +25,7 @@ function countRows(file: string, sql: string): number {
   }
 }
 
-describe('importing a large list', () => {
+describe('big lists: importing, queueing, cancelling', () => {
   it('keeps the app answering, and shows the campaign only once every row is stored', async () => {
     setup = await createTestEngine();
     const { engine } = setup;
@@ -105,5 +105,41 @@ describe('importing a large list', () => {
     expect(countRows(setup.databaseFile, 'select count(*) as n from messages where message_id is not null')).toBe(0);
     // Queued again, it is queued whole.
     expect((await second.campaigns.queue({ id: draft.id })).queued).toBe(50);
+  });
+
+  it('cancelling a big campaign keeps the app answering; a cancel cut short by a crash is finished at the next start', async () => {
+    setup = await createTestEngine();
+    const first = setup.engine;
+    const { campaign } = await first.campaigns.create({ name: 'big', subject: 's', text: 't', csv: recipientsCsv(60_000) });
+    await first.campaigns.queue({ id: campaign.id });
+
+    const cancelling = first.campaigns.cancel({ id: campaign.id });
+    let done = false;
+    void cancelling.then(() => (done = true));
+    let answered = 0;
+    while (!done) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const status = await first.sending.status();
+      if (done) break;
+      answered++;
+      expect(status.queued).toBeLessThanOrEqual(60_000);
+    }
+    expect(answered).toBeGreaterThan(1);
+    expect((await cancelling).counts).toMatchObject({ cancelled: 60_000, queued: 0 });
+    expect(await first.runBatchNow()).toBeUndefined();
+
+    // A second campaign whose cancel the app died in: cancelled, but some messages still queued.
+    const { campaign: other } = await first.campaigns.create({ name: 'other', subject: 's', text: 't', csv: recipientsCsv(30) });
+    await first.campaigns.queue({ id: other.id });
+    await first.stop();
+    const db = new BetterSqlite3(setup.databaseFile);
+    db.prepare(`update campaigns set status = 'cancelled' where id = ?`).run(other.id);
+    db.prepare(`update messages set status = 'cancelled' where campaign_id = ? and row <= 11`).run(other.id);
+    db.close();
+
+    const second = await setup.reopen();
+    await second.start();
+    expect((await second.campaigns.get({ id: other.id })).counts).toMatchObject({ cancelled: 30, queued: 0 });
+    expect(await second.runBatchNow()).toBeUndefined();
   });
 });
