@@ -70,7 +70,7 @@ async function queuedCampaign(
 ): Promise<Run> {
   const { attachments, accounts = [ALICE, BOB], ...engineOptions } = options;
   if (!engineOptions.gmail) {
-    const gmail = await startTestGmail({ quickGreeting: true });
+    const gmail = await startTestGmail();
     cleanups.push(() => gmail.close());
     engineOptions.gmail = gmail;
   }
@@ -748,7 +748,7 @@ describe('9. attachments over 25 MB or missing at send time', () => {
   it('a big attachment is streamed from its file: no copy is kept, memory does not grow message after message', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const gmail = await startTestGmail({ keepBodies: false, quickGreeting: true }); // headers only, not the bodies
+    const gmail = await startTestGmail({ keepBodies: false }); // headers only, not the bodies
     cleanups.push(() => gmail.close());
     const SIZE = 6 * MB;
     const file = join(scratch(), 'scan.bin');

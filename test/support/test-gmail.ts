@@ -148,8 +148,9 @@ export interface TestGmailOptions {
   /** false: keep only each message's header block and size, so big messages do not pile up in memory. */
   keepBodies?: boolean;
   /**
-   * Greet at once instead of after smtp-server's 100 ms wait for clients that talk too early
-   * (which nodemailer never does): most of a sending test's time is that wait, once per connection.
+   * Greet at once (the default) instead of after smtp-server's 100 ms wait for clients that
+   * talk too early, which nodemailer never does: that wait, once per connection, was most of a
+   * sending test's time. `false` keeps smtp-server's own behaviour.
    */
   quickGreeting?: boolean;
   /** Answers MAIL, RCPT and the end of the data this many real milliseconds late, like a server a few network hops away (benchmarks). */
@@ -231,7 +232,7 @@ class TestGmailServer implements TestGmail {
     // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
     // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
     this.server.on('error', () => {});
-    if (options.quickGreeting) this.greetAtOnce();
+    if (options.quickGreeting ?? true) this.greetAtOnce();
     this.server.server.on('connection', (socket: Socket) => {
       this.connectionCount++;
       this.sockets.add(socket);
