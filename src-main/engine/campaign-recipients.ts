@@ -267,7 +267,7 @@ export async function queuePending(
  * event loop a turn between ranges when the slice's time is used up. A campaign's messages
  * are stored together, in file order, so its ids are (nearly) contiguous.
  */
-async function forEachIdRange(
+export async function forEachIdRange(
   db: Db,
   campaignId: number,
   slicer: TimeSlicer,

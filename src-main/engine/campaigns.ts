@@ -11,6 +11,7 @@ import {
   CANCELLABLE,
   checkMergeFields,
   discardStagedCampaign,
+  forEachIdRange,
   insertRecipients,
   queuePending,
   setMessagesStatus,
@@ -451,43 +452,60 @@ export async function resendInDoubt(ctx: EngineContext, input: unknown): Promise
 async function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_doubt'): Promise<{ requeued: number }> {
   const { id, messageIds } = parseInput(messageSelectionSchema, input);
   const now = ctx.clock.now();
-  const requeued = await ctx.db.transaction().execute(async (trx) => {
-    const campaign = await campaignRow(trx, id);
-    if (campaign.status === 'cancelled' || campaign.status === 'draft') {
-      throw new EngineError('conflict', `This campaign is ${campaign.status}; nothing in it can be sent.`);
+  const campaign = await campaignRow(ctx.db, id);
+  if (campaign.status === 'cancelled' || campaign.status === 'draft') {
+    throw new EngineError('conflict', `This campaign is ${campaign.status}; nothing in it can be sent.`);
+  }
+  const any = await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', from).limit(1).executeTakeFirst();
+  if (!any) return { requeued: 0 };
+  // Reopened first, so what is requeued can be claimed as it comes; if nothing was (all
+  // bounced, or not in the selection), it is completed again below. A crash part-way leaves
+  // a partial retry the user can repeat.
+  if (campaign.status === 'completed') {
+    await ctx.db.updateTable('campaigns').set({ status: 'queued', completed_at: null, updated_at: now }).where('id', '=', id).execute();
+  }
+  const requeueRange = (selection: { from: number; to: number } | { ids: number[] }) =>
+    ctx.db.transaction().execute(async (trx) => {
+      if (from === 'in_doubt') {
+        // The earlier attempt may have arrived: its send-log row stays in the account's count,
+        // detached from the message so the resend's own reservation is released or stamped alone.
+        let earlier = trx.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'in_doubt');
+        earlier = 'ids' in selection ? earlier.where('id', 'in', selection.ids) : earlier.where('id', '>=', selection.from).where('id', '<', selection.to);
+        await trx.updateTable('send_log').set({ message_id: null }).where('message_id', 'in', earlier).execute();
+      }
+      let query = trx
+        .updateTable('messages')
+        .set({ status: 'queued', attempts: 0, queued_at: now, updated_at: now, send_started_at: null })
+        .where('campaign_id', '=', id)
+        .where('status', '=', from)
+        // A bounced address stays failed: it is on the suppression list.
+        .where('email_norm', 'not in', (qb) => qb.selectFrom('suppressions').select('email_norm'));
+      query = 'ids' in selection ? query.where('id', 'in', selection.ids) : query.where('id', '>=', selection.from).where('id', '<', selection.to);
+      return Number((await query.executeTakeFirst()).numUpdatedRows);
+    });
+
+  let requeued = 0;
+  const slicer = new TimeSlicer();
+  if (messageIds) {
+    for (let k = 0; k < messageIds.length; k += ID_LIST_SLICE) {
+      requeued += await requeueRange({ ids: messageIds.slice(k, k + ID_LIST_SLICE) });
+      await slicer.maybeYield();
     }
-    if (from === 'in_doubt') {
-      // The earlier attempt may have arrived: its send-log row stays in the account's count,
-      // detached from the message so the resend's own reservation is released or stamped alone.
-      let earlier = trx.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'in_doubt');
-      if (messageIds) earlier = earlier.where('id', 'in', messageIds.length ? messageIds : [0]);
-      await trx.updateTable('send_log').set({ message_id: null }).where('message_id', 'in', earlier).execute();
-    }
-    let query = trx
-      .updateTable('messages')
-      .set({ status: 'queued', attempts: 0, queued_at: now, updated_at: now, send_started_at: null })
-      .where('campaign_id', '=', id)
-      .where('status', '=', from)
-      // A bounced address stays failed: it is on the suppression list.
-      .where('email_norm', 'not in', (qb) => qb.selectFrom('suppressions').select('email_norm'));
-    if (messageIds) query = query.where('id', 'in', messageIds.length ? messageIds : [0]);
-    const result = await query.executeTakeFirst();
-    const count = Number(result.numUpdatedRows);
-    if (count > 0 && campaign.status === 'completed') {
-      await trx
-        .updateTable('campaigns')
-        .set({ status: 'queued', completed_at: null, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-    }
-    return count;
-  });
-  if (requeued > 0) {
+  } else {
+    await forEachIdRange(ctx.db, id, slicer, async (first, end) => {
+      requeued += await requeueRange({ from: first, to: end });
+    });
+  }
+  if (requeued === 0) await completeIfDone(ctx, id);
+  else {
     ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
     ctx.events.emit('status');
   }
   return { requeued };
 }
+
+/** Message ids requeued per transaction when the user picked them. */
+const ID_LIST_SLICE = 2_500;
 
 export async function setCampaignStatus(
   ctx: EngineContext,

@@ -142,4 +142,37 @@ describe('big lists: importing, queueing, cancelling', () => {
     expect((await second.campaigns.get({ id: other.id })).counts).toMatchObject({ cancelled: 30, queued: 0 });
     expect(await second.runBatchNow()).toBeUndefined();
   });
+
+  it('retrying 30,000 failed messages keeps the app answering and reopens the campaign once', async () => {
+    setup = await createTestEngine();
+    const { engine } = setup;
+    const { campaign } = await engine.campaigns.create({ name: 'big', subject: 's', text: 't', csv: recipientsCsv(30_000) });
+    await engine.campaigns.queue({ id: campaign.id });
+    await engine.stop();
+    // As if every send had failed for good (say the content was refused), and the campaign completed.
+    const db = new BetterSqlite3(setup.databaseFile);
+    db.prepare(`update messages set status = 'failed', attempts = 3, error_code = '550' where campaign_id = ?`).run(campaign.id);
+    db.prepare(`update campaigns set status = 'completed', completed_at = 1 where id = ?`).run(campaign.id);
+    db.close();
+
+    const second = await setup.reopen();
+    const retrying = second.campaigns.retryFailed({ id: campaign.id });
+    let done = false;
+    void retrying.then(() => (done = true));
+    let answered = 0;
+    while (!done) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await second.sending.status();
+      if (!done) answered++;
+    }
+    expect(answered).toBeGreaterThan(1);
+    expect(await retrying).toEqual({ requeued: 30_000 });
+    const reopened = await second.campaigns.get({ id: campaign.id });
+    expect(reopened.status).toBe('queued');
+    expect(reopened.counts).toMatchObject({ queued: 30_000, failed: 0 });
+    // Nothing left to retry: nothing changes, the campaign is not touched.
+    const before = (await second.campaigns.get({ id: campaign.id })).status;
+    expect(await second.campaigns.retryFailed({ id: campaign.id })).toEqual({ requeued: 0 });
+    expect((await second.campaigns.get({ id: campaign.id })).status).toBe(before);
+  });
 });
