@@ -161,7 +161,7 @@ async function sendOne(
     attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
-    await setCampaignStatus(ctx, campaign.id, 'paused', error.message);
+    await setCampaignStatus(ctx, campaign.id, 'paused', error.message, ['queued', 'sending']);
     return outcomes.record(claimed, { kind: 'requeue' });
   }
 
@@ -223,15 +223,13 @@ async function sendOne(
         .returning('policy_block_streak')
         .executeTakeFirstOrThrow();
       if (updated.policy_block_streak >= POLICY_BLOCKS_BEFORE_PAUSE) {
-        const current = await campaignRow(ctx.db, campaign.id);
-        if (current.status === 'sending' || current.status === 'queued') {
-          await setCampaignStatus(
-            ctx,
-            campaign.id,
-            'paused',
-            `Paused after ${updated.policy_block_streak} messages in a row were blocked as unsolicited or against policy (“${reply.response}”). Review the content and your list, then resume.`,
-          );
-        }
+        await setCampaignStatus(
+          ctx,
+          campaign.id,
+          'paused',
+          `Paused after ${updated.policy_block_streak} messages in a row were blocked as unsolicited or against policy (“${reply.response}”). Review the content and your list, then resume.`,
+          ['queued', 'sending'],
+        );
       }
       return status;
     }

@@ -209,10 +209,11 @@ export async function createCampaign(
 
 export async function updateCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const args = parseInput(updateCampaignSchema, input);
+  return oneAtATime(ctx, args.id, () => applyUpdate(ctx, args));
+}
+
+async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampaignSchema>): Promise<Campaign> {
   const current = await campaignRow(ctx.db, args.id);
-  if (ctx.queueing.has(args.id)) {
-    throw new EngineError('conflict', 'This campaign is being queued; edit it once that is done (pause it first).');
-  }
   if (current.status !== 'draft' && current.status !== 'paused') {
     throw new EngineError(
       'conflict',
@@ -246,7 +247,12 @@ export async function updateCampaign(ctx: EngineContext, input: unknown): Promis
       updated_at: ctx.clock.now(),
     })
     .where('id', '=', args.id)
-    .execute();
+    // As checked above: a campaign the scheduler has since moved on is not edited.
+    .where('status', '=', current.status)
+    .executeTakeFirst()
+    .then((result) => {
+      if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
+    });
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
 }
@@ -323,9 +329,12 @@ export function attachmentSizes(attachments: StoredAttachment[]): number[] {
  */
 export async function queueCampaign(ctx: EngineContext, input: unknown): Promise<{ queued: number; message: string }> {
   const { id } = parseInput(campaignIdSchema, input);
+  return oneAtATime(ctx, id, () => queueDraft(ctx, id));
+}
+
+async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: number; message: string }> {
   const now = ctx.clock.now();
   const campaign = await campaignRow(ctx.db, id);
-  if (ctx.queueing.has(id)) throw new EngineError('conflict', 'This campaign is being queued already.');
   if (campaign.status !== 'draft') {
     throw new EngineError(
       'conflict',
@@ -342,7 +351,6 @@ export async function queueCampaign(ctx: EngineContext, input: unknown): Promise
   }
   attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
 
-  ctx.queueing.add(id);
   let queued: number;
   try {
     const slicer = new TimeSlicer();
@@ -360,11 +368,13 @@ export async function queueCampaign(ctx: EngineContext, input: unknown): Promise
         .selectFrom('campaigns')
         .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
         .executeTakeFirstOrThrow();
-      await trx
+      const result = await trx
         .updateTable('campaigns')
         .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'draft')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
     });
   } catch (error) {
     // Messages queued before the failure go back to pending: a draft has none queued.
@@ -372,8 +382,6 @@ export async function queueCampaign(ctx: EngineContext, input: unknown): Promise
       ctx.log.error('could not undo a failed queue', { campaignId: id, error: String(undoError) }),
     );
     throw error;
-  } finally {
-    ctx.queueing.delete(id);
   }
   ctx.log.info('campaign queued', { campaignId: id, queued });
   ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
@@ -390,16 +398,24 @@ function messageIdDomain(): string {
 
 export async function pauseCampaign(ctx: EngineContext, input: unknown, reason?: string): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
+  return oneAtATime(ctx, id, () => pauseSending(ctx, id, reason));
+}
+
+async function pauseSending(ctx: EngineContext, id: number, reason: string | undefined): Promise<Campaign> {
   const campaign = await campaignRow(ctx.db, id);
   if (campaign.status !== 'queued' && campaign.status !== 'sending') {
     throw new EngineError('conflict', `Only a queued or sending campaign can be paused; this one is ${campaign.status}.`);
   }
-  await setCampaignStatus(ctx, id, 'paused', reason ?? null);
+  if (!(await setCampaignStatus(ctx, id, 'paused', reason ?? null, ['queued', 'sending']))) throw changedMeanwhile();
   return getCampaign(ctx, { id });
 }
 
 export async function resumeCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
+  return oneAtATime(ctx, id, () => resumePaused(ctx, id));
+}
+
+async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   const campaign = await campaignRow(ctx.db, id);
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
@@ -407,7 +423,7 @@ export async function resumeCampaign(ctx: EngineContext, input: unknown): Promis
   attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
-  await setCampaignStatus(ctx, id, 'queued', null);
+  if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();
   await completeIfDone(ctx, id);
   return getCampaign(ctx, { id });
 }
@@ -419,19 +435,18 @@ export async function resumeCampaign(ctx: EngineContext, input: unknown): Promis
  */
 export async function cancelCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
+  return oneAtATime(ctx, id, () => cancelOpen(ctx, id));
+}
+
+async function cancelOpen(ctx: EngineContext, id: number): Promise<Campaign> {
   const now = ctx.clock.now();
   const campaign = await campaignRow(ctx.db, id);
-  if (ctx.queueing.has(id)) throw new EngineError('conflict', 'This campaign is being queued; cancel it once that is done.');
   if (campaign.status === 'completed' || campaign.status === 'cancelled') {
     throw new EngineError('conflict', `This campaign is already ${campaign.status}.`);
   }
-  await ctx.db
-    .updateTable('campaigns')
-    .set({ status: 'cancelled', status_detail: null, updated_at: now, completed_at: now })
-    .where('id', '=', id)
-    .execute();
+  const open: CampaignStatus[] = ['draft', 'queued', 'sending', 'paused'];
+  if (!(await setCampaignStatus(ctx, id, 'cancelled', null, open))) throw changedMeanwhile();
   await setMessagesStatus(ctx.db, id, CANCELLABLE, 'cancelled', now, new TimeSlicer());
-  ctx.events.emit('campaign', { campaignId: id, status: 'cancelled' });
   ctx.events.emit('status');
   return getCampaign(ctx, { id });
 }
@@ -449,8 +464,16 @@ export async function resendInDoubt(ctx: EngineContext, input: unknown): Promise
   return requeue(ctx, input, 'in_doubt');
 }
 
-async function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_doubt'): Promise<{ requeued: number }> {
-  const { id, messageIds } = parseInput(messageSelectionSchema, input);
+function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_doubt'): Promise<{ requeued: number }> {
+  const selection = parseInput(messageSelectionSchema, input);
+  return oneAtATime(ctx, selection.id, () => requeueSelection(ctx, selection, from));
+}
+
+async function requeueSelection(
+  ctx: EngineContext,
+  { id, messageIds }: z.infer<typeof messageSelectionSchema>,
+  from: 'failed' | 'in_doubt',
+): Promise<{ requeued: number }> {
   const now = ctx.clock.now();
   const campaign = await campaignRow(ctx.db, id);
   if (campaign.status === 'cancelled' || campaign.status === 'draft') {
@@ -462,7 +485,12 @@ async function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_
   // bounced, or not in the selection), it is completed again below. A crash part-way leaves
   // a partial retry the user can repeat.
   if (campaign.status === 'completed') {
-    await ctx.db.updateTable('campaigns').set({ status: 'queued', completed_at: null, updated_at: now }).where('id', '=', id).execute();
+    await ctx.db
+      .updateTable('campaigns')
+      .set({ status: 'queued', completed_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'completed')
+      .execute();
   }
   const requeueRange = (selection: { from: number; to: number } | { ids: number[] }) =>
     ctx.db.transaction().execute(async (trx) => {
@@ -507,14 +535,19 @@ async function requeue(ctx: EngineContext, input: unknown, from: 'failed' | 'in_
 /** Message ids requeued per transaction when the user picked them. */
 const ID_LIST_SLICE = 2_500;
 
+/**
+ * Moves the campaign to `status` if it is in one of `from` (a status another action set in
+ * the meantime is never overwritten). Returns whether it moved.
+ */
 export async function setCampaignStatus(
   ctx: EngineContext,
   id: number,
   status: CampaignStatus,
   detail: string | null,
-): Promise<void> {
+  from: CampaignStatus[],
+): Promise<boolean> {
   const now = ctx.clock.now();
-  await ctx.db
+  const result = await ctx.db
     .updateTable('campaigns')
     .set({
       status,
@@ -523,10 +556,38 @@ export async function setCampaignStatus(
       ...(status === 'completed' || status === 'cancelled' ? { completed_at: now } : {}),
     })
     .where('id', '=', id)
-    .execute();
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return false;
   ctx.log.info('campaign status', { campaignId: id, status });
   ctx.events.emit('campaign', { campaignId: id, status, ...(detail ? { detail } : {}) });
   ctx.events.emit('status');
+  return true;
+}
+
+/**
+ * Runs the user's actions on one campaign one after another. Big ones (queue, cancel,
+ * resume, retry of a million messages) run in slices with other calls in between; an action
+ * asked for meanwhile waits its turn and then checks the campaign as the first one left it, so
+ * what one checked is what it writes and no status is overwritten half-way. Must be called
+ * before the caller's first await, so the order is the order the actions were asked for.
+ */
+function oneAtATime<T>(ctx: EngineContext, id: number, action: () => Promise<T>): Promise<T> {
+  const previous = ctx.campaignActions.get(id) ?? Promise.resolve();
+  const run = previous.then(action);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  ctx.campaignActions.set(id, settled);
+  void settled.then(() => {
+    if (ctx.campaignActions.get(id) === settled) ctx.campaignActions.delete(id);
+  });
+  return run;
+}
+
+function changedMeanwhile(): EngineError {
+  return new EngineError('conflict', 'This campaign changed meanwhile (sending paused or finished it); look at it again, then retry.');
 }
 
 /** A queued or sending campaign with nothing left to send (or wait for) is completed. */
@@ -535,8 +596,7 @@ export async function completeIfDone(ctx: EngineContext, id: number): Promise<bo
   if (campaign.status !== 'queued' && campaign.status !== 'sending') return false;
   const counts = await countMessages(ctx.db, id);
   if (UNFINISHED.some((status) => counts[status] > 0)) return false;
-  await setCampaignStatus(ctx, id, 'completed', null);
-  return true;
+  return setCampaignStatus(ctx, id, 'completed', null, ['queued', 'sending']);
 }
 
 // ---------------------------------------------------------------------------------------

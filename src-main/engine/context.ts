@@ -34,8 +34,8 @@ export interface EngineContext {
   events: EngineEventBus;
   log: EngineLogger;
   /**
-   * Campaigns whose messages are being queued, a slice at a time: edits and a second queue
-   * wait until it ends, so what was checked is what gets sent.
+   * The user's actions on a campaign still running (queue, edit, resume, cancel, retry), by
+   * campaign: big ones run in slices, so the next one waits for the last (see oneAtATime).
    */
-  queueing: Set<number>;
+  campaignActions: Map<number, Promise<void>>;
 }

@@ -81,7 +81,7 @@ export class Engine {
       dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
       events: new EngineEventBus(),
       log: options.logger ?? silentLogger,
-      queueing: new Set(),
+      campaignActions: new Map(),
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
     engine.paused = await readPaused(ctx.db);
