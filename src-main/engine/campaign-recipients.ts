@@ -17,8 +17,8 @@ import { EngineError } from './errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
 import { TimeSlicer } from './time-slice';
 
-/** Messages that cancelling a campaign stops: not yet sent nor being sent. */
-export const CANCELLABLE: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
+/** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
+export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
 
 /** Rows per multi-row INSERT: 9 parameters each, well under SQLite's variable limit. */
 const INSERT_ROWS = 500;
@@ -344,7 +344,7 @@ export async function unqueueDraft(db: Db, campaignId: number): Promise<number> 
  * After a crash: imports cut short are removed, drafts whose queueing was cut short are
  * all-pending again, and cancellations cut short are finished.
  */
-export async function recoverInterruptedImports(db: Db, now: number): Promise<{ discarded: number; unqueued: number; cancelled: number }> {
+export async function recoverInterruptedBulkWork(db: Db, now: number): Promise<{ discarded: number; unqueued: number; cancelled: number }> {
   const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
   const slicer = new TimeSlicer();
   for (const { id } of staged) await discardStagedCampaign(db, id, slicer);
@@ -360,9 +360,9 @@ export async function recoverInterruptedImports(db: Db, now: number): Promise<{ 
     .selectFrom('campaigns')
     .select('id')
     .where('status', '=', 'cancelled')
-    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', 'in', CANCELLABLE)))
+    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', 'in', NOT_YET_SENT)))
     .execute();
   let cancelled = 0;
-  for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, CANCELLABLE, 'cancelled', now, slicer);
+  for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, NOT_YET_SENT, 'cancelled', now, slicer);
   return { discarded: staged.length, unqueued, cancelled };
 }

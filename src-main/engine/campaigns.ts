@@ -8,11 +8,11 @@ import { iso } from './clock';
 import { type StoredAttachment } from './compose';
 import type { EngineContext } from './context';
 import {
-  CANCELLABLE,
   checkMergeFields,
   discardStagedCampaign,
   forEachIdRange,
   insertRecipients,
+  NOT_YET_SENT,
   queuePending,
   setMessagesStatus,
   skipSuppressed,
@@ -232,7 +232,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   if (current.status === 'paused') {
     await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
   }
-  await ctx.db
+  const edited = await ctx.db
     .updateTable('campaigns')
     .set({
       ...(args.name !== undefined ? { name: args.name } : {}),
@@ -249,10 +249,8 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
     .where('id', '=', args.id)
     // As checked above: a campaign the scheduler has since moved on is not edited.
     .where('status', '=', current.status)
-    .executeTakeFirst()
-    .then((result) => {
-      if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
-    });
+    .executeTakeFirst();
+  if (Number(edited.numUpdatedRows) === 0) throw changedMeanwhile();
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
 }
@@ -446,7 +444,7 @@ async function cancelOpen(ctx: EngineContext, id: number): Promise<Campaign> {
   }
   const open: CampaignStatus[] = ['draft', 'queued', 'sending', 'paused'];
   if (!(await setCampaignStatus(ctx, id, 'cancelled', null, open))) throw changedMeanwhile();
-  await setMessagesStatus(ctx.db, id, CANCELLABLE, 'cancelled', now, new TimeSlicer());
+  await setMessagesStatus(ctx.db, id, NOT_YET_SENT, 'cancelled', now, new TimeSlicer());
   ctx.events.emit('status');
   return getCampaign(ctx, { id });
 }

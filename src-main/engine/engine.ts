@@ -14,7 +14,7 @@ import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
 import { OwnerLock } from './owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './recovery';
-import { recoverInterruptedImports } from './campaign-recipients';
+import { recoverInterruptedBulkWork } from './campaign-recipients';
 import { expireCampaigns, runRetry } from './retry';
 import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
@@ -99,10 +99,10 @@ export class Engine {
     const recovered = await recoverInterruptedSends(this.ctx).catch((error: unknown) => {
       throw storageError(error);
     });
-    const imports = await recoverInterruptedImports(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
+    const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
       throw storageError(error);
     });
-    if (imports.discarded || imports.unqueued || imports.cancelled) this.ctx.log.warn('recovered interrupted bulk work', imports);
+    if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;

@@ -2,7 +2,7 @@ import { completeIfDone } from './campaigns';
 import type { EngineContext } from './context';
 import { usableAccounts } from './queue';
 import type { Settings } from './settings';
-import { setMessagesStatus } from './campaign-recipients';
+import { NOT_YET_SENT, setMessagesStatus } from './campaign-recipients';
 import { TimeSlicer } from './time-slice';
 
 /**
@@ -61,7 +61,7 @@ export async function expireCampaigns(ctx: EngineContext): Promise<number> {
   let expired = 0;
   for (const { id } of due) {
     // A range at a time; nothing is claimed from it meanwhile (its stop time has passed).
-    expired += await setMessagesStatus(ctx.db, id, ['queued', 'retry_wait', 'pending'], 'expired', now, new TimeSlicer());
+    expired += await setMessagesStatus(ctx.db, id, NOT_YET_SENT, 'expired', now, new TimeSlicer());
     await ctx.db.updateTable('campaigns').set({ status: 'sending' }).where('id', '=', id).where('status', '=', 'paused').execute();
     await completeIfDone(ctx, id);
   }
