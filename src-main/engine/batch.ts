@@ -2,19 +2,24 @@ import { applyAccountReply, effectiveState, smtpAccountOf } from './accounts';
 import { attachmentSizes, campaignRow, completeIfDone, setCampaignStatus } from './campaigns';
 import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from './compose';
 import type { EngineContext } from './context';
-import type { MessageStatus } from './db/schema';
+import type { Db } from './db/open-database';
+import { unsyncedTransaction } from './db/wal-sync';
+import type { AccountRow, MessageStatus } from './db/schema';
 import { EngineError } from './errors';
+import type { SmtpAccount } from './mailer';
 import { MergeError } from './merge';
 import {
   claimBatch,
   type ClaimedMessage,
   markSendStarted,
+  markSendStartedMany,
   type MessageOutcome,
   queuedCount,
   reassign,
   type RecordedOutcome,
-  recordOutcome,
   recordOutcomeIn,
+  recordSentIn,
+  unmarkSendStarted,
   usableAccounts,
 } from './queue';
 import type { ClassifiedReply } from './replies';
@@ -82,7 +87,8 @@ export async function runBatch(
     remaining: 0,
   };
 
-  const outcomes = new OutcomeLog(ctx, settings);
+  const outcomes = new SendJournal(ctx, settings, claimed);
+  const logins = new LoginCache(ctx);
   try {
     for (const [index, message] of claimed.entries()) {
       if (index > 0 && !control.shouldStop() && settings.messageDelayMs > 0) {
@@ -90,10 +96,9 @@ export async function runBatch(
         await outcomes.flush();
         await ctx.clock.sleep(settings.messageDelayMs, control.signal);
       }
-      const followedAtOnce = index < claimed.length - 1 && settings.messageDelayMs === 0;
       const status = control.shouldStop()
         ? await outcomes.record(message, { kind: 'requeue' })
-        : await sendOne(ctx, message, settings, outcomes, followedAtOnce);
+        : await sendOne(ctx, index, message, settings, outcomes, logins);
       if (status === 'sent') summary.sent++;
       else if (status === 'failed') summary.failed++;
       else if (status === 'retry_wait') summary.retrying++;
@@ -102,7 +107,7 @@ export async function runBatch(
       else if (status === 'skipped') summary.skipped++;
     }
   } catch (error) {
-    // Best effort: if the database is what failed, the held message is settled as in doubt, as after a crash.
+    // Best effort: if the database is what failed, what is held is settled as in doubt, as after a crash.
     await outcomes.flush().catch(() => undefined);
     throw error;
   }
@@ -133,10 +138,11 @@ export async function runBatch(
 
 async function sendOne(
   ctx: EngineContext,
+  position: number,
   claimed: ClaimedMessage,
   settings: Settings,
-  outcomes: OutcomeLog,
-  followedAtOnce: boolean,
+  outcomes: SendJournal,
+  logins: LoginCache,
 ) {
   const campaign = await campaignRow(ctx.db, claimed.campaignId);
   // The campaign may have been paused or cancelled since the claim.
@@ -184,7 +190,7 @@ async function sendOne(
 
   let smtp;
   try {
-    smtp = smtpAccountOf(ctx, account);
+    smtp = logins.of(account);
   } catch (error) {
     if (!(error instanceof SecretUnreadableError)) throw error;
     const reply: ClassifiedReply = { action: 'account_auth', code: 'SECRET', response: '', explanation: error.message };
@@ -192,14 +198,13 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'requeue' });
   }
 
-  await outcomes.markStarted(claimed.id, account.id);
+  await outcomes.markStarted(position, account.id);
   const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now());
   if (result.ok) {
     if (campaign.policy_block_streak > 0) {
       await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', campaign.id).execute();
     }
-    // With the next message about to start, its start mark and this outcome share one commit.
-    return followedAtOnce ? outcomes.holdSent(claimed) : outcomes.record(claimed, { kind: 'sent', dryRun: false });
+    return outcomes.sent(claimed);
   }
 
   const reply = result.reply;
@@ -255,50 +260,178 @@ async function accountFor(ctx: EngineContext, claimed: ClaimedMessage, settings:
 }
 
 /**
- * Records each message's outcome in its own transaction, except one: a message sent with the
- * next one following at once. Its `sent` is held and committed in the same transaction as the
- * next message's start mark, which must be durable before that message is handed over
- * anyway: one fsync per message instead of two. Held, the message is `sending` with its start
- * mark, so a crash in that moment makes it in doubt (it did arrive): never lost, never re-sent.
+ * Each account's login for the length of a batch: opening the stored password costs more than
+ * the rest of a message's bookkeeping, so it is done once per account and batch (again if the
+ * password changes meanwhile). The plaintext lives only as long as the batch.
  */
-class OutcomeLog {
-  private held: ClaimedMessage | undefined;
+class LoginCache {
+  private readonly logins = new Map<number, { stored: string; smtp: SmtpAccount }>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  of(account: AccountRow): SmtpAccount {
+    const stored = JSON.stringify([account.password_secret, account.email, account.host, account.port, account.security]);
+    const known = this.logins.get(account.id);
+    if (known?.stored === stored) return known.smtp;
+    const smtp = smtpAccountOf(this.ctx, account);
+    this.logins.set(account.id, { stored, smtp });
+    return smtp;
+  }
+}
+
+/**
+ * Start marks run ahead only while sends take less than this (a server on this machine or next
+ * to it). Against a distant server such as Gmail a send takes far longer than a disk flush, so
+ * each message is marked alone, just before it is handed over, and no mark runs ahead.
+ */
+const QUICK_SEND_MS = 5;
+/** Start marks committed together when running ahead. */
+const MARKS_PER_COMMIT = 4;
+/** The next marks are committed when this few marked messages are left ahead, so their flush is done in time. */
+const MARKS_LEFT_BEFORE_NEXT = 2;
+
+/**
+ * Writes a batch's start marks and outcomes. A message's start mark (after a crash: in doubt)
+ * is on disk before the message is handed over; its outcome is written as soon as it is known.
+ * Every commit here is made without waiting for the disk and then flushed by WalSync in the
+ * background, so the event loop (the window, the API) never waits for an fsync; the batch
+ * waits for the flush where the promise needs it: before a handover, after an outcome.
+ *
+ * One flush per message would cost more than a whole send to a nearby server. So when messages
+ * follow at once and the sends are quick (QUICK_SEND_MS), the journal runs ahead: it commits
+ * the start marks of the next few messages together (MARKS_PER_COMMIT), with the `sent`
+ * outcomes held since the last such commit, and they are flushed while the messages before
+ * them are being sent. The price: a crash in that moment makes the few messages marked ahead
+ * of the one in hand in doubt too (at most MARKS_PER_COMMIT + MARKS_LEFT_BEFORE_NEXT, all
+ * about to go within a millisecond or two); never lost, never re-sent silently. Any other
+ * outcome (a refusal, a skip, a requeue) commits what is held, takes back the marks of
+ * messages not handed over, and records itself.
+ */
+class SendJournal {
+  /** Sent, committed with the next marks (or at the end). */
+  private held: { claimed: ClaimedMessage; at: number }[] = [];
+  /** Messages claimed[0, markedThrough) have their start marks committed. */
+  private markedThrough = 0;
+  /** Messages claimed[0, handedOverThrough) have been handed over or settled. */
+  private handedOverThrough = 0;
+  /** By position in the batch: when the flush covering that message's mark is done. */
+  private readonly marksOnDisk: Promise<void>[] = [];
+  /** Something was committed whose flush nobody has waited for yet. */
+  private unflushed = false;
+  /** Real time (performance.now) of the last handover, and how long the last send took. */
+  private handedOverAt = 0;
+  private lastSendMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly settings: Settings,
+    private readonly claimed: readonly ClaimedMessage[],
   ) {}
 
+  /** Records an outcome, after what is held; returns once it is on disk. */
   async record(claimed: ClaimedMessage, outcome: MessageOutcome): Promise<MessageStatus> {
-    await this.flush();
-    const recorded = await recordOutcome(this.ctx, claimed.id, outcome, this.settings.maxRetries);
+    const now = this.ctx.clock.now();
+    const { held, unsent } = this.takePending();
+    const { sent, recorded } = await this.commit(async (trx) => {
+      if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
+      const sent = await recordSentIn(trx, held);
+      return { sent, recorded: await recordOutcomeIn(trx, now, claimed.id, outcome, this.settings.maxRetries) };
+    });
+    await this.flushed();
+    this.announceSent(held, sent);
     this.announce(claimed, recorded);
     return recorded.status;
   }
 
-  holdSent(claimed: ClaimedMessage): MessageStatus {
-    this.held = claimed;
+  /** A message the server accepted: recorded at once, or held for the next commit when running ahead. */
+  async sent(claimed: ClaimedMessage): Promise<MessageStatus> {
+    this.lastSendMs = performance.now() - this.handedOverAt;
+    if (!this.runsAhead()) return this.record(claimed, { kind: 'sent', dryRun: false });
+    this.held.push({ claimed, at: this.ctx.clock.now() });
     return 'sent';
   }
 
-  /** Marks the message as being handed over (after a crash: in doubt), committing what is held with it. */
-  async markStarted(messageId: number, accountId: number): Promise<void> {
-    const held = this.held;
-    this.held = undefined;
-    const now = this.ctx.clock.now();
-    const recorded = await this.ctx.db.transaction().execute(async (trx) => {
-      const outcome = held ? await recordOutcomeIn(trx, now, held.id, { kind: 'sent', dryRun: false }, this.settings.maxRetries) : undefined;
-      await markSendStarted(trx, messageId, accountId, now);
-      return outcome;
-    });
-    if (held && recorded) this.announce(held, recorded);
+  /** Returns once the message's start mark is on disk: it may be handed over. */
+  async markStarted(position: number, accountId: number): Promise<void> {
+    if (this.runsAhead()) {
+      if (position >= this.markedThrough) await this.commitMarks(position);
+      else if (this.markedThrough - position <= MARKS_LEFT_BEFORE_NEXT) await this.commitMarks(this.markedThrough);
+    }
+    if (position < this.markedThrough) {
+      await this.marksOnDisk[position];
+    } else {
+      const { held, unsent } = this.takePending();
+      const now = this.ctx.clock.now();
+      const sent = await this.commit(async (trx) => {
+        if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
+        await markSendStarted(trx, this.claimed[position]!.id, accountId, now);
+        return recordSentIn(trx, held);
+      });
+      await this.flushed();
+      this.announceSent(held, sent);
+      this.markedThrough = position + 1;
+    }
+    this.handedOverThrough = position + 1;
+    this.handedOverAt = performance.now();
   }
 
+  /** Commits what is held, takes back marks of messages not handed over, and waits for the disk. */
   async flush(): Promise<void> {
+    const { held, unsent } = this.takePending();
+    if (held.length > 0 || unsent.length > 0) {
+      const sent = await this.commit(async (trx) => {
+        if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
+        return recordSentIn(trx, held);
+      });
+      await this.flushed();
+      this.announceSent(held, sent);
+    }
+    if (this.unflushed) await this.flushed();
+  }
+
+  private runsAhead(): boolean {
+    return this.settings.messageDelayMs === 0 && this.lastSendMs < QUICK_SEND_MS;
+  }
+
+  /** What is held, and the marks of messages not handed over; the journal forgets both. */
+  private takePending() {
     const held = this.held;
-    if (!held) return;
-    this.held = undefined;
-    this.announce(held, await recordOutcome(this.ctx, held.id, { kind: 'sent', dryRun: false }, this.settings.maxRetries));
+    const unsent = this.claimed.slice(this.handedOverThrough, this.markedThrough).map((c) => c.id);
+    this.held = [];
+    this.markedThrough = Math.min(this.markedThrough, this.handedOverThrough);
+    return { held, unsent };
+  }
+
+  private async commitMarks(from: number): Promise<void> {
+    const held = this.held;
+    this.held = [];
+    const marks = this.claimed.slice(from, from + MARKS_PER_COMMIT);
+    const now = this.ctx.clock.now();
+    const sent = await this.commit(async (trx) => {
+      await markSendStartedMany(trx, marks.map((m) => m.id), now);
+      return recordSentIn(trx, held);
+    });
+    const onDisk = this.ctx.walSync.durable();
+    // Awaited by the messages it covers; a batch that stops before them must not leave it unhandled.
+    onDisk.catch(() => undefined);
+    for (let i = from; i < from + marks.length; i++) this.marksOnDisk[i] = onDisk;
+    this.markedThrough = from + marks.length;
+    void onDisk.then(() => this.announceSent(held, sent), () => undefined);
+  }
+
+  private async commit<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    const result = await unsyncedTransaction(this.ctx.db, work);
+    this.unflushed = true;
+    return result;
+  }
+
+  private async flushed(): Promise<void> {
+    this.unflushed = false;
+    await this.ctx.walSync.durable();
+  }
+
+  private announceSent(held: { claimed: ClaimedMessage }[], accounts: Map<number, number | null>): void {
+    for (const { claimed } of held) this.announce(claimed, { status: 'sent', accountId: accounts.get(claimed.id) ?? null });
   }
 
   private announce(claimed: ClaimedMessage, { status, accountId }: RecordedOutcome): void {

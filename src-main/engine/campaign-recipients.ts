@@ -12,6 +12,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { sanitizeHeaderText } from './addresses';
 import type { CsvImportResult } from './csv-import';
 import type { Db } from './db/open-database';
+import { unsyncedTransaction } from './db/wal-sync';
 import type { CampaignRow, MessageStatus } from './db/schema';
 import { EngineError } from './errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
@@ -71,17 +72,8 @@ export async function insertRecipients(
  * sync, and its fsync makes the WAL durable up to it, slices included. A power cut before
  * then loses only work the next start would discard anyway. Saves one fsync per slice.
  */
-async function stagedTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (connection) => {
-    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(connection);
-    const previous = rows[0]?.synchronous ?? 2;
-    await sql`pragma synchronous = normal`.execute(connection);
-    try {
-      return await connection.transaction().execute(work);
-    } finally {
-      await sql.raw(`pragma synchronous = ${Number(previous)}`).execute(connection);
-    }
-  });
+function stagedTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return unsyncedTransaction(db, work);
 }
 
 /** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order. */

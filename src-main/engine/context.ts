@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import type { Db } from './db/open-database';
+import type { WalSync } from './db/wal-sync';
 import type { EngineEventBus } from './events';
 import type { DryRunMailer, Mailer } from './mailer';
 import type { SecretStore } from './secrets';
@@ -27,6 +28,8 @@ function logLine(level: string, message: string, data?: Record<string, unknown>)
 /** What every engine room works with; built once by createEngine. */
 export interface EngineContext {
   db: Db;
+  /** Makes the send path's unsynced commits durable off the event loop. */
+  walSync: WalSync;
   clock: Clock;
   secrets: SecretStore;
   mailer: Mailer;

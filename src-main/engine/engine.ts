@@ -75,6 +75,7 @@ export class Engine {
     const database = await openDatabase(databaseFile);
     const ctx: EngineContext = {
       db: database.db,
+      walSync: database.walSync,
       clock: options.clock ?? systemClock,
       secrets: options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey: process.env.TRICKLE_SECRET_KEY }),
       mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),

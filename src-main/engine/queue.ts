@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { effectiveState } from './accounts';
 import { capacityOf } from './capacity';
 import type { EngineContext } from './context';
@@ -141,6 +142,42 @@ export async function markSendStarted(db: Db, messageId: number, accountId: numb
     .execute();
 }
 
+/** The same for several messages of a batch at once (their accounts were set by the claim). */
+export async function markSendStartedMany(db: Db, messageIds: number[], now: number): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ send_started_at: now, updated_at: now })
+    .where('id', 'in', messageIds)
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+/** Takes back start marks of messages that were never handed over (the batch stopped first). */
+export async function unmarkSendStarted(db: Db, messageIds: number[]): Promise<void> {
+  await db.updateTable('messages').set({ send_started_at: null }).where('id', 'in', messageIds).where('status', '=', 'sending').execute();
+}
+
+/**
+ * Records several messages as sent, each at its own time, in two statements whatever their
+ * number (the send path holds a few and commits them together). Returns each one's account.
+ */
+export async function recordSentIn(trx: Db, sent: { claimed: { id: number }; at: number }[]): Promise<Map<number, number | null>> {
+  if (sent.length === 0) return new Map();
+  const held = JSON.stringify(sent.map((s) => [s.claimed.id, s.at]));
+  await sql`
+    update send_log set sent_at = held.value ->> 1
+    from json_each(${held}) as held
+    where send_log.kind = 'campaign' and send_log.message_id = held.value ->> 0`.execute(trx);
+  const { rows } = await sql<{ id: number; account_id: number | null }>`
+    update messages set
+      status = 'sent', attempts = attempts + 1, sent_at = held.value ->> 1, dry_run = 0,
+      error_code = null, error_response = null, error_explanation = null, updated_at = held.value ->> 1
+    from json_each(${held}) as held
+    where messages.id = held.value ->> 0
+    returning messages.id, messages.account_id`.execute(trx);
+  return new Map(rows.map((r) => [r.id, r.account_id]));
+}
+
 /**
  * Moves a claimed message's capacity reservation to another account (the one it was given
  * can no longer send). The caller has checked that the new account has capacity left.
@@ -169,27 +206,17 @@ export type MessageOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'cancelled' };
 
-/**
- * Records an outcome at once: the message's state and error, its send-log row (kept and
- * stamped with the real time when sent or in doubt, released when nothing went out), the
- * suppression list for a bounce. Returns the status the message ended in, and its account.
- */
-export async function recordOutcome(
-  ctx: EngineContext,
-  messageId: number,
-  outcome: MessageOutcome,
-  maxAttempts: number,
-): Promise<RecordedOutcome> {
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute((trx) => recordOutcomeIn(trx, now, messageId, outcome, maxAttempts));
-}
-
 export interface RecordedOutcome {
   status: MessageStatus;
   accountId: number | null;
 }
 
-/** The same, inside the caller's transaction (the send path commits it with the next message's start). */
+/**
+ * Records an outcome in the caller's transaction (the send path's journal, with what it holds):
+ * the message's state and error, its send-log row (kept and stamped with the real time when
+ * sent or in doubt, released when nothing went out), the suppression list for a bounce.
+ * Returns the status the message ended in, and its account.
+ */
 export async function recordOutcomeIn(
   trx: Db,
   now: number,

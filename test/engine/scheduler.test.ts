@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src-main/engine/clock';
-import { TEST_ACCOUNTS, type TestSetup, createTestEngine, recipientsCsv } from '../support/test-engine';
+import { TEST_ACCOUNTS, type TestSetup, createTestEngine, diskFlushed, recipientsCsv } from '../support/test-engine';
 
 /**
  * The Croner jobs under fake timers: Croner, the engine's clock (the system clock) and the
@@ -33,10 +33,14 @@ function batches(file: string): BatchRow[] {
   }
 }
 
-/** Lets real I/O (the dry-run log file) finish between fake-timer steps. */
+/**
+ * Lets real I/O finish between fake-timer steps: the dry-run log file, and the disk flushes the
+ * send path waits for (in the thread pool, on real time).
+ */
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) {
     await new Promise((resolve) => setImmediate(resolve));
+    if (setup) await diskFlushed(setup.engine);
     await vi.advanceTimersByTimeAsync(0);
   }
 }

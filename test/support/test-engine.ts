@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src-main/engine/clock';
-import type { EngineLogger } from '../../src-main/engine/context';
+import type { EngineContext, EngineLogger } from '../../src-main/engine/context';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import type { SettingsUpdate } from '../../src-main/engine/settings';
 import { FakeClock } from './fake-clock';
@@ -107,4 +107,12 @@ export async function drain(engine: Engine, max = 1000): Promise<number> {
   let batches = 0;
   while (batches < max && (await engine.runBatchNow())) batches++;
   return batches;
+}
+
+/**
+ * Resolves once the engine's pending disk flushes (the send path's, see WalSync) are done:
+ * they run in the thread pool on real time, which fake timers do not advance.
+ */
+export async function diskFlushed(engine: Engine): Promise<void> {
+  await (engine as unknown as { ctx: EngineContext }).ctx.walSync.durable();
 }

@@ -18,6 +18,7 @@ import {
 import { type MigrationProvider, Migrator } from 'kysely/migration';
 import { migrations } from '../../../migrations';
 import type { Database } from './schema';
+import { WalSync } from './wal-sync';
 
 export type Db = Kysely<Database>;
 
@@ -52,6 +53,8 @@ class TrickleSqliteDialect implements Dialect {
 export interface OpenedDatabase {
   db: Db;
   sqlite: BetterSqlite3.Database;
+  /** Flushes the WAL in the background after unsynced commits (the send path's). */
+  walSync: WalSync;
   close(): Promise<void>;
 }
 
@@ -69,7 +72,16 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
     await db.destroy();
     throw error;
   }
-  return { db, sqlite, close: () => db.destroy() };
+  const walSync = new WalSync(file === ':memory:' || file === '' ? undefined : `${file}-wal`);
+  return {
+    db,
+    sqlite,
+    walSync,
+    close: async () => {
+      await db.destroy();
+      await walSync.close();
+    },
+  };
 }
 
 /** Compiled statements kept for reuse; the engine runs a few dozen distinct queries. */
