@@ -23,6 +23,7 @@ import { accountsForEstimate, campaignEta } from '../src-main/engine/eta';
 import { countMessages } from '../src-main/engine/message-counts';
 import { capacityQuery } from '../src-main/engine/capacity';
 import { claimBatch, dueCampaignsQuery, dueMessagesQuery } from '../src-main/engine/queue';
+import { WalSync } from '../src-main/engine/db/wal-sync';
 import { readSettings } from '../src-main/engine/settings';
 import { FakeClock } from '../test/support/fake-clock';
 import { type TestGmail, startTestGmail } from '../test/support/test-gmail';
@@ -51,6 +52,8 @@ const SIZES = {
   /** Messages and reply delay of the send path's far-server diagnostic. */
   sendFar: num('BENCH_SEND_FAR', 500, 50),
   sendFarDelayMs: num('BENCH_SEND_FAR_DELAY_MS', 5, 5),
+  /** Messages each send path runs before it is timed. */
+  sendWarmUp: num('BENCH_SEND_WARM_UP', 500, 20),
   quotaDays: num('BENCH_QUOTA_DAYS', 7, 2),
   /** Caps are 100, 180, … 500 times this (the smoke run divides them by 10). */
   quotaCapScale: num('BENCH_QUOTA_CAP_SCALE', 1, 0.1),
@@ -231,7 +234,7 @@ function watchEventLoop() {
     const now = performance.now();
     gapMax = Math.max(gapMax, now - last - 5);
     // BENCH_TRACE=1 prints each long gap, to find which step of an import holds the loop.
-    if (process.env.BENCH_TRACE && now - last > 35) console.log(`    gap ${(now - last).toFixed(0)} ms ending at ${now.toFixed(0)}`);
+    if (process.env.BENCH_TRACE && now - last > Number(process.env.BENCH_TRACE_MS ?? 35)) console.log(`    gap ${(now - last).toFixed(0)} ms ending at ${now.toFixed(0)}`);
     last = now;
   }, 5);
   return async () => {
@@ -319,12 +322,13 @@ const SEND_ACCOUNTS = [
 ];
 
 /** A fresh engine with a queued campaign of `n`, drained by runBatchNow until nothing is claimed. */
-async function engineDrain(gmail: TestGmail, n: number, synchronous: 'FULL' | 'NORMAL') {
+async function engineDrain(gmail: TestGmail, n: number, flushes: 'wait for the disk' | 'skip the disk flushes' = 'wait for the disk') {
   const accounts = SEND_ACCOUNTS;
   const dataDir = tempDir('send');
   const clock = new FakeClock();
   const engine = await createEngine({ dataDir, clock, smtpTimeouts: { connectionMs: 5000, socketMs: 5000, idleMs: 60_000 } });
-  if (synchronous !== 'FULL') internals(engine).sqlite.pragma(`synchronous = ${synchronous}`);
+  // Diagnostic: the send path's commits are made and its flushes requested, but never done.
+  if (flushes === 'skip the disk flushes') internals(engine).ctx.walSync.durable = () => Promise.resolve();
   await engine.settings.update({ batchSize: 100, messageDelayMs: 0, batchIntervalSeconds: 1 });
   for (const a of accounts) {
     await engine.accounts.add({ ...a, host: gmail.host, port: gmail.port, security: 'none', dailyCap: 2000 });
@@ -376,13 +380,23 @@ async function sendMeasure(n: number) {
   const gmail = await startTestGmail();
   const accounts = SEND_ACCOUNTS;
   for (const a of accounts) gmail.addAccount(a);
-  const { engineMs, batches, engineLogins, perMessage } = await engineDrain(gmail, n, 'FULL');
+  // Both paths run once before they are timed, so neither pays for compiling its code (JIT) in
+  // the measured run; the one that ran first used to.
+  const warmUp = Math.min(n, SIZES.sendWarmUp);
+  await engineDrain(gmail, warmUp);
+  await bareSend(gmail, warmUp);
+  const warmedUp = gmail.accepted.length;
+  const { engineMs, batches, engineLogins, perMessage } = await engineDrain(gmail, n);
 
   const bareMs = await bareSend(gmail, n);
-  if (gmail.accepted.length !== 2 * n) throw new Error(`send path: bare sent ${gmail.accepted.length - n}, expected ${n}`);
-  // Diagnostic only: the same drain with synchronous=NORMAL (one fsync per checkpoint instead
-  // of per commit), to show how much of the gap is the engine's commits.
-  const normal = await engineDrain(gmail, n, 'NORMAL');
+  if (gmail.accepted.length !== warmedUp + 2 * n) throw new Error(`send path: bare sent ${gmail.accepted.length - warmedUp - n}, expected ${n}`);
+  // Diagnostic only: the same drain with the send path's disk flushes skipped, to show how much
+  // of the gap is waiting for the disk.
+  const noFlush = await engineDrain(gmail, n, 'skip the disk flushes');
+  // Diagnostic only: the bare loop plus the least bookkeeping §8 asks for (minimalJournal).
+  await bareSend(gmail, warmUp, minimalJournal('marks ahead', warmUp));
+  const ceilingOneFsyncMs = await bareSend(gmail, n, minimalJournal('one fsync per message', n));
+  const ceilingMarksAheadMs = await bareSend(gmail, n, minimalJournal('marks ahead', n));
   await gmail.close();
 
   // Diagnostic only: both again against a server that answers MAIL, RCPT and the end of the
@@ -390,7 +404,7 @@ async function sendMeasure(n: number) {
   const far = await startTestGmail({ replyDelayMs: SIZES.sendFarDelayMs });
   for (const a of accounts) far.addAccount(a);
   const nFar = SIZES.sendFar;
-  const farEngine = await engineDrain(far, nFar, 'FULL');
+  const farEngine = await engineDrain(far, nFar);
   const farBareMs = await bareSend(far, nFar);
   await far.close();
 
@@ -399,7 +413,7 @@ async function sendMeasure(n: number) {
   // wait per 100 messages (each connection's login) is about 1 ms of idle per message.
   const greeting = await startTestGmail({ quickGreeting: false });
   for (const a of accounts) greeting.addAccount(a);
-  const greetingEngine = await engineDrain(greeting, n, 'FULL');
+  const greetingEngine = await engineDrain(greeting, n);
   const greetingBareMs = await bareSend(greeting, n);
   await greeting.close();
 
@@ -417,7 +431,9 @@ async function sendMeasure(n: number) {
     bareMs: round(bareMs, 1),
     bareMsgPerS: round(bareRate, 1),
     ratio: round(engineRate / bareRate),
-    diagSynchronousNormal: { engineMs: round(normal.engineMs, 1), engineMsgPerS: round((n / normal.engineMs) * 1000, 1), ratio: round(((n / normal.engineMs) * 1000) / bareRate) },
+    diagCeilingOneFsync: { msgPerS: round((n / ceilingOneFsyncMs) * 1000, 1), ratio: round(bareMs / ceilingOneFsyncMs) },
+    diagCeilingMarksAhead: { msgPerS: round((n / ceilingMarksAheadMs) * 1000, 1), ratio: round(bareMs / ceilingMarksAheadMs) },
+    diagNoDiskFlush: { engineMs: round(noFlush.engineMs, 1), engineMsgPerS: round((n / noFlush.engineMs) * 1000, 1), ratio: round(((n / noFlush.engineMs) * 1000) / bareRate) },
     diagGreetingWait: {
       engineMsgPerS: round((n / greetingEngine.engineMs) * 1000, 1),
       bareMsgPerS: round((n / greetingBareMs) * 1000, 1),
@@ -433,11 +449,19 @@ async function sendMeasure(n: number) {
   };
 }
 
+/** What a send loop records around each message: the ceilings below plug in here; the baseline records nothing. */
+interface SendJournalHooks {
+  beforeHandover(i: number): Promise<void> | void;
+  afterSent(i: number): void;
+  finish(): Promise<void> | void;
+}
+
 /**
  * Baseline: one pooled nodemailer transport (one connection, as the engine uses one per
  * account and sends one message at a time), the same number of messages, awaited in turn.
+ * With `journal`, the same loop also keeps the least bookkeeping PRODUCT.md §8 asks for.
  */
-async function bareSend(gmail: TestGmail, n: number): Promise<number> {
+async function bareSend(gmail: TestGmail, n: number, journal?: SendJournalHooks): Promise<number> {
   const accounts = SEND_ACCOUNTS;
   const transport = nodemailer.createTransport({
     host: gmail.host,
@@ -451,16 +475,96 @@ async function bareSend(gmail: TestGmail, n: number): Promise<number> {
   });
   const b0 = performance.now();
   for (let i = 1; i <= n; i++) {
+    await journal?.beforeHandover(i);
     await transport.sendMail({
       from: accounts[0]!.email,
       to: `r${i}@example.com`,
       subject: `Hello Reader${i}`,
       text: `Hi Reader${i},\n\nA short note from the benchmark.\n`,
     });
+    journal?.afterSent(i);
   }
+  await journal?.finish();
   const bareMs = performance.now() - b0;
   transport.close();
   return bareMs;
+}
+
+/**
+ * The least any engine keeping §8 must add to the bare loop, with nothing else (no rendering,
+ * no re-checks, no rotation, no counters, a one-table outbox of n rows): a start mark on disk
+ * before each handover, and each outcome recorded. Two ways:
+ * - 'one fsync per message': the mark, with the previous outcome, committed with FULL sync
+ *   before each handover (what the engine did before the send path's journal);
+ * - 'marks ahead': the engine's journal (batch.ts): four marks per commit without waiting for
+ *   the disk, the WAL flushed in the thread pool (WalSync), a message handed over only once
+ *   its mark's flush is done.
+ */
+function minimalJournal(kind: 'one fsync per message' | 'marks ahead', n: number) {
+  const dir = tempDir('ceiling');
+  const file = join(dir, 'outbox.sqlite');
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.exec('create table outbox (id integer primary key, status text not null, started_at integer, sent_at integer)');
+  const insert = sqlite.prepare(`insert into outbox (id, status) values (?, 'sending')`);
+  sqlite.transaction(() => {
+    for (let i = 1; i <= n; i++) insert.run(i);
+  })();
+  const mark = sqlite.prepare('update outbox set started_at = ? where id = ?');
+  const sent = sqlite.prepare(`update outbox set status = 'sent', sent_at = ? where id = ?`);
+  const walSync = new WalSync(`${file}-wal`);
+  let held: number[] = [];
+  const recordHeld = () => {
+    for (const id of held) sent.run(Date.now(), id);
+    held = [];
+  };
+  const unsynced = (work: () => void) => {
+    sqlite.pragma('synchronous = NORMAL');
+    try {
+      sqlite.transaction(work)();
+    } finally {
+      sqlite.pragma('synchronous = FULL');
+    }
+  };
+  let markedThrough = 1; // ids [1, markedThrough) are marked
+  const onDisk: Promise<void>[] = [];
+  const hooks: SendJournalHooks = {
+    async beforeHandover(i) {
+      if (kind === 'one fsync per message') {
+        sqlite.transaction(() => {
+          recordHeld();
+          mark.run(Date.now(), i);
+        })();
+        return;
+      }
+      if (i >= markedThrough || markedThrough - i <= 2) {
+        const from = Math.max(i, markedThrough);
+        const to = Math.min(n + 1, from + 4);
+        unsynced(() => {
+          recordHeld();
+          for (let id = from; id < to; id++) mark.run(Date.now(), id);
+        });
+        const flushed = walSync.durable();
+        flushed.catch(() => undefined);
+        for (let id = from; id < to; id++) onDisk[id] = flushed;
+        markedThrough = to;
+      }
+      await onDisk[i];
+    },
+    afterSent(i) {
+      held.push(i);
+    },
+    async finish() {
+      sqlite.transaction(recordHeld)();
+      await walSync.close();
+      const notSent = (sqlite.prepare(`select count(*) as n from outbox where status <> 'sent' or started_at is null`).get() as { n: number }).n;
+      sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (notSent !== 0) throw new Error(`send ceiling (${kind}): ${notSent} messages not recorded`);
+    },
+  };
+  return hooks;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -753,7 +857,9 @@ async function main(): Promise<void> {
     const send = await sendMeasure(SIZES.send);
     results.send = send;
     row({ measure: 'send path', size: fmt(send.messages), value: `${send.engineMsgPerS} msg/s`, baseline: `${send.bareMsgPerS} msg/s`, ratio: `${send.ratio.toFixed(2)}× (${send.perMessage.statements} SQL statements, ${send.perMessage.commits} commits per message)`, target: '≥ 0.9×', met: send.ratio >= 0.9 });
-    row({ measure: 'send path (diag: sync=NORMAL)', size: fmt(send.messages), value: `${send.diagSynchronousNormal.engineMsgPerS} msg/s`, baseline: `${send.bareMsgPerS} msg/s`, ratio: `${send.diagSynchronousNormal.ratio.toFixed(2)}×`, target: '(diagnostic)', met: null });
+    row({ measure: 'send path (diag: bare loop + §8 minimum, one fsync per message)', size: fmt(send.messages), value: `${send.diagCeilingOneFsync.msgPerS} msg/s`, baseline: `${send.bareMsgPerS} msg/s`, ratio: `${send.diagCeilingOneFsync.ratio.toFixed(2)}×`, target: '(diagnostic)', met: null });
+    row({ measure: 'send path (diag: bare loop + §8 minimum, marks ahead)', size: fmt(send.messages), value: `${send.diagCeilingMarksAhead.msgPerS} msg/s`, baseline: `${send.bareMsgPerS} msg/s`, ratio: `${send.diagCeilingMarksAhead.ratio.toFixed(2)}×`, target: '(diagnostic)', met: null });
+    row({ measure: 'send path (diag: disk flushes skipped)', size: fmt(send.messages), value: `${send.diagNoDiskFlush.engineMsgPerS} msg/s`, baseline: `${send.bareMsgPerS} msg/s`, ratio: `${send.diagNoDiskFlush.ratio.toFixed(2)}×`, target: '(diagnostic)', met: null });
     row({ measure: "send path (diag: smtp-server's 100 ms greeting)", size: fmt(send.messages), value: `${send.diagGreetingWait.engineMsgPerS} msg/s`, baseline: `${send.diagGreetingWait.bareMsgPerS} msg/s`, ratio: `${send.diagGreetingWait.ratio.toFixed(2)}×`, target: '(diagnostic)', met: null });
     row({ measure: 'send path (diag: server farther away)', size: fmt(send.diagFarServer.messages), value: `${send.diagFarServer.engineMsgPerS} msg/s`, baseline: `${send.diagFarServer.bareMsgPerS} msg/s`, ratio: `${send.diagFarServer.ratio.toFixed(2)}× (replies ${send.diagFarServer.replyDelayMs} ms late)`, target: '(diagnostic)', met: null });
 
