@@ -283,8 +283,9 @@ class LoginCache {
  * Start marks run ahead only while sends take less than this (a server on this machine or next
  * to it). Against a distant server such as Gmail a send takes far longer than a disk flush, so
  * each message is marked alone, just before it is handed over, and no mark runs ahead.
+ * The engine's default for ctx.quickSendMs.
  */
-const QUICK_SEND_MS = 5;
+export const QUICK_SEND_MS = 5;
 /** Start marks committed together when running ahead. */
 const MARKS_PER_COMMIT = 4;
 /** The next marks are committed when this few marked messages are left ahead, so their flush is done in time. */
@@ -298,7 +299,7 @@ const MARKS_LEFT_BEFORE_NEXT = 2;
  * waits for the flush where the promise needs it: before a handover, after an outcome.
  *
  * One flush per message would cost more than a whole send to a nearby server. So when messages
- * follow at once and the sends are quick (QUICK_SEND_MS), the journal runs ahead: it commits
+ * follow at once and the sends are quick (ctx.quickSendMs), the journal runs ahead: it commits
  * the start marks of the next few messages together (MARKS_PER_COMMIT), with the `sent`
  * outcomes held since the last such commit, and they are flushed while the messages before
  * them are being sent. The price: a crash in that moment makes the few messages marked ahead
@@ -331,12 +332,9 @@ class SendJournal {
   /** Records an outcome, after what is held; returns once it is on disk. */
   async record(claimed: ClaimedMessage, outcome: MessageOutcome): Promise<MessageStatus> {
     const now = this.ctx.clock.now();
-    const { held, unsent } = this.takePending();
-    const { sent, recorded } = await this.commit(async (trx) => {
-      if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
-      const sent = await recordSentIn(trx, held);
-      return { sent, recorded: await recordOutcomeIn(trx, now, claimed.id, outcome, this.settings.maxRetries) };
-    });
+    const { held, sent, result: recorded } = await this.commitPending((trx) =>
+      recordOutcomeIn(trx, now, claimed.id, outcome, this.settings.maxRetries),
+    );
     await this.flushed();
     this.announceSent(held, sent);
     this.announce(claimed, recorded);
@@ -360,13 +358,8 @@ class SendJournal {
     if (position < this.markedThrough) {
       await this.marksOnDisk[position];
     } else {
-      const { held, unsent } = this.takePending();
       const now = this.ctx.clock.now();
-      const sent = await this.commit(async (trx) => {
-        if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
-        await markSendStarted(trx, this.claimed[position]!.id, accountId, now);
-        return recordSentIn(trx, held);
-      });
+      const { held, sent } = await this.commitPending((trx) => markSendStarted(trx, this.claimed[position]!.id, accountId, now));
       await this.flushed();
       this.announceSent(held, sent);
       this.markedThrough = position + 1;
@@ -377,12 +370,8 @@ class SendJournal {
 
   /** Commits what is held, takes back marks of messages not handed over, and waits for the disk. */
   async flush(): Promise<void> {
-    const { held, unsent } = this.takePending();
-    if (held.length > 0 || unsent.length > 0) {
-      const sent = await this.commit(async (trx) => {
-        if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
-        return recordSentIn(trx, held);
-      });
+    if (this.held.length > 0 || this.markedThrough > this.handedOverThrough) {
+      const { held, sent } = await this.commitPending(async () => undefined);
       await this.flushed();
       this.announceSent(held, sent);
     }
@@ -390,27 +379,35 @@ class SendJournal {
   }
 
   private runsAhead(): boolean {
-    return this.settings.messageDelayMs === 0 && this.lastSendMs < QUICK_SEND_MS;
+    return this.settings.messageDelayMs === 0 && this.lastSendMs < this.ctx.quickSendMs;
   }
 
-  /** What is held, and the marks of messages not handed over; the journal forgets both. */
-  private takePending() {
+  /**
+   * One commit of `work` with what is held and the taking back of marks on messages not handed
+   * over. Both are forgotten only once committed: if the commit fails, the batch's error path
+   * tries them again (and if the database is gone, recovery settles the messages as in doubt).
+   */
+  private async commitPending<T>(work: (trx: Db) => Promise<T>) {
     const held = this.held;
     const unsent = this.claimed.slice(this.handedOverThrough, this.markedThrough).map((c) => c.id);
-    this.held = [];
+    const { sent, result } = await this.commit(async (trx) => {
+      if (unsent.length > 0) await unmarkSendStarted(trx, unsent);
+      return { sent: await recordSentIn(trx, held), result: await work(trx) };
+    });
+    this.held = this.held.slice(held.length);
     this.markedThrough = Math.min(this.markedThrough, this.handedOverThrough);
-    return { held, unsent };
+    return { held, sent, result };
   }
 
   private async commitMarks(from: number): Promise<void> {
     const held = this.held;
-    this.held = [];
     const marks = this.claimed.slice(from, from + MARKS_PER_COMMIT);
     const now = this.ctx.clock.now();
     const sent = await this.commit(async (trx) => {
       await markSendStartedMany(trx, marks.map((m) => m.id), now);
       return recordSentIn(trx, held);
     });
+    this.held = this.held.slice(held.length);
     const onDisk = this.ctx.walSync.durable();
     // Awaited by the messages it covers; a batch that stops before them must not leave it unhandled.
     onDisk.catch(() => undefined);

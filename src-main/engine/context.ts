@@ -41,4 +41,6 @@ export interface EngineContext {
    * campaign: big ones run in slices, so the next one waits for the last (see oneAtATime).
    */
   campaignActions: Map<number, Promise<void>>;
+  /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
+  quickSendMs: number;
 }

@@ -45,6 +45,8 @@ export async function createTestEngine(
     smtpTimeouts?: typeof FAST_SMTP;
     /** Where the engine logs (silent when absent), e.g. to assert that a failed job was reported. */
     logger?: EngineLogger;
+    /** The engine's quickSendMs: how quick a send must be for start marks to run ahead. */
+    quickSendMs?: number;
   } = {},
 ): Promise<TestSetup> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trickle-test-'));
@@ -57,6 +59,7 @@ export async function createTestEngine(
       clock: options.clock ?? clock,
       smtpTimeouts: options.smtpTimeouts ?? FAST_SMTP,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.quickSendMs !== undefined ? { quickSendMs: options.quickSendMs } : {}),
     });
     engines.push(engine);
     return engine;
