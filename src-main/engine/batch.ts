@@ -298,15 +298,16 @@ const MARKS_LEFT_BEFORE_NEXT = 2;
  * background, so the event loop (the window, the API) never waits for an fsync; the batch
  * waits for the flush where the promise needs it: before a handover, after an outcome.
  *
- * One flush per message would cost more than a whole send to a nearby server. So when messages
- * follow at once and the sends are quick (ctx.quickSendMs), the journal runs ahead: it commits
- * the start marks of the next few messages together (MARKS_PER_COMMIT), with the `sent`
- * outcomes held since the last such commit, and they are flushed while the messages before
- * them are being sent. The price: a crash in that moment makes the few messages marked ahead
- * of the one in hand in doubt too (at most MARKS_PER_COMMIT + MARKS_LEFT_BEFORE_NEXT, all
- * about to go within a millisecond or two); never lost, never re-sent silently. Any other
- * outcome (a refusal, a skip, a requeue) commits what is held, takes back the marks of
- * messages not handed over, and records itself.
+ * When messages follow at once (no pause), a `sent` outcome is held and committed with the
+ * next start mark: one flush per message. Against a nearby server even that costs more than a
+ * whole send, so when the sends are quick too (ctx.quickSendMs) the journal runs ahead: it
+ * commits the start marks of the next few messages together (MARKS_PER_COMMIT), with the
+ * outcomes held since, and they are flushed while the messages before them are being sent.
+ * The price: a crash in that moment makes the few messages marked ahead of the one in hand in
+ * doubt too (at most MARKS_PER_COMMIT + MARKS_LEFT_BEFORE_NEXT, all due to go within a
+ * millisecond or two); never lost, never re-sent silently. Any other outcome (a refusal, a
+ * skip, a requeue) commits what is held, takes back the marks of messages not handed over,
+ * and records itself.
  */
 class SendJournal {
   /** Sent, committed with the next marks (or at the end). */
@@ -341,10 +342,15 @@ class SendJournal {
     return recorded.status;
   }
 
-  /** A message the server accepted: recorded at once, or held for the next commit when running ahead. */
+  /**
+   * A message the server accepted. With a pause next, recorded at once; when the next message
+   * follows at once, held and committed with the next start mark(s), which must reach the disk
+   * before that message goes anyway (one flush for both). Held, it is `sending` with its mark:
+   * a crash in that moment makes it in doubt (it did arrive), never lost or re-sent.
+   */
   async sent(claimed: ClaimedMessage): Promise<MessageStatus> {
     this.lastSendMs = performance.now() - this.handedOverAt;
-    if (!this.runsAhead()) return this.record(claimed, { kind: 'sent', dryRun: false });
+    if (this.settings.messageDelayMs > 0) return this.record(claimed, { kind: 'sent', dryRun: false });
     this.held.push({ claimed, at: this.ctx.clock.now() });
     return 'sent';
   }
