@@ -1,26 +1,10 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src-main/engine/engine';
-import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
+import { TEST_ACCOUNTS, type TestSetup, crash, createTestEngine, drain, recipientsCsv, until } from '../support/test-engine';
 
 let setup: TestSetup;
 /** The crashed engine's stalled connection times out quickly, so the test need not wait. */
 const QUICK_TIMEOUT = { connectionMs: 2000, socketMs: 400, idleMs: 60_000 };
 afterEach(async () => setup?.close());
-
-/**
- * Kills an engine the way a crash does, as far as one process can: its database connection
- * goes away mid-batch, so nothing it does afterwards is recorded. (What it already committed
- * stays; a real SIGKILL test lives in the reliability suite.)
- */
-function crash(engine: Engine): void {
-  (engine as unknown as { database: { sqlite: BetterSqlite3.Database } }).database.sqlite.close();
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('recovery after a crash', () => {
   it('a message being sent becomes in doubt, the rest of the batch is sent once, nothing is lost', async () => {

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineContext } from '../../src-main/engine/context';
 import type { Engine } from '../../src-main/engine/engine';
-import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
+import { TEST_ACCOUNTS, type TestSetup, crash, createTestEngine, drain, recipientsCsv, until } from '../support/test-engine';
 import { startTestGmail } from '../support/test-gmail';
 
 /**
@@ -50,18 +50,9 @@ function holdFlushes(engine: Engine) {
   };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
-
 /** A few macrotask turns: long enough for a loopback send that was free to go. */
 async function aWhile(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 2));
-}
-
-function crash(engine: Engine): void {
-  (engine as unknown as { database: { sqlite: BetterSqlite3.Database } }).database.sqlite.close();
 }
 
 async function queuedCampaign(engine: Engine, n: number): Promise<number> {

@@ -119,3 +119,21 @@ export async function drain(engine: Engine, max = 1000): Promise<number> {
 export async function diskFlushed(engine: Engine): Promise<void> {
   await (engine as unknown as { ctx: EngineContext }).ctx.walSync.durable();
 }
+
+/**
+ * Kills an engine the way a crash does, as far as one process can: its database connection
+ * goes away mid-batch, so nothing it does afterwards is recorded. (What it already committed
+ * stays; a real SIGKILL test lives in test/chaos.)
+ */
+export function crash(engine: Engine): void {
+  (engine as unknown as { database: { sqlite: { close(): void } } }).database.sqlite.close();
+}
+
+/** Polls `condition` every 5 ms (real time) until it holds; throws after `timeoutMs`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
