@@ -295,8 +295,9 @@ const MARKS_LEFT_BEFORE_NEXT = 2;
  * Writes a batch's start marks and outcomes. A message's start mark (after a crash: in doubt)
  * is on disk before the message is handed over; its outcome is written as soon as it is known.
  * Every commit here is made without waiting for the disk and then flushed by WalSync in the
- * background, so the event loop (the window, the API) never waits for an fsync; the batch
- * waits for the flush where the promise needs it: before a handover, after an outcome.
+ * background, so the event loop (the window, the API) does not wait for a send's fsyncs (only
+ * SQLite's periodic WAL checkpoint still syncs on it); the batch waits for the flush where the
+ * promise needs it: before a handover, after an outcome.
  *
  * When messages follow at once (no pause), a `sent` outcome is held and committed with the
  * next start mark: one flush per message. Against a nearby server even that costs more than a
