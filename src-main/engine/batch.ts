@@ -52,6 +52,8 @@ export interface BatchControl {
   signal: AbortSignal;
   /** Told the batch's id as soon as it exists, so a batch cut short by an error can be settled later. */
   onStarted?(batchId: number): void;
+  /** Told, when an error cuts the batch short, which of its messages were never handed over. */
+  onCutShort?(neverHandedOver: number[]): void;
 }
 
 /**
@@ -107,8 +109,10 @@ export async function runBatch(
       else if (status === 'skipped') summary.skipped++;
     }
   } catch (error) {
-    // Best effort: if the database is what failed, what is held is settled as in doubt, as after a crash.
+    // Best effort: if the database is what failed, what is held is settled as in doubt, as after
+    // a crash; the messages never handed over are told to the engine, which puts them back.
     await outcomes.flush().catch(() => undefined);
+    control.onCutShort?.(outcomes.notHandedOver());
     throw error;
   }
   await outcomes.flush();
@@ -305,7 +309,7 @@ const MARKS_LEFT_BEFORE_NEXT = 2;
  * commits the start marks of the next few messages together (MARKS_PER_COMMIT), with the
  * outcomes held since, and they are flushed while the messages before them are being sent.
  * The price: a crash in that moment makes the few messages marked ahead of the one in hand in
- * doubt too (at most MARKS_PER_COMMIT + MARKS_LEFT_BEFORE_NEXT, all due to go within a
+ * doubt too (at most MARKS_PER_COMMIT + MARKS_LEFT_BEFORE_NEXT - 1, all due to go within a
  * millisecond or two); never lost, never re-sent silently. Any other outcome (a refusal, a
  * skip, a requeue) commits what is held, takes back the marks of messages not handed over,
  * and records itself.
@@ -337,9 +341,10 @@ class SendJournal {
     const { held, sent, result: recorded } = await this.commitPending((trx) =>
       recordOutcomeIn(trx, now, claimed.id, outcome, this.settings.maxRetries),
     );
-    await this.flushed();
+    // Announced as committed: the event says what the database now says, flushed or not.
     this.announceSent(held, sent);
     this.announce(claimed, recorded);
+    await this.flushed();
     return recorded.status;
   }
 
@@ -367,20 +372,26 @@ class SendJournal {
     } else {
       const now = this.ctx.clock.now();
       const { held, sent } = await this.commitPending((trx) => markSendStarted(trx, this.claimed[position]!.id, accountId, now));
-      await this.flushed();
-      this.announceSent(held, sent);
+      // Known as marked before the flush: if the flush fails, the error path takes the mark back.
       this.markedThrough = position + 1;
+      this.announceSent(held, sent);
+      await this.flushed();
     }
     this.handedOverThrough = position + 1;
     this.handedOverAt = performance.now();
+  }
+
+  /** The batch's messages never handed over: if the batch is cut short, they provably never left. */
+  notHandedOver(): number[] {
+    return this.claimed.slice(this.handedOverThrough).map((c) => c.id);
   }
 
   /** Commits what is held, takes back marks of messages not handed over, and waits for the disk. */
   async flush(): Promise<void> {
     if (this.held.length > 0 || this.markedThrough > this.handedOverThrough) {
       const { held, sent } = await this.commitPending(async () => undefined);
-      await this.flushed();
       this.announceSent(held, sent);
+      await this.flushed();
     }
     if (this.unflushed) await this.flushed();
   }
@@ -420,7 +431,7 @@ class SendJournal {
     onDisk.catch(() => undefined);
     for (let i = from; i < from + marks.length; i++) this.marksOnDisk[i] = onDisk;
     this.markedThrough = from + marks.length;
-    void onDisk.then(() => this.announceSent(held, sent), () => undefined);
+    this.announceSent(held, sent);
   }
 
   private async commit<T>(work: (trx: Db) => Promise<T>): Promise<T> {

@@ -59,7 +59,7 @@ export class Engine {
   private cachedSettings: Settings | undefined;
   private ownerLock: OwnerLock | undefined;
   /** Batches an error cut short, whose messages still wait in `sending` to be settled. */
-  private readonly abortedBatches = new Set<number>();
+  private readonly abortedBatches = new Map<number, number[]>();
 
   private constructor(
     private readonly database: OpenedDatabase,
@@ -236,9 +236,10 @@ export class Engine {
 
   private async oneBatch(): Promise<BatchSummary | undefined> {
     let batchId: number | undefined;
+    let neverHandedOver: number[] = [];
     try {
-      for (const id of this.abortedBatches) {
-        await settleAbortedBatch(this.ctx, id);
+      for (const [id, neverHandedOver] of this.abortedBatches) {
+        await settleAbortedBatch(this.ctx, id, neverHandedOver);
         this.abortedBatches.delete(id);
       }
       const settings = await this.settingsNow();
@@ -247,9 +248,10 @@ export class Engine {
         shouldStop: () => this.paused || this.stopping,
         signal: this.sleepAbort.signal,
         onStarted: (id) => (batchId = id),
+        onCutShort: (ids) => (neverHandedOver = ids),
       });
     } catch (error) {
-      if (batchId !== undefined) this.abortedBatches.add(batchId);
+      if (batchId !== undefined) this.abortedBatches.set(batchId, neverHandedOver);
       throw storageError(error);
     }
   }

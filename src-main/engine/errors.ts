@@ -18,6 +18,8 @@ export type EngineErrorCode =
   | 'storage_full'
   /** Another program held the database longer than Trickle waits: nothing was changed. */
   | 'storage_busy'
+  /** The disk failed a flush of the database's log: sending stops until a restart (WalSync). */
+  | 'storage_failed'
   /** The desktop's secret storage refuses to keep a password (no keyring, weaker storage not accepted). */
   | 'secret_storage_refused';
 

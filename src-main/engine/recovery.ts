@@ -30,9 +30,15 @@ export async function recoverInterruptedSends(ctx: EngineContext): Promise<{ inD
  * when an outcome had to be recorded): settled before the next batch, so its messages do not
  * sit in `sending` until the next start.
  */
-export function settleAbortedBatch(ctx: EngineContext, batchId: number): Promise<{ inDoubt: number; requeued: number }> {
+export function settleAbortedBatch(
+  ctx: EngineContext,
+  batchId: number,
+  /** Messages the batch knows it never handed over: they go back to the queue even if marked (ahead). */
+  neverHandedOver: number[] = [],
+): Promise<{ inDoubt: number; requeued: number }> {
   return settleInterruptedSends(ctx, {
     batchId,
+    neverHandedOver,
     explanation:
       'Trickle could not record what happened to this message (its database was busy or full at that moment), so it may have arrived. It will not be sent again unless you choose to resend it.',
   });
@@ -40,11 +46,19 @@ export function settleAbortedBatch(ctx: EngineContext, batchId: number): Promise
 
 async function settleInterruptedSends(
   ctx: EngineContext,
-  scope: { batchId?: number; explanation: string },
+  scope: { batchId?: number; neverHandedOver?: number[]; explanation: string },
 ): Promise<{ inDoubt: number; requeued: number }> {
   const now = ctx.clock.now();
   const batchIds = scope.batchId === undefined ? undefined : [scope.batchId];
   const settled = await ctx.db.transaction().execute(async (trx) => {
+    if (scope.neverHandedOver?.length) {
+      await trx
+        .updateTable('messages')
+        .set({ send_started_at: null })
+        .where('id', 'in', scope.neverHandedOver)
+        .where('status', '=', 'sending')
+        .execute();
+    }
     const claimedOnly = await trx
       .selectFrom('messages')
       .select(['id', 'batch_id'])

@@ -72,7 +72,7 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
     await db.destroy();
     throw error;
   }
-  const walSync = new WalSync(file === ':memory:' || file === '' ? undefined : `${file}-wal`);
+  const walSync = WalSync.forDatabase(file);
   return {
     db,
     sqlite,

@@ -43,7 +43,7 @@ describe('WalSync', () => {
     try {
       await opened.db.insertInto('settings').values({ key: 'k', value: '"v"' }).execute();
       await opened.walSync.durable();
-      expect(fs.openSync).toHaveBeenCalledWith(join(dir, 'db.sqlite-wal'), 'r');
+      expect(fs.openSync).toHaveBeenCalledWith(join(fs.realpathSync(dir), 'db.sqlite-wal'), 'r+');
       flushes.real = false;
       const pending = opened.walSync.durable();
       expect(await settled(pending)).toBe(false);
@@ -71,17 +71,31 @@ describe('WalSync', () => {
     await sync.close();
   });
 
-  it('reports a failed flush to those waiting for it, and tries again for the next request', async () => {
+  it('treats a failed flush as final: its waiters and every later request get storage_failed, with no new flush', async () => {
     const sync = new WalSync(join(dir, 'x-wal'));
     fs.writeFileSync(join(dir, 'x-wal'), '');
     const failing = sync.durable();
     flushes.calls[0]!.done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-    await expect(failing).rejects.toThrow(/EIO/);
-    const next = sync.durable();
-    expect(flushes.calls).toHaveLength(2);
-    flushes.calls[1]!.done();
-    await expect(next).resolves.toBeUndefined();
+    await expect(failing).rejects.toMatchObject({ code: 'storage_failed', message: expect.stringMatching(/EIO.*restart Trickle/s) });
+    // On Linux a later fdatasync may succeed although the failed pages were dropped: no retry.
+    await expect(sync.durable()).rejects.toMatchObject({ code: 'storage_failed' });
+    expect(flushes.calls).toHaveLength(1);
     await sync.close();
+  });
+
+  it('opens the WAL beside the file a symlinked database points to, where SQLite writes it', async () => {
+    flushes.real = true;
+    fs.mkdirSync(join(dir, 'real'));
+    fs.mkdirSync(join(dir, 'data'));
+    fs.symlinkSync(join(dir, 'real', 'db.sqlite'), join(dir, 'data', 'db.sqlite'));
+    const opened = await openDatabase(join(dir, 'data', 'db.sqlite'));
+    try {
+      await opened.db.insertInto('settings').values({ key: 'k', value: '"v"' }).execute();
+      await opened.walSync.durable();
+      expect(fs.openSync).toHaveBeenCalledWith(join(fs.realpathSync(dir), 'real', 'db.sqlite-wal'), 'r+');
+    } finally {
+      await opened.close();
+    }
   });
 
   it('has nothing to flush for an in-memory database', async () => {

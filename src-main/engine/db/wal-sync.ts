@@ -1,5 +1,7 @@
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, fdatasync, openSync, realpathSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
 import { sql } from 'kysely';
+import { EngineError } from '../errors';
 import type { Db } from './open-database';
 
 /**
@@ -14,17 +16,32 @@ import type { Db } from './open-database';
  * unflushed commits. fdatasync works on the file, not the descriptor, so flushing our own
  * descriptor of the WAL covers the frames SQLite wrote through its own. SQLite takes no locks
  * on the WAL file, and ours is closed only after the connection, so SQLite's locks are safe.
+ * The descriptor is opened read-write: Windows flushes only a handle that may write.
+ *
+ * A failed flush is final for this WalSync: on Linux a later fdatasync can succeed although the
+ * failed pages were dropped, so nothing afterwards could be trusted to be on disk. Every later
+ * call fails with `storage_failed` until the engine is restarted (SQLite then reads the WAL
+ * back, and the start-up recovery settles what was in flight).
  */
 export class WalSync {
   private fd: number | undefined;
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
   private closed = false;
+  private failed: EngineError | undefined;
 
   /** `walFile` is undefined for an in-memory database: nothing to flush. */
   constructor(private readonly walFile: string | undefined) {}
 
+  /** The WAL file of the database at `databaseFile`: beside the file a symlink points to, as SQLite puts it. */
+  static forDatabase(databaseFile: string): WalSync {
+    if (databaseFile === ':memory:' || databaseFile === '') return new WalSync(undefined);
+    const real = realpathSync(databaseFile);
+    return new WalSync(join(dirname(real), `${basename(real)}-wal`));
+  }
+
   durable(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
     // Closed: the connection's own close checkpointed and synced everything.
     if (this.walFile === undefined || this.closed) return Promise.resolve();
     // Frames written before this call may have missed a flush already running: they get the next.
@@ -44,8 +61,15 @@ export class WalSync {
     this.next = undefined;
     const flush = new Promise<void>((resolve, reject) => {
       // Opened on first use: SQLite creates the WAL with the connection's first transaction.
-      this.fd ??= openSync(this.walFile!, 'r');
-      fdatasync(this.fd, (error) => (error ? reject(error) : resolve()));
+      this.fd ??= openSync(this.walFile!, 'r+');
+      fdatasync(this.fd, (error) => {
+        if (!error) return resolve();
+        this.failed ??= new EngineError(
+          'storage_failed',
+          `Trickle could not make sure its records reached the disk (${error.code ?? error.message}). Sending has stopped so that no message can be sent twice; what was being sent is kept. Check the disk (space, errors), then restart Trickle.`,
+        );
+        reject(this.failed);
+      });
     });
     // Tracks the flush in flight; never rejects (the caller of durable() gets the error).
     const settled = flush.then(
