@@ -72,9 +72,7 @@ export async function insertRecipients(
  * sync, and its fsync makes the WAL durable up to it, slices included. A power cut before
  * then loses only work the next start would discard anyway. Saves one fsync per slice.
  */
-function stagedTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
-  return unsyncedTransaction(db, work);
-}
+const stagedTransaction = unsyncedTransaction;
 
 /** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order. */
 function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): unknown[] {
