@@ -20,6 +20,7 @@ import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
 import { type SendingStatus, sendingStatus, toBatchInfo } from './sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings';
+import { EngineError } from './errors';
 import { storageError, withStorageErrors } from './storage-errors';
 import * as suppressions from './suppressions';
 import { parseInput } from './validation';
@@ -58,6 +59,8 @@ export class Engine {
   private currentBatch: Promise<BatchSummary | undefined> | undefined;
   private cachedSettings: Settings | undefined;
   private ownerLock: OwnerLock | undefined;
+  /** What stopped the last batch (a storage error, in words), until a batch runs through again. */
+  private batchFailure: string | undefined;
   /** Batches an error cut short, whose messages still wait in `sending` to be settled. */
   private readonly abortedBatches = new Map<number, number[]>();
 
@@ -226,7 +229,14 @@ export class Engine {
     // a batch (two batches would share each account's connection and its hand-over tracking).
     this.currentBatch = this.oneBatch();
     try {
-      return await this.currentBatch;
+      const summary = await this.currentBatch;
+      this.batchFailure = undefined;
+      return summary;
+    } catch (error) {
+      // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
+      this.batchFailure =
+        error instanceof EngineError ? error.message : 'The last batch stopped on an unexpected error (see the log); Trickle tries again at the next batch.';
+      throw error;
     } finally {
       this.currentBatch = undefined;
       this.ctx.mailer.closeIdle(this.ctx.clock.now() - 5 * 60 * 1000);
@@ -283,7 +293,12 @@ export class Engine {
 
   private async status(): Promise<SendingStatus> {
     const settings = await this.settingsNow();
-    return sendingStatus(this.ctx, { paused: this.paused, nextBatchAt: this.scheduler.nextBatchAt(), settings });
+    return sendingStatus(this.ctx, {
+      paused: this.paused,
+      nextBatchAt: this.scheduler.nextBatchAt(),
+      settings,
+      ...(this.batchFailure ? { batchFailure: this.batchFailure } : {}),
+    });
   }
 
   private async settingsNow(): Promise<Settings> {

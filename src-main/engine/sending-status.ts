@@ -42,7 +42,13 @@ export interface SendingStatus {
 
 export async function sendingStatus(
   ctx: EngineContext,
-  extra: { paused: boolean; nextBatchAt: Date | null; settings: Settings },
+  extra: {
+    paused: boolean;
+    nextBatchAt: Date | null;
+    settings: Settings;
+    /** Why the last batch failed (a storage error), until a batch runs through again. */
+    batchFailure?: string;
+  },
 ): Promise<SendingStatus> {
   const now = ctx.clock.now();
   const counts = await countAllMessages(ctx.db, UNFINISHED);
@@ -80,6 +86,7 @@ export async function sendingStatus(
 
   let waitingReason: string | undefined;
   if (extra.paused) waitingReason = 'Sending is paused. Resume to carry on.';
+  else if (extra.batchFailure && queued + count('sending') > 0) waitingReason = extra.batchFailure;
   else if (queued > 0 && capacityLeft === 0) {
     waitingReason = noAccountReason(accounts.length, blocked, earliestResume);
   } else if (queued > 0) {

@@ -116,9 +116,12 @@ describe('the send journal when something fails', () => {
     });
 
     await expect(engine.runBatchNow()).rejects.toMatchObject({ code: 'storage_busy' });
+    // The window says why nothing goes out, until a batch runs through again.
+    expect((await engine.sending.status()).waitingReason).toMatch(/another program is holding its database/);
     other.exec('rollback');
     gmail.onReceived(undefined);
     await drain(engine);
+    expect((await engine.sending.status()).waitingReason).toBeUndefined();
 
     const delivered = gmail.accepted.map((m) => m.envelope.to[0]);
     expect(new Set(delivered).size).toBe(delivered.length);
@@ -126,6 +129,38 @@ describe('the send journal when something fails', () => {
       expect(delivered, `${email} is in doubt but never reached the server`).toContain(email);
     }
     expect(delivered).toHaveLength(8);
+  });
+});
+
+describe('a disk flush that fails for real', () => {
+  it('stops sending with storage_failed, says so in the sending status, and sends everything once after a restart', async () => {
+    setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1), settings: { batchSize: 4 } });
+    const { engine: first, gmail } = setup;
+    const campaignId = await queuedCampaign(first, 6);
+    expect(await first.runBatchNow()).toMatchObject({ sent: 4 });
+    // The WAL's descriptor goes bad: the next fdatasync really fails (EBADF).
+    const walSync = ctxOf(first).walSync as unknown as { fd: number };
+    const goodFd = walSync.fd;
+    walSync.fd = 1_000_000;
+
+    await expect(first.runBatchNow()).rejects.toMatchObject({ code: 'storage_failed' });
+    const status = await first.sending.status();
+    expect(status.waitingReason).toMatch(/could not make sure its records reached the disk/);
+    expect(status.waitingReason).toMatch(/restart Trickle/);
+    // Final until a restart: the next batch fails the same way and sends nothing.
+    await expect(first.runBatchNow()).rejects.toMatchObject({ code: 'storage_failed' });
+    expect(gmail.accepted).toHaveLength(4);
+
+    walSync.fd = goodFd;
+    await first.stop();
+    const second = await setup.reopen();
+    await second.start();
+    await drain(second);
+    expect((await second.sending.status()).waitingReason).toBeUndefined();
+    const delivered = gmail.accepted.map((m) => m.envelope.to[0]);
+    expect(delivered).toHaveLength(6);
+    expect(new Set(delivered).size).toBe(6);
+    expect(await emails(second, campaignId, 'sent')).toHaveLength(6);
   });
 });
 

@@ -53,8 +53,14 @@ export class WalSync {
   async close(): Promise<void> {
     this.closed = true;
     while (this.running) await this.running;
-    if (this.fd !== undefined) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    // A descriptor the OS already dropped must not make shutting down fail.
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
   }
 
   private flushNow(): Promise<void> {
