@@ -5,6 +5,7 @@ import * as m0003 from './0003_send_log_and_batches';
 import * as m0004 from './0004_suppressions_and_settings';
 import * as m0005 from './0005_list_indexes';
 import * as m0006 from './0006_counts_and_staged_imports';
+import * as m0007 from './0007_batch_cancelled';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004_suppressions_and_settings': m0004,
   '0005_list_indexes': m0005,
   '0006_counts_and_staged_imports': m0006,
+  '0007_batch_cancelled': m0007,
 };

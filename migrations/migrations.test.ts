@@ -161,6 +161,15 @@ describe('migrations', () => {
     expect(sqlite.prepare('select count(*) as n from campaign_message_counts where campaign_id = ?').get(b)).toEqual({ n: 0 });
   });
 
+  it('0007_batch_cancelled: batches count cancelled messages, 0 for batches from before', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0006_counts_and_staged_imports');
+    await db.insertInto('batches').values({ started_at: NOW, claimed: 3, sent: 3 }).execute();
+    await migrateTo(db, '0007_batch_cancelled');
+    expect(columns(sqlite, 'batches')).toContain('cancelled');
+    expect(await db.selectFrom('batches').select(['claimed', 'sent', 'cancelled']).execute()).toEqual([{ claimed: 3, sent: 3, cancelled: 0 }]);
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

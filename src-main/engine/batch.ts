@@ -38,6 +38,8 @@ export interface BatchSummary {
   inDoubt: number;
   requeued: number;
   skipped: number;
+  /** Their campaign was cancelled while the batch ran. */
+  cancelled: number;
   /** Messages still queued after the batch, across all campaigns. */
   remaining: number;
 }
@@ -86,6 +88,7 @@ export async function runBatch(
     inDoubt: 0,
     requeued: 0,
     skipped: 0,
+    cancelled: 0,
     remaining: 0,
   };
 
@@ -107,6 +110,7 @@ export async function runBatch(
       else if (status === 'in_doubt') summary.inDoubt++;
       else if (status === 'queued') summary.requeued++;
       else if (status === 'skipped') summary.skipped++;
+      else if (status === 'cancelled') summary.cancelled++;
     }
   } catch (error) {
     // Best effort: if the database is what failed, what is held is settled as in doubt, as after
@@ -131,6 +135,7 @@ export async function runBatch(
       in_doubt: summary.inDoubt,
       requeued: summary.requeued,
       skipped: summary.skipped,
+      cancelled: summary.cancelled,
       remaining: summary.remaining,
     })
     .where('id', '=', batch.id)

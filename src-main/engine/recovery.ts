@@ -162,6 +162,7 @@ async function closeInterruptedBatches(
         in_doubt: count('in_doubt'),
         requeued,
         skipped: count('skipped'),
+        cancelled: count('cancelled'),
         remaining: queued,
         note: INTERRUPTED_BATCH_NOTE,
       })

@@ -17,6 +17,8 @@ export interface BatchInfo {
   inDoubt: number;
   requeued: number;
   skipped: number;
+  /** Their campaign was cancelled while the batch ran. */
+  cancelled: number;
   remaining?: number;
   /** "Batch: 10 sent, 0 failed, 234 left" */
   summary: string;
@@ -166,6 +168,7 @@ export function toBatchInfo(row: {
   in_doubt: number;
   requeued: number;
   skipped: number;
+  cancelled: number;
   remaining: number | null;
   /** Set when recovery closed a batch a crash interrupted. */
   note?: string | null;
@@ -183,7 +186,8 @@ export function toBatchInfo(row: {
     inDoubt: row.in_doubt,
     requeued: row.requeued,
     skipped: row.skipped,
+    cancelled: row.cancelled,
     ...(row.remaining != null ? { remaining: row.remaining } : {}),
-    summary: `Batch: ${row.sent} sent, ${failed} failed${row.retrying ? `, ${row.retrying} to retry` : ''}, ${(row.remaining ?? 0).toLocaleString('en-US')} left${row.note ? ` (${row.note})` : ''}`,
+    summary: `Batch: ${row.sent} sent, ${failed} failed${row.retrying ? `, ${row.retrying} to retry` : ''}${row.cancelled ? `, ${row.cancelled} cancelled` : ''}, ${(row.remaining ?? 0).toLocaleString('en-US')} left${row.note ? ` (${row.note})` : ''}`,
   };
 }

@@ -510,6 +510,25 @@ describe('campaign controls', () => {
     expect(gmail.accepted.map(to)).toEqual(['r1@example.com', 'r2@example.com', 'r3@example.com', 'r4@example.com']);
   });
 
+  it('a campaign cancelled while its batch runs: the batch history accounts for every message it claimed', async () => {
+    const { engine, gmail } = await oneAccount({ batchSize: 8 });
+    const { campaign } = await engine.campaigns.create({ name: 'Stop', subject: 'Hi', text: 'Hi', csv: recipientsCsv(8) });
+    await engine.campaigns.queue({ id: campaign.id });
+    let cancelling: Promise<unknown> | undefined;
+    gmail.onReceived((m) => {
+      if (m.envelope.to[0] === 'r3@example.com') cancelling = engine.campaigns.cancel({ id: campaign.id });
+    });
+
+    const summary = await engine.runBatchNow();
+    await cancelling;
+    expect(summary!.cancelled).toBeGreaterThan(0);
+    expect(summary!.sent + summary!.cancelled).toBe(8);
+    expect(gmail.accepted).toHaveLength(summary!.sent);
+    const [batch] = await engine.batches.list({ limit: 1 });
+    expect(batch).toMatchObject({ claimed: 8, sent: summary!.sent, cancelled: summary!.cancelled });
+    expect(batch!.summary).toContain(`${summary!.cancelled} cancelled`);
+  });
+
   it('retryFailed sends a permanently failed message again, reopening the completed campaign', async () => {
     const { engine, gmail } = await oneAccount();
     const { campaign } = await engine.campaigns.create({ name: 'Big', subject: 'Hi', text: 'Hi', csv: recipientsCsv(2) });

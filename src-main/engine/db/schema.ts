@@ -109,6 +109,7 @@ export interface BatchesTable {
   in_doubt: Generated<number>;
   requeued: Generated<number>;
   skipped: Generated<number>;
+  cancelled: Generated<number>;
   remaining: number | null;
   note: string | null;
 }
