@@ -4,21 +4,21 @@
  * serve exactly this; the renderer imports its types only.
  */
 import { z } from 'zod';
-import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts';
-import { storeAttachmentSchema } from '../engine/attachments';
-import { previewSchema, testSendSchema } from '../engine/campaign-tools';
+import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/accounts';
+import { storeAttachmentSchema } from '../engine/campaigns/attachments';
+import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
 import {
   campaignIdSchema,
   createCampaignSchema,
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
-} from '../engine/campaigns';
+} from '../engine/campaigns/campaigns';
 import { listBatchesSchema } from '../engine/engine';
-import type { EngineEvents } from '../engine/events';
-import { sendHistorySchema } from '../engine/history';
-import { settingsUpdateSchema } from '../engine/settings';
-import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/suppressions';
+import type { EngineEvents } from '../engine/core/events';
+import { sendHistorySchema } from '../engine/sending/history';
+import { settingsUpdateSchema } from '../engine/settings/settings';
+import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/campaigns/suppressions';
 import type { ApiHandlers } from './handlers';
 
 const none = z.object({}).strict().optional();

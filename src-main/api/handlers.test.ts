@@ -4,7 +4,7 @@
  * and validates arguments against the contract before anything runs.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EngineError } from '../engine/errors';
+import { EngineError } from '../engine/core/errors';
 import { type TestSetup, createTestEngine } from '../../test/support/test-engine';
 import { API_METHOD_NAMES, type ApiMethodName } from './contract';
 import { type ApiHandlers, createApiHandlers, invoke } from './handlers';

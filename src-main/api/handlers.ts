@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine';
-import { EngineError } from '../engine/errors';
-import { parseInput } from '../engine/validation';
+import { EngineError } from '../engine/core/errors';
+import { parseInput } from '../engine/core/validation';
 import { type ApiMethodName, apiArgs, type Envelope } from './contract';
 
 export interface AppInfo {

@@ -12,8 +12,8 @@
 import { z } from 'zod';
 import type { Envelope } from '../api/contract';
 import { type ApiHandlers, errorEnvelope, invoke } from '../api/handlers';
-import { EngineError } from '../engine/errors';
-import { parseInput } from '../engine/validation';
+import { EngineError } from '../engine/core/errors';
+import { parseInput } from '../engine/core/validation';
 import { type DesktopSettings, type DesktopSettingsFile, desktopSettingsUpdateSchema } from './desktop-settings';
 import type { SecretStorageStatus } from './secret-storage';
 

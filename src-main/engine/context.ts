@@ -1,9 +1,9 @@
-import type { Clock } from './clock';
+import type { Clock } from './core/clock';
 import type { Db } from './db/open-database';
 import type { WalSync } from './db/wal-sync';
-import type { EngineEventBus } from './events';
-import type { DryRunMailer, Mailer } from './mailer';
-import type { SecretStore } from './secrets';
+import type { EngineEventBus } from './core/events';
+import type { DryRunMailer, Mailer } from './smtp/mailer';
+import type { SecretStore } from './core/secrets';
 
 /** Where the engine reports what it does. Never given a password or message content. */
 export interface EngineLogger {

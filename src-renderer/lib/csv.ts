@@ -13,7 +13,7 @@ export function decodeText(buffer: ArrayBuffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The largest recipients file the engine imports (src-main/engine/csv-import.ts). */
+/** The largest recipients file the engine imports (src-main/engine/campaigns/csv-import.ts). */
 export const MAX_CSV_BYTES = 50 * 1024 * 1024;
 
 /** Why a file of this size is refused before it is read, in the engine's words; undefined when it is not. */

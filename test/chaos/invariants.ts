@@ -5,7 +5,7 @@
  * the parent process really received.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { DAY } from '../../src-main/engine/clock';
+import { DAY } from '../../src-main/engine/core/clock';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../src-main/engine/db/schema';
 import type { AcceptedMessage } from '../support/test-gmail';
 

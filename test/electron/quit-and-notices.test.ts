@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { accountNeedsAttention, campaignFinished, watchNotices } from '../../src-main/electron/notices';
 import { createQuitGuard } from '../../src-main/electron/quit';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
-import { EngineEventBus } from '../../src-main/engine/events';
+import { EngineEventBus } from '../../src-main/engine/core/events';
 import { type TestGmail, startTestGmail } from '../support/test-gmail';
 
 const quietLog = { info() {}, error() {} };

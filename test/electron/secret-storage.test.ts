@@ -15,8 +15,8 @@ import { createApiHandlers, invoke } from '../../src-main/api/handlers';
 import { DesktopSettingsFile } from '../../src-main/electron/desktop-settings';
 import { SECRET_PREFIX, SECRET_STORAGE_REFUSED, SafeStorageSecretStore } from '../../src-main/electron/secret-storage';
 import { createEngine } from '../../src-main/engine/engine';
-import { EngineError } from '../../src-main/engine/errors';
-import { SecretUnreadableError } from '../../src-main/engine/secrets';
+import { EngineError } from '../../src-main/engine/core/errors';
+import { SecretUnreadableError } from '../../src-main/engine/core/secrets';
 import { type TestGmail, startTestGmail } from '../support/test-gmail';
 
 const PASSWORD = 'abcdefghijklmnop';
@@ -223,7 +223,7 @@ describe('SafeStorageSecretStore inside a real engine', () => {
   });
 
   // Expected to fail until the engine lets SecretUnreadableError through: today
-  // src-main/engine/accounts.ts smtpAccountOf() turns it into an empty password, so the engine
+  // src-main/engine/accounts/accounts.ts smtpAccountOf() turns it into an empty password, so the engine
   // logs in with no password and the account says only "The server did not accept the login",
   // instead of batch.ts's SecretUnreadableError branch explaining that the saved password can
   // no longer be opened. When that is fixed, this test passes: remove `.fails`.

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src-main/engine/engine';
-import { EngineError, type EngineErrorCode } from '../../src-main/engine/errors';
-import { KeyFileSecretStore } from '../../src-main/engine/secrets';
+import { EngineError, type EngineErrorCode } from '../../src-main/engine/core/errors';
+import { KeyFileSecretStore } from '../../src-main/engine/core/secrets';
 import { snapshotTables } from '../support/db-snapshot';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, recipientsCsv } from '../support/test-engine';
 

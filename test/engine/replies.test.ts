@@ -5,13 +5,13 @@
  * account's state, the suppression list, the campaign's status, and what Gmail received.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Account } from '../../src-main/engine/accounts';
+import type { Account } from '../../src-main/engine/accounts/accounts';
 import type { Engine } from '../../src-main/engine/engine';
-import type { Message } from '../../src-main/engine/campaigns';
+import type { Message } from '../../src-main/engine/campaigns/campaigns';
 import { type FaultRule, GMAIL_REPLIES, type TestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
-import { COOLING_MS } from '../../src-main/engine/accounts';
-import { DAY, HOUR } from '../../src-main/engine/clock';
+import { COOLING_MS } from '../../src-main/engine/accounts/accounts';
+import { DAY, HOUR } from '../../src-main/engine/core/clock';
 
 let setup: TestSetup | undefined;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../src-main/engine/clock';
+import { systemClock } from '../../src-main/engine/core/clock';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, diskFlushed, recipientsCsv } from '../support/test-engine';
 
 /**

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeyFileSecretStore, SecretUnreadableError } from '../../src-main/engine/secrets';
+import { KeyFileSecretStore, SecretUnreadableError } from '../../src-main/engine/core/secrets';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine } from '../support/test-engine';
 
 const dirs: string[] = [];

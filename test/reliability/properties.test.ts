@@ -19,11 +19,11 @@ import fc from 'fast-check';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHandlers, createApiHandlers, invoke } from '../../src-main/api/handlers';
-import { checkAddress } from '../../src-main/engine/addresses';
-import { csvCell } from '../../src-main/engine/campaign-tools';
-import { renderMessage, toMailOptions } from '../../src-main/engine/compose';
-import { CsvImportError, parseRecipientsCsv } from '../../src-main/engine/csv-import';
-import { MergeError, escapeHtml, isBlankValue, renderTemplate, templateFields } from '../../src-main/engine/merge';
+import { checkAddress } from '../../src-main/engine/core/addresses';
+import { csvCell } from '../../src-main/engine/campaigns/campaign-tools';
+import { renderMessage, toMailOptions } from '../../src-main/engine/campaigns/compose';
+import { CsvImportError, parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
+import { MergeError, escapeHtml, isBlankValue, renderTemplate, templateFields } from '../../src-main/engine/campaigns/merge';
 import { decodeText } from '../../src-renderer/lib/csv';
 import { type TestSetup, createTestEngine } from '../support/test-engine';
 

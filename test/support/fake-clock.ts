@@ -1,4 +1,4 @@
-import type { Clock } from '../../src-main/engine/clock';
+import type { Clock } from '../../src-main/engine/core/clock';
 
 /**
  * A clock that moves only when told (or when the engine sleeps): days pass in an instant and

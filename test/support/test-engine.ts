@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src-main/engine/clock';
+import type { Clock } from '../../src-main/engine/core/clock';
 import type { EngineContext, EngineLogger } from '../../src-main/engine/context';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
-import type { SettingsUpdate } from '../../src-main/engine/settings';
+import type { SettingsUpdate } from '../../src-main/engine/settings/settings';
 import { FakeClock } from './fake-clock';
 import { type TestGmail, type TestGmailAccount, startTestGmail } from './test-gmail';
 

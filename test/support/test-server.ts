@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Envelope } from '../../src-main/api/contract';
 import { type ApiHandlers, createApiHandlers } from '../../src-main/api/handlers';
 import type { EngineLogger } from '../../src-main/engine/context';
-import type { SettingsUpdate } from '../../src-main/engine/settings';
+import type { SettingsUpdate } from '../../src-main/engine/settings/settings';
 import { loadAccessToken } from '../../src-main/headless/access-token';
 import { createHeadlessServer } from '../../src-main/headless/server';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine } from './test-engine';

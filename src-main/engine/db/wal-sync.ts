@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, openSync, realpathSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { sql } from 'kysely';
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 import type { Db } from './open-database';
 
 /**

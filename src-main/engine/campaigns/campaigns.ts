@@ -3,10 +3,10 @@ import { statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { sanitizeHeaderText } from './addresses';
-import { iso } from './clock';
+import { sanitizeHeaderText } from '../core/addresses';
+import { iso } from '../core/clock';
 import { type StoredAttachment } from './compose';
-import type { EngineContext } from './context';
+import type { EngineContext } from '../context';
 import {
   checkMergeFields,
   discardStagedCampaign,
@@ -19,14 +19,14 @@ import {
   unqueueDraft,
 } from './campaign-recipients';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
-import type { Db } from './db/open-database';
-import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus } from './db/schema';
-import { EngineError, notFound } from './errors';
+import type { Db } from '../db/open-database';
+import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus } from '../db/schema';
+import { EngineError, notFound } from '../core/errors';
 import { campaignEta } from './eta';
-import { countMessages, type MessageCounts, UNFINISHED } from './message-counts';
-import { readSettings } from './settings';
-import { TimeSlicer } from './time-slice';
-import { emailAddress, parseInput, singleLine } from './validation';
+import { countMessages, type MessageCounts, UNFINISHED } from '../db/message-counts';
+import { readSettings } from '../settings/settings';
+import { TimeSlicer } from '../core/time-slice';
+import { emailAddress, parseInput, singleLine } from '../core/validation';
 
 
 export interface Campaign {

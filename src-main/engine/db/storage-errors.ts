@@ -1,4 +1,4 @@
-import { EngineError } from './errors';
+import { EngineError } from '../core/errors';
 
 /**
  * SQLite's own failures that a person can do something about, in words. Every write is one

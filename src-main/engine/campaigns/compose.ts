@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { SendMailOptions } from 'nodemailer';
-import { sanitizeHeaderText } from './addresses';
-import type { CampaignRow, MessageRow } from './db/schema';
+import { sanitizeHeaderText } from '../core/addresses';
+import type { CampaignRow, MessageRow } from '../db/schema';
 import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
 
 export interface StoredAttachment {

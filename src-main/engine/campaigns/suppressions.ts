@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { checkAddress } from './addresses';
-import { iso } from './clock';
-import type { EngineContext } from './context';
-import type { SuppressionReason } from './db/schema';
-import { EngineError } from './errors';
-import { parseInput } from './validation';
+import { checkAddress } from '../core/addresses';
+import { iso } from '../core/clock';
+import type { EngineContext } from '../context';
+import type { SuppressionReason } from '../db/schema';
+import { EngineError } from '../core/errors';
+import { parseInput } from '../core/validation';
 
 export interface Suppression {
   email: string;

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import { effectiveState } from './accounts';
-import { capacityOf } from './capacity';
-import type { EngineContext } from './context';
-import type { Db } from './db/open-database';
-import type { MessageStatus } from './db/schema';
-import { countAllMessages } from './message-counts';
-import type { ClassifiedReply } from './replies';
+import { effectiveState } from '../accounts/accounts';
+import { capacityOf } from '../accounts/capacity';
+import type { EngineContext } from '../context';
+import type { Db } from '../db/open-database';
+import type { MessageStatus } from '../db/schema';
+import { countAllMessages } from '../db/message-counts';
+import type { ClassifiedReply } from '../smtp/server-replies';
 import { planAssignments, type RotationCandidate } from './rotation';
 
 /** An account that can take sends now, with its capacity at this instant. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY } from './clock';
+import { DAY } from '../core/clock';
 import { estimateFinish } from './eta';
 
 /** The plain walk, message by message, that estimateFinish's shortcut must agree with. */

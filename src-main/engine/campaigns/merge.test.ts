@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { escapeHtml, htmlToPlainText, MergeError, renderTemplate, templateFields } from './merge';
-import { sanitizeHeaderText } from './addresses';
+import { sanitizeHeaderText } from '../core/addresses';
 
 const html = { escape: 'html' } as const;
 const plain = { escape: 'none' } as const;

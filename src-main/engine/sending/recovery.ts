@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { completeIfDone } from './campaigns';
+import { completeIfDone } from '../campaigns/campaigns';
 import { queuedCount } from './queue';
-import type { EngineContext } from './context';
-import type { Db } from './db/open-database';
+import type { EngineContext } from '../context';
+import type { Db } from '../db/open-database';
 
 /**
  * After a crash, a kill or a power cut: messages left in `sending` are settled. One that was

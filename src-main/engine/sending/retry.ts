@@ -1,9 +1,9 @@
-import { completeIfDone } from './campaigns';
-import type { EngineContext } from './context';
+import { completeIfDone } from '../campaigns/campaigns';
+import type { EngineContext } from '../context';
 import { usableAccounts } from './queue';
-import type { Settings } from './settings';
-import { NOT_YET_SENT, setMessagesStatus } from './campaign-recipients';
-import { TimeSlicer } from './time-slice';
+import type { Settings } from '../settings/settings';
+import { NOT_YET_SENT, setMessagesStatus } from '../campaigns/campaign-recipients';
+import { TimeSlicer } from '../core/time-slice';
 
 /**
  * The retry job: messages waiting after a temporary refusal go back to the queue, but only

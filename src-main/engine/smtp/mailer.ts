@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions, SendMailOptions, Transporter } from 'nodemailer';
-import { type ClassifiedReply, classifySmtpError, type SmtpErrorLike } from './replies';
-import type { AccountSecurity } from './db/schema';
+import { type ClassifiedReply, classifySmtpError, type SmtpErrorLike } from './server-replies';
+import type { AccountSecurity } from '../db/schema';
 
 /** How to reach an account's SMTP server. The password is plaintext here and nowhere else. */
 export interface SmtpAccount {

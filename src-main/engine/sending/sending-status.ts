@@ -1,10 +1,10 @@
-import { effectiveState } from './accounts';
-import { capacityOf } from './capacity';
-import { iso } from './clock';
-import type { EngineContext } from './context';
-import { accountsForEstimate, estimateFinish } from './eta';
-import { countAllMessages, UNFINISHED } from './message-counts';
-import type { Settings } from './settings';
+import { effectiveState } from '../accounts/accounts';
+import { capacityOf } from '../accounts/capacity';
+import { iso } from '../core/clock';
+import type { EngineContext } from '../context';
+import { accountsForEstimate, estimateFinish } from '../campaigns/eta';
+import { countAllMessages, UNFINISHED } from '../db/message-counts';
+import type { Settings } from '../settings/settings';
 
 export interface BatchInfo {
   id: number;

@@ -1,8 +1,8 @@
-import { effectiveState } from './accounts';
-import { DAY } from './clock';
-import type { Db } from './db/open-database';
-import { unfinishedUpTo } from './message-counts';
-import type { Settings } from './settings';
+import { effectiveState } from '../accounts/accounts';
+import { DAY } from '../core/clock';
+import type { Db } from '../db/open-database';
+import { unfinishedUpTo } from '../db/message-counts';
+import type { Settings } from '../settings/settings';
 
 /**
  * When the last of `count` messages will have gone out, from the accounts' remaining capacity,

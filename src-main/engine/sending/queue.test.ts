@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { capacityQuery } from './capacity';
-import { type OpenedDatabase, openDatabase } from './db/open-database';
+import { capacityQuery } from '../accounts/capacity';
+import { type OpenedDatabase, openDatabase } from '../db/open-database';
 import { dueCampaignsQuery, dueMessagesQuery } from './queue';
 
 let opened: OpenedDatabase | undefined;

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { applyAccountReply, smtpAccountOf } from './accounts';
+import { applyAccountReply, smtpAccountOf } from '../accounts/accounts';
 import { campaignRow, toMessage } from './campaigns';
 import { renderMessage, toMailOptions } from './compose';
-import { capacityOf } from './capacity';
-import { checkAddress } from './addresses';
-import { iso } from './clock';
-import type { EngineContext } from './context';
-import { EngineError } from './errors';
+import { capacityOf } from '../accounts/capacity';
+import { checkAddress } from '../core/addresses';
+import { iso } from '../core/clock';
+import type { EngineContext } from '../context';
+import { EngineError } from '../core/errors';
 import { MergeError } from './merge';
-import { usableAccounts } from './queue';
-import { pickAccount } from './rotation';
-import { SecretUnreadableError } from './secrets';
-import { parseInput } from './validation';
+import { usableAccounts } from '../sending/queue';
+import { pickAccount } from '../sending/rotation';
+import { SecretUnreadableError } from '../core/secrets';
+import { parseInput } from '../core/validation';
 
 export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
 export const testSendSchema = z

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { HOUR } from './clock';
-import type { EngineContext } from './context';
-import { parseInput } from './validation';
+import { HOUR } from '../core/clock';
+import type { EngineContext } from '../context';
+import { parseInput } from '../core/validation';
 
 export const sendHistorySchema = z.object({ hours: z.int().min(1).max(24 * 14).optional() }).strict();
 

@@ -10,8 +10,8 @@
  * Suppression lists are not applied here; the caller filters against the database.
  */
 import { parse, CsvError } from 'csv-parse/sync';
-import { checkAddress } from './addresses';
-import { runToEnd } from './time-slice';
+import { checkAddress } from '../core/addresses';
+import { runToEnd } from '../core/time-slice';
 
 export interface ImportedRecipient {
   row: number;

@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { MAX_ATTACHMENTS_BYTES } from './campaigns';
-import { EngineError } from './errors';
-import { parseInput } from './validation';
+import { EngineError } from '../core/errors';
+import { parseInput } from '../core/validation';
 
 export const storeAttachmentSchema = z
   .object({

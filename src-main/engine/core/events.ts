@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { MessageStatus } from './db/schema';
+import type { MessageStatus } from '../db/schema';
 
 /** What the UI subscribes to. Payloads are small: a listener refetches what it shows. */
 export interface EngineEvents {

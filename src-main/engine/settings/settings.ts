@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Db } from './db/open-database';
-import { parseInput } from './validation';
+import type { Db } from '../db/open-database';
+import { parseInput } from '../core/validation';
 
 /** The scheduler's knobs. Small intervals are allowed (tests, rehearsals); the UI warns under 30 s. */
 export const settingsSchema = z.object({

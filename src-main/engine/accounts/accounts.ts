@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { type Capacity, capacityOf } from './capacity';
-import { DAY, HOUR, iso } from './clock';
-import type { EngineContext } from './context';
-import type { AccountRow, AccountSecurity, StoredAccountState } from './db/schema';
-import { EngineError, notFound } from './errors';
-import type { SmtpAccount } from './mailer';
-import type { ClassifiedReply } from './replies';
-import { SecretUnreadableError } from './secrets';
-import { emailAddress, parseInput, singleLine } from './validation';
+import { DAY, HOUR, iso } from '../core/clock';
+import type { EngineContext } from '../context';
+import type { AccountRow, AccountSecurity, StoredAccountState } from '../db/schema';
+import { EngineError, notFound } from '../core/errors';
+import type { SmtpAccount } from '../smtp/mailer';
+import type { ClassifiedReply } from '../smtp/server-replies';
+import { SecretUnreadableError } from '../core/secrets';
+import { emailAddress, parseInput, singleLine } from '../core/validation';
 
 export type AccountState = StoredAccountState | 'disabled';
 

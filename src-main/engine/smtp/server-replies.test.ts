@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ClassifiedReply, classifySmtpError, parseReply, type ReplyAction, type SmtpErrorLike } from './replies';
+import { type ClassifiedReply, classifySmtpError, parseReply, type ReplyAction, type SmtpErrorLike } from './server-replies';
 
 /**
  * Every row of PRODUCT.md §5, with errors shaped exactly as nodemailer 10.6 builds them

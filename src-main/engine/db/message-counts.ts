@@ -1,5 +1,5 @@
-import type { Db } from './db/open-database';
-import { MESSAGE_STATUSES, type MessageStatus } from './db/schema';
+import type { Db } from './open-database';
+import { MESSAGE_STATUSES, type MessageStatus } from './schema';
 
 export type MessageCounts = Record<MessageStatus, number>;
 

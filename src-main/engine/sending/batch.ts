@@ -1,13 +1,13 @@
-import { applyAccountReply, effectiveState, smtpAccountOf } from './accounts';
-import { attachmentSizes, campaignRow, completeIfDone, setCampaignStatus } from './campaigns';
-import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from './compose';
-import type { EngineContext } from './context';
-import type { Db } from './db/open-database';
-import { unsyncedTransaction } from './db/wal-sync';
-import type { AccountRow, MessageStatus } from './db/schema';
-import { EngineError } from './errors';
-import type { SmtpAccount } from './mailer';
-import { MergeError } from './merge';
+import { applyAccountReply, effectiveState, smtpAccountOf } from '../accounts/accounts';
+import { attachmentSizes, campaignRow, completeIfDone, setCampaignStatus } from '../campaigns/campaigns';
+import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from '../campaigns/compose';
+import type { EngineContext } from '../context';
+import type { Db } from '../db/open-database';
+import { unsyncedTransaction } from '../db/wal-sync';
+import type { AccountRow, MessageStatus } from '../db/schema';
+import { EngineError } from '../core/errors';
+import type { SmtpAccount } from '../smtp/mailer';
+import { MergeError } from '../campaigns/merge';
 import {
   claimBatch,
   type ClaimedMessage,
@@ -22,10 +22,10 @@ import {
   unmarkSendStarted,
   usableAccounts,
 } from './queue';
-import type { ClassifiedReply } from './replies';
+import type { ClassifiedReply } from '../smtp/server-replies';
 import { pickAccount } from './rotation';
-import { SecretUnreadableError } from './secrets';
-import type { Settings } from './settings';
+import { SecretUnreadableError } from '../core/secrets';
+import type { Settings } from '../settings/settings';
 
 export interface BatchSummary {
   batchId: number;

@@ -9,14 +9,14 @@
  * being queued stays a `draft`, which nothing sends, until its last message is queued.
  */
 import { CompiledQuery, sql } from 'kysely';
-import { sanitizeHeaderText } from './addresses';
+import { sanitizeHeaderText } from '../core/addresses';
 import type { CsvImportResult } from './csv-import';
-import type { Db } from './db/open-database';
-import { unsyncedTransaction } from './db/wal-sync';
-import type { CampaignRow, MessageStatus } from './db/schema';
-import { EngineError } from './errors';
+import type { Db } from '../db/open-database';
+import { unsyncedTransaction } from '../db/wal-sync';
+import type { CampaignRow, MessageStatus } from '../db/schema';
+import { EngineError } from '../core/errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
-import { TimeSlicer } from './time-slice';
+import { TimeSlicer } from '../core/time-slice';
 
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
