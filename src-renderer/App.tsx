@@ -6,11 +6,11 @@ import { useClient } from './api/hooks';
 import { Sidebar, StatusStrip } from './components/Shell';
 import { EmptyState, PageHeader } from './components/ui';
 import { useRoute } from './lib/route';
-import { AccountsPage } from './pages/Accounts';
-import { CampaignEditorPage } from './pages/CampaignEditor';
-import { CampaignsPage } from './pages/Campaigns';
-import { CampaignProgressPage, ProgressOverviewPage } from './pages/Progress';
-import { SettingsPage } from './pages/Settings';
+import { AccountsPage } from './features/accounts/AccountsPage';
+import { CampaignEditorPage } from './features/campaign-editor/CampaignEditorPage';
+import { CampaignsPage } from './features/campaign-list/CampaignListPage';
+import { CampaignProgressPage, ProgressOverviewPage } from './features/campaign-progress/CampaignProgressPage';
+import { SettingsPage } from './features/settings/SettingsPage';
 
 const TITLES: Record<string, string> = {
   progress: 'Progress',

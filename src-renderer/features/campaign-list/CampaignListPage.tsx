@@ -1,12 +1,12 @@
 /** Campaigns: every campaign with its status and progress; "New campaign". */
 import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
 import { Button, Card, Flex, Link, Text } from '@radix-ui/themes';
-import { Table } from '../components/Table';
-import type { Campaign } from '../../src-main/engine/campaigns/campaigns';
-import { useApi } from '../api/hooks';
-import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../components/ui';
-import { day, num, when } from '../lib/format';
-import { href } from '../lib/route';
+import { Table } from '../../components/Table';
+import type { Campaign } from '../../../src-main/engine/campaigns/campaigns';
+import { useApi } from '../../api/hooks';
+import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
+import { day, num, when } from '../../lib/format';
+import { href } from '../../lib/route';
 
 /** Who the campaign will reach: everyone imported but the skipped rows. */
 export function reachable(c: Campaign): number {

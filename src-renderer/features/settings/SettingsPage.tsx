@@ -1,15 +1,15 @@
 /** Settings: the sending pace, dry run, desktop-only options, and the suppression list. */
 import { ExclamationTriangleIcon, MagnifyingGlassIcon, PlusIcon, TrashIcon } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Switch, Text, TextField } from '@radix-ui/themes';
-import { Table } from '../components/Table';
+import { Table } from '../../components/Table';
 import { type ReactNode, useEffect, useState } from 'react';
-import type { Settings } from '../../src-main/engine/settings/settings';
-import type { Suppression } from '../../src-main/engine/campaigns/suppressions';
-import { ApiCallError, fieldError } from '../api/client';
-import { useActionState, useApi, useClient } from '../api/hooks';
-import { useToast } from '../components/Toasts';
-import { ConfirmDialog, describedBy, ErrorCallout, Field, Loading, PageHeader } from '../components/ui';
-import { day, duration, num } from '../lib/format';
+import type { Settings } from '../../../src-main/engine/settings/settings';
+import type { Suppression } from '../../../src-main/engine/campaigns/suppressions';
+import { ApiCallError, fieldError } from '../../api/client';
+import { useActionState, useApi, useClient } from '../../api/hooks';
+import { useToast } from '../../components/Toasts';
+import { ConfirmDialog, describedBy, ErrorCallout, Field, Loading, PageHeader } from '../../components/ui';
+import { day, duration, num } from '../../lib/format';
 
 export function SettingsPage() {
   const settings = useApi('settings.get');

@@ -18,21 +18,21 @@ import {
   StopIcon,
 } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Link, Text } from '@radix-ui/themes';
-import { Table } from '../components/Table';
+import { Table } from '../../components/Table';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import type { Campaign, Message } from '../../src-main/engine/campaigns/campaigns';
-import type { ApiCallError, ApiResult } from '../api/client';
-import { useActionState, useApi } from '../api/hooks';
-import { RecentBatches, SendsPerHour } from '../components/Charts';
-import { useToast } from '../components/Toasts';
-import { CampaignBadge, ConfirmDialog, EmptyState, ErrorCallout, Loading, MESSAGE_STATUS, Meter, PageHeader } from '../components/ui';
-import { downloadText } from '../lib/files';
-import { countdown, duration, num, percent, plural, serverLine, when } from '../lib/format';
-import { href, useNow } from '../lib/route';
-import { queuedMessages } from '../lib/session';
-import { CampaignEditorPage } from './CampaignEditor';
-import { reachable } from './Campaigns';
+import type { Campaign, Message } from '../../../src-main/engine/campaigns/campaigns';
+import type { ApiCallError, ApiResult } from '../../api/client';
+import { useActionState, useApi } from '../../api/hooks';
+import { RecentBatches, SendsPerHour } from '../../components/Charts';
+import { useToast } from '../../components/Toasts';
+import { CampaignBadge, ConfirmDialog, EmptyState, ErrorCallout, Loading, MESSAGE_STATUS, Meter, PageHeader } from '../../components/ui';
+import { downloadText } from '../../lib/files';
+import { countdown, duration, num, percent, plural, serverLine, when } from '../../lib/format';
+import { href, useNow } from '../../lib/route';
+import { queuedMessages } from '../../lib/session';
+import { CampaignEditorPage } from '../campaign-editor/CampaignEditorPage';
+import { reachable } from '../campaign-list/CampaignListPage';
 
 // ---------------------------------------------------------------------------------------
 // One campaign

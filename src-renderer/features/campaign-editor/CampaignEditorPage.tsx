@@ -14,20 +14,20 @@ import {
   UploadIcon,
 } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Link, SegmentedControl, Text, TextArea, TextField } from '@radix-ui/themes';
-import { Table } from '../components/Table';
+import { Table } from '../../components/Table';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import type { Campaign, ImportReport } from '../../src-main/engine/campaigns/campaigns';
-import { ApiCallError, fieldError } from '../api/client';
-import { useAction, useActionState, useApi } from '../api/hooks';
-import { useToast } from '../components/Toasts';
-import { CampaignBadge, ConfirmDialog, describedBy, ErrorCallout, Field, Loading, Note, PageHeader } from '../components/ui';
-import { classifyPaste, type CsvShape, csvFileTooLarge, decodeText, inspectCsv, normalizeFieldName } from '../lib/csv';
-import { readArrayBuffer, readBase64 } from '../lib/files';
-import { bytes, duration, fromLocalInput, num, plural, toLocalInput, when } from '../lib/format';
-import { href, navigate } from '../lib/route';
-import { importReports, queuedMessages } from '../lib/session';
-import { reachable } from './Campaigns';
+import type { Campaign, ImportReport } from '../../../src-main/engine/campaigns/campaigns';
+import { ApiCallError, fieldError } from '../../api/client';
+import { useAction, useActionState, useApi } from '../../api/hooks';
+import { useToast } from '../../components/Toasts';
+import { CampaignBadge, ConfirmDialog, describedBy, ErrorCallout, Field, Loading, Note, PageHeader } from '../../components/ui';
+import { classifyPaste, type CsvShape, csvFileTooLarge, decodeText, inspectCsv, normalizeFieldName } from '../../lib/csv';
+import { readArrayBuffer, readBase64 } from '../../lib/files';
+import { bytes, duration, fromLocalInput, num, plural, toLocalInput, when } from '../../lib/format';
+import { href, navigate } from '../../lib/route';
+import { importReports, queuedMessages } from '../../lib/session';
+import { reachable } from '../campaign-list/CampaignListPage';
 
 const MAX_ATTACHMENTS = 25 * 1024 * 1024;
 

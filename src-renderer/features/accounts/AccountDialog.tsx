@@ -2,12 +2,12 @@
 import { ChevronDownIcon, ChevronRightIcon, ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Box, Button, Callout, Checkbox, Flex, Grid, Link, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
-import type { Account } from '../../src-main/engine/accounts/accounts';
-import { ApiCallError, fieldError } from '../api/client';
-import { useActionState } from '../api/hooks';
-import { Modal } from '../components/Modal';
-import { useToast } from '../components/Toasts';
-import { describedBy, Field } from '../components/ui';
+import type { Account } from '../../../src-main/engine/accounts/accounts';
+import { ApiCallError, fieldError } from '../../api/client';
+import { useActionState } from '../../api/hooks';
+import { Modal } from '../../components/Modal';
+import { useToast } from '../../components/Toasts';
+import { describedBy, Field } from '../../components/ui';
 
 type Security = 'tls' | 'starttls' | 'none';
 const DEFAULT_PORT: Record<Security, number> = { tls: 465, starttls: 587, none: 25 };

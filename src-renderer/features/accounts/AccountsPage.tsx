@@ -2,11 +2,11 @@
 import { Pencil1Icon, PersonIcon, PlusIcon, ReloadIcon, TrashIcon } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Card, Flex, Grid, IconButton, Switch, Text } from '@radix-ui/themes';
 import { useState } from 'react';
-import type { Account } from '../../src-main/engine/accounts/accounts';
-import { useActionState, useApi } from '../api/hooks';
-import { useToast } from '../components/Toasts';
-import { ConfirmDialog, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../components/ui';
-import { num, serverLine, when } from '../lib/format';
+import type { Account } from '../../../src-main/engine/accounts/accounts';
+import { useActionState, useApi } from '../../api/hooks';
+import { useToast } from '../../components/Toasts';
+import { ConfirmDialog, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
+import { num, serverLine, when } from '../../lib/format';
 import { AccountDialog } from './AccountDialog';
 
 export function AccountsPage() {
