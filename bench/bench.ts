@@ -22,7 +22,7 @@ import { type Engine, createEngine } from '../src-main/engine/engine';
 import { accountsForEstimate, campaignEta } from '../src-main/engine/campaigns/eta';
 import { countMessages } from '../src-main/engine/db/message-counts';
 import { capacityQuery } from '../src-main/engine/accounts/capacity';
-import { claimBatch, dueCampaignsQuery, dueMessagesQuery } from '../src-main/engine/sending/queue';
+import { claimBatch, dueCampaignsQuery, dueMessagesQuery } from '../src-main/engine/sending/claim';
 import { WalSync } from '../src-main/engine/db/wal-sync';
 import { readSettings } from '../src-main/engine/settings/settings';
 import { FakeClock } from '../test/support/fake-clock';

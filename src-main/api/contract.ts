@@ -4,7 +4,7 @@
  * serve exactly this; the renderer imports its types only.
  */
 import { z } from 'zod';
-import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/accounts';
+import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/account-schemas';
 import { storeAttachmentSchema } from '../engine/campaigns/attachments';
 import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
 import {
@@ -13,7 +13,7 @@ import {
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
-} from '../engine/campaigns/campaigns';
+} from '../engine/campaigns/campaign-schemas';
 import { listBatchesSchema } from '../engine/engine';
 import type { EngineEvents } from '../engine/core/events';
 import { sendHistorySchema } from '../engine/sending/history';

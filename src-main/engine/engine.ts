@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts/accounts';
 import { storeAttachment } from './campaigns/attachments';
-import { QUICK_SEND_MS, type BatchSummary, runBatch } from './sending/batch';
+import { type BatchSummary, runBatch } from './sending/batch';
+import { QUICK_SEND_MS } from './sending/send-journal';
 import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
+import * as campaignActions from './campaigns/campaign-actions';
 import { type Clock, systemClock } from './core/clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
@@ -148,12 +150,12 @@ export class Engine {
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
     get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
     update: (input: unknown) => campaigns.updateCampaign(this.ctx, input),
-    queue: (input: unknown) => campaigns.queueCampaign(this.ctx, input),
-    pause: (input: unknown) => campaigns.pauseCampaign(this.ctx, input),
-    resume: (input: unknown) => campaigns.resumeCampaign(this.ctx, input),
-    cancel: (input: unknown) => campaigns.cancelCampaign(this.ctx, input),
-    retryFailed: (input: unknown) => campaigns.retryFailed(this.ctx, input),
-    resendInDoubt: (input: unknown) => campaigns.resendInDoubt(this.ctx, input),
+    queue: (input: unknown) => campaignActions.queueCampaign(this.ctx, input),
+    pause: (input: unknown) => campaignActions.pauseCampaign(this.ctx, input),
+    resume: (input: unknown) => campaignActions.resumeCampaign(this.ctx, input),
+    cancel: (input: unknown) => campaignActions.cancelCampaign(this.ctx, input),
+    retryFailed: (input: unknown) => campaignActions.retryFailed(this.ctx, input),
+    resendInDoubt: (input: unknown) => campaignActions.resendInDoubt(this.ctx, input),
     messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
     preview: (input: unknown) => tools.previewMessage(this.ctx, input),
     testSend: (input: unknown) => tools.testSend(this.ctx, input),

@@ -5,12 +5,12 @@
  * account's state, the suppression list, the campaign's status, and what Gmail received.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Account } from '../../src-main/engine/accounts/accounts';
+import type { Account } from '../../src-main/engine/accounts/account-views';
 import type { Engine } from '../../src-main/engine/engine';
-import type { Message } from '../../src-main/engine/campaigns/campaigns';
+import type { Message } from '../../src-main/engine/campaigns/campaign-views';
 import { type FaultRule, GMAIL_REPLIES, type TestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
-import { COOLING_MS } from '../../src-main/engine/accounts/accounts';
+import { COOLING_MS } from '../../src-main/engine/accounts/account-state';
 import { DAY, HOUR } from '../../src-main/engine/core/clock';
 
 let setup: TestSetup | undefined;

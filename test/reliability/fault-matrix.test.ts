@@ -28,12 +28,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Account } from '../../src-main/engine/accounts/accounts';
-import type { Message } from '../../src-main/engine/campaigns/campaigns';
+import type { Account } from '../../src-main/engine/accounts/account-views';
+import type { Message } from '../../src-main/engine/campaigns/campaign-views';
 import { createEngine, type Engine } from '../../src-main/engine/engine';
 import { type AcceptedMessage, type FaultRule, GMAIL_REPLIES, startTestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
-import { COOLING_MS } from '../../src-main/engine/accounts/accounts';
+import { COOLING_MS } from '../../src-main/engine/accounts/account-state';
 import { DAY, HOUR } from '../../src-main/engine/core/clock';
 
 const MINUTE = 60_000;

@@ -1,81 +1,18 @@
-import { z } from 'zod';
-import { type Capacity, capacityOf } from './capacity';
-import { DAY, HOUR, iso } from '../core/clock';
+import { capacityOf } from './capacity';
 import type { EngineContext } from '../context';
-import type { AccountRow, AccountSecurity, StoredAccountState } from '../db/schema';
+import type { AccountSecurity } from '../db/schema';
 import { EngineError, notFound } from '../core/errors';
-import type { SmtpAccount } from '../smtp/mailer';
 import type { ClassifiedReply } from '../smtp/server-replies';
 import { SecretUnreadableError } from '../core/secrets';
-import { emailAddress, parseInput, singleLine } from '../core/validation';
+import { parseInput } from '../core/validation';
+import { accountIdSchema, addAccountSchema, updateAccountSchema } from './account-schemas';
+import { applyAccountReply, setAccountState, smtpAccountOf } from './account-state';
+import type { SmtpAccount } from '../smtp/mailer';
+import { type Account, toAccount } from './account-views';
 
-export type AccountState = StoredAccountState | 'disabled';
-
-export interface AccountStateDetail {
-  explanation: string;
-  code?: string;
-  response?: string;
-}
-
-/** An account as every caller sees it: never with its password. */
-export interface Account {
-  id: number;
-  email: string;
-  fromName: string;
-  dailyCap: number;
-  enabled: boolean;
-  state: AccountState;
-  stateDetail?: AccountStateDetail;
-  /** Until when `cooling` or `limit_reached` lasts. */
-  stateUntil?: string;
-  sentLast24h: number;
-  remaining: number;
-  nextSlotAt?: string;
-  host: string;
-  port: number;
-  security: AccountSecurity;
-}
-
-export const COOLING_MS = 15 * 60 * 1000;
-export const LIMIT_MIN_MS = HOUR;
+// The user's operations on accounts: add (after a login check), edit, remove, verify, list.
 
 const GMAIL_HOST = 'smtp.gmail.com';
-
-const fromName = singleLine('The sender name', z.string().trim().max(200));
-const dailyCap = z.int('The daily cap must be a whole number.').min(1).max(2000);
-const host = z
-  .string()
-  .trim()
-  .min(1)
-  .max(253)
-  .regex(/^[a-zA-Z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'The host must be a server name such as smtp.gmail.com.');
-const port = z.int().min(1).max(65535);
-const security = z.enum(['tls', 'starttls', 'none']);
-
-/** What both adding and editing an account may set. `verify: false` skips the login check. */
-const accountSettings = {
-  fromName: fromName.optional(),
-  dailyCap: dailyCap.optional(),
-  host: host.optional(),
-  port: port.optional(),
-  security: security.optional(),
-  enabled: z.boolean().optional(),
-  verify: z.boolean().optional(),
-};
-
-export const addAccountSchema = z
-  .object({
-    email: emailAddress,
-    appPassword: z.string().min(1, 'Enter the app password.').max(500),
-    ...accountSettings,
-  })
-  .strict();
-
-export const updateAccountSchema = z
-  .object({ id: z.int().positive(), appPassword: z.string().min(1).max(500).optional(), ...accountSettings })
-  .strict();
-
-export const accountIdSchema = z.object({ id: z.int().positive() }).strict();
 
 /**
  * Gmail app passwords are 16 letters, shown by Google in groups of four: the spaces a user
@@ -260,105 +197,6 @@ export async function accountRow(ctx: EngineContext, id: number) {
   const row = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('Account', id);
   return row;
-}
-
-/** The stored state, with timed states that have run out read as `ok`, and disabled first. */
-export function effectiveState(row: Pick<AccountRow, 'enabled' | 'state' | 'state_until'>, now: number): AccountState {
-  if (!row.enabled) return 'disabled';
-  if ((row.state === 'cooling' || row.state === 'limit_reached') && (row.state_until ?? 0) <= now) return 'ok';
-  return row.state;
-}
-
-function toAccount(row: Awaited<ReturnType<typeof accountRow>>, capacity: Capacity, now: number): Account {
-  const state = effectiveState(row, now);
-  const detail = state !== 'ok' && row.state_detail ? (JSON.parse(row.state_detail) as AccountStateDetail) : undefined;
-  const until = state === 'cooling' || state === 'limit_reached' ? iso(row.state_until) : undefined;
-  const nextSlotAt = iso(capacity.nextSlotAt);
-  return {
-    id: row.id,
-    email: row.email,
-    fromName: row.from_name,
-    dailyCap: row.daily_cap,
-    enabled: row.enabled === 1,
-    state,
-    ...(detail ? { stateDetail: detail } : {}),
-    ...(until ? { stateUntil: until } : {}),
-    sentLast24h: capacity.sentLast24h,
-    remaining: capacity.remaining,
-    ...(nextSlotAt ? { nextSlotAt } : {}),
-    host: row.host,
-    port: row.port,
-    security: row.security,
-  };
-}
-
-/** The account with its password opened, for the mailer only. */
-export function smtpAccountOf(
-  ctx: EngineContext,
-  row: Pick<AccountRow, 'email' | 'password_secret' | 'host' | 'port' | 'security'> & { id: number },
-): SmtpAccount {
-  // Throws SecretUnreadableError when the stored password can no longer be opened (the key or
-  // keyring changed): callers ask the user for it again rather than try an empty one.
-  const password = ctx.secrets.decrypt(row.password_secret);
-  return { id: row.id, email: row.email, password, host: row.host, port: row.port, security: row.security };
-}
-
-export async function setAccountState(
-  ctx: EngineContext,
-  id: number,
-  state: StoredAccountState,
-  until: number | null,
-  detail: AccountStateDetail | null,
-): Promise<void> {
-  await ctx.db
-    .updateTable('accounts')
-    .set({ state, state_until: until, state_detail: detail ? JSON.stringify(detail) : null })
-    .where('id', '=', id)
-    .execute();
-  ctx.log.info('account state', { accountId: id, state, until: iso(until) });
-  ctx.events.emit('account', { accountId: id, state, ...(detail ? { explanation: detail.explanation } : {}) });
-}
-
-/**
- * Applies what a server reply says about the account itself (PRODUCT.md §5). Returns true
- * when the reply was about the account (the message is then not at fault).
- */
-export async function applyAccountReply(
-  ctx: EngineContext,
-  row: Pick<AccountRow, 'email_norm' | 'daily_cap'> & { id: number },
-  reply: ClassifiedReply,
-): Promise<boolean> {
-  const now = ctx.clock.now();
-  const detail = { explanation: reply.explanation, code: reply.code, response: reply.response };
-  switch (reply.action) {
-    case 'account_auth':
-      await setAccountState(ctx, row.id, 'auth_failed', null, detail);
-      return true;
-    case 'account_cooling':
-      await setAccountState(ctx, row.id, 'cooling', now + COOLING_MS, detail);
-      return true;
-    case 'account_limit': {
-      // The oldest send that happened: this batch's reservations (messages still `sending`, the
-      // refused one included) are not sends, or an account with none would wait 24 h, not 1 h.
-      const sent = await ctx.db
-        .selectFrom('send_log')
-        .select((eb) => eb.fn.min<number | null>('sent_at').as('oldest'))
-        .where('account_email', '=', row.email_norm)
-        .where('sent_at', '>', now - DAY)
-        .where((eb) =>
-          eb.or([
-            eb('message_id', 'is', null),
-            eb('message_id', 'not in', eb.selectFrom('messages').select('id').where('status', '=', 'sending')),
-          ]),
-        )
-        .executeTakeFirstOrThrow();
-      const nextSlotAt = sent.oldest == null ? null : sent.oldest + DAY;
-      await setAccountState(ctx, row.id, 'limit_reached', Math.max(now + LIMIT_MIN_MS, nextSlotAt ?? 0), detail);
-      return true;
-    }
-    default:
-      return false;
-  }
 }
 
 function loginFailed(address: string, reply: ClassifiedReply): EngineError {

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import type { StoredAttachment } from './compose';
 import { z } from 'zod';
-import { MAX_ATTACHMENTS_BYTES } from './campaigns';
 import { EngineError } from '../core/errors';
 import { parseInput } from '../core/validation';
+
+/** Gmail's limit for a message's attachments together. */
+export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 
 export const storeAttachmentSchema = z
   .object({
@@ -31,4 +35,40 @@ export function storeAttachment(dataDir: string, input: unknown): { path: string
   const path = join(dir, filename);
   writeFileSync(path, content, { mode: 0o600 });
   return { path, filename, size: content.length };
+}
+
+export function checkAttachments(paths: string[]): StoredAttachment[] {
+  const attachments = paths.map((path) => ({ path, filename: basename(path) }));
+  attachmentSizes(attachments);
+  return attachments;
+}
+
+/** Sizes of the attachments; throws when one is missing or together they exceed 25 MB. */
+export function attachmentSizes(attachments: StoredAttachment[]): number[] {
+  let total = 0;
+  const sizes = attachments.map((a) => {
+    if (!isAbsolute(a.path)) {
+      throw new EngineError('attachment_problem', `The attachment path ${a.path} must be a full path to a file.`);
+    }
+    let size: number;
+    try {
+      const stat = statSync(a.path);
+      if (!stat.isFile()) throw new Error('not a file');
+      size = stat.size;
+    } catch {
+      throw new EngineError(
+        'attachment_problem',
+        `The attachment ${a.filename} cannot be read (moved, deleted or not a file: ${a.path}). Put it back or remove it from the campaign.`,
+      );
+    }
+    total += size;
+    return size;
+  });
+  if (total > MAX_ATTACHMENTS_BYTES) {
+    throw new EngineError(
+      'attachment_problem',
+      `The attachments add up to ${(total / 1024 / 1024).toFixed(1)} MB; Gmail accepts 25 MB per message. Remove some or share them by link.`,
+    );
+  }
+  return sizes;
 }

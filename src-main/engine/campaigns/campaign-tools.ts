@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { applyAccountReply, smtpAccountOf } from '../accounts/accounts';
-import { campaignRow, toMessage } from './campaigns';
+import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
+import { campaignRow } from './campaign-state';
+import { toMessage } from './campaign-views';
 import { renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
@@ -8,8 +9,8 @@ import { iso } from '../core/clock';
 import type { EngineContext } from '../context';
 import { EngineError } from '../core/errors';
 import { MergeError } from './merge';
-import { usableAccounts } from '../sending/queue';
-import { pickAccount } from '../sending/rotation';
+import { pickAccount } from '../accounts/rotation';
+import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
 import { parseInput } from '../core/validation';
 

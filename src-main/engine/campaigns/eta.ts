@@ -1,4 +1,4 @@
-import { effectiveState } from '../accounts/accounts';
+import { effectiveState } from '../accounts/account-state';
 import { DAY } from '../core/clock';
 import type { Db } from '../db/open-database';
 import { unfinishedUpTo } from '../db/message-counts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { completeIfDone } from '../campaigns/campaigns';
-import { queuedCount } from './queue';
+import { completeIfDone } from '../campaigns/campaign-state';
+import { queuedCount } from './claim';
 import type { EngineContext } from '../context';
 import type { Db } from '../db/open-database';
 

@@ -1,6 +1,6 @@
-import { completeIfDone } from '../campaigns/campaigns';
+import { completeIfDone } from '../campaigns/campaign-state';
 import type { EngineContext } from '../context';
-import { usableAccounts } from './queue';
+import { usableAccounts } from '../accounts/usable-accounts';
 import type { Settings } from '../settings/settings';
 import { NOT_YET_SENT, setMessagesStatus } from '../campaigns/campaign-recipients';
 import { TimeSlicer } from '../core/time-slice';

@@ -1,4 +1,4 @@
-import { effectiveState } from '../accounts/accounts';
+import { effectiveState } from '../accounts/account-state';
 import { capacityOf } from '../accounts/capacity';
 import { iso } from '../core/clock';
 import type { EngineContext } from '../context';

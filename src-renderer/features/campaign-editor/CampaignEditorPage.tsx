@@ -17,7 +17,7 @@ import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Lin
 import { Table } from '../../components/Table';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import type { Campaign, ImportReport } from '../../../src-main/engine/campaigns/campaigns';
+import type { Campaign, ImportReport } from '../../../src-main/engine/campaigns/campaign-views';
 import { ApiCallError, fieldError } from '../../api/client';
 import { useAction, useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';

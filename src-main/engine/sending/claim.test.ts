@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { capacityQuery } from '../accounts/capacity';
 import { type OpenedDatabase, openDatabase } from '../db/open-database';
-import { dueCampaignsQuery, dueMessagesQuery } from './queue';
+import { dueCampaignsQuery, dueMessagesQuery } from './claim';
 
 let opened: OpenedDatabase | undefined;
 afterEach(async () => opened?.close());

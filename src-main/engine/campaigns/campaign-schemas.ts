@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { MESSAGE_STATUSES } from '../db/schema';
+import { emailAddress, singleLine } from '../core/validation';
+
+// The arguments of the campaign operations, checked (zod) where each operation starts.
+
+const isoDate = z.iso.datetime({ offset: true, message: 'Use a date and time such as 2026-12-01T09:00:00Z.' });
+const replyTo = emailAddress;
+const recipient = z
+  .object({
+    email: z.string().max(1000),
+    name: z.string().max(500).optional(),
+    fields: z.record(z.string(), z.string().max(10_000)).optional(),
+  })
+  .strict();
+
+const subject = singleLine('The subject', z.string().trim().min(1, 'Write a subject.').max(998));
+const campaignFromName = singleLine('The sender name', z.string().max(200));
+
+const content = {
+  name: z.string().trim().min(1, 'Give the campaign a name.').max(200),
+  subject,
+  html: z.string().max(5_000_000).optional(),
+  text: z.string().max(5_000_000).optional(),
+  fromName: campaignFromName.optional(),
+  replyTo: replyTo.optional(),
+  attachments: z.array(z.string().min(1)).max(50).optional(),
+  sendAfter: isoDate.nullable().optional(),
+  stopAfter: isoDate.nullable().optional(),
+};
+
+export const createCampaignSchema = z
+  .object({
+    ...content,
+    csv: z.string().optional(),
+    emailColumn: z.string().optional(),
+    recipients: z.array(recipient).max(2_000_000).optional(),
+  })
+  .strict()
+  .refine((v) => !(v.csv !== undefined && v.recipients !== undefined), {
+    message: 'Give recipients either as CSV text or as a list, not both.',
+    path: ['recipients'],
+  });
+
+export const updateCampaignSchema = z
+  .object({
+    id: z.int().positive(),
+    name: content.name.optional(),
+    subject: subject.optional(),
+    html: z.string().max(5_000_000).nullable().optional(),
+    text: z.string().max(5_000_000).nullable().optional(),
+    fromName: campaignFromName.nullable().optional(),
+    replyTo: replyTo.nullable().optional(),
+    attachments: content.attachments,
+    sendAfter: content.sendAfter,
+    stopAfter: content.stopAfter,
+  })
+  .strict();
+
+export const campaignIdSchema = z.object({ id: z.int().positive() }).strict();
+export const messageSelectionSchema = z
+  .object({ id: z.int().positive(), messageIds: z.array(z.int().positive()).max(100_000).optional() })
+  .strict();
+export const listMessagesSchema = z
+  .object({
+    id: z.int().positive(),
+    status: z.enum(MESSAGE_STATUSES).optional(),
+    offset: z.int().min(0).optional(),
+    limit: z.int().min(1).max(1000).optional(),
+  })
+  .strict();

@@ -1,0 +1,126 @@
+import { statSync } from 'node:fs';
+import { iso } from '../core/clock';
+import type { CampaignRow, CampaignStatus, MessageStatus } from '../db/schema';
+import type { MessageCounts } from '../db/message-counts';
+import type { StoredAttachment } from './compose';
+
+// What the API answers about campaigns and their messages, and how a row becomes one.
+
+export interface Campaign {
+  id: number;
+  name: string;
+  subject: string;
+  html?: string;
+  text?: string;
+  fromName?: string;
+  replyTo?: string;
+  attachments: { path: string; filename: string; size: number | null }[];
+  fields: string[];
+  status: CampaignStatus;
+  statusDetail?: string;
+  sendAfter?: string;
+  stopAfter?: string;
+  counts: MessageCounts;
+  total: number;
+  createdAt: string;
+  queuedAt?: string;
+  completedAt?: string;
+  /** When its last message should have gone out, at the current caps and cadence. */
+  eta?: string;
+}
+
+export interface ImportReport {
+  imported: number;
+  duplicates: number;
+  invalid: { row: number; value: string; reason: string }[];
+  suppressed: number;
+}
+
+export interface Message {
+  id: number;
+  row: number;
+  email: string;
+  name?: string;
+  status: MessageStatus;
+  attempts: number;
+  accountId?: number;
+  messageId?: string;
+  sentAt?: string;
+  skipReason?: string;
+  dryRun?: boolean;
+  lastError?: { code: string; response: string; explanation: string };
+}
+
+
+export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
+  const attachments = JSON.parse(row.attachments) as StoredAttachment[];
+  return {
+    id: row.id,
+    name: row.name,
+    subject: row.subject,
+    ...(row.html ? { html: row.html } : {}),
+    ...(row.text ? { text: row.text } : {}),
+    ...(row.from_name ? { fromName: row.from_name } : {}),
+    ...(row.reply_to ? { replyTo: row.reply_to } : {}),
+    attachments: attachments.map((a) => ({ ...a, size: fileSize(a.path) })),
+    fields: JSON.parse(row.fields) as string[],
+    status: row.status,
+    ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
+    ...(row.send_after != null ? { sendAfter: iso(row.send_after)! } : {}),
+    ...(row.stop_after != null ? { stopAfter: iso(row.stop_after)! } : {}),
+    counts,
+    total: Object.values(counts).reduce((a, b) => a + b, 0),
+    createdAt: iso(row.created_at)!,
+    ...(row.queued_at != null ? { queuedAt: iso(row.queued_at)! } : {}),
+    ...(row.completed_at != null ? { completedAt: iso(row.completed_at)! } : {}),
+    ...(eta !== undefined ? { eta: iso(eta)! } : {}),
+  };
+}
+
+export function toMessage(row: {
+  id: number;
+  row: number;
+  email: string;
+  name: string | null;
+  status: MessageStatus;
+  attempts: number;
+  account_id: number | null;
+  message_id: string | null;
+  sent_at: number | null;
+  skip_reason: string | null;
+  dry_run: number;
+  error_code: string | null;
+  error_response: string | null;
+  error_explanation: string | null;
+}): Message {
+  return {
+    id: row.id,
+    row: row.row,
+    email: row.email,
+    ...(row.name ? { name: row.name } : {}),
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.account_id != null ? { accountId: row.account_id } : {}),
+    ...(row.message_id ? { messageId: row.message_id } : {}),
+    ...(row.sent_at != null ? { sentAt: iso(row.sent_at)! } : {}),
+    ...(row.skip_reason ? { skipReason: row.skip_reason } : {}),
+    ...(row.dry_run ? { dryRun: true } : {}),
+    ...(row.error_code
+      ? {
+          lastError: {
+            code: row.error_code,
+            response: row.error_response ?? '',
+            explanation: row.error_explanation ?? '',
+          },
+        }
+      : {}),
+  };
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}

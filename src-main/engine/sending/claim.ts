@@ -1,0 +1,122 @@
+// The claim: which messages go in the next batch, and which account sends each, with a
+// capacity reservation in the send log written in the same transaction.
+import { planAssignments } from '../accounts/rotation';
+import { usableAccounts } from '../accounts/usable-accounts';
+import type { EngineContext } from '../context';
+import type { Db } from '../db/open-database';
+import { countAllMessages } from '../db/message-counts';
+
+export interface ClaimedMessage {
+  id: number;
+  campaignId: number;
+  accountId: number;
+}
+
+/** The due-message query for one campaign, in import order. Served by messages_campaign_status. */
+export function dueMessagesQuery(db: Db, campaignId: number, limit: number) {
+  return db
+    .selectFrom('messages')
+    .select(['id', 'campaign_id'])
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'queued')
+    .orderBy('id')
+    .limit(limit);
+}
+
+/** Campaigns whose messages are due, oldest queued first. */
+export function dueCampaignsQuery(db: Db, now: number) {
+  return db
+    .selectFrom('campaigns')
+    .select(['id', 'status'])
+    .where('status', 'in', ['queued', 'sending'])
+    .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', now)]))
+    // Past its stop time nothing more goes, even before the retry job marks the rest expired.
+    .where((eb) => eb.or([eb('stop_after', 'is', null), eb('stop_after', '>', now)]))
+    .orderBy('queue_seq');
+}
+
+/**
+ * Claims up to `limit` due messages in one transaction: oldest queued campaign first, import
+ * order within, each given an account by rotation and never more than the accounts' remaining
+ * capacity. Each claim writes its send-log row at once, so the cap counts a send from the
+ * moment it may happen: a crash can make the count too high for a while, never too low.
+ */
+export async function claimBatch(
+  ctx: EngineContext,
+  batchId: number,
+  limit: number,
+  options: { reserveCapacity: boolean },
+): Promise<ClaimedMessage[]> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const accounts = await usableAccounts(trx, now);
+    const capacity = options.reserveCapacity ? accounts.reduce((sum, a) => sum + a.remaining, 0) : limit;
+    const wanted = Math.min(limit, capacity);
+    if (wanted === 0 || accounts.length === 0) return [];
+
+    const due: { id: number; campaign_id: number }[] = [];
+    for (const campaign of await dueCampaignsQuery(trx, now).execute()) {
+      due.push(...(await dueMessagesQuery(trx, campaign.id, wanted - due.length).execute()));
+      if (due.length >= wanted) break;
+    }
+    if (due.length === 0) return [];
+
+    let tick = now;
+    const plan = options.reserveCapacity
+      ? planAssignments(accounts, due.length, () => ++tick)
+      : due.map((_, i) => accounts[i % accounts.length]!);
+
+    const claimed: ClaimedMessage[] = [];
+    for (const [i, account] of plan.entries()) {
+      const message = due[i]!;
+      await trx
+        .updateTable('messages')
+        .set({ status: 'sending', batch_id: batchId, account_id: account.id, send_started_at: null, updated_at: now })
+        .where('id', '=', message.id)
+        .execute();
+      if (options.reserveCapacity) {
+        await trx
+          .insertInto('send_log')
+          .values({ account_email: account.emailNorm, message_id: message.id, kind: 'campaign', sent_at: now })
+          .execute();
+      }
+      claimed.push({ id: message.id, campaignId: message.campaign_id, accountId: account.id });
+    }
+    // Stamp each account with its last pick in this batch, so the next batch's tie-break
+    // carries on the round-robin where this one stopped.
+    for (const [i, account] of plan.entries()) {
+      if (plan.lastIndexOf(account) !== i) continue;
+      await trx.updateTable('accounts').set({ last_picked_at: now + i + 1 }).where('id', '=', account.id).execute();
+    }
+    const campaignIds = [...new Set(claimed.map((c) => c.campaignId))];
+    await trx
+      .updateTable('campaigns')
+      .set({ status: 'sending', updated_at: now })
+      .where('id', 'in', campaignIds)
+      .where('status', '=', 'queued')
+      .execute();
+    return claimed;
+  });
+}
+
+/**
+ * Moves a claimed message's capacity reservation to another account (the one it was given
+ * can no longer send). The caller has checked that the new account has capacity left.
+ */
+export async function reassign(ctx: EngineContext, messageId: number, accountEmailNorm: string, accountId: number): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('send_log').where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+    await trx
+      .insertInto('send_log')
+      .values({ account_email: accountEmailNorm, message_id: messageId, kind: 'campaign', sent_at: now })
+      .execute();
+    await trx.updateTable('messages').set({ account_id: accountId, updated_at: now }).where('id', '=', messageId).execute();
+    await trx.updateTable('accounts').set({ last_picked_at: now }).where('id', '=', accountId).execute();
+  });
+}
+
+/** Messages waiting to be sent, across all campaigns. */
+export async function queuedCount(db: Db): Promise<number> {
+  return (await countAllMessages(db, ['queued'])).queued;
+}
