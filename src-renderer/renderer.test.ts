@@ -7,7 +7,8 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpClient, createIpcClient, fieldError, messageForField } from './api/client';
-import { classifyPaste, decodeText, inspectCsv, normalizeFieldName } from './lib/csv';
+import { normalizeFieldName } from '../src-shared/field-names';
+import { classifyPaste, decodeText, inspectCsv } from './lib/csv';
 import { countdown, serverLine, when } from './lib/format';
 import { parseHash } from './lib/route';
 

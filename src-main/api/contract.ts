@@ -4,6 +4,7 @@
  * serve exactly this; the renderer imports its types only.
  */
 import { z } from 'zod';
+import { EVENT_NAMES } from '../../src-shared/events';
 import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/account-schemas';
 import { storeAttachmentSchema } from '../engine/campaigns/attachments';
 import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
@@ -83,7 +84,7 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError 
 /** Live updates: the engine's events, pushed over IPC or Server-Sent Events. */
 export type ApiEvents = { [K in keyof EngineEvents]: EngineEvents[K][0] extends undefined ? null : EngineEvents[K] extends [infer P] ? P : null };
 export type ApiEventName = keyof EngineEvents;
-export const API_EVENT_NAMES: ApiEventName[] = ['status', 'message', 'batch', 'account', 'campaign'];
+export const API_EVENT_NAMES: readonly ApiEventName[] = EVENT_NAMES;
 
 /** The surface the renderer's client offers, whichever door it goes through. */
 export interface ApiClient {

@@ -2,7 +2,7 @@
 // status and its accounts: one of five states, the icon for it, a tooltip with what is left
 // and the ETA, and the menu's labels. tray.ts puts this on the screen.
 
-import type { SendingStatus } from '../engine/sending/sending-status';
+import type { SendingStatus } from '../../src-shared/views/sending';
 
 export type TrayState = 'idle' | 'sending' | 'paused' | 'waiting' | 'attention';
 

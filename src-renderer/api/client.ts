@@ -14,11 +14,11 @@
  */
 import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope } from '../../src-main/api/contract';
 import type { TrickleBridge } from '../../src-main/preload/index';
+import { EVENT_NAMES } from '../../src-shared/events';
 
 export type { ApiArgs, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope };
 
-/** The engine's event names (kept in step with `API_EVENT_NAMES`, which is a value we may not import). */
-export const EVENT_NAMES = ['status', 'message', 'batch', 'account', 'campaign'] as const satisfies readonly ApiEventName[];
+export { EVENT_NAMES };
 
 /** Whether live updates are arriving: shown discreetly in the window when they are not. */
 export type Connection = 'connecting' | 'live' | 'lost';

@@ -3,6 +3,8 @@
  * its text (UTF-8, or UTF-16 when the file says so with a byte-order mark), its columns, and
  * which one probably holds the addresses. The engine does the real import and reports on it.
  */
+import { normalizeFieldName } from '../../src-shared/field-names';
+import { MAX_CSV_BYTES } from '../../src-shared/limits';
 
 /** Decodes a file's bytes: UTF-16 (LE/BE) when it starts with a UTF-16 BOM, else UTF-8 (BOM dropped). */
 export function decodeText(buffer: ArrayBuffer): string {
@@ -13,8 +15,6 @@ export function decodeText(buffer: ArrayBuffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The largest recipients file the engine imports (src-main/engine/campaigns/csv-import.ts). */
-export const MAX_CSV_BYTES = 50 * 1024 * 1024;
 
 /** Why a file of this size is refused before it is read, in the engine's words; undefined when it is not. */
 export function csvFileTooLarge(bytes: number): string | undefined {
@@ -23,15 +23,6 @@ export function csvFileTooLarge(bytes: number): string | undefined {
   return `The file is ${Math.ceil(bytes / mb)} MB; Trickle imports up to ${MAX_CSV_BYTES / mb} MB at a time — split it into smaller files.`;
 }
 
-/** "First Name" → "first_name", as the engine names merge fields. */
-export function normalizeFieldName(header: string): string {
-  return header
-    .normalize('NFC')
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
-    .replace(/^_+|_+$/g, '');
-}
 
 const EMAIL_NAMES = new Set(['email', 'e_mail', 'email_address', 'mail', 'e_mail_address']);
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;

@@ -5,9 +5,9 @@
  * account's state, the suppression list, the campaign's status, and what Gmail received.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Account } from '../../src-main/engine/accounts/account-views';
+import type { Account } from '../../src-shared/views/accounts';
 import type { Engine } from '../../src-main/engine/engine';
-import type { Message } from '../../src-main/engine/campaigns/campaign-views';
+import type { Message } from '../../src-shared/views/campaigns';
 import { type FaultRule, GMAIL_REPLIES, type TestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
 import { COOLING_MS } from '../../src-main/engine/accounts/account-state';

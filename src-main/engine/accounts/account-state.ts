@@ -3,7 +3,7 @@ import type { EngineContext } from '../context';
 import type { AccountRow, StoredAccountState } from '../db/schema';
 import type { SmtpAccount } from '../smtp/mailer';
 import type { ClassifiedReply } from '../smtp/server-replies';
-import type { AccountState, AccountStateDetail } from './account-views';
+import type { AccountState, AccountStateDetail } from '../../../src-shared/views/accounts';
 
 // An account's state as the send path and the other rooms use it: what it is now, moving it
 // (cooling, limit reached, login failed) from what a server said, and its opened password.

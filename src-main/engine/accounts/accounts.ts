@@ -8,7 +8,8 @@ import { parseInput } from '../core/validation';
 import { accountIdSchema, addAccountSchema, updateAccountSchema } from './account-schemas';
 import { applyAccountReply, setAccountState, smtpAccountOf } from './account-state';
 import type { SmtpAccount } from '../smtp/mailer';
-import { type Account, toAccount } from './account-views';
+import type { Account } from '../../../src-shared/views/accounts';
+import { toAccount } from './account-views';
 
 // The user's operations on accounts: add (after a login check), edit, remove, verify, list.
 

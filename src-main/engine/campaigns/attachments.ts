@@ -4,11 +4,9 @@ import { statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import type { StoredAttachment } from './compose';
 import { z } from 'zod';
+import { MAX_ATTACHMENTS_BYTES } from '../../../src-shared/limits';
 import { EngineError } from '../core/errors';
 import { parseInput } from '../core/validation';
-
-/** Gmail's limit for a message's attachments together. */
-export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
 
 export const storeAttachmentSchema = z
   .object({

@@ -18,7 +18,7 @@ import {
 } from './campaign-recipients';
 import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
-import type { Campaign } from './campaign-views';
+import type { Campaign } from '../../../src-shared/views/campaigns';
 import { getCampaign } from './campaigns';
 import type { StoredAttachment } from './compose';
 

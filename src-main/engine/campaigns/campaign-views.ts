@@ -1,56 +1,10 @@
 import { statSync } from 'node:fs';
 import { iso } from '../core/clock';
-import type { CampaignRow, CampaignStatus, MessageStatus } from '../db/schema';
-import type { MessageCounts } from '../db/message-counts';
+import type { CampaignRow, MessageStatus } from '../db/schema';
+import type { Campaign, Message, MessageCounts } from '../../../src-shared/views/campaigns';
 import type { StoredAttachment } from './compose';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
-
-export interface Campaign {
-  id: number;
-  name: string;
-  subject: string;
-  html?: string;
-  text?: string;
-  fromName?: string;
-  replyTo?: string;
-  attachments: { path: string; filename: string; size: number | null }[];
-  fields: string[];
-  status: CampaignStatus;
-  statusDetail?: string;
-  sendAfter?: string;
-  stopAfter?: string;
-  counts: MessageCounts;
-  total: number;
-  createdAt: string;
-  queuedAt?: string;
-  completedAt?: string;
-  /** When its last message should have gone out, at the current caps and cadence. */
-  eta?: string;
-}
-
-export interface ImportReport {
-  imported: number;
-  duplicates: number;
-  invalid: { row: number; value: string; reason: string }[];
-  suppressed: number;
-}
-
-export interface Message {
-  id: number;
-  row: number;
-  email: string;
-  name?: string;
-  status: MessageStatus;
-  attempts: number;
-  accountId?: number;
-  messageId?: string;
-  sentAt?: string;
-  skipReason?: string;
-  dryRun?: boolean;
-  lastError?: { code: string; response: string; explanation: string };
-}
-
 
 export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
   const attachments = JSON.parse(row.attachments) as StoredAttachment[];

@@ -12,7 +12,8 @@ import { parseInput } from '../core/validation';
 import { checkAttachments } from './attachments';
 import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
-import { type Campaign, type ImportReport, type Message, toCampaign, toMessage } from './campaign-views';
+import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
+import { toCampaign, toMessage } from './campaign-views';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
 // What happens to it afterwards (queue, pause, cancel, retry) is in campaign-actions.ts.

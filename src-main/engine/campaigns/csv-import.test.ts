@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { CsvImportError, normalizeFieldName, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
+import { normalizeFieldName } from '../../../src-shared/field-names';
+import { CsvImportError, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
 
 /** Runs `fn`, expecting a CsvImportError, and returns it for inspection. */
 function importError(fn: () => unknown): CsvImportError {

@@ -12,6 +12,8 @@
 import { parse, CsvError } from 'csv-parse/sync';
 import { checkAddress } from '../core/addresses';
 import { runToEnd } from '../core/time-slice';
+import { normalizeFieldName } from '../../../src-shared/field-names';
+import { MAX_CSV_BYTES } from '../../../src-shared/limits';
 
 export interface ImportedRecipient {
   row: number;
@@ -50,27 +52,14 @@ export class CsvImportError extends Error {
 }
 
 const MB = 1024 * 1024;
-const DEFAULT_MAX_BYTES = 50 * MB;
 const EMAIL_COLUMN_NAMES = new Set(['email', 'e_mail', 'email_address', 'mail', 'e_mail_address']);
 const NAME_COLUMN_NAMES = new Set(['name', 'full_name']);
 const DELIMITERS = [',', ';', '\t'] as const; // in order of preference on a tie
 type Delimiter = (typeof DELIMITERS)[number];
 
-const NOT_NAME_CHARS = /[^\p{L}\p{M}\p{N}]+/gu;
-const EDGE_UNDERSCORES = /^_+|_+$/g;
 const NON_WHITESPACE = /\S/;
 // What a decoder puts where bytes were not UTF-8: a Windows-1252 ("ANSI") file read as UTF-8.
 const REPLACEMENT_CHAR = '\uFFFD';
-
-/** "First Name" -> "first_name". Used for CSV headers and template fields alike. */
-export function normalizeFieldName(header: string): string {
-  return header
-    .normalize('NFC')
-    .trim()
-    .toLowerCase()
-    .replace(NOT_NAME_CHARS, '_')
-    .replace(EDGE_UNDERSCORES, '');
-}
 
 export function parseRecipientsCsv(text: string, opts: CsvImportOptions = {}): CsvImportResult {
   return runToEnd(readRecipientsCsv(text, opts));
@@ -91,7 +80,7 @@ const CSV_SLICE_CHARS = 256 * 1024;
  * the event loop run between them (`TimeSlicer.run`) while a million rows are read.
  */
 export function* readRecipientsCsv(text: string, opts: CsvImportOptions = {}): Generator<void, CsvImportResult> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxBytes = opts.maxBytes ?? MAX_CSV_BYTES;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
     throw new CsvImportError(

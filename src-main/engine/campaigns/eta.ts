@@ -2,7 +2,7 @@ import { effectiveState } from '../accounts/account-state';
 import { DAY } from '../core/clock';
 import type { Db } from '../db/open-database';
 import { unfinishedUpTo } from '../db/message-counts';
-import type { Settings } from '../settings/settings';
+import type { Settings } from '../../../src-shared/views/settings';
 
 /**
  * When the last of `count` messages will have gone out, from the accounts' remaining capacity,

@@ -7,7 +7,7 @@
  */
 import { compile } from 'html-to-text';
 import type { DomNode, FormatCallback } from 'html-to-text';
-import { normalizeFieldName } from './csv-import';
+import { normalizeFieldName } from '../../../src-shared/field-names';
 
 /**
  * Characters that show nothing: white space, control characters (C0, DEL, C1), zero-width and

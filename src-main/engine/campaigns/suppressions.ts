@@ -6,13 +6,7 @@ import type { EngineContext } from '../context';
 import type { SuppressionReason } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { parseInput } from '../core/validation';
-
-export interface Suppression {
-  email: string;
-  reason: SuppressionReason;
-  detail?: string;
-  createdAt: string;
-}
+import type { Suppression } from '../../../src-shared/views/suppressions';
 
 export const addSuppressionSchema = z
   .object({

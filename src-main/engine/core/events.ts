@@ -1,18 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { MessageStatus } from '../db/schema';
+import type { EngineEvents } from '../../../src-shared/events';
 
-/** What the UI subscribes to. Payloads are small: a listener refetches what it shows. */
-export interface EngineEvents {
-  /** Sending status changed: paused/resumed, waiting reason, next batch time. */
-  status: [];
-  /** One message reached an outcome. */
-  message: [{ messageId: number; campaignId: number; status: MessageStatus; accountId: number | null }];
-  /** A batch finished. */
-  batch: [{ batchId: number; sent: number; failed: number; remaining: number }];
-  /** An account's state changed (cooling, limit reached, needs a new password, ok again). */
-  account: [{ accountId: number; state: string; explanation?: string }];
-  /** A campaign's status changed (queued, paused, completed…). */
-  campaign: [{ campaignId: number; status: string; detail?: string }];
-}
+export type { EngineEvents };
 
 export class EngineEventBus extends EventEmitter<EngineEvents> {}

@@ -1,8 +1,8 @@
 import type { Db } from './open-database';
 import { MESSAGE_STATUSES, type MessageStatus } from './schema';
+import type { MessageCounts } from '../../../src-shared/views/campaigns';
 
-export type MessageCounts = Record<MessageStatus, number>;
-
+export type { MessageCounts };
 /** Statuses of messages still to be sent (or waiting for a retry). */
 export const UNFINISHED: MessageStatus[] = ['queued', 'sending', 'retry_wait'];
 

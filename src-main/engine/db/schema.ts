@@ -1,12 +1,19 @@
 import type { Generated, Selectable } from 'kysely';
+import type {
+  AccountSecurity,
+  CampaignStatus,
+  MessageStatus,
+  StoredAccountState,
+  SuppressionReason,
+} from '../../../src-shared/states';
+
+export { MESSAGE_STATUSES } from '../../../src-shared/states';
+export type { AccountSecurity, CampaignStatus, MessageStatus, StoredAccountState, SuppressionReason };
 
 /**
  * Row shapes as stored. Times are integer milliseconds since the epoch (UTC). Columns with a
  * database default are `Generated` (optional on insert); read rows as `Selectable<…>`.
  */
-
-export type AccountSecurity = 'tls' | 'starttls' | 'none';
-export type StoredAccountState = 'ok' | 'cooling' | 'limit_reached' | 'auth_failed';
 
 export interface AccountsTable {
   id: Generated<number>;
@@ -25,8 +32,6 @@ export interface AccountsTable {
   last_picked_at: Generated<number>;
   created_at: number;
 }
-
-export type CampaignStatus = 'draft' | 'queued' | 'sending' | 'paused' | 'completed' | 'cancelled';
 
 export interface CampaignsTable {
   id: Generated<number>;
@@ -51,20 +56,6 @@ export interface CampaignsTable {
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
 }
-
-export const MESSAGE_STATUSES = [
-  'pending',
-  'queued',
-  'sending',
-  'sent',
-  'retry_wait',
-  'failed',
-  'in_doubt',
-  'skipped',
-  'cancelled',
-  'expired',
-] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export interface MessagesTable {
   id: Generated<number>;
@@ -114,7 +105,6 @@ export interface BatchesTable {
   note: string | null;
 }
 
-export type SuppressionReason = 'unsubscribed' | 'bounced' | 'manual';
 
 export interface SuppressionsTable {
   email_norm: string;

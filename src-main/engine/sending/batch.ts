@@ -13,7 +13,7 @@ import type { ClassifiedReply } from '../smtp/server-replies';
 import { pickAccount } from '../accounts/rotation';
 import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
-import type { Settings } from '../settings/settings';
+import type { Settings } from '../../../src-shared/views/settings';
 
 export interface BatchSummary {
   batchId: number;

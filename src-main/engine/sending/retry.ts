@@ -1,7 +1,7 @@
 import { completeIfDone } from '../campaigns/campaign-state';
 import type { EngineContext } from '../context';
 import { usableAccounts } from '../accounts/usable-accounts';
-import type { Settings } from '../settings/settings';
+import type { Settings } from '../../../src-shared/views/settings';
 import { NOT_YET_SENT, setMessagesStatus } from '../campaigns/campaign-recipients';
 import { TimeSlicer } from '../core/time-slice';
 

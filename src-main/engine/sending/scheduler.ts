@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { EngineLogger } from '../context';
-import type { Settings } from '../settings/settings';
+import type { Settings } from '../../../src-shared/views/settings';
 
 export interface SchedulerJobs {
   /** One batch. Croner's `protect` keeps two from ever overlapping. */

@@ -2,7 +2,7 @@ import type { EngineContext } from '../context';
 import type { Db } from '../db/open-database';
 import type { MessageStatus } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
-import type { Settings } from '../settings/settings';
+import type { Settings } from '../../../src-shared/views/settings';
 import type { ClaimedMessage } from './claim';
 import { type MessageOutcome, type RecordedOutcome, recordOutcomeIn, recordSentIn } from './outcomes';
 

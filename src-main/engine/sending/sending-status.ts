@@ -4,43 +4,8 @@ import { iso } from '../core/clock';
 import type { EngineContext } from '../context';
 import { accountsForEstimate, estimateFinish } from '../campaigns/eta';
 import { countAllMessages, UNFINISHED } from '../db/message-counts';
-import type { Settings } from '../settings/settings';
-
-export interface BatchInfo {
-  id: number;
-  startedAt: string;
-  finishedAt?: string;
-  claimed: number;
-  sent: number;
-  failed: number;
-  retrying: number;
-  inDoubt: number;
-  requeued: number;
-  skipped: number;
-  /** Their campaign was cancelled while the batch ran. */
-  cancelled: number;
-  remaining?: number;
-  /** "Batch: 10 sent, 0 failed, 234 left" */
-  summary: string;
-}
-
-export interface SendingStatus {
-  paused: boolean;
-  queued: number;
-  inFlight: number;
-  retryWaiting: number;
-  sentLast24h: number;
-  capacityLeft: number;
-  nextBatchAt?: string;
-  /** Why nothing is going out although messages wait, in words. */
-  waitingReason?: string;
-  /** When sending can resume by itself, if it is waiting for time to pass. */
-  resumesAt?: string;
-  dryRun: boolean;
-  /** When everything queued should have gone out, at the current caps and cadence. */
-  eta?: string;
-  lastBatch?: BatchInfo;
-}
+import type { Settings } from '../../../src-shared/views/settings';
+import type { BatchInfo, SendingStatus } from '../../../src-shared/views/sending';
 
 export async function sendingStatus(
   ctx: EngineContext,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/open-database';
 import { parseInput } from '../core/validation';
+import type { Settings } from '../../../src-shared/views/settings';
 
 /** The scheduler's knobs. Small intervals are allowed (tests, rehearsals); the UI warns under 30 s. */
 export const settingsSchema = z.object({
@@ -10,8 +11,8 @@ export const settingsSchema = z.object({
   retryIntervalSeconds: z.int().min(1).max(24 * 60 * 60),
   maxRetries: z.int().min(1).max(20),
   dryRun: z.boolean(),
-});
-export type Settings = z.infer<typeof settingsSchema>;
+}) satisfies z.ZodType<Settings>;
+export type { Settings };
 
 export const settingsUpdateSchema = settingsSchema.partial().strict();
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;
@@ -36,7 +37,7 @@ export async function readSettings(db: Db): Promise<Settings> {
   const merged: Settings = { ...DEFAULT_SETTINGS };
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
     const parsed = settingsSchema.shape[key].safeParse(stored[key]);
-    if (parsed.success) (merged as Record<string, unknown>)[key] = parsed.data;
+    if (parsed.success) (merged as unknown as Record<string, unknown>)[key] = parsed.data;
   }
   return merged;
 }

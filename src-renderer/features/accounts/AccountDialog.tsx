@@ -2,7 +2,7 @@
 import { ChevronDownIcon, ChevronRightIcon, ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Box, Button, Callout, Checkbox, Flex, Grid, Link, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
-import type { Account } from '../../../src-main/engine/accounts/account-views';
+import type { Account } from '../../../src-shared/views/accounts';
 import { ApiCallError, fieldError } from '../../api/client';
 import { useActionState } from '../../api/hooks';
 import { Modal } from '../../components/Modal';

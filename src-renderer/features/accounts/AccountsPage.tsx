@@ -2,7 +2,7 @@
 import { Pencil1Icon, PersonIcon, PlusIcon, ReloadIcon, TrashIcon } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Card, Flex, Grid, IconButton, Switch, Text } from '@radix-ui/themes';
 import { useState } from 'react';
-import type { Account } from '../../../src-main/engine/accounts/account-views';
+import type { Account } from '../../../src-shared/views/accounts';
 import { useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { ConfirmDialog, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';

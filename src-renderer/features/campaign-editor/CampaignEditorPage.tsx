@@ -17,19 +17,20 @@ import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Lin
 import { Table } from '../../components/Table';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import type { Campaign, ImportReport } from '../../../src-main/engine/campaigns/campaign-views';
+import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
 import { ApiCallError, fieldError } from '../../api/client';
 import { useAction, useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { CampaignBadge, ConfirmDialog, describedBy, ErrorCallout, Field, Loading, Note, PageHeader } from '../../components/ui';
-import { classifyPaste, type CsvShape, csvFileTooLarge, decodeText, inspectCsv, normalizeFieldName } from '../../lib/csv';
+import { normalizeFieldName } from '../../../src-shared/field-names';
+import { MAX_ATTACHMENTS_BYTES } from '../../../src-shared/limits';
+import { classifyPaste, type CsvShape, csvFileTooLarge, decodeText, inspectCsv } from '../../lib/csv';
 import { readArrayBuffer, readBase64 } from '../../lib/files';
 import { bytes, duration, fromLocalInput, num, plural, toLocalInput, when } from '../../lib/format';
 import { href, navigate } from '../../lib/route';
 import { importReports, queuedMessages } from '../../lib/session';
 import { reachable } from '../campaign-list/CampaignListPage';
 
-const MAX_ATTACHMENTS = 25 * 1024 * 1024;
 
 type TextTarget = 'subject' | 'html' | 'text';
 
@@ -212,7 +213,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
   async function addAttachments(files: FileList) {
     setAttachError(undefined);
     for (const file of Array.from(files)) {
-      if (file.size > MAX_ATTACHMENTS) {
+      if (file.size > MAX_ATTACHMENTS_BYTES) {
         setAttachError(`${file.name} is ${bytes(file.size)}; Gmail accepts 25 MB per message in all. Share it by link instead.`);
         continue;
       }
@@ -507,7 +508,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
                 ))}
               </ul>
             )}
-            {attachTotal > MAX_ATTACHMENTS && (
+            {attachTotal > MAX_ATTACHMENTS_BYTES && (
               <Callout.Root color="red" size="1">
                 <Callout.Icon>
                   <ExclamationTriangleIcon />

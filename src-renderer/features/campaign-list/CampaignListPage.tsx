@@ -2,7 +2,7 @@
 import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
 import { Button, Card, Flex, Link, Text } from '@radix-ui/themes';
 import { Table } from '../../components/Table';
-import type { Campaign } from '../../../src-main/engine/campaigns/campaign-views';
+import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useApi } from '../../api/hooks';
 import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
 import { day, num, when } from '../../lib/format';

@@ -21,7 +21,7 @@ import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Lin
 import { Table } from '../../components/Table';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import type { Campaign, Message } from '../../../src-main/engine/campaigns/campaign-views';
+import type { Campaign, Message } from '../../../src-shared/views/campaigns';
 import type { ApiCallError, ApiResult } from '../../api/client';
 import { useActionState, useApi } from '../../api/hooks';
 import { RecentBatches, SendsPerHour } from '../../components/Charts';

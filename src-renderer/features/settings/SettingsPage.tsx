@@ -3,8 +3,8 @@ import { ExclamationTriangleIcon, MagnifyingGlassIcon, PlusIcon, TrashIcon } fro
 import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Switch, Text, TextField } from '@radix-ui/themes';
 import { Table } from '../../components/Table';
 import { type ReactNode, useEffect, useState } from 'react';
-import type { Settings } from '../../../src-main/engine/settings/settings';
-import type { Suppression } from '../../../src-main/engine/campaigns/suppressions';
+import type { Settings } from '../../../src-shared/views/settings';
+import type { Suppression } from '../../../src-shared/views/suppressions';
 import { ApiCallError, fieldError } from '../../api/client';
 import { useActionState, useApi, useClient } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';

@@ -1,0 +1,48 @@
+import type { CampaignStatus, MessageStatus } from '../states';
+
+export type MessageCounts = Record<MessageStatus, number>;
+
+export interface Campaign {
+  id: number;
+  name: string;
+  subject: string;
+  html?: string;
+  text?: string;
+  fromName?: string;
+  replyTo?: string;
+  attachments: { path: string; filename: string; size: number | null }[];
+  fields: string[];
+  status: CampaignStatus;
+  statusDetail?: string;
+  sendAfter?: string;
+  stopAfter?: string;
+  counts: MessageCounts;
+  total: number;
+  createdAt: string;
+  queuedAt?: string;
+  completedAt?: string;
+  /** When its last message should have gone out, at the current caps and cadence. */
+  eta?: string;
+}
+
+export interface ImportReport {
+  imported: number;
+  duplicates: number;
+  invalid: { row: number; value: string; reason: string }[];
+  suppressed: number;
+}
+
+export interface Message {
+  id: number;
+  row: number;
+  email: string;
+  name?: string;
+  status: MessageStatus;
+  attempts: number;
+  accountId?: number;
+  messageId?: string;
+  sentAt?: string;
+  skipReason?: string;
+  dryRun?: boolean;
+  lastError?: { code: string; response: string; explanation: string };
+}
