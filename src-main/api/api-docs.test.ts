@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { API_EVENT_NAMES, API_METHOD_NAMES, apiArgs } from './contract';
-import { METHOD_DOCS } from './method-docs';
+import { ALL_METHOD_NAMES, API_EVENT_NAMES, servedBy } from './contract';
+import { API_METHODS } from './methods';
 
 const DOC = join(import.meta.dirname, '../../docs/API.md');
 
@@ -12,7 +12,7 @@ function renderApiDoc(): string {
   const lines = [
     '# Trickle API',
     '',
-    '<!-- Generated from src-main/api/contract.ts by `npm run docs:api`; do not edit by hand. -->',
+    '<!-- Generated from the method table, src-main/api/methods.ts, by `npm run docs:api`; do not edit by hand. -->',
     '',
     'One map of named methods, served by the desktop window over IPC and by headless mode over HTTP.',
     '',
@@ -34,10 +34,12 @@ function renderApiDoc(): string {
     '## Methods',
     '',
   ];
-  for (const name of API_METHOD_NAMES) {
-    const schema = z.toJSONSchema(apiArgs[name], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  for (const name of ALL_METHOD_NAMES) {
+    const spec = API_METHODS[name];
+    const schema = z.toJSONSchema(spec.args, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     delete schema.$schema;
-    lines.push(`### \`${name}\``, '', METHOD_DOCS[name], '', 'Arguments (JSON Schema):', '', '```json', JSON.stringify(schema, null, 2), '```', '');
+    const where = servedBy(name, 'headless') ? [] : ['', '_Desktop app only (IPC); headless mode answers `unknown_method`._'];
+    lines.push(`### \`${name}\``, '', spec.doc, ...where, '', 'Arguments (JSON Schema):', '', '```json', JSON.stringify(schema, null, 2), '```', '');
   }
   return lines.join('\n');
 }

@@ -1,71 +1,30 @@
 /**
- * The API contract (PRODUCT.md §6): every method name, the zod schema of its arguments, and —
- * through the handler table's types — its result. Both doors (Electron IPC and headless HTTP)
- * serve exactly this; the renderer imports its types only.
+ * The API contract, derived from the one method table (methods.ts): names, argument and
+ * result types, the envelope, the events. The window imports these as types only.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { EVENT_NAMES } from '../../src-shared/events';
-import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/account-schemas';
-import { storeAttachmentSchema } from '../engine/campaigns/attachments';
-import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
-import {
-  campaignIdSchema,
-  createCampaignSchema,
-  listMessagesSchema,
-  messageSelectionSchema,
-  updateCampaignSchema,
-} from '../engine/campaigns/campaign-schemas';
-import { listBatchesSchema } from '../engine/engine';
-import type { EngineEvents } from '../engine/core/events';
-import { sendHistorySchema } from '../engine/sending/history';
-import { settingsUpdateSchema } from '../engine/settings/settings';
-import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/campaigns/suppressions';
-import type { ApiHandlers } from './handlers';
+import type { EngineEvents } from '../../src-shared/events';
+import { API_METHODS, type ApiMethods, type Door } from './methods';
 
-const none = z.object({}).strict().optional();
+export type ApiMethodName = keyof ApiMethods;
 
-/** Each method's argument schema. Arguments are validated against these before anything runs. */
-export const apiArgs = {
-  'app.info': none,
-  'accounts.list': none,
-  'accounts.add': addAccountSchema,
-  'accounts.update': updateAccountSchema,
-  'accounts.remove': accountIdSchema,
-  'accounts.verify': accountIdSchema,
-  'campaigns.list': none,
-  'campaigns.create': createCampaignSchema,
-  'campaigns.get': campaignIdSchema,
-  'campaigns.update': updateCampaignSchema,
-  'campaigns.queue': campaignIdSchema,
-  'campaigns.pause': campaignIdSchema,
-  'campaigns.resume': campaignIdSchema,
-  'campaigns.cancel': campaignIdSchema,
-  'campaigns.retryFailed': messageSelectionSchema,
-  'campaigns.resendInDoubt': messageSelectionSchema,
-  'campaigns.messages': listMessagesSchema,
-  'campaigns.testSend': testSendSchema,
-  'campaigns.preview': previewSchema,
-  'campaigns.export': campaignIdSchema,
-  'attachments.store': storeAttachmentSchema,
-  'sending.status': none,
-  'sending.pause': none,
-  'sending.resume': none,
-  'sending.history': sendHistorySchema.optional(),
-  'batches.list': listBatchesSchema.optional(),
-  'settings.get': none,
-  'settings.update': settingsUpdateSchema,
-  'suppressions.list': listSuppressionsSchema.optional(),
-  'suppressions.add': addSuppressionSchema,
-  'suppressions.remove': removeSuppressionSchema,
-} as const;
+/** Every method name, whichever doors serve it. */
+export const ALL_METHOD_NAMES = Object.keys(API_METHODS) as ApiMethodName[];
 
-export type ApiMethodName = keyof typeof apiArgs;
-export const API_METHOD_NAMES = Object.keys(apiArgs) as ApiMethodName[];
+/** Whether `door` serves the method (a method without `doors` is served by both). */
+export function servedBy(name: ApiMethodName, door: Door): boolean {
+  const doors = (API_METHODS[name] as { doors?: readonly Door[] }).doors;
+  return doors === undefined || doors.includes(door);
+}
+
+/** The methods both doors serve: the product's API (PRODUCT.md §6). */
+export const API_METHOD_NAMES = ALL_METHOD_NAMES.filter((name) => servedBy(name, 'desktop') && servedBy(name, 'headless'));
 
 /** What a caller passes to a method (before defaults and normalisation). */
-export type ApiArgs<N extends ApiMethodName> = z.input<(typeof apiArgs)[N]>;
+export type ApiArgs<N extends ApiMethodName> = z.input<ApiMethods[N]['args']>;
 /** What a method returns when it succeeds. */
-export type ApiResult<N extends ApiMethodName> = Awaited<ReturnType<ApiHandlers[N]>>;
+export type ApiResult<N extends ApiMethodName> = Awaited<ReturnType<ApiMethods[N]['run']>>;
 
 export interface ApiError {
   /** Stable: 'invalid_input', 'not_found', 'conflict', 'login_failed', 'unauthorized', … */

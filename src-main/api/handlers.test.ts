@@ -1,9 +1,12 @@
 /**
  * `invoke`, the one gate both doors go through: it wraps every answer in the envelope,
  * passes the engine's own errors on in words, hides the internals of an unexpected failure,
- * and validates arguments against the contract before anything runs.
+ * and refuses invalid arguments (checked by the operation itself) without changing anything.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { snapshotTables } from '../../test/support/db-snapshot';
 import { EngineError } from '../engine/core/errors';
 import { type TestSetup, createTestEngine } from '../../test/support/test-engine';
 import { API_METHOD_NAMES, type ApiMethodName } from './contract';
@@ -97,30 +100,36 @@ describe('invoke', () => {
     expect(JSON.stringify(weirdResult)).not.toContain('hunter2');
   });
 
-  it('rejects invalid arguments before a side-effecting method runs: sending.pause { unexpected: 1 } pauses nothing', async () => {
-    const spied = spiedHandlers();
-    const result = await invoke(spied, 'sending.pause', { unexpected: 1 });
+  it('rejects invalid arguments before a side-effecting method changes anything: sending.pause { unexpected: 1 } pauses nothing', async () => {
+    const result = await invoke(handlers, 'sending.pause', { unexpected: 1 });
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(spied['sending.pause']).not.toHaveBeenCalled();
     expect((await setup.engine.sending.status()).paused).toBe(false);
 
     // The same call without the stray argument does pause: the refusal above was the validation.
-    expect(await invoke(spied, 'sending.pause', undefined)).toMatchObject({ ok: true, value: { paused: true } });
+    expect(await invoke(handlers, 'sending.pause', undefined)).toMatchObject({ ok: true, value: { paused: true } });
     expect((await setup.engine.sending.status()).paused).toBe(true);
   });
 
-  it('validates every method against the contract first: an unknown argument runs nothing', async () => {
-    const spied = spiedHandlers();
-    for (const name of API_METHOD_NAMES) {
-      const result = await invoke(spied, name, { unexpectedArgument: 1 });
-      expect(result, name).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  // Arguments are checked once, by the operation itself (methods.ts): what the user sees is the
+  // refusal and a database left exactly as it was, whichever method was called.
+  it('validates every method: an unknown argument is refused and changes nothing', async () => {
+    const reader = new Database(join(setup.dataDir, 'trickle.sqlite'), { readonly: true });
+    try {
+      const before = snapshotTables(reader);
+      for (const name of API_METHOD_NAMES) {
+        const result = await invoke(handlers, name, { unexpectedArgument: 1 });
+        expect(result, name).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      }
+      // Arguments that are not an object at all are refused the same way.
+      for (const args of ['accounts', 42, [1, 2], true]) {
+        expect(await invoke(handlers, 'campaigns.queue', args)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      }
+      expect(snapshotTables(reader)).toEqual(before);
+      expect(setup.gmail.logins).toEqual([]);
+      expect(setup.gmail.accepted).toEqual([]);
+    } finally {
+      reader.close();
     }
-    for (const name of API_METHOD_NAMES) expect(spied[name], name).not.toHaveBeenCalled();
-    // Arguments that are not an object at all are refused the same way.
-    for (const args of ['accounts', 42, [1, 2], true]) {
-      expect(await invoke(spied, 'campaigns.queue', args)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    }
-    expect(spied['campaigns.queue']).not.toHaveBeenCalled();
   });
 
   it('answers unknown_method for a name not in the contract, including names inherited from Object', async () => {

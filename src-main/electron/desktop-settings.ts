@@ -32,15 +32,7 @@ export const DEFAULT_DESKTOP_SETTINGS: Readonly<DesktopSettings> = Object.freeze
   allowWeakSecretStorage: false,
 });
 
-/** What the window may change (the recorded backend is Trickle's own bookkeeping). */
-export const desktopSettingsUpdateSchema = z
-  .object({
-    closeToTray: z.boolean().optional(),
-    startAtLogin: z.boolean().optional(),
-    allowWeakSecretStorage: z.boolean().optional(),
-  })
-  .strict();
-export type DesktopSettingsUpdate = z.infer<typeof desktopSettingsUpdateSchema>;
+export { desktopSettingsUpdateSchema, type DesktopSettingsUpdate } from '../api/desktop';
 
 // Reading is forgiving: a field of the wrong type falls back to its default, unknown fields
 // are dropped, so a hand-edited or older file never stops Trickle from starting.

@@ -49,7 +49,7 @@ export function isTrustedSender(event: InvokeEventLike, window: TrustedWindowLik
 export interface InvokeHandlerOptions {
   getWindow: () => TrustedWindowLike | null;
   isAppUrl: (url: string) => boolean;
-  /** Runs one method (validation included) and returns its envelope: `invokeDesktop`. */
+  /** Runs one method and returns its envelope: the API's `invoke`. */
   call: (name: string, args: unknown) => Promise<Envelope<unknown>>;
   /** Told of each refused call (no arguments: they may hold a password). */
   onRefused?: (name: string, url: string | undefined) => void;

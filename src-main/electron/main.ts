@@ -10,12 +10,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, safeStorage, session } from 'electron';
-import { createApiHandlers } from '../api/handlers';
+import { createApiHandlers, invoke } from '../api/handlers';
 import { consoleLogger } from '../engine/context';
 import { type Engine, createEngine } from '../engine/engine';
 import { APP_ID, PRODUCT_NAME } from './app-id';
 import { APP_START_URL, isAppUrl } from './app-protocol';
-import { createDesktopHandlers, invokeDesktop } from './desktop-api';
+import { createDesktopServices } from './desktop-api';
 import { DesktopSettingsFile } from './desktop-settings';
 import { createInvokeHandler, forwardEngineEvents, registerInvoke } from './ipc-bridge';
 import { applyStartAtLogin, startedHidden } from './login-item';
@@ -105,14 +105,14 @@ async function start(): Promise<void> {
   }
 
   const engine: Engine = await createEngine({ dataDir, secrets, logger });
-  const handlers = createApiHandlers(engine, { version: app.getVersion(), door: 'desktop' });
   const loginItem = (enabled: boolean) =>
     applyStartAtLogin(enabled, {
       platform: process.platform,
       setLoginItemSettings: (s) => app.setLoginItemSettings(s),
       executable: process.env['APPIMAGE'] || process.execPath,
     });
-  const desktop = createDesktopHandlers({ settings, secretStatus: () => secrets.status(), applyStartAtLogin: loginItem });
+  const desktop = createDesktopServices({ settings, secretStatus: () => secrets.status(), applyStartAtLogin: loginItem });
+  const handlers = createApiHandlers(engine, { version: app.getVersion(), door: 'desktop' }, desktop);
   const onUnexpected = (error: unknown, method: string) => logger.error('API method failed', { method, error: String(error) });
 
   denyAllPermissions(session.defaultSession);
@@ -122,7 +122,7 @@ async function start(): Promise<void> {
     createInvokeHandler({
       getWindow: () => mainWindow,
       isAppUrl: isOurPage,
-      call: (name, args) => invokeDesktop(desktop, handlers, name, args, onUnexpected),
+      call: (name, args) => invoke(handlers, name, args, onUnexpected),
       onRefused: (name, url) => logger.warn('IPC call refused: not from Trickle’s window', { method: name, url }),
     }),
   );

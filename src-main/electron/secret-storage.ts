@@ -28,24 +28,8 @@ export interface SafeStorageLike {
   getSelectedStorageBackend?(): string;
 }
 
-export type SecretProtection = 'os' | 'weak' | 'unavailable';
-
-export interface SecretStorageStatus {
-  /** safeStorage's backend now: 'keychain', 'dpapi', 'gnome_libsecret', 'kwallet5', 'basic_text', … or 'unavailable'. */
-  backend: string;
-  /** 'os': a real keyring protects passwords; 'weak': basic_text; 'unavailable': safeStorage cannot encrypt. */
-  protection: SecretProtection;
-  /** The user accepted weaker storage (desktop setting `allowWeakSecretStorage`). */
-  weakAccepted: boolean;
-  /** New passwords can be saved now. */
-  canStore: boolean;
-  /** What new passwords are written with: the safeStorage backend, or 'key-file'. */
-  writesWith: string;
-  /** Set when the last password was written with another backend than the one in use now. */
-  previousBackend?: string;
-  /** A sentence for the settings page, when something needs the user's attention. */
-  message?: string;
-}
+export type { SecretProtection, SecretStorageStatus } from '../../src-shared/views/desktop';
+import type { SecretProtection, SecretStorageStatus } from '../../src-shared/views/desktop';
 
 export const SECRET_PREFIX = 'ss1:';
 const KEY_FILE_BACKEND = 'key-file';

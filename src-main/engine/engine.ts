@@ -26,7 +26,7 @@ import { readPaused, readSettings, type Settings, updateSettings, writePaused } 
 import { EngineError } from './core/errors';
 import { storageError, withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
-import { parseInput } from './core/validation';
+import { noArguments, parseInput } from './core/validation';
 
 export interface EngineOptions {
   /** Holds the database, the key file (when no other secret store is given) and the dry-run log. */
@@ -139,7 +139,10 @@ export class Engine {
   // ---- The product's operations, grouped as the API names them ----
 
   readonly accounts = withStorageErrors({
-    list: () => accounts.listAccounts(this.ctx),
+    list: async (input?: unknown) => {
+      noArguments(input);
+      return accounts.listAccounts(this.ctx);
+    },
     add: (input: unknown) => accounts.addAccount(this.ctx, input),
     update: (input: unknown) => accounts.updateAccount(this.ctx, input),
     remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
@@ -147,7 +150,10 @@ export class Engine {
   });
 
   readonly campaigns = withStorageErrors({
-    list: () => campaigns.listCampaigns(this.ctx),
+    list: async (input?: unknown) => {
+      noArguments(input);
+      return campaigns.listCampaigns(this.ctx);
+    },
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
     get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
     update: (input: unknown) => campaigns.updateCampaign(this.ctx, input),
@@ -164,8 +170,12 @@ export class Engine {
   });
 
   readonly sending = withStorageErrors({
-    status: (): Promise<SendingStatus> => this.status(),
-    pause: async (): Promise<SendingStatus> => {
+    status: async (input?: unknown): Promise<SendingStatus> => {
+      noArguments(input);
+      return this.status();
+    },
+    pause: async (input?: unknown): Promise<SendingStatus> => {
+      noArguments(input);
       this.paused = true;
       await writePaused(this.ctx.db, true);
       // Cuts the pause between messages short; the message in hand still finishes.
@@ -174,7 +184,8 @@ export class Engine {
       this.events.emit('status');
       return this.status();
     },
-    resume: async (): Promise<SendingStatus> => {
+    resume: async (input?: unknown): Promise<SendingStatus> => {
+      noArguments(input);
       this.paused = false;
       await writePaused(this.ctx.db, false);
       this.ctx.log.info('sending resumed');
@@ -200,7 +211,10 @@ export class Engine {
   });
 
   readonly settings = withStorageErrors({
-    get: () => this.settingsNow(),
+    get: async (input?: unknown) => {
+      noArguments(input);
+      return this.settingsNow();
+    },
     update: async (input: unknown): Promise<Settings> => {
       const settings = await updateSettings(this.ctx.db, input);
       this.cachedSettings = settings;

@@ -25,11 +25,6 @@ export type Connection = 'connecting' | 'live' | 'lost';
 
 export interface TrickleClient extends ApiClient {
   readonly transport: 'ipc' | 'http';
-  /**
-   * A method outside the shared contract, by name — the desktop door's own `desktop.*`
-   * methods (close to tray, start at login), which only the Electron window answers.
-   */
-  invokeRaw(name: string, args?: unknown): Promise<Envelope<unknown>>;
   /** Called once when the server says the access token is missing or wrong (HTTP only). */
   onUnauthorized(listener: () => void): () => void;
   /** Live-update connection state; `reconnected` fires after the stream came back (events may have been missed). */
@@ -95,7 +90,6 @@ export function createIpcClient(bridge: TrickleBridge): TrickleClient {
   };
   return {
     transport: 'ipc',
-    invokeRaw,
     call: (name, args) => invokeRaw(name, args) as never,
     on(event, listener) {
       return bridge.on(event, listener as Listener);
@@ -192,7 +186,6 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
 
   const client: TrickleClient = {
     transport: 'http',
-    invokeRaw,
     call: (name, args) => invokeRaw(name, args) as never,
     on(event, listener) {
       let set = listeners.get(event);

@@ -7,11 +7,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDesktopHandlers, invokeDesktop } from '../../src-main/electron/desktop-api';
+import { createDesktopServices } from '../../src-main/electron/desktop-api';
 import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, DesktopSettingsFile } from '../../src-main/electron/desktop-settings';
 import { AUTOSTART_FILE, HIDDEN_FLAG, applyStartAtLogin, autostartEntry, startedHidden } from '../../src-main/electron/login-item';
 import type { SecretStorageStatus } from '../../src-main/electron/secret-storage';
-import type { ApiHandlers } from '../../src-main/api/handlers';
+import { createApiHandlers, invoke } from '../../src-main/api/handlers';
+import type { Engine } from '../../src-main/engine/engine';
 
 let dir: string;
 beforeEach(() => {
@@ -55,18 +56,20 @@ describe('DesktopSettingsFile', () => {
 
 describe('desktop.settings.get / desktop.settings.update', () => {
   const status: SecretStorageStatus = { backend: 'basic_text', protection: 'weak', weakAccepted: false, canStore: false, writesWith: 'basic_text' };
-  const noApi = {} as ApiHandlers;
+  /** The desktop methods need no engine. */
+  const noEngine = {} as Engine;
 
   function setup(applyStartAtLogin = vi.fn()) {
     const settings = DesktopSettingsFile.load(dir);
     const onChange = vi.fn();
-    const desktop = createDesktopHandlers({
+    const desktop = createDesktopServices({
       settings,
       secretStatus: () => ({ ...status, weakAccepted: settings.get().allowWeakSecretStorage }),
       applyStartAtLogin,
       onChange,
     });
-    const call = (name: string, args?: unknown) => invokeDesktop(desktop, noApi, name, args);
+    const handlers = createApiHandlers(noEngine, { version: 'test', door: 'desktop' }, desktop);
+    const call = (name: string, args?: unknown) => invoke(handlers, name, args);
     return { settings, call, applyStartAtLogin, onChange };
   }
 

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiHandlers } from '../../src-main/api/handlers';
+import { createApiHandlers, invoke } from '../../src-main/api/handlers';
 import { APP_START_URL, isAppUrl } from '../../src-main/electron/app-protocol';
-import { createDesktopHandlers, invokeDesktop } from '../../src-main/electron/desktop-api';
+import { createDesktopServices } from '../../src-main/electron/desktop-api';
 import { DesktopSettingsFile } from '../../src-main/electron/desktop-settings';
 import { FORBIDDEN, createInvokeHandler, forwardEngineEvents, registerInvoke } from '../../src-main/electron/ipc-bridge';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../src-main/electron/ipc-channels';
@@ -30,13 +30,13 @@ beforeEach(async () => {
   resetFakeElectron();
   dir = mkdtempSync(join(tmpdir(), 'trickle-ipc-'));
   engine = await createEngine({ dataDir: dir });
-  const handlers = createApiHandlers(engine, { version: 'test', door: 'desktop' });
   const settings = DesktopSettingsFile.load(dir);
-  const desktop = createDesktopHandlers({
+  const desktop = createDesktopServices({
     settings,
     secretStatus: () => ({ backend: 'gnome_libsecret', protection: 'os', weakAccepted: false, canStore: true, writesWith: 'gnome_libsecret' }),
     applyStartAtLogin: () => undefined,
   });
+  const handlers = createApiHandlers(engine, { version: 'test', door: 'desktop' }, desktop);
   window = new BrowserWindow({});
   await window.loadURL(APP_START_URL);
   calls = [];
@@ -46,7 +46,7 @@ beforeEach(async () => {
     isAppUrl,
     call: (name, args) => {
       calls.push(name);
-      return invokeDesktop(desktop, handlers, name, args);
+      return invoke(handlers, name, args);
     },
     onRefused: (name) => refused.push(name),
   });

@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { checkAddress } from './addresses';
 import { EngineError } from './errors';
 
+/** What a method that takes no arguments accepts: nothing, or an empty object. */
+export const noArgumentsSchema = z.object({}).strict().optional();
+
+/** Checks that a method that takes no arguments was given none. */
+export function noArguments(input: unknown): void {
+  parseInput(noArgumentsSchema, input);
+}
+
 /**
  * Validates a public function's input. On failure the error names the field and says what
  * is wrong with it; nothing has been changed yet, since this runs first.

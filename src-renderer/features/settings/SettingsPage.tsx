@@ -3,6 +3,7 @@ import { ExclamationTriangleIcon, MagnifyingGlassIcon, PlusIcon, TrashIcon } fro
 import { Badge, Box, Button, Callout, Card, Flex, Grid, Heading, IconButton, Switch, Text, TextField } from '@radix-ui/themes';
 import { Table } from '../../components/Table';
 import { type ReactNode, useEffect, useState } from 'react';
+import type { DesktopSettingsView } from '../../../src-shared/views/desktop';
 import type { Settings } from '../../../src-shared/views/settings';
 import type { Suppression } from '../../../src-shared/views/suppressions';
 import { ApiCallError, fieldError } from '../../api/client';
@@ -250,17 +251,6 @@ function DryRunCard({ settings, dataDir }: { settings: Settings; dataDir: string
   );
 }
 
-/**
- * What the desktop door's `desktop.settings.*` methods answer (IPC only; not part of the
- * shared contract). Declared here rather than imported, so the window only relies on these fields.
- */
-interface DesktopSettingsView {
-  closeToTray: boolean;
-  startAtLogin: boolean;
-  allowWeakSecretStorage?: boolean;
-  secretStorage?: { protection?: string; canStore?: boolean; message?: string };
-}
-
 function DesktopCard() {
   const client = useClient();
   const toast = useToast();
@@ -270,9 +260,9 @@ function DesktopCard() {
 
   useEffect(() => {
     let live = true;
-    void client.invokeRaw('desktop.settings.get', {}).then((envelope) => {
+    void client.call('desktop.settings.get', {}).then((envelope) => {
       if (!live) return;
-      if (envelope.ok) setView(envelope.value as DesktopSettingsView);
+      if (envelope.ok) setView(envelope.value);
       else setError(envelope.error.message);
     });
     return () => {
@@ -283,10 +273,10 @@ function DesktopCard() {
   async function update(patch: Partial<Pick<DesktopSettingsView, 'closeToTray' | 'startAtLogin' | 'allowWeakSecretStorage'>>, done: string) {
     setBusy(true);
     setError(undefined);
-    const envelope = await client.invokeRaw('desktop.settings.update', patch);
+    const envelope = await client.call('desktop.settings.update', patch);
     setBusy(false);
     if (envelope.ok) {
-      setView(envelope.value as DesktopSettingsView);
+      setView(envelope.value);
       toast(done);
     } else setError(envelope.error.message);
   }

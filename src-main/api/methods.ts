@@ -1,0 +1,261 @@
+/**
+ * The API (PRODUCT.md §6) in one table: each method is declared once, with the schema of its
+ * arguments, what it runs, its one-line doc and which doors serve it. Everything else is
+ * derived from this table: the contract's types (contract.ts), the dispatcher both doors use
+ * (invoke.ts), docs/API.md, and the window's typed client.
+ *
+ * Validation happens in one place: where the operation is implemented — the engine's methods
+ * (every caller, a door, a test or a script, goes through them) and the desktop services.
+ * The table names the schema so that types and docs come from what is really checked; the
+ * doors parse nothing but their transport.
+ */
+import { z } from 'zod';
+import type { DesktopSettingsView } from '../../src-shared/views/desktop';
+import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/account-schemas';
+import { storeAttachmentSchema } from '../engine/campaigns/attachments';
+import {
+  campaignIdSchema,
+  createCampaignSchema,
+  listMessagesSchema,
+  messageSelectionSchema,
+  updateCampaignSchema,
+} from '../engine/campaigns/campaign-schemas';
+import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
+import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/campaigns/suppressions';
+import { EngineError } from '../engine/core/errors';
+import { noArgumentsSchema, parseInput } from '../engine/core/validation';
+import type { Engine } from '../engine/engine';
+import { listBatchesSchema } from '../engine/engine';
+import { sendHistorySchema } from '../engine/sending/history';
+import { settingsUpdateSchema } from '../engine/settings/settings';
+import { desktopSettingsUpdateSchema } from './desktop';
+
+export type Door = 'desktop' | 'headless';
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  /** Which door the caller came through: the desktop window shows desktop-only settings. */
+  door: Door;
+}
+
+/**
+ * What the desktop door offers beyond the engine: its own settings (close to tray, start at
+ * login, weaker password storage). Owned here, by the table that uses it; the desktop door
+ * implements it (src-main/electron/desktop-api.ts).
+ */
+export interface DesktopServices {
+  settings(input?: unknown): Promise<DesktopSettingsView>;
+  updateSettings(input: unknown): Promise<DesktopSettingsView>;
+}
+
+/** What a method runs with: the engine, the app's facts, and the desktop door's services there. */
+export interface MethodDeps {
+  engine: Engine;
+  info: Omit<AppInfo, 'dataDir'>;
+  desktop?: DesktopServices | undefined;
+}
+
+export interface MethodSpec<S extends z.ZodType, R> {
+  /** The arguments, as the operation checks them. */
+  args: S;
+  /** One line: what it does, for docs/API.md and anyone reading this table. */
+  doc: string;
+  /** Served by these doors only; both when absent. */
+  doors?: readonly Door[];
+  run: (deps: MethodDeps, args: unknown) => Promise<R>;
+}
+
+function method<S extends z.ZodType, R>(spec: MethodSpec<S, R>): MethodSpec<S, R> {
+  return spec;
+}
+
+const none = noArgumentsSchema;
+const desktopOnly = ['desktop'] as const;
+
+function desktopServices(deps: MethodDeps): DesktopServices {
+  if (!deps.desktop) throw new EngineError('not_found', 'This works only in the desktop app.');
+  return deps.desktop;
+}
+
+export const API_METHODS = {
+  'app.info': method({
+    args: none,
+    doc: 'Version, data folder, and which door answered (desktop or headless).',
+    run: async ({ engine, info }, args): Promise<AppInfo> => {
+      parseInput(none, args);
+      return { ...info, dataDir: engine.dataDir };
+    },
+  }),
+
+  'accounts.list': method({
+    args: none,
+    doc: 'Every account with its state, sends in the last 24 h, remaining capacity and next free slot. Never the password.',
+    run: ({ engine }, args) => engine.accounts.list(args),
+  }),
+  'accounts.add': method({
+    args: addAccountSchema,
+    doc: 'Adds a Gmail account; logs in first (SMTP AUTH) unless `verify: false`. Spaces in a Gmail app password are removed.',
+    run: ({ engine }, args) => engine.accounts.add(args),
+  }),
+  'accounts.update': method({
+    args: updateAccountSchema,
+    doc: 'Changes an account; a new password, host, port or security is verified first and clears a login problem.',
+    run: ({ engine }, args) => engine.accounts.update(args),
+  }),
+  'accounts.remove': method({
+    args: accountIdSchema,
+    doc: 'Removes an account (refused while it is sending a message). Its send history still counts against the address.',
+    run: ({ engine }, args) => engine.accounts.remove(args),
+  }),
+  'accounts.verify': method({
+    args: accountIdSchema,
+    doc: 'Logs in again and records what the server said.',
+    run: ({ engine }, args) => engine.accounts.verify(args),
+  }),
+
+  'campaigns.list': method({
+    args: none,
+    doc: 'Every campaign with its counts per message state and ETA.',
+    run: ({ engine }, args) => engine.campaigns.list(args),
+  }),
+  'campaigns.create': method({
+    args: createCampaignSchema,
+    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report.',
+    run: ({ engine }, args) => engine.campaigns.create(args),
+  }),
+  'campaigns.get': method({
+    args: campaignIdSchema,
+    doc: 'One campaign with its counts and ETA.',
+    run: ({ engine }, args) => engine.campaigns.get(args),
+  }),
+  'campaigns.update': method({
+    args: updateCampaignSchema,
+    doc: 'Edits a draft or paused campaign.',
+    run: ({ engine }, args) => engine.campaigns.update(args),
+  }),
+  'campaigns.queue': method({
+    args: campaignIdSchema,
+    doc: 'Moves every pending recipient to the queue in one transaction: "Queued 1,234 emails".',
+    run: ({ engine }, args) => engine.campaigns.queue(args),
+  }),
+  'campaigns.pause': method({
+    args: campaignIdSchema,
+    doc: 'Stops sending this campaign; the message in hand finishes.',
+    run: ({ engine }, args) => engine.campaigns.pause(args),
+  }),
+  'campaigns.resume': method({
+    args: campaignIdSchema,
+    doc: 'Carries on a paused campaign.',
+    run: ({ engine }, args) => engine.campaigns.resume(args),
+  }),
+  'campaigns.cancel': method({
+    args: campaignIdSchema,
+    doc: 'Stops the campaign for good; what was not sent is cancelled.',
+    run: ({ engine }, args) => engine.campaigns.cancel(args),
+  }),
+  'campaigns.retryFailed': method({
+    args: messageSelectionSchema,
+    doc: 'Puts failed messages (all, or `messageIds`) back in the queue with fresh attempts. Bounced addresses stay failed.',
+    run: ({ engine }, args) => engine.campaigns.retryFailed(args),
+  }),
+  'campaigns.resendInDoubt': method({
+    args: messageSelectionSchema,
+    doc: 'Sends in-doubt messages again, on purpose, with the same Message-ID.',
+    run: ({ engine }, args) => engine.campaigns.resendInDoubt(args),
+  }),
+  'campaigns.messages': method({
+    args: listMessagesSchema,
+    doc: 'A page of the campaign’s messages, optionally of one state, in import order.',
+    run: ({ engine }, args) => engine.campaigns.messages(args),
+  }),
+  'campaigns.testSend': method({
+    args: testSendSchema,
+    doc: 'Sends one copy, rendered with a recipient’s data, to any address. Counts against the account’s cap.',
+    run: ({ engine }, args) => engine.campaigns.testSend(args),
+  }),
+  'campaigns.preview': method({
+    args: previewSchema,
+    doc: 'A recipient’s message exactly as it would go out.',
+    run: ({ engine }, args) => engine.campaigns.preview(args),
+  }),
+  'campaigns.export': method({
+    args: campaignIdSchema,
+    doc: 'The results as CSV, one row per recipient; formula-like cells are neutralised.',
+    run: ({ engine }, args) => engine.campaigns.export(args),
+  }),
+
+  'attachments.store': method({
+    args: storeAttachmentSchema,
+    doc: 'Keeps a copy of a file (base64) in the data folder and returns the path to attach.',
+    run: ({ engine }, args) => engine.attachments.store(args),
+  }),
+
+  'sending.status': method({
+    args: none,
+    doc: 'Paused or not, what is queued and in flight, capacity left, next batch, why sending waits, ETA, last batch.',
+    run: ({ engine }, args) => engine.sending.status(args),
+  }),
+  'sending.pause': method({
+    args: none,
+    doc: 'Global pause: the message in hand finishes, nothing new starts. Survives a restart.',
+    run: ({ engine }, args) => engine.sending.pause(args),
+  }),
+  'sending.resume': method({
+    args: none,
+    doc: 'Ends the global pause.',
+    run: ({ engine }, args) => engine.sending.resume(args),
+  }),
+  'sending.history': method({
+    args: sendHistorySchema.optional(),
+    doc: 'Sends per hour over the last `hours` hours (default 24).',
+    run: ({ engine }, args) => engine.history.sendsPerHour(args),
+  }),
+  'batches.list': method({
+    args: listBatchesSchema.optional(),
+    doc: 'The most recent batches, newest first, with a one-line summary each.',
+    run: ({ engine }, args) => engine.batches.list(args),
+  }),
+
+  'settings.get': method({
+    args: none,
+    doc: 'The scheduler settings and dry run.',
+    run: ({ engine }, args) => engine.settings.get(args),
+  }),
+  'settings.update': method({
+    args: settingsUpdateSchema,
+    doc: 'Changes settings; intervals take effect at once.',
+    run: ({ engine }, args) => engine.settings.update(args),
+  }),
+
+  'suppressions.list': method({
+    args: listSuppressionsSchema.optional(),
+    doc: 'Addresses never sent to (unsubscribed, bounced, added by hand).',
+    run: ({ engine }, args) => engine.suppressions.list(args),
+  }),
+  'suppressions.add': method({
+    args: addSuppressionSchema,
+    doc: 'Never send to this address again.',
+    run: ({ engine }, args) => engine.suppressions.add(args),
+  }),
+  'suppressions.remove': method({
+    args: removeSuppressionSchema,
+    doc: 'Allows an address again.',
+    run: ({ engine }, args) => engine.suppressions.remove(args),
+  }),
+
+  'desktop.settings.get': method({
+    args: none,
+    doc: 'The desktop app’s own settings (close to tray, start at login) and how passwords are protected. Desktop app only.',
+    doors: desktopOnly,
+    run: (deps, args) => desktopServices(deps).settings(args),
+  }),
+  'desktop.settings.update': method({
+    args: desktopSettingsUpdateSchema,
+    doc: 'Changes the desktop app’s own settings; `allowWeakSecretStorage` accepts weaker password storage. Desktop app only.',
+    doors: desktopOnly,
+    run: (deps, args) => desktopServices(deps).updateSettings(args),
+  }),
+} as const;
+
+export type ApiMethods = typeof API_METHODS;
