@@ -59,6 +59,13 @@ describe('choosing the browser', () => {
     }
   });
 
+  it('on Linux ARM, where nothing is bundled, the rule of system services applies: the exact command to run', async () => {
+    await expect(chooseChromium(facts({ arch: 'arm64' }))).rejects.toThrow('Run: sudo apt-get install -y chromium — then run the tests again.');
+  });
+});
+
+// The bundled browser is a Linux x64 build: elsewhere it cannot run, and the tests above choose Chrome.
+describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the bundled Chromium, for real (Linux x64)', () => {
   it('on Linux x64 without a system browser: the one @sparticuz/chromium brought, with fonts', async () => {
     const choice = await chooseChromium(facts());
     expect(choice.label).toMatch(/^the Chromium shipped in @sparticuz\/chromium \d+\.\d+\.\d+ \(unpacked in /);
@@ -71,12 +78,6 @@ describe('choosing the browser', () => {
     expect(choice.launch.executablePath).toBe((await unpackBundledChromium()).executablePath);
   });
 
-  it('on Linux ARM, where nothing is bundled, the rule of system services applies: the exact command to run', async () => {
-    await expect(chooseChromium(facts({ arch: 'arm64' }))).rejects.toThrow('Run: sudo apt-get install -y chromium — then run the tests again.');
-  });
-});
-
-describe('the bundled Chromium, for real', () => {
   let browser: Browser | undefined;
   afterAll(async () => browser?.close());
 
@@ -96,7 +97,7 @@ describe('the bundled Chromium, for real', () => {
       const context = canvas.getContext('2d')!;
       context.font = '32px sans-serif';
       context.fillText('Trickle', 10, 40);
-      return context.getImageData(0, 0, 300, 60).data.filter((_, i) => i % 4 === 3 && _ > 0).length;
+      return context.getImageData(0, 0, 300, 60).data.filter((alpha, i) => i % 4 === 3 && alpha > 0).length;
     });
     const title = await page.title();
     await browser.close();

@@ -36,7 +36,7 @@ export async function startApp(dataDir: string, env: Record<string, string> = {}
   const link = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app printed no link in 15 s:\n${output}`)), 15_000);
     const check = () => {
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
+      const match = /^Open (http:\/\/\S+)\r?\n/m.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
