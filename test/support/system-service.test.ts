@@ -30,6 +30,7 @@ function aptStandIn(options: { listsMissing?: boolean; broken?: boolean } = {}):
     `#!/bin/sh
 echo "$* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >> "${dir}/apt-calls"
 ${options.broken ? 'echo "E: Could not get lock /var/lib/dpkg/lock-frontend" >&2; exit 100' : ''}
+[ "$1" = "-o" ] && shift 2 # DPkg::Lock::Timeout
 case "$1" in
   update) touch "${dir}/lists" ;;
   install)
@@ -86,7 +87,7 @@ describe('a system service a test needs', () => {
   it('missing on Debian as root: installs it with apt-get, says so, and returns where it now is', async () => {
     aptStandIn();
     await expect(requireSystemService(service, facts({}))).resolves.toBe(service.look[0]);
-    expect(aptCalls()).toEqual(['install -y -q dovecot-imapd DEBIAN_FRONTEND=noninteractive']);
+    expect(aptCalls()).toEqual(['-o DPkg::Lock::Timeout=300 install -y -q dovecot-imapd DEBIAN_FRONTEND=noninteractive']);
     expect(lines[0]).toBe('Dovecot (IMAP server) is missing: installing it with "apt-get install -y dovecot-imapd" (Debian, running as root)…');
     expect(lines[1]).toBe(`Dovecot (IMAP server): installed dovecot-imapd, found at ${service.look[0]}.`);
   });
@@ -94,7 +95,7 @@ describe('a system service a test needs', () => {
   it('on a fresh machine without package lists: runs apt-get update, then installs', async () => {
     aptStandIn({ listsMissing: true });
     await expect(requireSystemService(service, facts({}))).resolves.toBe(service.look[0]);
-    expect(aptCalls().map((c) => c.split(' ')[0])).toEqual(['install', 'update', 'install']);
+    expect(aptCalls().map((c) => c.split(' ')[2])).toEqual(['install', 'update', 'install']);
   });
 
   it('two tests needing it at once: one installs, the other waits and uses it', async () => {

@@ -100,10 +100,12 @@ export async function requireSystemService(service: SystemService, facts: Machin
 
 /** apt-get install, with `apt-get update` first when the package lists lack it (a fresh machine). */
 async function aptInstall(aptGet: string, pkg: string): Promise<void> {
-  const install = () => run(aptGet, ['install', '-y', '-q', pkg]);
+  // Wait for dpkg's lock rather than fail while another apt-get (another run, the system) holds it.
+  const waitForLock = ['-o', 'DPkg::Lock::Timeout=300'];
+  const install = () => run(aptGet, [...waitForLock, 'install', '-y', '-q', pkg]);
   let result = await install();
   if (result.status !== 0) {
-    const update = await run(aptGet, ['update', '-q']);
+    const update = await run(aptGet, [...waitForLock, 'update', '-q']);
     if (update.status !== 0) throw aptFailed(`${aptGet} install -y ${pkg}`, result, `${aptGet} update`, update);
     result = await install();
   }

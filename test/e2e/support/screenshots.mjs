@@ -4,8 +4,9 @@
 //
 // Starts the built headless app twice — once on a seeded data directory, once on a fresh
 // one (empty states) — drives Chromium (TRICKLE_CHROMIUM, else /usr/bin/chromium) through the
-// printed link, and writes PNGs to /tmp/trickle-shots/ (never into the repository). It also reports CSP violations, console
-// errors and elements whose text overflows, at 1280×800 and 1024×700.
+// printed link, and writes PNGs to /tmp/trickle-shots/ (never into the repository). It also
+// reports CSP violations, console errors and elements whose text overflows, at 1280×800 and
+// 1024×700.
 //
 // Seeding: a local SMTP server on 127.0.0.1:2525 stands in for Gmail and refuses a few
 // recipients on purpose (a bounce, a temporary refusal, a connection dropped after the data),
