@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchTestChromium } from '../../support/chromium';
 
 const ROOT = join(import.meta.dirname, '../../..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-artifacts', 'screenshots');
@@ -35,7 +36,7 @@ export async function startApp(dataDir: string, env: Record<string, string> = {}
   const link = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app printed no link in 15 s:\n${output}`)), 15_000);
     const check = () => {
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
+      const match = /^Open (http:\/\/\S+)\r?\n/m.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -57,25 +58,14 @@ export async function startApp(dataDir: string, env: Record<string, string> = {}
   };
 }
 
-/** Debian's Chromium, headless. A missing browser fails the test; it never skips. */
+/**
+ * A headless Chromium for the browser tests: TRICKLE_CHROMIUM, else the system's, else the one
+ * that `npm install` brought (test/support/chromium.ts). A missing browser fails the test; it
+ * never skips.
+ */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    throw new Error(`Chromium is not installed at ${executablePath}: apt-get install -y chromium (.ci/run does this).`);
-  }
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  return chromium.launch({
-    executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchTestChromium();
 }
 
 /** Calls the running app's API with its token, as a script would. */

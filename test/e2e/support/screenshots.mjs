@@ -3,9 +3,10 @@
 //   npm run build && node_modules/.bin/node test/e2e/support/screenshots.mjs [outDir]
 //
 // Starts the built headless app twice — once on a seeded data directory, once on a fresh
-// one (empty states) — drives Debian's Chromium through the printed link, and writes PNGs to
-// /tmp/trickle-shots/ (never into the repository). It also reports CSP violations, console
-// errors and elements whose text overflows, at 1280×800 and 1024×700.
+// one (empty states) — drives Chromium (TRICKLE_CHROMIUM, else /usr/bin/chromium) through the
+// printed link, and writes PNGs to /tmp/trickle-shots/ (never into the repository). It also
+// reports CSP violations, console errors and elements whose text overflows, at 1280×800 and
+// 1024×700.
 //
 // Seeding: a local SMTP server on 127.0.0.1:2525 stands in for Gmail and refuses a few
 // recipients on purpose (a bounce, a temporary refusal, a connection dropped after the data),
@@ -230,8 +231,9 @@ async function main() {
   const csvFile = join(seeded, 'members.csv');
   writeFileSync(csvFile, csvOf(24));
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    // A system Chromium, or TRICKLE_CHROMIUM (e.g. the one the browser tests unpacked: /tmp/trickle-chromium-*/chromium).
+    executablePath: process.env.TRICKLE_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   let app;
   let empty;
