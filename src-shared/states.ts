@@ -16,6 +16,8 @@ export const MESSAGE_STATUSES = [
   'skipped',
   'cancelled',
   'expired',
+  /** Written to a rehearsal's log, never sent (a rehearsal campaign's messages end here). */
+  'rehearsed',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

@@ -15,7 +15,10 @@ import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engin
 import { storeAttachmentSchema } from '../engine/campaigns/attachments';
 import {
   campaignIdSchema,
+  copyCampaignSchema,
   createCampaignSchema,
+  createDraftSchema,
+  importRecipientsSchema,
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
@@ -121,8 +124,23 @@ export const API_METHODS = {
   }),
   'campaigns.create': method({
     args: createCampaignSchema,
-    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report.',
+    doc: 'Creates a draft from CSV text or a list of recipients (or none yet); `rehearsal: true` makes it a rehearsal (written to its log, never sent). Returns the import report.',
     run: ({ engine }, args) => engine.campaigns.create(args),
+  }),
+  'campaigns.createDraft': method({
+    args: createDraftSchema.optional(),
+    doc: 'Saves a draft as the user starts writing: nothing is required yet (an unnamed one is "Untitled campaign"); recipients are imported into it later.',
+    run: ({ engine }, args) => engine.campaigns.createDraft(args),
+  }),
+  'campaigns.importRecipients': method({
+    args: importRecipientsSchema,
+    doc: 'Imports recipients (CSV text or a list) into a draft: `mode: "replace"` swaps its list, `"add"` appends (addresses already there are skipped). Returns the import report.',
+    run: ({ engine }, args) => engine.campaigns.importRecipients(args),
+  }),
+  'campaigns.copy': method({
+    args: copyCampaignSchema,
+    doc: 'Copies a campaign and its recipients into a new draft: a rehearsal into a real draft, or `rehearsal: true` for a rehearsal copy.',
+    run: ({ engine }, args) => engine.campaigns.copy(args),
   }),
   'campaigns.get': method({
     args: campaignIdSchema,
@@ -131,7 +149,7 @@ export const API_METHODS = {
   }),
   'campaigns.update': method({
     args: updateCampaignSchema,
-    doc: 'Edits a draft or paused campaign.',
+    doc: 'Edits a draft or paused campaign (only a draft can become a rehearsal or stop being one).',
     run: ({ engine }, args) => engine.campaigns.update(args),
   }),
   'campaigns.queue': method({
@@ -219,7 +237,7 @@ export const API_METHODS = {
 
   'settings.get': method({
     args: none,
-    doc: 'The scheduler settings and dry run.',
+    doc: 'The scheduler settings: batch size and interval, pause between messages, retries.',
     run: ({ engine }, args) => engine.settings.get(args),
   }),
   'settings.update': method({

@@ -2,7 +2,7 @@ import type { Clock } from './core/clock';
 import type { Db } from './db/open-database';
 import type { WalSync } from './db/wal-sync';
 import type { EngineEventBus } from './core/events';
-import type { DryRunMailer, Mailer } from './smtp/mailer';
+import type { Mailer, RehearsalLog } from './smtp/mailer';
 import type { SecretStore } from './core/secrets';
 
 /** Where the engine reports what it does. Never given a password or message content. */
@@ -33,7 +33,8 @@ export interface EngineContext {
   clock: Clock;
   secrets: SecretStore;
   mailer: Mailer;
-  dryRunMailer: DryRunMailer;
+  /** Where a rehearsal's messages are written instead of being sent. */
+  rehearsals: RehearsalLog;
   events: EngineEventBus;
   log: EngineLogger;
   /**

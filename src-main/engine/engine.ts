@@ -8,12 +8,13 @@ import { QUICK_SEND_MS } from './sending/send-journal';
 import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
+import * as draftRecipients from './campaigns/draft-recipients';
 import { type Clock, systemClock } from './core/clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './core/events';
 import { sendsPerHour } from './sending/history';
-import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
+import { Mailer, RehearsalLog, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
 import { OwnerLock } from './core/owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './sending/recovery';
 import { recoverInterruptedBulkWork } from './campaigns/campaign-recipients';
@@ -29,7 +30,7 @@ import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
 
 export interface EngineOptions {
-  /** Holds the database, the key file (when no other secret store is given) and the dry-run log. */
+  /** Holds the database, the key file (when no other secret store is given) and the rehearsal logs. */
   dataDir: string;
   /** Defaults to `<dataDir>/trickle.sqlite`; ':memory:' for throwaway tests. */
   databaseFile?: string;
@@ -70,7 +71,7 @@ export class Engine {
   private constructor(
     private readonly database: OpenedDatabase,
     ctx: EngineContext,
-    /** Where the database, key file, dry-run log and stored attachments live. */
+    /** Where the database, key file, rehearsal logs and stored attachments live. */
     readonly dataDir: string,
     /** The owner lock's file beside the database; none for an in-memory one. */
     private readonly ownerLockFile: string | undefined,
@@ -90,7 +91,7 @@ export class Engine {
       clock: options.clock ?? systemClock,
       secrets: options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey: process.env.TRICKLE_SECRET_KEY }),
       mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),
-      dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
+      rehearsals: new RehearsalLog(join(options.dataDir, 'rehearsals')),
       events: new EngineEventBus(),
       log: options.logger ?? silentLogger,
       campaignActions: new Map(),
@@ -155,6 +156,9 @@ export class Engine {
       return campaigns.listCampaigns(this.ctx);
     },
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
+    createDraft: (input?: unknown) => campaigns.createDraft(this.ctx, input),
+    importRecipients: (input: unknown) => draftRecipients.importIntoDraft(this.ctx, input),
+    copy: (input: unknown) => draftRecipients.copyCampaign(this.ctx, input),
     get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
     update: (input: unknown) => campaigns.updateCampaign(this.ctx, input),
     queue: (input: unknown) => campaignActions.queueCampaign(this.ctx, input),

@@ -13,6 +13,10 @@ export interface Campaign {
   attachments: { path: string; filename: string; size: number | null }[];
   fields: string[];
   status: CampaignStatus;
+  /** A rehearsal: its messages are written to `rehearsalLog`, never sent; nothing of it counts towards a cap. */
+  rehearsal: boolean;
+  /** Where a rehearsal's messages are written (a file in the data folder). */
+  rehearsalLog?: string;
   statusDetail?: string;
   sendAfter?: string;
   stopAfter?: string;
@@ -43,6 +47,5 @@ export interface Message {
   messageId?: string;
   sentAt?: string;
   skipReason?: string;
-  dryRun?: boolean;
   lastError?: { code: string; response: string; explanation: string };
 }

@@ -28,7 +28,6 @@ export interface SendingStatus {
   waitingReason?: string;
   /** When sending can resume by itself, if it is waiting for time to pass. */
   resumesAt?: string;
-  dryRun: boolean;
   /** When everything queued should have gone out, at the current caps and cadence. */
   eta?: string;
   lastBatch?: BatchInfo;

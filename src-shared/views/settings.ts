@@ -5,5 +5,4 @@ export interface Settings {
   messageDelayMs: number;
   retryIntervalSeconds: number;
   maxRetries: number;
-  dryRun: boolean;
 }

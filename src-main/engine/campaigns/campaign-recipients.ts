@@ -18,6 +18,11 @@ import { EngineError } from '../core/errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
 import { TimeSlicer } from '../core/time-slice';
 
+/** How each kind of skipped row's reason begins (a copy re-checks suppressed rows, keeps the rest). */
+export const SKIPPED_INVALID = 'Invalid address: ';
+export const SKIPPED_DUPLICATE = 'Duplicate of row ';
+export const SKIPPED_SUPPRESSED = 'On the suppression list (';
+
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
 
@@ -134,7 +139,7 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
         name: null,
         fields: '{}',
         status: 'skipped',
-        skipReason: `Invalid address: ${x.reason}`,
+        skipReason: `${SKIPPED_INVALID}${x.reason}`,
       };
     } else {
       const x = duplicates[d]!;
@@ -146,7 +151,7 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
         name: null,
         fields: '{}',
         status: 'skipped',
-        skipReason: `Duplicate of row ${x.firstRow}.`,
+        skipReason: `${SKIPPED_DUPLICATE}${x.firstRow}.`,
       };
     }
   }
@@ -162,7 +167,7 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
       .updateTable('messages')
       .set({
         status: 'skipped',
-        skip_reason: sql<string>`'On the suppression list (' || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
+        skip_reason: sql<string>`${SKIPPED_SUPPRESSED} || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
         updated_at: now,
       })
       .where('campaign_id', '=', campaignId)

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
 import { toMessage } from './campaign-views';
-import { renderMessage, toMailOptions } from './compose';
+import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
 import { iso } from '../core/clock';
@@ -36,7 +36,7 @@ export async function previewMessage(ctx: EngineContext, input: unknown): Promis
   const campaign = await campaignRow(ctx.db, args.id);
   const message = await recipientFor(ctx, args.id, args.messageId);
   const account = await ctx.db.selectFrom('accounts').selectAll().where('enabled', '=', 1).orderBy('id').limit(1).executeTakeFirst();
-  const sender = account ? { email: account.email, fromName: account.from_name } : { email: 'you@gmail.com', fromName: '' };
+  const sender = account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER;
   try {
     const r = renderMessage(campaign, message, sender);
     return {
@@ -159,7 +159,8 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
     );
   }
   const safeName = campaign.name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 60) || `campaign-${id}`;
-  return { filename: `${safeName} results.csv`, csv: lines.join('\r\n') + '\r\n' };
+  // A rehearsal says so in its name; its rows say `rehearsed`, never `sent`.
+  return { filename: `${safeName} ${campaign.rehearsal ? 'rehearsal' : 'results'}.csv`, csv: lines.join('\r\n') + '\r\n' };
 }
 
 // A spreadsheet set to another list separator (`;` in much of Europe) or a text import that

@@ -6,7 +6,7 @@ import type { StoredAttachment } from './compose';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
 
-export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
+export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined, rehearsalLog: string): Campaign {
   const attachments = JSON.parse(row.attachments) as StoredAttachment[];
   return {
     id: row.id,
@@ -19,6 +19,8 @@ export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number 
     attachments: attachments.map((a) => ({ ...a, size: fileSize(a.path) })),
     fields: JSON.parse(row.fields) as string[],
     status: row.status,
+    rehearsal: row.rehearsal === 1,
+    ...(row.rehearsal === 1 ? { rehearsalLog } : {}),
     ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
     ...(row.send_after != null ? { sendAfter: iso(row.send_after)! } : {}),
     ...(row.stop_after != null ? { stopAfter: iso(row.stop_after)! } : {}),
@@ -42,7 +44,6 @@ export function toMessage(row: {
   message_id: string | null;
   sent_at: number | null;
   skip_reason: string | null;
-  dry_run: number;
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
@@ -58,7 +59,6 @@ export function toMessage(row: {
     ...(row.message_id ? { messageId: row.message_id } : {}),
     ...(row.sent_at != null ? { sentAt: iso(row.sent_at)! } : {}),
     ...(row.skip_reason ? { skipReason: row.skip_reason } : {}),
-    ...(row.dry_run ? { dryRun: true } : {}),
     ...(row.error_code
       ? {
           lastError: {

@@ -10,7 +10,7 @@ import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { checkAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import { campaignIdSchema, createCampaignSchema, createDraftSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { toCampaign, toMessage } from './campaign-views';
@@ -31,7 +31,7 @@ export async function createCampaign(
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
-  const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  const imported = await readRecipients(args.csv, args.emailColumn, args.recipients, slicer);
   const now = ctx.clock.now();
 
   // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
@@ -52,6 +52,7 @@ export async function createCampaign(
       created_at: now,
       updated_at: now,
       importing: 1,
+      rehearsal: args.rehearsal ? 1 : 0,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -80,6 +81,43 @@ export async function createCampaign(
   };
 }
 
+/**
+ * A draft saved as the user starts writing: nothing is required yet (an unnamed one is called
+ * "Untitled campaign"), and it has no recipients until some are imported into it.
+ */
+export async function createDraft(ctx: EngineContext, input: unknown): Promise<Campaign> {
+  const args = parseInput(createDraftSchema, input ?? {});
+  const attachments = checkAttachments(args.attachments ?? []);
+  const sendAfter = toMs(args.sendAfter);
+  const stopAfter = toMs(args.stopAfter);
+  checkWindow(sendAfter, stopAfter);
+  const now = ctx.clock.now();
+  const { id } = await ctx.db
+    .insertInto('campaigns')
+    .values({
+      name: args.name || UNTITLED,
+      subject: args.subject ?? '',
+      html: emptyToNull(args.html),
+      text: emptyToNull(args.text),
+      from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
+      reply_to: args.replyTo ?? null,
+      attachments: JSON.stringify(attachments),
+      send_after: sendAfter,
+      stop_after: stopAfter,
+      created_at: now,
+      updated_at: now,
+      rehearsal: args.rehearsal ? 1 : 0,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  ctx.log.info('draft created', { campaignId: id });
+  ctx.events.emit('campaign', { campaignId: id, status: 'draft' });
+  return getCampaign(ctx, { id });
+}
+
+/** The name of a draft saved before the user gave it one. */
+export const UNTITLED = 'Untitled campaign';
+
 export async function updateCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const args = parseInput(updateCampaignSchema, input);
   return oneAtATime(ctx, args.id, () => applyUpdate(ctx, args));
@@ -99,6 +137,13 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   checkWindow(sendAfter, stopAfter);
   const html = args.html === undefined ? current.html : emptyToNull(args.html ?? undefined);
   const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
+  if (args.rehearsal !== undefined && (args.rehearsal ? 1 : 0) !== current.rehearsal && current.status !== 'draft') {
+    throw new EngineError(
+      'conflict',
+      'rehearsal: Only a draft can become a rehearsal or stop being one. Copy this campaign instead (as a rehearsal, or as a real draft).',
+      { field: 'rehearsal' },
+    );
+  }
   if (current.status === 'paused' && !html && !text) {
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
@@ -117,6 +162,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
       ...(attachments ? { attachments: JSON.stringify(attachments) } : {}),
       send_after: sendAfter,
       stop_after: stopAfter,
+      ...(args.rehearsal !== undefined ? { rehearsal: args.rehearsal ? 1 : 0 } : {}),
       updated_at: ctx.clock.now(),
     })
     .where('id', '=', args.id)
@@ -128,7 +174,8 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   return getCampaign(ctx, { id: args.id });
 }
 
-async function importRecipients(
+/** Recipients from CSV text or a list, checked and deduplicated; none when neither is given. */
+export async function readRecipients(
   csv: string | undefined,
   emailColumn: string | undefined,
   list: { email: string; name?: string | undefined; fields?: Record<string, string> | undefined }[] | undefined,
@@ -159,7 +206,9 @@ export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
-    rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now))),
+    rows.map(async (row) =>
+      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), ctx.rehearsals.fileOf(row.id)),
+    ),
   );
 }
 
@@ -167,7 +216,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta);
+  return toCampaign(row, await countMessages(ctx.db, id), eta, ctx.rehearsals.fileOf(id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {

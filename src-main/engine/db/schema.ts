@@ -31,6 +31,10 @@ export interface AccountsTable {
   state_detail: string | null;
   last_picked_at: Generated<number>;
   created_at: number;
+  /** When a login last succeeded (a check, or a message the server accepted); null: never checked. */
+  verified_at: number | null;
+  /** The measured time one message takes on this account (moving average, ms); null until it has sent. */
+  pace_ms: number | null;
 }
 
 export interface CampaignsTable {
@@ -55,6 +59,8 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
+  /** 1 for a rehearsal: its messages are written to a log, never sent, and touch no cap. */
+  rehearsal: Generated<number>;
 }
 
 export interface MessagesTable {
@@ -78,7 +84,6 @@ export interface MessagesTable {
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
-  dry_run: Generated<number>;
 }
 
 export interface SendLogTable {
@@ -101,6 +106,7 @@ export interface BatchesTable {
   requeued: Generated<number>;
   skipped: Generated<number>;
   cancelled: Generated<number>;
+  rehearsed: Generated<number>;
   remaining: number | null;
   note: string | null;
 }

@@ -91,7 +91,6 @@ export async function sendingStatus(
     ...(nextBatchAt ? { nextBatchAt } : {}),
     ...(waitingReason ? { waitingReason } : {}),
     ...(waitingReason && earliestResume !== undefined && !extra.paused ? { resumesAt: iso(earliestResume)! } : {}),
-    dryRun: extra.settings.dryRun,
     ...(eta !== undefined && !extra.paused ? { eta: iso(eta)! } : {}),
     ...(last ? { lastBatch: toBatchInfo(last) } : {}),
   };
