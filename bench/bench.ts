@@ -19,12 +19,11 @@ import nodemailer from 'nodemailer';
 import { HOUR, DAY } from '../src-main/engine/core/clock';
 import type { EngineContext } from '../src-main/engine/context';
 import { type Engine, createEngine } from '../src-main/engine/engine';
-import { accountsForEstimate, campaignEta } from '../src-main/engine/campaigns/eta';
+import { campaignEta } from '../src-main/engine/campaigns/eta';
 import { countMessages } from '../src-main/engine/db/message-counts';
 import { capacityQuery } from '../src-main/engine/accounts/capacity';
 import { claimBatch, dueCampaignsQuery, dueMessagesQuery } from '../src-main/engine/sending/claim';
 import { WalSync } from '../src-main/engine/db/wal-sync';
-import { readSettings } from '../src-main/engine/settings/settings';
 import { FakeClock } from '../test/support/fake-clock';
 import { type TestGmail, startTestGmail } from '../test/support/test-gmail';
 
@@ -183,7 +182,7 @@ function claimer(f: Fixture, n: number) {
   const clearLog = sqlite.prepare(`delete from send_log`);
   return async (): Promise<number> => {
     const t = performance.now();
-    const claimed = await claimBatch(ctx, 1, 10, { reserveCapacity: true });
+    const claimed = await claimBatch(ctx, 1, 10);
     const elapsed = performance.now() - t;
     if (claimed.length !== 10) throw new Error(`claim of ${n}: got ${claimed.length} messages, expected 10`);
     reset.run();
@@ -663,7 +662,6 @@ async function dashboardMeasure(f: Fixture) {
   const get: number[] = [];
   const counts: number[] = [];
   const eta: number[] = [];
-  const settings = await readSettings(ctx.db);
   for (let i = 0; i < SIZES.dashboardRuns + 2; i++) {
     let t = performance.now();
     const c = await f.engine.campaigns.get({ id: f.campaignId });
@@ -672,7 +670,7 @@ async function dashboardMeasure(f: Fixture) {
     await countMessages(ctx.db, f.campaignId);
     const cm = performance.now() - t;
     t = performance.now();
-    await campaignEta(ctx.db, f.campaignId, settings, ctx.clock.now());
+    await campaignEta(ctx, f.campaignId);
     const e = performance.now() - t;
     if (i >= 2) {
       get.push(g);
@@ -681,7 +679,6 @@ async function dashboardMeasure(f: Fixture) {
     }
     if (!c.eta || c.counts.queued === 0) throw new Error('dashboard: no ETA or no queued count');
   }
-  void accountsForEstimate;
   // Diagnostic (not in the issue's table): the dashboard's first page of the message list.
   const page: number[] = [];
   for (let i = 0; i < Math.min(5, SIZES.dashboardRuns); i++) {
@@ -715,7 +712,7 @@ async function childMain(dataDir: string): Promise<void> {
     await engine.campaigns.get({ id });
     await engine.campaigns.list();
     await engine.campaigns.messages({ id, limit: 100 });
-    await claimBatch(ctx, 1, 10, { reserveCapacity: true });
+    await claimBatch(ctx, 1, 10);
   }
   gc();
   await new Promise((r) => setTimeout(r, 50));

@@ -24,6 +24,7 @@ import {
   updateCampaignSchema,
 } from '../engine/campaigns/campaign-schemas';
 import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
+import { forecastSchema } from '../engine/campaigns/eta';
 import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/campaigns/suppressions';
 import { EngineError } from '../engine/core/errors';
 import { noArgumentsSchema, parseInput } from '../engine/core/validation';
@@ -152,6 +153,11 @@ export const API_METHODS = {
     doc: 'Edits a draft or paused campaign (only a draft can become a rehearsal or stop being one).',
     run: ({ engine }, args) => engine.campaigns.update(args),
   }),
+  'campaigns.forecast': method({
+    args: forecastSchema,
+    doc: 'Before Queue: when the campaign would finish at the accounts’ capacity (measured pace, caps, rolling windows, cadence), behind the campaigns queued before it; whether that is past today, how many of its messages go today, and the sends left today.',
+    run: ({ engine }, args) => engine.campaigns.forecast(args),
+  }),
   'campaigns.queue': method({
     args: campaignIdSchema,
     doc: 'Moves every pending recipient to the queue in one transaction: "Queued 1,234 emails".',
@@ -211,7 +217,7 @@ export const API_METHODS = {
 
   'sending.status': method({
     args: none,
-    doc: 'Paused or not, what is queued and in flight, capacity left, next batch, why sending waits, ETA, last batch.',
+    doc: 'The status line’s one truth, read in one transaction: state (idle, sending, waiting, paused), what is queued and in flight, sent in 24 h, capacity left, the next batch (only while sending), why it waits and until when, the ETA, the last batch, and every campaign’s progress.',
     run: ({ engine }, args) => engine.sending.status(args),
   }),
   'sending.pause': method({

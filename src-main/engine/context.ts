@@ -44,4 +44,18 @@ export interface EngineContext {
   campaignActions: Map<number, Promise<void>>;
   /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
   quickSendMs: number;
+  /** What the engine's scheduler is doing, for the forecasts (set by the engine). */
+  sending: SendingState;
+}
+
+/** The scheduler's state that the forecasts need, owned by the engine object. */
+export interface SendingState {
+  /** The global pause is on. */
+  paused(): boolean;
+  /** The batch job's next tick (ms), or undefined when the scheduler is not running. */
+  nextTickAt(): number | undefined;
+  /** The retry job's next run (ms), or undefined when the scheduler is not running. */
+  nextRetryAt(): number | undefined;
+  /** Why the last batch failed (a storage error), until a batch runs through again. */
+  batchFailure(): string | undefined;
 }

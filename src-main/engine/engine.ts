@@ -9,6 +9,7 @@ import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import * as draftRecipients from './campaigns/draft-recipients';
+import { forecastCampaign } from './campaigns/eta';
 import { type Clock, systemClock } from './core/clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
@@ -79,6 +80,12 @@ export class Engine {
     this.ctx = ctx;
     this.events = ctx.events;
     this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob() }, ctx.log);
+    ctx.sending = {
+      paused: () => this.paused,
+      nextTickAt: () => this.scheduler.nextBatchAt()?.getTime(),
+      nextRetryAt: () => this.scheduler.nextRetryAt()?.getTime(),
+      batchFailure: () => this.batchFailure,
+    };
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -96,6 +103,8 @@ export class Engine {
       log: options.logger ?? silentLogger,
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
+      // Set by the engine object, which owns the scheduler.
+      sending: { paused: () => false, nextTickAt: () => undefined, nextRetryAt: () => undefined, batchFailure: () => undefined },
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
     engine.paused = await readPaused(ctx.db);
@@ -168,6 +177,7 @@ export class Engine {
     retryFailed: (input: unknown) => campaignActions.retryFailed(this.ctx, input),
     resendInDoubt: (input: unknown) => campaignActions.resendInDoubt(this.ctx, input),
     messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
+    forecast: (input: unknown) => forecastCampaign(this.ctx, input),
     preview: (input: unknown) => tools.previewMessage(this.ctx, input),
     testSend: (input: unknown) => tools.testSend(this.ctx, input),
     export: (input: unknown) => tools.exportResults(this.ctx, input),
@@ -313,13 +323,7 @@ export class Engine {
   }
 
   private async status(): Promise<SendingStatus> {
-    const settings = await this.settingsNow();
-    return sendingStatus(this.ctx, {
-      paused: this.paused,
-      nextBatchAt: this.scheduler.nextBatchAt(),
-      settings,
-      ...(this.batchFailure ? { batchFailure: this.batchFailure } : {}),
-    });
+    return sendingStatus(this.ctx, { settings: await this.settingsNow() });
   }
 
   private async settingsNow(): Promise<Settings> {

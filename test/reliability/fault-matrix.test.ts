@@ -350,7 +350,7 @@ describe('4. server down, 421 at the greeting, DNS failure', () => {
     };
     await expectOutcome(run, waiting);
     const status = await run.engine.sending.status();
-    expect(status.waitingReason).toMatch(/^No account can send now \(2 cooling down after a server refusal\) — sending resumes at \d\d:\d\d\.$/);
+    expect(status).toMatchObject({ state: 'waiting', waitingReason: 'No account can send now (2 cooling down after a server refusal).' });
     expect(status.resumesAt).toBe(iso(first!.startedAt + COOLING));
     expect(status).toMatchObject({ queued: 4, capacityLeft: 0 });
     // Ticks meanwhile send nothing and burn nothing.
@@ -450,7 +450,7 @@ describe('6. 550 5.4.5 in the middle of a batch', () => {
     const alice = await account(run.engine, 'alice');
     expect(alice).toMatchObject({ stateUntil: iso(firstSend + DAY), sentLast24h: 2 });
     const status = await run.engine.sending.status();
-    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot \d\d:\d\d\.$/);
+    expect(status).toMatchObject({ state: 'waiting', waitingReason: 'All accounts at their daily cap.' });
     expect(status.resumesAt).toBe(iso(firstSend + DAY));
 
     // Until the window turns, ticks leave everything alone and Gmail sees no login.

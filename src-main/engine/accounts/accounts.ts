@@ -61,7 +61,8 @@ export async function addAccount(ctx: EngineContext, input: unknown): Promise<Ac
     throw new EngineError('conflict', `${args.email} is already an account in Trickle. Edit it instead of adding it again.`);
   }
 
-  if (args.verify !== false) {
+  const verified = args.verify !== false;
+  if (verified) {
     const result = await ctx.mailer.verify({ id: 0, email: args.email, password, host: hostName, port: portNumber, security: sec });
     if (!result.ok) throw loginFailed(args.email, result.reply);
   }
@@ -80,6 +81,8 @@ export async function addAccount(ctx: EngineContext, input: unknown): Promise<Ac
       port: portNumber,
       security: sec,
       created_at: now,
+      // Saved unchecked, it shows "Not checked" until a login succeeds (Verify, or a send).
+      verified_at: verified ? now : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -115,6 +118,7 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
     const result = await ctx.mailer.verify(smtp);
     if (!result.ok) throw loginFailed(current.email, result.reply);
   }
+  const checked = connectionChanged && args.verify !== false;
 
   await ctx.db
     .updateTable('accounts')
@@ -128,6 +132,8 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
       security: sec,
       // New credentials or server: whatever the old ones earned (auth_failed, cooling) no longer applies.
       ...(connectionChanged ? { state: 'ok' as const, state_until: null, state_detail: null } : {}),
+      // New credentials or server: checked now, or not checked until a login succeeds.
+      ...(connectionChanged ? { verified_at: checked ? ctx.clock.now() : null } : {}),
     })
     .where('id', '=', args.id)
     .execute();
@@ -173,6 +179,7 @@ export async function verifyAccount(ctx: EngineContext, input: unknown): Promise
   }
   const result = await ctx.mailer.verify(smtp);
   if (result.ok) {
+    await ctx.db.updateTable('accounts').set({ verified_at: ctx.clock.now() }).where('id', '=', id).execute();
     if (row.state === 'auth_failed' || row.state === 'cooling') {
       await setAccountState(ctx, id, 'ok', null, null);
     }

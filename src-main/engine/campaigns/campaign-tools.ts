@@ -13,6 +13,7 @@ import { pickAccount } from '../accounts/rotation';
 import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
 import { parseInput } from '../core/validation';
+import { PaceMeter } from '../sending/pace';
 
 export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
 export const testSendSchema = z
@@ -100,6 +101,10 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   const result = await ctx.mailer.send(smtp, mail, now);
   if (result.ok) {
     await ctx.db.updateTable('send_log').set({ sent_at: ctx.clock.now() }).where('id', '=', log.id).execute();
+    // A send like any other: it tells the account's pace, and that its login works.
+    const pace = new PaceMeter();
+    pace.note(account.id, ctx.clock.now() - now);
+    await pace.save(ctx.db, ctx.clock.now());
     return { sentTo: to.email, from: account.email, response: result.response };
   }
   if (result.reply.action !== 'in_doubt') await ctx.db.deleteFrom('send_log').where('id', '=', log.id).execute();

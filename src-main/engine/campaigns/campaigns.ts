@@ -4,9 +4,8 @@ import type { EngineContext } from '../context';
 import { discardStagedCampaign, insertRecipients, checkMergeFields } from './campaign-recipients';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
-import { campaignEta } from './eta';
+import { campaignEta, campaignEtas } from './eta';
 import { countMessages } from '../db/message-counts';
-import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { checkAttachments } from './attachments';
@@ -203,19 +202,14 @@ export async function readRecipients(
 
 export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
-  const settings = await readSettings(ctx.db);
-  const now = ctx.clock.now();
-  return Promise.all(
-    rows.map(async (row) =>
-      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), ctx.rehearsals.fileOf(row.id)),
-    ),
-  );
+  const etas = await campaignEtas(ctx);
+  return Promise.all(rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), etas.get(row.id), ctx.rehearsals.fileOf(row.id))));
 }
 
 export async function getCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
-  const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
+  const eta = await campaignEta(ctx, id);
   return toCampaign(row, await countMessages(ctx.db, id), eta, ctx.rehearsals.fileOf(id));
 }
 
