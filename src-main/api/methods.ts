@@ -11,23 +11,7 @@
  */
 import { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
-import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/account-schemas';
-import { storeAttachmentSchema } from '../engine/campaigns/attachments';
-import {
-  campaignIdSchema,
-  createCampaignSchema,
-  listMessagesSchema,
-  messageSelectionSchema,
-  updateCampaignSchema,
-} from '../engine/campaigns/campaign-schemas';
-import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
-import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/campaigns/suppressions';
-import { EngineError } from '../engine/core/errors';
-import { noArgumentsSchema, parseInput } from '../engine/core/validation';
-import type { Engine } from '../engine/engine';
-import { listBatchesSchema } from '../engine/engine';
-import { sendHistorySchema } from '../engine/sending/history';
-import { settingsUpdateSchema } from '../engine/settings/settings';
+import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, campaignIdSchema, createCampaignSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';
 
 export type Door = 'desktop' | 'headless';

@@ -1,5 +1,5 @@
 import type { Clock } from './core/clock';
-import type { Db } from './db/open-database';
+import type { Db } from './db/schema';
 import type { WalSync } from './db/wal-sync';
 import type { EngineEventBus } from './core/events';
 import type { DryRunMailer, Mailer } from './smtp/mailer';

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Engine } from '../engine/engine';
-import type { EngineLogger } from '../engine/context';
+import type { Engine, EngineLogger } from '../engine';
 import { API_EVENT_NAMES, type Envelope } from '../api/contract';
 import { type ApiHandlers, invoke } from '../api/handlers';
 import { APP_CSP, PREVIEW_CSP } from '../api/content-policy';

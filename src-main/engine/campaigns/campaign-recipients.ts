@@ -11,7 +11,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { CsvImportResult } from './csv-import';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
 import type { CampaignRow, MessageStatus } from '../db/schema';
 import { EngineError } from '../core/errors';

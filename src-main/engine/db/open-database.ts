@@ -17,10 +17,9 @@ import {
 } from 'kysely';
 import { type MigrationProvider, Migrator } from 'kysely/migration';
 import { migrations } from '../../../migrations';
-import type { Database } from './schema';
+import type { Database, Db } from './schema';
 import { WalSync } from './wal-sync';
 
-export type Db = Kysely<Database>;
 
 /**
  * Write transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 import type {
   AccountSecurity,
   CampaignStatus,
@@ -141,3 +141,6 @@ export type AccountRow = Selectable<AccountsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type BatchRow = Selectable<BatchesTable>;
+
+/** The database as the engine queries it. */
+export type Db = Kysely<Database>;

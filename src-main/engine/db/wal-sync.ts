@@ -2,7 +2,7 @@ import { closeSync, fdatasync, openSync, realpathSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { sql } from 'kysely';
 import { EngineError } from '../core/errors';
-import type { Db } from './open-database';
+import type { Db } from './schema';
 
 /**
  * Makes commits durable without holding the event loop for the disk. A transaction run with
