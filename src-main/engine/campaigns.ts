@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { basename, isAbsolute } from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from './addresses';
+import {
+  type AttachmentInfo,
+  attachmentIdsSchema,
+  attachmentsById,
+  attachmentsToSend,
+  campaignAttachments,
+  setCampaignAttachments,
+} from './attachments';
 import { iso } from './clock';
-import { type StoredAttachment } from './compose';
 import type { EngineContext } from './context';
 import {
   checkMergeFields,
@@ -37,7 +42,8 @@ export interface Campaign {
   text?: string;
   fromName?: string;
   replyTo?: string;
-  attachments: { path: string; filename: string; size: number | null }[];
+  /** The stored files it sends, by id (attachments.store); never a path. */
+  attachments: AttachmentInfo[];
   fields: string[];
   status: CampaignStatus;
   statusDetail?: string;
@@ -77,7 +83,7 @@ export interface Message {
 /** Messages of a queued campaign that have yet to go out. */
 const UNSENT: MessageStatus[] = ['queued', 'retry_wait'];
 
-export const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
+export { MAX_ATTACHMENTS_BYTES } from './attachments';
 
 const isoDate = z.iso.datetime({ offset: true, message: 'Use a date and time such as 2026-12-01T09:00:00Z.' });
 const replyTo = emailAddress;
@@ -99,7 +105,7 @@ const content = {
   text: z.string().max(5_000_000).optional(),
   fromName: campaignFromName.optional(),
   replyTo: replyTo.optional(),
-  attachments: z.array(z.string().min(1)).max(50).optional(),
+  attachments: attachmentIdsSchema.optional(),
   sendAfter: isoDate.nullable().optional(),
   stopAfter: isoDate.nullable().optional(),
 };
@@ -153,7 +159,7 @@ export async function createCampaign(
   input: unknown,
 ): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(createCampaignSchema, input);
-  const attachments = checkAttachments(args.attachments ?? []);
+  const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
   const sendAfter = toMs(args.sendAfter);
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
@@ -172,7 +178,6 @@ export async function createCampaign(
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
-      attachments: JSON.stringify(attachments),
       fields: JSON.stringify(imported.columns),
       send_after: sendAfter,
       stop_after: stopAfter,
@@ -184,6 +189,7 @@ export async function createCampaign(
     .executeTakeFirstOrThrow();
   let suppressed: number;
   try {
+    await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
     suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
     await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
   } catch (error) {
@@ -220,7 +226,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
       `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`,
     );
   }
-  const attachments = args.attachments ? checkAttachments(args.attachments) : undefined;
+  const attachments = args.attachments ? await attachmentsById(ctx.db, args.attachments) : undefined;
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
@@ -232,25 +238,33 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   if (current.status === 'paused') {
     await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
   }
-  const edited = await ctx.db
-    .updateTable('campaigns')
-    .set({
-      ...(args.name !== undefined ? { name: args.name } : {}),
-      ...(args.subject !== undefined ? { subject: args.subject } : {}),
-      html,
-      text,
-      ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
-      ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
-      ...(attachments ? { attachments: JSON.stringify(attachments) } : {}),
-      send_after: sendAfter,
-      stop_after: stopAfter,
-      updated_at: ctx.clock.now(),
-    })
-    .where('id', '=', args.id)
-    // As checked above: a campaign the scheduler has since moved on is not edited.
-    .where('status', '=', current.status)
-    .executeTakeFirst();
-  if (Number(edited.numUpdatedRows) === 0) throw changedMeanwhile();
+  const edited = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('campaigns')
+      .set({
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        ...(args.subject !== undefined ? { subject: args.subject } : {}),
+        html,
+        text,
+        ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
+        ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        updated_at: ctx.clock.now(),
+      })
+      .where('id', '=', args.id)
+      // As checked above: a campaign the scheduler has since moved on is not edited.
+      .where('status', '=', current.status)
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed && attachments) {
+      await setCampaignAttachments(trx, args.id, attachments.map((a) => a.id));
+      // An older version's list of paths, if any was left, is replaced by what the user chose now.
+      await trx.updateTable('campaigns').set({ attachments: '[]' }).where('id', '=', args.id).execute();
+    }
+    return changed;
+  });
+  if (!edited) throw changedMeanwhile();
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
 }
@@ -276,42 +290,6 @@ async function importRecipients(
     }
     throw error;
   }
-}
-
-function checkAttachments(paths: string[]): StoredAttachment[] {
-  const attachments = paths.map((path) => ({ path, filename: basename(path) }));
-  attachmentSizes(attachments);
-  return attachments;
-}
-
-/** Sizes of the attachments; throws when one is missing or together they exceed 25 MB. */
-export function attachmentSizes(attachments: StoredAttachment[]): number[] {
-  let total = 0;
-  const sizes = attachments.map((a) => {
-    if (!isAbsolute(a.path)) {
-      throw new EngineError('attachment_problem', `The attachment path ${a.path} must be a full path to a file.`);
-    }
-    let size: number;
-    try {
-      const stat = statSync(a.path);
-      if (!stat.isFile()) throw new Error('not a file');
-      size = stat.size;
-    } catch {
-      throw new EngineError(
-        'attachment_problem',
-        `The attachment ${a.filename} cannot be read (moved, deleted or not a file: ${a.path}). Put it back or remove it from the campaign.`,
-      );
-    }
-    total += size;
-    return size;
-  });
-  if (total > MAX_ATTACHMENTS_BYTES) {
-    throw new EngineError(
-      'attachment_problem',
-      `The attachments add up to ${(total / 1024 / 1024).toFixed(1)} MB; Gmail accepts 25 MB per message. Remove some or share them by link.`,
-    );
-  }
-  return sizes;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -347,7 +325,7 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  await attachmentsToSend(ctx, campaign);
 
   let queued: number;
   try {
@@ -418,7 +396,7 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  await attachmentsToSend(ctx, campaign);
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();
@@ -605,7 +583,9 @@ export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
-    rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now))),
+    rows.map(async (row) =>
+      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), await campaignAttachments(ctx, row.id)),
+    ),
   );
 }
 
@@ -613,7 +593,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta);
+  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -639,8 +619,7 @@ export async function campaignRow(db: Db, id: number) {
 }
 
 
-function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
-  const attachments = JSON.parse(row.attachments) as StoredAttachment[];
+function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined, attachments: AttachmentInfo[]): Campaign {
   return {
     id: row.id,
     name: row.name,
@@ -649,7 +628,7 @@ function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undef
     ...(row.text ? { text: row.text } : {}),
     ...(row.from_name ? { fromName: row.from_name } : {}),
     ...(row.reply_to ? { replyTo: row.reply_to } : {}),
-    attachments: attachments.map((a) => ({ ...a, size: fileSize(a.path) })),
+    attachments,
     fields: JSON.parse(row.fields) as string[],
     status: row.status,
     ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
@@ -702,14 +681,6 @@ export function toMessage(row: {
         }
       : {}),
   };
-}
-
-function fileSize(path: string): number | null {
-  try {
-    return statSync(path).size;
-  } catch {
-    return null;
-  }
 }
 
 function toMs(value: string | null | undefined): number | null {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts';
 import { storeAttachment } from './attachments';
+import { importLegacyAttachments } from './campaigns/legacy-attachments';
 import { QUICK_SEND_MS, type BatchSummary, runBatch } from './batch';
 import * as tools from './campaign-tools';
 import * as campaigns from './campaigns';
@@ -92,8 +93,14 @@ export class Engine {
       log: options.logger ?? silentLogger,
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
+      attachmentsDir: join(options.dataDir, 'attachments', 'store'),
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
+    // An older version's attachment paths, moved into the store before anything can send. If
+    // that fails now, those campaigns refuse to send until it is done at a later start.
+    await importLegacyAttachments(ctx, options.dataDir).catch((error: unknown) =>
+      ctx.log.error('could not move older attachments into the store', { error: String(error) }),
+    );
     engine.paused = await readPaused(ctx.db);
     return engine;
   }
@@ -181,7 +188,7 @@ export class Engine {
   });
 
   readonly attachments = withStorageErrors({
-    store: async (input: unknown) => storeAttachment(this.dataDir, input),
+    store: (input: unknown) => storeAttachment(this.ctx, input),
   });
 
   readonly history = withStorageErrors({

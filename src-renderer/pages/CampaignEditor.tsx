@@ -33,10 +33,12 @@ const MAX_ATTACHMENTS = 25 * 1024 * 1024;
 
 type TextTarget = 'subject' | 'html' | 'text';
 
+/** A file kept in Trickle's attachments store (attachments.store), named by its id. */
 interface Attachment {
-  path: string;
+  id: number;
   filename: string;
-  size: number | null;
+  size: number;
+  missing?: true;
 }
 
 interface Form {
@@ -219,7 +221,10 @@ function Editor({ campaign }: { campaign?: Campaign }) {
       setUploading((n) => n + 1);
       try {
         const envelope = await action('attachments.store', { filename: file.name, contentBase64: await readBase64(file) });
-        if (envelope.ok) setForm((f) => ({ ...f, attachments: [...f.attachments, envelope.value] }));
+        if (envelope.ok) {
+          const stored = envelope.value;
+          setForm((f) => ({ ...f, attachments: [...f.attachments, stored] }));
+        }
         else setAttachError(envelope.error.message);
       } catch {
         setAttachError(`${file.name} could not be read.`);
@@ -228,7 +233,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
       }
     }
   }
-  const attachTotal = form.attachments.reduce((n, a) => n + (a.size ?? 0), 0);
+  const attachTotal = form.attachments.reduce((n, a) => n + a.size, 0);
 
   // ---- save ----
   function contentArgs() {
@@ -256,7 +261,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
           ...(form.text.trim() ? { text: form.text } : {}),
           ...(form.fromName.trim() ? { fromName: form.fromName.trim() } : {}),
           ...(form.replyTo.trim() ? { replyTo: form.replyTo.trim() } : {}),
-          ...(form.attachments.length ? { attachments: form.attachments.map((a) => a.path) } : {}),
+          ...(form.attachments.length ? { attachments: form.attachments.map((a) => a.id) } : {}),
           ...(sendAfter ? { sendAfter } : {}),
           ...(stopAfter ? { stopAfter } : {}),
           ...r,
@@ -284,7 +289,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
         text: form.text.trim() ? form.text : null,
         fromName: form.fromName.trim() || null,
         replyTo: form.replyTo.trim() || null,
-        attachments: form.attachments.map((a) => a.path),
+        attachments: form.attachments.map((a) => a.id),
         sendAfter,
         stopAfter,
       });
@@ -361,6 +366,14 @@ function Editor({ campaign }: { campaign?: Campaign }) {
       />
 
       {report && showReport && <ImportReportCard report={report} onClose={() => setShowReport(false)} />}
+      {!isNew && campaign.statusDetail && (
+        <Callout.Root color="amber" mb="4">
+          <Callout.Icon>
+            <ExclamationTriangleIcon />
+          </Callout.Icon>
+          <Callout.Text>{campaign.statusDetail}</Callout.Text>
+        </Callout.Root>
+      )}
 
       <form
         noValidate
@@ -484,14 +497,14 @@ function Editor({ campaign }: { campaign?: Campaign }) {
           <Section title="Attachments" aside={form.attachments.length > 0 ? `${bytes(attachTotal)} of 25 MB` : undefined}>
             {form.attachments.length > 0 && (
               <ul className="tr-attachments">
-                {form.attachments.map((a) => (
-                  <li key={a.path}>
+                {form.attachments.map((a, i) => (
+                  <li key={`${a.id}-${i}`}>
                     <FileIcon />
                     <Text size="2" className="tr-break">
                       {a.filename}
                     </Text>
-                    <Text size="1" color={a.size === null ? 'red' : 'gray'}>
-                      {a.size === null ? 'missing — remove it or put the file back' : bytes(a.size)}
+                    <Text size="1" color={a.missing ? 'red' : 'gray'}>
+                      {a.missing ? 'missing from Trickle’s data folder — remove it and add the file again' : bytes(a.size)}
                     </Text>
                     <IconButton
                       type="button"
@@ -499,7 +512,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
                       variant="ghost"
                       color="gray"
                       aria-label={`Remove ${a.filename}`}
-                      onClick={() => set('attachments', form.attachments.filter((x) => x.path !== a.path))}
+                      onClick={() => set('attachments', form.attachments.filter((_, j) => j !== i))}
                     >
                       <Cross2Icon />
                     </IconButton>

@@ -339,7 +339,7 @@ describe('a known password, after a full run of the built headless app', () => {
           name: 'Spring news',
           subject: 'Hello {{first_name}}',
           html: '<p>Dear {{first_name}}</p>',
-          attachments: [file.path],
+          attachments: [file.id],
           csv: 'email,first_name\nann@example.com,Ann\nbob@example.com,Bob\ngone@example.com,Gone\nnot-an-address,X\n',
         })
       ).value;
