@@ -19,7 +19,7 @@ import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import type { Campaign, ImportReport } from '../../src-main/engine/campaigns';
 import { ApiCallError, fieldError } from '../api/client';
-import { useAction, useActionState, useApi } from '../api/hooks';
+import { useAction, useActionState, useApi, useClient } from '../api/hooks';
 import { useToast } from '../components/Toasts';
 import { CampaignBadge, ConfirmDialog, describedBy, ErrorCallout, Field, Loading, Note, PageHeader } from '../components/ui';
 import { classifyPaste, type CsvShape, csvFileTooLarge, decodeText, inspectCsv, normalizeFieldName } from '../lib/csv';
@@ -942,6 +942,24 @@ function ReportStat({ label, value, tone }: { label: string; value: number; tone
   );
 }
 
+/**
+ * The address of a frame showing one of Trickle's pages: in a browser it carries a one-use
+ * ticket (a frame cannot send the token's header), so a new one is asked for each time.
+ */
+function useFrameUrl(path: string | undefined): string | undefined {
+  const client = useClient();
+  const [url, setUrl] = useState<{ path: string; url: string | undefined }>();
+  useEffect(() => {
+    if (path === undefined) return;
+    let current = true;
+    void client.frameUrl(path).then((u) => current && setUrl({ path, url: u }));
+    return () => {
+      current = false;
+    };
+  }, [client, path]);
+  return url && url.path === path ? url.url : undefined;
+}
+
 function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; version: number; dirty: boolean }) {
   const messages = useApi('campaigns.messages', { id: campaign.id, limit: 200 });
   const people = (messages.data?.items ?? []).filter((m) => m.status !== 'skipped');
@@ -951,6 +969,7 @@ function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; vers
   // The preview page is served next to this one (headless mode, or a custom protocol); a window
   // loaded from file:// has nothing to serve it, so it shows the plain-text version instead.
   const canFrame = location.protocol !== 'file:';
+  const frameSrc = useFrameUrl(canFrame && messageId !== undefined ? `preview?campaign=${campaign.id}&message=${messageId}&v=${version}` : undefined);
   const [to, setTo] = useState('');
   const test = useActionState();
   const [testResult, setTestResult] = useState<string>();
@@ -1006,14 +1025,11 @@ function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; vers
             {messageId !== undefined &&
               !preview.error &&
               (canFrame ? (
-                <iframe
-                  key={`${messageId}-${version}`}
-                  className="tr-preview"
-                  title="Message preview"
-                  sandbox=""
-                  referrerPolicy="no-referrer"
-                  src={`preview?campaign=${campaign.id}&message=${messageId}&v=${version}`}
-                />
+                frameSrc ? (
+                  <iframe key={frameSrc} className="tr-preview" title="Message preview" sandbox="" referrerPolicy="no-referrer" src={frameSrc} />
+                ) : (
+                  <Loading label="Loading the preview…" />
+                )
               ) : (
                 <>
                   <pre className="tr-preview tr-preview--text">{preview.data?.text}</pre>
