@@ -105,7 +105,7 @@ export const API_METHODS = {
   }),
   'campaigns.create': method({
     args: createCampaignSchema,
-    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report.',
+    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report. `attachments` are ids from `attachments.store`, never paths.',
     run: ({ engine }, args) => engine.campaigns.create(args),
   }),
   'campaigns.get': method({
@@ -115,7 +115,7 @@ export const API_METHODS = {
   }),
   'campaigns.update': method({
     args: updateCampaignSchema,
-    doc: 'Edits a draft or paused campaign.',
+    doc: 'Edits a draft or paused campaign; `attachments` (ids from `attachments.store`) replaces the list.',
     run: ({ engine }, args) => engine.campaigns.update(args),
   }),
   'campaigns.queue': method({
@@ -171,7 +171,7 @@ export const API_METHODS = {
 
   'attachments.store': method({
     args: storeAttachmentSchema,
-    doc: 'Keeps a copy of a file (base64) in the data folder and returns the path to attach.',
+    doc: 'Keeps a copy of a file (base64, up to 25 MB) in Trickle’s attachments store and returns `{ id, filename, size }`; a campaign attaches it by that id. Only files given this way can be attached.',
     run: ({ engine }, args) => engine.attachments.store(args),
   }),
 

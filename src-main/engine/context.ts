@@ -43,4 +43,6 @@ export interface EngineContext {
   campaignActions: Map<number, Promise<void>>;
   /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
   quickSendMs: number;
+  /** The attachments store: the files the user gave, each named by its id (attachments.ts). */
+  attachmentsDir: string;
 }

@@ -9,6 +9,7 @@ import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import { type Clock, systemClock } from './core/clock';
+import { importLegacyAttachments } from './campaigns/legacy-attachments';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './core/events';
@@ -95,8 +96,14 @@ export class Engine {
       log: options.logger ?? silentLogger,
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
+      attachmentsDir: join(options.dataDir, 'attachments', 'store'),
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
+    // An older version's attachment paths, moved into the store before anything can send. If
+    // that fails now, those campaigns refuse to send until it is done at a later start.
+    await importLegacyAttachments(ctx, options.dataDir).catch((error: unknown) =>
+      ctx.log.error('could not move older attachments into the store', { error: String(error) }),
+    );
     engine.paused = await readPaused(ctx.db);
     return engine;
   }
@@ -195,7 +202,7 @@ export class Engine {
   });
 
   readonly attachments = withStorageErrors({
-    store: async (input: unknown) => storeAttachment(this.dataDir, input),
+    store: (input: unknown) => storeAttachment(this.ctx, input),
   });
 
   readonly history = withStorageErrors({

@@ -317,7 +317,7 @@ describe('the message nodemailer builds', () => {
     await fc.assert(
       fc.asyncProperty(headerish, headerish, headerish, headerish, async (subject, fromName, name, first) => {
         const rendered = renderMessage(
-          { subject: `${subject} {{first_name|x}}`, html: '<p>{{first_name|x}}</p>', text: null, from_name: fromName, reply_to: null, attachments: '[]' },
+          { subject: `${subject} {{first_name|x}}`, html: '<p>{{first_name|x}}</p>', text: null, from_name: fromName, reply_to: null },
           { email: 'r@example.com', name, fields: JSON.stringify({ first_name: first }), message_id: '<m1@trickle.invalid>' },
           { email: 'alice@gmail.test', fromName: '' },
         );

@@ -6,7 +6,7 @@ import type { CampaignStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
-import { attachmentSizes } from './attachments';
+import { attachmentsToSend } from './attachments';
 import {
   checkMergeFields,
   forEachIdRange,
@@ -20,7 +20,6 @@ import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { getCampaign } from './campaigns';
-import type { StoredAttachment } from './compose';
 
 // What the user does to a campaign after writing it: queue, pause, resume, cancel, retry the
 // failed messages, resend the in-doubt ones.
@@ -56,7 +55,7 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  await attachmentsToSend(ctx, campaign);
 
   let queued: number;
   try {
@@ -127,7 +126,7 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  await attachmentsToSend(ctx, campaign);
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();

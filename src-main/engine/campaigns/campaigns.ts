@@ -9,7 +9,7 @@ import { countMessages } from '../db/message-counts';
 import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
-import { checkAttachments } from './attachments';
+import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
 import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
@@ -26,7 +26,7 @@ export async function createCampaign(
   input: unknown,
 ): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(createCampaignSchema, input);
-  const attachments = checkAttachments(args.attachments ?? []);
+  const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
   const sendAfter = toMs(args.sendAfter);
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
@@ -45,7 +45,6 @@ export async function createCampaign(
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
-      attachments: JSON.stringify(attachments),
       fields: JSON.stringify(imported.columns),
       send_after: sendAfter,
       stop_after: stopAfter,
@@ -57,6 +56,7 @@ export async function createCampaign(
     .executeTakeFirstOrThrow();
   let suppressed: number;
   try {
+    await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
     suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
     await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
   } catch (error) {
@@ -93,7 +93,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
       `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`,
     );
   }
-  const attachments = args.attachments ? checkAttachments(args.attachments) : undefined;
+  const attachments = args.attachments ? await attachmentsById(ctx.db, args.attachments) : undefined;
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
@@ -105,25 +105,33 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   if (current.status === 'paused') {
     await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
   }
-  const edited = await ctx.db
-    .updateTable('campaigns')
-    .set({
-      ...(args.name !== undefined ? { name: args.name } : {}),
-      ...(args.subject !== undefined ? { subject: args.subject } : {}),
-      html,
-      text,
-      ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
-      ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
-      ...(attachments ? { attachments: JSON.stringify(attachments) } : {}),
-      send_after: sendAfter,
-      stop_after: stopAfter,
-      updated_at: ctx.clock.now(),
-    })
-    .where('id', '=', args.id)
-    // As checked above: a campaign the scheduler has since moved on is not edited.
-    .where('status', '=', current.status)
-    .executeTakeFirst();
-  if (Number(edited.numUpdatedRows) === 0) throw changedMeanwhile();
+  const edited = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('campaigns')
+      .set({
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        ...(args.subject !== undefined ? { subject: args.subject } : {}),
+        html,
+        text,
+        ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
+        ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        updated_at: ctx.clock.now(),
+      })
+      .where('id', '=', args.id)
+      // As checked above: a campaign the scheduler has since moved on is not edited.
+      .where('status', '=', current.status)
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed && attachments) {
+      await setCampaignAttachments(trx, args.id, attachments.map((a) => a.id));
+      // An older version's list of paths, if any was left, is replaced by what the user chose now.
+      await trx.updateTable('campaigns').set({ attachments: '[]' }).where('id', '=', args.id).execute();
+    }
+    return changed;
+  });
+  if (!edited) throw changedMeanwhile();
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
 }
@@ -159,7 +167,9 @@ export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
-    rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now))),
+    rows.map(async (row) =>
+      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), await campaignAttachments(ctx, row.id)),
+    ),
   );
 }
 
@@ -167,7 +177,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta);
+  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {

@@ -4,6 +4,7 @@ import { sanitizeHeaderText } from '../core/addresses';
 import type { CampaignRow, MessageRow } from '../db/schema';
 import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
 
+/** A file to attach: the store's copy (attachments.ts checked it) and the name it goes by. */
 export interface StoredAttachment {
   path: string;
   filename: string;
@@ -21,7 +22,7 @@ export interface RenderedMessage {
   attachments: StoredAttachment[];
 }
 
-type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to' | 'attachments'>;
+type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to'>;
 type MessageForRender = Pick<MessageRow, 'email' | 'name' | 'fields' | 'message_id'>;
 
 /** The values a recipient's merge fields draw on: their CSV columns, plus email and name. */
@@ -35,11 +36,13 @@ export function mergeValues(message: Pick<MessageRow, 'email' | 'name' | 'fields
  * in HTML), a plain-text part derived from the HTML when the campaign has none, and an
  * unsubscribe line plus a List-Unsubscribe header. Header texts are single lines, so no
  * subject, name or merge value can add a header. Throws MergeError on a missing field.
+ * `attachments` are the campaign's stored files, as attachmentsToSend checked them.
  */
 export function renderMessage(
   campaign: CampaignForRender,
   message: MessageForRender,
   sender: { email: string; fromName: string },
+  attachments: StoredAttachment[] = [],
 ): RenderedMessage {
   const values = mergeValues(message);
   const unsubscribeAddress = campaign.reply_to || sender.email;
@@ -59,7 +62,7 @@ export function renderMessage(
     text: `${text}\n\n--\nYou received this from ${who}. To unsubscribe, reply with "unsubscribe" or write to ${unsubscribeAddress}.\n`,
     messageId: message.message_id ?? '',
     listUnsubscribe: `<${unsubscribeMailto}>`,
-    attachments: JSON.parse(campaign.attachments) as StoredAttachment[],
+    attachments,
   };
 }
 

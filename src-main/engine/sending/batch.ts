@@ -1,5 +1,5 @@
 import { applyAccountReply, effectiveState, smtpAccountOf } from '../accounts/account-state';
-import { attachmentSizes } from '../campaigns/attachments';
+import { attachmentsToSend } from '../campaigns/attachments';
 import { campaignRow, completeIfDone, setCampaignStatus } from '../campaigns/campaign-state';
 import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from '../campaigns/compose';
 import type { EngineContext } from '../context';
@@ -158,10 +158,11 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'skipped', reason: `On the suppression list (${suppressed.reason}).` });
   }
 
-  // Attachments are checked again now: a file moved since queueing pauses the campaign
-  // (nothing is burned) rather than failing every message.
+  // Attachments are checked again now: a stored file gone or damaged since queueing pauses the
+  // campaign (nothing is burned) rather than failing every message, or sending without it.
+  let attachments: StoredAttachment[];
   try {
-    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+    attachments = await attachmentsToSend(ctx, campaign);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     await setCampaignStatus(ctx, campaign.id, 'paused', error.message, ['queued', 'sending']);
@@ -173,7 +174,7 @@ async function sendOne(
 
   let rendered: RenderedMessage;
   try {
-    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name });
+    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name }, attachments);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
