@@ -107,10 +107,9 @@ function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `trickle-bench-${tag}-`));
 }
 
-/** The engine's own better-sqlite3 handle and context (private fields; the bench only reads them). */
+/** The engine's own better-sqlite3 handle and context (its @internal accessor; the bench only reads them). */
 function internals(engine: Engine): { sqlite: BetterSqlite3.Database; ctx: EngineContext } {
-  const e = engine as unknown as { database: { sqlite: BetterSqlite3.Database }; ctx: EngineContext };
-  return { sqlite: e.database.sqlite, ctx: e.ctx };
+  return engine.internals;
 }
 
 function gc(): void {

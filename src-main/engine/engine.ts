@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts/accounts';
@@ -141,6 +142,16 @@ export class Engine {
     await this.database.close();
     // Last: another engine may start on this folder once nothing more is written.
     this.ownerLock?.release();
+  }
+
+  /**
+   * @internal For tests and the bench only: the rooms' shared context and the raw SQLite
+   * connection, so they can look at or break what no public method exposes. Never used by
+   * the doors (dependency rules keep them to engine/index.ts, whose Engine type hides nothing
+   * else but does not document this).
+   */
+  get internals(): { ctx: EngineContext; sqlite: BetterSqlite3.Database } {
+    return { ctx: this.ctx, sqlite: this.database.sqlite };
   }
 
   // ---- The product's operations, grouped as the API names them ----

@@ -159,7 +159,7 @@ async function closedPort(): Promise<number> {
 }
 
 function engineSqlite(engine: Engine): Database.Database {
-  return (engine as unknown as { database: { sqlite: Database.Database } }).database.sqlite;
+  return engine.internals.sqlite;
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {

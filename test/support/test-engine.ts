@@ -117,7 +117,7 @@ export async function drain(engine: Engine, max = 1000): Promise<number> {
  * they run in the thread pool on real time, which fake timers do not advance.
  */
 export async function diskFlushed(engine: Engine): Promise<void> {
-  await (engine as unknown as { ctx: EngineContext }).ctx.walSync.durable();
+  await engine.internals.ctx.walSync.durable();
 }
 
 /**
@@ -126,7 +126,7 @@ export async function diskFlushed(engine: Engine): Promise<void> {
  * stays; a real SIGKILL test lives in test/chaos.)
  */
 export function crash(engine: Engine): void {
-  (engine as unknown as { database: { sqlite: { close(): void } } }).database.sqlite.close();
+  engine.internals.sqlite.close();
 }
 
 /** Polls `condition` every 5 ms (real time) until it holds; throws after `timeoutMs`. */

@@ -25,6 +25,16 @@ import type { Db } from './schema';
  */
 export class WalSync {
   private fd: number | undefined;
+
+  /** @internal For fault tests only: the WAL's file descriptor, to make the next flush fail for real. */
+  get descriptorForTests(): number | undefined {
+    return this.fd;
+  }
+
+  /** @internal For fault tests only. */
+  set descriptorForTests(fd: number | undefined) {
+    this.fd = fd;
+  }
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
   private closed = false;
