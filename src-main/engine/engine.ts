@@ -20,8 +20,7 @@ import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
 import { type SendingStatus, sendingStatus, toBatchInfo } from './sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings';
-import { EngineError } from './errors';
-import { storageError, withStorageErrors } from './storage-errors';
+import { sendingStoppedReason, storageError, withStorageErrors } from './storage-errors';
 import * as suppressions from './suppressions';
 import { parseInput } from './validation';
 
@@ -230,13 +229,13 @@ export class Engine {
     this.currentBatch = this.oneBatch();
     try {
       const summary = await this.currentBatch;
+      if (this.batchFailure !== undefined) this.ctx.log.info('batches run again', { after: this.batchFailure });
       this.batchFailure = undefined;
       return summary;
     } catch (error) {
       // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
-      this.batchFailure =
-        error instanceof EngineError ? error.message : 'The last batch stopped on an unexpected error (see the log); Trickle tries again at the next batch.';
-      throw error;
+      this.batchFailure = sendingStoppedReason(error);
+      throw storageError(error);
     } finally {
       this.currentBatch = undefined;
       this.ctx.mailer.closeIdle(this.ctx.clock.now() - 5 * 60 * 1000);
@@ -262,7 +261,7 @@ export class Engine {
       });
     } catch (error) {
       if (batchId !== undefined) this.abortedBatches.set(batchId, neverHandedOver);
-      throw storageError(error);
+      throw error;
     }
   }
 
@@ -280,11 +279,23 @@ export class Engine {
    */
   private takeOwnership(): void {
     if (!this.ownerLockFile || this.ownerLock?.held) return;
-    this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+    try {
+      this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+    } catch (error) {
+      // The lock's file may not be writable either (a full disk): said in words.
+      throw storageError(error);
+    }
   }
 
   private async batchJob(): Promise<void> {
-    await this.runBatchNow();
+    const failedBefore = this.batchFailure;
+    try {
+      await this.runBatchNow();
+    } catch (error) {
+      // A disk that stays full fails every tick the same way: logged once, not every second.
+      if (failedBefore !== undefined && this.batchFailure === failedBefore) return;
+      throw error;
+    }
   }
 
   private async retryJob(): Promise<void> {
