@@ -262,7 +262,16 @@ async function importRecipients(
   slicer: TimeSlicer,
 ): Promise<CsvImportResult> {
   try {
-    if (csv !== undefined) return await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+    if (csv !== undefined) {
+      const imported = await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+      if (imported.recipients.length + imported.invalid.length + imported.duplicates.length === 0) {
+        // A header and nothing under it: a campaign of nobody is a mistake, not a list.
+        throw new CsvImportError(
+          'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
+        );
+      }
+      return imported;
+    }
     return recipientsFromList(
       (list ?? []).map((r) => ({
         email: r.email,
