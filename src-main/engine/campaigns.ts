@@ -10,6 +10,7 @@ import type { EngineContext } from './context';
 import {
   checkMergeFields,
   discardStagedCampaign,
+  estimateStorageBytes,
   forEachIdRange,
   insertRecipients,
   NOT_YET_SENT,
@@ -159,6 +160,7 @@ export async function createCampaign(
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
   const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
   const now = ctx.clock.now();
 
   // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
@@ -183,15 +185,21 @@ export async function createCampaign(
     .returning('id')
     .executeTakeFirstOrThrow();
   let suppressed: number;
+  ctx.importsInProgress.add(id);
   try {
     suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
     await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      // Still hidden; the next start removes it.
-      ctx.log.error('could not remove a failed import', { campaignId: id, error: String(cleanupError) }),
+      // Still hidden; the retry job (or the next start) removes it once there is room.
+      ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', {
+        campaignId: id,
+        error: String(cleanupError),
+      }),
     );
     throw error;
+  } finally {
+    ctx.importsInProgress.delete(id);
   }
 
   ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
@@ -253,6 +261,25 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   if (Number(edited.numUpdatedRows) === 0) throw changedMeanwhile();
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
+}
+
+/**
+ * Refuses an import the disk has no room for, before anything is written: an import that
+ * fills the disk part-way fails anyway, and until its partial rows are removed the disk stays
+ * full for every program.
+ */
+async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
+  const free = ctx.freeDiskBytes();
+  if (free === undefined || free >= needed) return;
+  throw new EngineError(
+    'storage_full',
+    `There is not enough free disk space for this list: storing it takes about ${megabytes(needed)}, and the disk has ${megabytes(free)} free. Nothing was changed. Free some disk space, then import again.`,
+    { neededBytes: needed, freeBytes: free },
+  );
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.max(1, Math.ceil(bytes / (1024 * 1024))).toLocaleString('en-US')} MB`;
 }
 
 async function importRecipients(

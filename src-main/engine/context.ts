@@ -43,4 +43,8 @@ export interface EngineContext {
   campaignActions: Map<number, Promise<void>>;
   /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
   quickSendMs: number;
+  /** Campaigns being imported right now (still hidden): the clean-up of cut-short imports leaves them be. */
+  importsInProgress: Set<number>;
+  /** Bytes free on the database's disk, or undefined when it cannot be told (an in-memory database). */
+  freeDiskBytes(): number | undefined;
 }

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts';
 import { storeAttachment } from './attachments';
@@ -14,7 +14,7 @@ import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
 import { OwnerLock } from './owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './recovery';
-import { recoverInterruptedBulkWork } from './campaign-recipients';
+import { discardAbandonedImports, recoverInterruptedBulkWork } from './campaign-recipients';
 import { expireCampaigns, runRetry } from './retry';
 import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
@@ -91,6 +91,8 @@ export class Engine {
       log: options.logger ?? silentLogger,
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
+      importsInProgress: new Set(),
+      freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
     engine.paused = await readPaused(ctx.db);
@@ -111,7 +113,7 @@ export class Engine {
     const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
       throw storageError(error);
     });
-    if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
+    if (bulk.discarded || bulk.unqueued || bulk.cancelled || bulk.discardLater) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;
@@ -268,9 +270,14 @@ export class Engine {
   async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
     this.takeOwnership();
-    return runRetry(this.ctx, await this.settingsNow()).catch((error: unknown) => {
+    try {
+      // An import whose clean-up failed (a full disk) is removed as soon as there is room.
+      const discarded = await discardAbandonedImports(this.ctx.db, this.ctx.importsInProgress);
+      if (discarded) this.ctx.log.info('removed failed imports', { discarded });
+      return await runRetry(this.ctx, await this.settingsNow());
+    } catch (error) {
       throw storageError(error);
-    });
+    }
   }
 
   /**
@@ -315,6 +322,16 @@ export class Engine {
   private async settingsNow(): Promise<Settings> {
     this.cachedSettings ??= await readSettings(this.ctx.db);
     return this.cachedSettings;
+  }
+}
+
+/** Bytes an unprivileged program may still write on the disk holding `dir`; undefined if it cannot be told. */
+function freeBytesOn(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
   }
 }
 
