@@ -8,7 +8,7 @@
  * its last row is stored, and removed if the import fails or the app dies first; a campaign
  * being queued stays a `draft`, which nothing sends, until its last message is queued.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { sanitizeHeaderText } from './addresses';
 import type { CsvImportResult } from './csv-import';
 import type { Db } from './db/open-database';
@@ -206,7 +206,7 @@ export async function checkMergeFields(
         .where('status', 'in', statuses)
         .where('id', '>=', from)
         .where('id', '<', to)
-        .where(sql<boolean>`coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''`)
+        .where(isBlankSql(value))
         .orderBy('id')
         .execute();
       count += missing.length;
@@ -220,6 +220,24 @@ export async function checkMergeFields(
       );
     }
   }
+}
+
+/**
+ * The SQL twin of merge.ts's isBlankValue: the value is missing, or shows nothing. trim() takes
+ * off the invisible characters, but not a NUL (SQLite reads trim's list of characters only up
+ * to one, and replace() cannot find one), so a value holding a NUL (found by length(), which
+ * stops at it) is looked at as JSON text, where each NUL is the escape \u0000: those are dropped (after
+ * every escaped backslash is made a visible letter, so "\\u0000", typed text, stays), and the
+ * rest decoded and trimmed.
+ */
+function isBlankSql(value: RawBuilder<string>) {
+  return sql<boolean>`(
+    coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''
+    or (
+      octet_length(substr(${value}, 1, length(${value}))) < octet_length(${value})
+      and coalesce(trim(json_extract(replace(replace(json_quote(${value}), '\\\\', 'x'), '\\u0000', ''), '$'), ${INVISIBLE_CHARACTERS}), '') = ''
+    )
+  )`;
 }
 
 /**

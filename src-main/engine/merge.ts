@@ -14,8 +14,8 @@ import { normalizeFieldName } from './csv-import';
  * direction marks, line and paragraph separators, the byte-order mark. A merge value made of
  * these only is empty: in a subject it would vanish once header text is made a single line,
  * leaving a message without a Subject. The queue's SQL check trims the same list; NUL is left
- * out of it because SQLite's trim() stops reading its list at a NUL (a NUL-only value is
- * still caught when the message is rendered).
+ * out of it because SQLite's trim() stops reading its list at a NUL: that check finds a value
+ * of NULs and invisible characters another way (campaign-recipients.ts, isBlankSql).
  */
 export const INVISIBLE_CHARACTERS = String.fromCodePoint(
   ...range(0x01, 0x20),
