@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { type Capacity, capacityOf } from './capacity';
 import { DAY, HOUR, iso } from './clock';
@@ -43,12 +44,35 @@ const GMAIL_HOST = 'smtp.gmail.com';
 
 const fromName = singleLine('The sender name', z.string().trim().max(200));
 const dailyCap = z.int('The daily cap must be a whole number.').min(1).max(2000);
+/**
+ * A server name, an IPv4 address, or an IPv6 address in brackets as in a URL ("[::1]"): stored
+ * in its short form, and connected to without the brackets (mailer.ts). A bare IPv6 address is
+ * refused with the form to use, since "::1" cannot be told from a name with a port.
+ */
 const host = z
   .string()
   .trim()
   .min(1)
   .max(253)
-  .regex(/^[a-zA-Z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'The host must be a server name such as smtp.gmail.com.');
+  .transform((value, ctx) => {
+    if (isIPv6(value)) {
+      ctx.addIssue({ code: 'custom', message: `Write an IPv6 address in brackets, like [${value}].` });
+      return z.NEVER;
+    }
+    if (value.startsWith('[')) {
+      const inside = /^\[([0-9a-fA-F:.]+)\]$/.exec(value)?.[1];
+      if (inside === undefined || !isIPv6(inside)) {
+        ctx.addIssue({ code: 'custom', message: `${value} is not an IPv6 address: write one such as [::1], or a server name such as smtp.gmail.com.` });
+        return z.NEVER;
+      }
+      return new URL(`smtp://${value}`).hostname; // "[0:0::1]" → "[::1]"
+    }
+    if (!/^[a-zA-Z0-9.-]+$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'The host must be a server name such as smtp.gmail.com.' });
+      return z.NEVER;
+    }
+    return value;
+  });
 const port = z.int().min(1).max(65535);
 const security = z.enum(['tls', 'starttls', 'none']);
 
@@ -96,7 +120,7 @@ export function normalizeAppPassword(password: string, hostName: string): string
 
 function isLoopbackHost(name: string): boolean {
   const h = name.toLowerCase();
-  return h === 'localhost' || h === '[::1]' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+  return h === 'localhost' || h === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 function checkSecurity(hostName: string, sec: AccountSecurity): void {
