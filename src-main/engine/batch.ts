@@ -1,6 +1,14 @@
 import { applyAccountReply, effectiveState, smtpAccountOf } from './accounts';
 import { attachmentSizes, campaignRow, completeIfDone, setCampaignStatus } from './campaigns';
-import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from './compose';
+import {
+  MAX_MESSAGE_BYTES,
+  megabytes,
+  messageBytes,
+  type RenderedMessage,
+  renderMessage,
+  type StoredAttachment,
+  toMailOptions,
+} from './compose';
 import type { EngineContext } from './context';
 import type { Db } from './db/open-database';
 import { unsyncedTransaction } from './db/wal-sync';
@@ -172,8 +180,9 @@ async function sendOne(
 
   // Attachments are checked again now: a file moved since queueing pauses the campaign
   // (nothing is burned) rather than failing every message.
+  let attachmentBytes: number;
   try {
-    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+    attachmentBytes = attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]).reduce((a, b) => a + b, 0);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     await setCampaignStatus(ctx, campaign.id, 'paused', error.message, ['queued', 'sending']);
@@ -190,6 +199,13 @@ async function sendOne(
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
     return outcomes.record(claimed, { kind: 'failed', reply });
+  }
+
+  // Measured before it goes: Gmail would refuse it only after it had crossed the network whole.
+  const bytes = messageBytes(rendered, attachmentBytes);
+  if (bytes > MAX_MESSAGE_BYTES) {
+    const explanation = `This message would be ${megabytes(bytes)}; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.`;
+    return outcomes.record(claimed, { kind: 'failed', reply: { action: 'message_failed', code: 'SIZE', response: '', explanation } });
   }
 
   if (settings.dryRun) {

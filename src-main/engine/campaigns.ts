@@ -20,6 +20,7 @@ import {
   unqueueDraft,
 } from './campaign-recipients';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
+import { checkMessageSize } from './campaigns/message-size';
 import type { Db } from './db/open-database';
 import { type CampaignRow, type CampaignStatus, MESSAGE_STATUSES, type MessageStatus } from './db/schema';
 import { EngineError, notFound } from './errors';
@@ -238,7 +239,10 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
-    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
+    const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
+    const stored = attachments ?? (JSON.parse(current.attachments) as StoredAttachment[]);
+    await checkMessageSize(ctx.db, { ...edited, attachments: JSON.stringify(stored) }, sum(attachmentSizes(stored)), new TimeSlicer(), UNSENT);
   }
   const edited = await ctx.db
     .updateTable('campaigns')
@@ -314,6 +318,10 @@ async function importRecipients(
   }
 }
 
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 function checkAttachments(paths: string[]): StoredAttachment[] {
   const attachments = paths.map((path) => ({ path, filename: basename(path) }));
   attachmentSizes(attachments);
@@ -383,13 +391,14 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  const attachmentBytes = sum(attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]));
 
   let queued: number;
   try {
     const slicer = new TimeSlicer();
     await skipSuppressed(ctx.db, id, now, slicer);
     await checkMergeFields(ctx.db, campaign, slicer);
+    await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
     queued = await queuePending(ctx.db, id, now, messageIdDomain(), slicer);
     if (queued === 0) {
       throw new EngineError(
@@ -454,8 +463,9 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  const attachmentBytes = sum(attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]));
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
+  await checkMessageSize(ctx.db, campaign, attachmentBytes, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();
   await completeIfDone(ctx, id);

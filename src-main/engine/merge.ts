@@ -91,6 +91,19 @@ export function templateFields(...templates: (string | null | undefined)[]): Tem
   return [...fields.values()];
 }
 
+/** How many times the templates use each field (for weighing recipients by message size). */
+export function fieldUses(...templates: (string | null | undefined)[]): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const template of templates) {
+    if (!template) continue;
+    for (const match of template.matchAll(FIELD_TOKEN)) {
+      const token = parseToken(match[1] ?? '');
+      if (token) uses.set(token.name, (uses.get(token.name) ?? 0) + 1);
+    }
+  }
+  return uses;
+}
+
 /**
  * Fills in the fields. `values` is keyed by normalized field name. A blank value
  * falls back to the field's default; with no default it throws MergeError.
