@@ -54,24 +54,16 @@ const host = z
   .trim()
   .min(1)
   .max(253)
+  // Checked first, so its sentence is the one given (the pattern below refuses it too).
+  .refine((value) => !isIPv6(value), 'Write an IPv6 address in brackets, like [::1].')
+  .regex(/^[a-zA-Z0-9.-]+$|^\[[^\]]+\]$/, 'The host must be a server name such as smtp.gmail.com.')
   .transform((value, ctx) => {
-    if (isIPv6(value)) {
-      ctx.addIssue({ code: 'custom', message: `Write an IPv6 address in brackets, like [${value}].` });
+    if (!value.startsWith('[')) return value;
+    if (!isIPv6(value.slice(1, -1))) {
+      ctx.addIssue({ code: 'custom', message: `${value} is not an IPv6 address: write one such as [::1], or a server name such as smtp.gmail.com.` });
       return z.NEVER;
     }
-    if (value.startsWith('[')) {
-      const inside = /^\[([0-9a-fA-F:.]+)\]$/.exec(value)?.[1];
-      if (inside === undefined || !isIPv6(inside)) {
-        ctx.addIssue({ code: 'custom', message: `${value} is not an IPv6 address: write one such as [::1], or a server name such as smtp.gmail.com.` });
-        return z.NEVER;
-      }
-      return new URL(`smtp://${value}`).hostname; // "[0:0::1]" → "[::1]"
-    }
-    if (!/^[a-zA-Z0-9.-]+$/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'The host must be a server name such as smtp.gmail.com.' });
-      return z.NEVER;
-    }
-    return value;
+    return new URL(`smtp://${value}`).hostname; // "[0:0::1]" → "[::1]"
   });
 const port = z.int().min(1).max(65535);
 const security = z.enum(['tls', 'starttls', 'none']);
