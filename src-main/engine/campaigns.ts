@@ -9,6 +9,7 @@ import { type StoredAttachment } from './compose';
 import type { EngineContext } from './context';
 import {
   checkMergeFields,
+  discardAbandonedImports,
   discardStagedCampaign,
   estimateStorageBytes,
   forEachIdRange,
@@ -396,6 +397,8 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   let queued: number;
   try {
     const slicer = new TimeSlicer();
+    // What an earlier attempt queued before failing, if putting it back failed too (a full disk).
+    await unqueueDraft(ctx.db, id);
     await skipSuppressed(ctx.db, id, now, slicer);
     await checkMergeFields(ctx.db, campaign, slicer);
     await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
@@ -628,6 +631,25 @@ function oneAtATime<T>(ctx: EngineContext, id: number, action: () => Promise<T>)
     if (ctx.campaignActions.get(id) === settled) ctx.campaignActions.delete(id);
   });
   return run;
+}
+
+/**
+ * What a storage failure left behind when undoing it failed too (a full disk): an import's
+ * hidden campaign is removed, a draft's messages queued before a failed queueing go back to
+ * pending. Run by the retry job; each draft after any action on it still running. Returns
+ * how many of each.
+ */
+export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number; unqueued: number }> {
+  const discarded = await discardAbandonedImports(ctx.db, ctx.importsInProgress);
+  const drafts = await ctx.db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('status', '=', 'draft')
+    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
+    .execute();
+  let unqueued = 0;
+  for (const { id } of drafts) unqueued += await oneAtATime(ctx, id, () => unqueueDraft(ctx.db, id));
+  return { discarded, unqueued };
 }
 
 function changedMeanwhile(): EngineError {

@@ -14,7 +14,7 @@ import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
 import { OwnerLock } from './owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './recovery';
-import { discardAbandonedImports, recoverInterruptedBulkWork } from './campaign-recipients';
+import { recoverInterruptedBulkWork } from './campaign-recipients';
 import { expireCampaigns, runRetry } from './retry';
 import { Scheduler } from './scheduler';
 import { KeyFileSecretStore, type SecretStore } from './secrets';
@@ -271,9 +271,9 @@ export class Engine {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
     this.takeOwnership();
     try {
-      // An import whose clean-up failed (a full disk) is removed as soon as there is room.
-      const discarded = await discardAbandonedImports(this.ctx.db, this.ctx.importsInProgress);
-      if (discarded) this.ctx.log.info('removed failed imports', { discarded });
+      // What a failure on a full disk could not undo is undone as soon as there is room.
+      const tidied = await campaigns.tidyAfterStorageFailures(this.ctx);
+      if (tidied.discarded || tidied.unqueued) this.ctx.log.info('undid what failed work left', tidied);
       return await runRetry(this.ctx, await this.settingsNow());
     } catch (error) {
       throw storageError(error);
