@@ -225,16 +225,18 @@ export async function checkMergeFields(
 /**
  * The SQL twin of merge.ts's isBlankValue: the value is missing, or shows nothing. trim() takes
  * off the invisible characters, but not a NUL (SQLite reads trim's list of characters only up
- * to one, and replace() cannot find one), so a value holding a NUL (found by length(), which
- * stops at it) is looked at as JSON text, where each NUL is the escape \u0000: those are dropped (after
- * every escaped backslash is made a visible letter, so "\\u0000", typed text, stays), and the
- * rest decoded and trimmed.
+ * to one, and replace() cannot find one). So a value holding a NUL (its recipient's fields, as
+ * stored JSON, then hold the escape \u0000, a cheap test that spares the other rows; length()
+ * stops at the NUL) is looked at as JSON text: the NUL escapes are dropped (after every escaped
+ * backslash is made a visible letter, so "\\u0000", typed text, stays), the rest decoded and
+ * trimmed.
  */
 function isBlankSql(value: RawBuilder<string>) {
   return sql<boolean>`(
     coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''
     or (
-      octet_length(substr(${value}, 1, length(${value}))) < octet_length(${value})
+      instr(fields, '\\u0000') > 0
+      and octet_length(substr(${value}, 1, length(${value}))) < octet_length(${value})
       and coalesce(trim(json_extract(replace(replace(json_quote(${value}), '\\\\', 'x'), '\\u0000', ''), '$'), ${INVISIBLE_CHARACTERS}), '') = ''
     )
   )`;
