@@ -31,7 +31,7 @@ import { downloadText } from '../../lib/files';
 import { countdown, duration, num, percent, plural, serverLine, when } from '../../lib/format';
 import { href, useNow } from '../../lib/route';
 import { queuedMessages } from '../../lib/session';
-import { CampaignEditorPage } from '../campaign-editor/CampaignEditorPage';
+import { CampaignEditorPage } from '../campaign-editor/Editor';
 import { reachable } from '../campaign-list/CampaignListPage';
 
 // ---------------------------------------------------------------------------------------
