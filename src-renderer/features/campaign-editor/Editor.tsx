@@ -4,7 +4,6 @@
  * recipient, the test send and the Queue button.
  */
 import {
-  ArrowLeftIcon,
   CheckCircledIcon,
   Cross2Icon,
   ExclamationTriangleIcon,
@@ -29,7 +28,8 @@ import { readArrayBuffer, readBase64 } from '../../lib/files';
 import { bytes, duration, fromLocalInput, num, plural, toLocalInput, when } from '../../lib/format';
 import { href, navigate } from '../../lib/route';
 import { importReports, queuedMessages } from '../../lib/session';
-import { reachable } from '../campaign-list/CampaignListPage';
+import { reachable } from '../../lib/campaigns';
+import { BackToCampaigns } from '../../components/BackToCampaigns';
 
 
 type TextTarget = 'subject' | 'html' | 'text';
@@ -85,7 +85,7 @@ export function CampaignEditorPage({ id }: { id?: number }) {
   if (c.status !== 'draft' && c.status !== 'paused') {
     return (
       <>
-        <PageHeader title={c.name} back={<BackLink />} />
+        <PageHeader title={c.name} back={<BackToCampaigns />} />
         <Note>
           This campaign is {c.status}: it can no longer be edited. <Link href={href({ page: 'campaign', id: c.id })}>See its progress</Link>.
         </Note>
@@ -93,14 +93,6 @@ export function CampaignEditorPage({ id }: { id?: number }) {
     );
   }
   return <Editor key={c.id} campaign={c} />;
-}
-
-function BackLink() {
-  return (
-    <Link href={href({ page: 'campaigns' })} size="2" className="tr-back">
-      <ArrowLeftIcon /> Campaigns
-    </Link>
-  );
 }
 
 function Editor({ campaign }: { campaign?: Campaign }) {
@@ -332,7 +324,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
   return (
     <div className="tr-editor-page">
       <PageHeader
-        back={<BackLink />}
+        back={<BackToCampaigns />}
         title={isNew ? 'New campaign' : form.name || campaign.name}
         description={
           isNew ? (

@@ -7,11 +7,7 @@ import { useApi } from '../../api/hooks';
 import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
 import { day, num, when } from '../../lib/format';
 import { href } from '../../lib/route';
-
-/** Who the campaign will reach: everyone imported but the skipped rows. */
-export function reachable(c: Campaign): number {
-  return c.total - c.counts.skipped;
-}
+import { reachable } from '../../lib/campaigns';
 
 export function campaignLink(c: Campaign): string {
   return href(c.status === 'draft' ? { page: 'campaign-edit', id: c.id } : { page: 'campaign', id: c.id });

@@ -3,7 +3,6 @@
  * sending (#/progress).
  */
 import {
-  ArrowLeftIcon,
   CheckCircledIcon,
   Cross2Icon,
   DownloadIcon,
@@ -32,7 +31,8 @@ import { countdown, duration, num, percent, plural, serverLine, when } from '../
 import { href, useNow } from '../../lib/route';
 import { queuedMessages } from '../../lib/session';
 import { CampaignEditorPage } from '../campaign-editor/Editor';
-import { reachable } from '../campaign-list/CampaignListPage';
+import { reachable } from '../../lib/campaigns';
+import { BackToCampaigns } from '../../components/BackToCampaigns';
 
 // ---------------------------------------------------------------------------------------
 // One campaign
@@ -50,14 +50,6 @@ export function CampaignProgressPage({ id }: { id: number }) {
   }
   if (campaign.data.status === 'draft') return <CampaignEditorPage id={id} />;
   return <CampaignProgress campaign={campaign.data} />;
-}
-
-function BackToCampaigns() {
-  return (
-    <Link href={href({ page: 'campaigns' })} size="2" className="tr-back">
-      <ArrowLeftIcon /> Campaigns
-    </Link>
-  );
 }
 
 function CampaignProgress({ campaign: c }: { campaign: Campaign }) {
