@@ -9,7 +9,8 @@ import { useRoute } from './lib/route';
 import { AccountsPage } from './features/accounts/AccountsPage';
 import { CampaignEditorPage } from './features/campaign-editor/Editor';
 import { CampaignsPage } from './features/campaign-list/CampaignListPage';
-import { CampaignProgressPage, ProgressOverviewPage } from './features/campaign-progress/CampaignProgressPage';
+import { CampaignProgressPage } from './features/campaign-progress/CampaignProgressPage';
+import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 
 const TITLES: Record<string, string> = {
