@@ -7,7 +7,7 @@ import { Sidebar, StatusStrip } from './components/Shell';
 import { EmptyState, PageHeader } from './components/ui';
 import { useRoute } from './lib/route';
 import { AccountsPage } from './features/accounts/AccountsPage';
-import { CampaignEditorPage } from './features/campaign-editor/Editor';
+import { CampaignEditorPage } from './features/campaign-editor/CampaignEditorPage';
 import { CampaignsPage } from './features/campaign-list/CampaignListPage';
 import { CampaignProgressPage } from './features/campaign-progress/CampaignProgressPage';
 import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';

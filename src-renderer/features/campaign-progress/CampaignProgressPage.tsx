@@ -12,7 +12,7 @@ import { downloadText } from '../../lib/files';
 import { plural } from '../../lib/format';
 import { href } from '../../lib/route';
 import { queuedMessages } from '../../lib/session';
-import { CampaignEditorPage } from '../campaign-editor/Editor';
+import { CampaignEditorPage } from '../campaign-editor/CampaignEditorPage';
 import { Counts } from './Counts';
 import { Failures } from './Failures';
 import { InDoubt } from './InDoubt';
