@@ -8,10 +8,7 @@ import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } f
 import { day, num, when } from '../../lib/format';
 import { href } from '../../lib/route';
 import { reachable } from '../../lib/campaigns';
-
-export function campaignLink(c: Campaign): string {
-  return href(c.status === 'draft' ? { page: 'campaign-edit', id: c.id } : { page: 'campaign', id: c.id });
-}
+import { campaignHref } from '../../router/campaign-page';
 
 export function CampaignsPage() {
   const campaigns = useApi('campaigns.list');
@@ -82,7 +79,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
   return (
     <Table.Row align="center">
       <Table.RowHeaderCell>
-        <Link href={campaignLink(c)} weight="medium" className="tr-break">
+        <Link href={campaignHref(c)} weight="medium" className="tr-break">
           {c.name}
         </Link>
         <Text as="p" size="1" color="gray" className="tr-ellipsis" title={c.subject}>

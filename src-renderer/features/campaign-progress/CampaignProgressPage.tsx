@@ -1,40 +1,24 @@
-/** One campaign's progress (#/campaigns/12): summary, counts, charts, what went wrong, and Pause, Resume, Export, Cancel. */
+/** One campaign's progress (#/campaigns/12 once it is queued): summary, counts, charts, what went wrong, and Pause, Resume, Export, Cancel. */
 import { CheckCircledIcon, Cross2Icon, DownloadIcon, ExclamationTriangleIcon, Pencil1Icon, PauseIcon, PlayIcon, StopIcon } from '@radix-ui/react-icons';
 import { Button, Callout, Flex, Grid, IconButton } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
-import { useActionState, useApi } from '../../api/hooks';
+import { useActionState } from '../../api/hooks';
 import { BackToCampaigns } from '../../components/BackToCampaigns';
 import { RecentBatches, SendsPerHour } from '../../components/Charts';
 import { useToast } from '../../components/Toasts';
-import { CampaignBadge, ConfirmDialog, ErrorCallout, Loading, PageHeader } from '../../components/ui';
+import { CampaignBadge, ConfirmDialog, ErrorCallout, PageHeader } from '../../components/ui';
 import { downloadText } from '../../lib/files';
 import { plural } from '../../lib/format';
 import { href } from '../../lib/route';
 import { queuedMessages } from '../../lib/session';
-import { CampaignEditorPage } from '../campaign-editor/CampaignEditorPage';
 import { Counts } from './Counts';
 import { Failures } from './Failures';
 import { InDoubt } from './InDoubt';
 import { MessageList } from './MessageList';
 import { ProgressSummary } from './ProgressSummary';
 
-export function CampaignProgressPage({ id }: { id: number }) {
-  const campaign = useApi('campaigns.get', { id });
-  if (campaign.isPending) return <Loading />;
-  if (campaign.error) {
-    return (
-      <>
-        <PageHeader title="Campaign" back={<BackToCampaigns />} />
-        <ErrorCallout error={campaign.error} onRetry={() => void campaign.refetch()} />
-      </>
-    );
-  }
-  if (campaign.data.status === 'draft') return <CampaignEditorPage id={id} />;
-  return <CampaignProgress campaign={campaign.data} />;
-}
-
-function CampaignProgress({ campaign: c }: { campaign: Campaign }) {
+export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const [flash, setFlash] = useState(() => queuedMessages.get(c.id));
   const [confirmCancel, setConfirmCancel] = useState(false);
   const act = useActionState();

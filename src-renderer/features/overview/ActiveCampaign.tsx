@@ -4,14 +4,14 @@ import type { Campaign } from '../../../src-shared/views/campaigns';
 import { CampaignBadge, Meter } from '../../components/ui';
 import { reachable } from '../../lib/campaigns';
 import { num, percent, when } from '../../lib/format';
-import { href } from '../../lib/route';
+import { campaignHref } from '../../router/campaign-page';
 
 export function ActiveCampaign({ campaign: c, globallyPaused }: { campaign: Campaign; globallyPaused: boolean }) {
   const total = reachable(c);
   const problems = c.counts.failed + c.counts.in_doubt;
   return (
     <Card size="3" asChild>
-      <a href={href({ page: 'campaign', id: c.id })} className="tr-card-link">
+      <a href={campaignHref(c)} className="tr-card-link">
         <Flex justify="between" align="center" gap="3" mb="2" wrap="wrap">
           <Flex align="center" gap="2" minWidth="0">
             <Heading as="h2" size="4" className="tr-break">

@@ -6,6 +6,7 @@ import { RecentBatches, SendsPerHour } from '../../components/Charts';
 import { EmptyState, ErrorCallout, Loading, PageHeader } from '../../components/ui';
 import { countdown, num, plural, when } from '../../lib/format';
 import { href, useNow } from '../../lib/route';
+import { campaignHref } from '../../router/campaign-page';
 import { ActiveCampaign } from './ActiveCampaign';
 import { GettingStarted } from './GettingStarted';
 
@@ -63,7 +64,7 @@ export function ProgressOverviewPage() {
               action={
                 drafts[0] ? (
                   <Button asChild>
-                    <a href={href({ page: 'campaign-edit', id: drafts[0].id })}>Open the draft “{drafts[0].name}”</a>
+                    <a href={campaignHref(drafts[0])}>Open the draft “{drafts[0].name}”</a>
                   </Button>
                 ) : (
                   <Button asChild>
@@ -100,7 +101,7 @@ export function ProgressOverviewPage() {
             <ul className="tr-plain-list">
               {recent.map((c) => (
                 <li key={c.id}>
-                  <Link href={href({ page: 'campaign', id: c.id })}>{c.name}</Link>
+                  <Link href={campaignHref(c)}>{c.name}</Link>
                   <Text size="2" color="gray">
                     {' '}
                     · {c.status === 'completed' ? 'finished' : 'cancelled'} {when(c.completedAt)} · {num(c.counts.sent)} sent
