@@ -6,7 +6,7 @@ import { useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { plural } from '../../lib/format';
 import { MessagesTable, ServerReply } from './MessagesTable';
-import { SectionCard } from './SectionCard';
+import { SectionCard } from '../../components/SectionCard';
 
 export function Failures({ campaign: c }: { campaign: Campaign }) {
   const failed = useApi('campaigns.messages', { id: c.id, status: 'failed', limit: 100 });
@@ -27,6 +27,7 @@ export function Failures({ campaign: c }: { campaign: Campaign }) {
   return (
     <SectionCard
       tone="red"
+      gap="3"
       title={`${plural(c.counts.failed, 'message')} failed`}
       description="Gmail refused these for good, or every retry was used. Addresses that do not exist are put on the suppression list and are not retried."
       actions={

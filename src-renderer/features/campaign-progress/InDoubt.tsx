@@ -8,7 +8,7 @@ import { useToast } from '../../components/Toasts';
 import { ConfirmDialog } from '../../components/ui';
 import { plural } from '../../lib/format';
 import { MessagesTable, ServerReply } from './MessagesTable';
-import { SectionCard } from './SectionCard';
+import { SectionCard } from '../../components/SectionCard';
 
 export function InDoubt({ campaign: c }: { campaign: Campaign }) {
   const list = useApi('campaigns.messages', { id: c.id, status: 'in_doubt', limit: 100 });
@@ -19,6 +19,7 @@ export function InDoubt({ campaign: c }: { campaign: Campaign }) {
   return (
     <SectionCard
       tone="orange"
+      gap="3"
       title={`${plural(c.counts.in_doubt, 'message')} in doubt`}
       description="The connection broke after these were handed to Gmail, or Trickle stopped mid-send: they may have arrived. Trickle never sends them again by itself. Check a recipient's inbox or your Sent folder if you can, then resend the ones that did not arrive."
       actions={

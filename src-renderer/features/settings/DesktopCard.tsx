@@ -6,7 +6,7 @@ import type { DesktopSettingsView } from '../../../src-shared/views/desktop';
 import { useClient } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { ErrorCallout, Loading } from '../../components/ui';
-import { SettingsCard } from './SettingsCard';
+import { SectionCard } from '../../components/SectionCard';
 
 export function DesktopCard() {
   const client = useClient();
@@ -39,7 +39,7 @@ export function DesktopCard() {
   }
 
   return (
-    <SettingsCard title="On this computer" description="Trickle can keep sending from the tray while its window is closed.">
+    <SectionCard title="On this computer" description="Trickle can keep sending from the tray while its window is closed.">
       {!view && !error ? (
         <Loading />
       ) : (
@@ -87,7 +87,7 @@ export function DesktopCard() {
           )}
         </Flex>
       )}
-    </SettingsCard>
+    </SectionCard>
   );
 }
 

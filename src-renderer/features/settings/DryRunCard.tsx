@@ -3,13 +3,13 @@ import { Badge, Box, Flex, Switch, Text } from '@radix-ui/themes';
 import type { Settings } from '../../../src-shared/views/settings';
 import { useActionState } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
-import { SettingsCard } from './SettingsCard';
+import { SectionCard } from '../../components/SectionCard';
 
 export function DryRunCard({ settings, dataDir }: { settings: Settings; dataDir: string | undefined }) {
   const save = useActionState();
   const toast = useToast();
   return (
-    <SettingsCard title="Dry run">
+    <SectionCard title="Dry run">
       <Flex gap="4" align="start" justify="between">
         <Box>
           <Text as="label" htmlFor="s-dry" size="2" weight="medium">
@@ -41,6 +41,6 @@ export function DryRunCard({ settings, dataDir }: { settings: Settings; dataDir:
           />
         </Flex>
       </Flex>
-    </SettingsCard>
+    </SectionCard>
   );
 }

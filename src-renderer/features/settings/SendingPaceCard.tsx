@@ -8,7 +8,7 @@ import { useActionState } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { describedBy, ErrorCallout, Field } from '../../components/ui';
 import { duration, num } from '../../lib/format';
-import { SettingsCard } from './SettingsCard';
+import { SectionCard } from '../../components/SectionCard';
 
 interface PaceForm {
   batchSize: string;
@@ -75,7 +75,7 @@ export function SendingPaceCard({ settings }: { settings: Settings }) {
   }
 
   return (
-    <SettingsCard
+    <SectionCard
       title="Sending pace"
       description="Trickle sends in small batches: a few messages, a pause between each, then a wait until the next batch. Gentle sending keeps Gmail happy."
     >
@@ -139,7 +139,7 @@ export function SendingPaceCard({ settings }: { settings: Settings }) {
           </Flex>
         </Flex>
       </form>
-    </SettingsCard>
+    </SectionCard>
   );
 }
 

@@ -9,7 +9,7 @@ import { Table } from '../../components/Table';
 import { useToast } from '../../components/Toasts';
 import { ConfirmDialog, describedBy, ErrorCallout, Field, Loading } from '../../components/ui';
 import { day, num } from '../../lib/format';
-import { SettingsCard } from './SettingsCard';
+import { SectionCard } from '../../components/SectionCard';
 
 const REASON: Record<string, { label: string; color: 'gray' | 'red' | 'amber' }> = {
   unsubscribed: { label: 'Unsubscribed', color: 'amber' },
@@ -32,7 +32,7 @@ export function SuppressionsCard() {
   const [removing, setRemoving] = useState<Suppression | null>(null);
 
   return (
-    <SettingsCard
+    <SectionCard
       title="Suppression list"
       description="Addresses Trickle never sends to: people who unsubscribed, addresses that bounced, and any you add here. Queued messages to them are skipped."
     >
@@ -145,6 +145,6 @@ export function SuppressionsCard() {
             ? 'Gmail said this address does not exist. Remove it only if you know it works now.'
             : 'Future campaigns will send to this address again.'}
       </ConfirmDialog>
-    </SettingsCard>
+    </SectionCard>
   );
 }
