@@ -6,8 +6,9 @@ import * as m0004 from './0004_suppressions_and_settings';
 import * as m0005 from './0005_list_indexes';
 import * as m0006 from './0006_counts_and_staged_imports';
 import * as m0007 from './0007_batch_cancelled';
-import * as m0008 from './0008_rehearsal';
-import * as m0009 from './0009_account_checks_and_pace';
+import * as m0008 from './0008_attachment_store';
+import * as m0009 from './0009_rehearsal';
+import * as m0010 from './0010_account_checks_and_pace';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0005_list_indexes': m0005,
   '0006_counts_and_staged_imports': m0006,
   '0007_batch_cancelled': m0007,
-  '0008_rehearsal': m0008,
-  '0009_account_checks_and_pace': m0009,
+  '0008_attachment_store': m0008,
+  '0009_rehearsal': m0009,
+  '0010_account_checks_and_pace': m0010,
 };

@@ -170,9 +170,47 @@ describe('migrations', () => {
     expect(await db.selectFrom('batches').select(['claimed', 'sent', 'cancelled']).execute()).toEqual([{ claimed: 3, sent: 3, cancelled: 0 }]);
   });
 
-  it('0008_rehearsal: what the old app-wide dry run did is reported, rows kept, states checked by a table', async () => {
+  it('0008_attachment_store: campaigns name stored files in order; a file in use cannot be deleted; ids are never reused', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0007_batch_cancelled');
+    const legacy = JSON.stringify([{ path: '/data/attachments/0a/agenda.txt', filename: 'agenda.txt' }]);
+    const c = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', attachments: legacy, created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await migrateTo(db, '0008_attachment_store');
+    // The old list stays for the engine to import at start (it needs the files).
+    expect((await db.selectFrom('campaigns').select('attachments').executeTakeFirstOrThrow()).attachments).toBe(legacy);
+
+    const add = (filename: string, size: number) =>
+      db.insertInto('attachments').values({ filename, size, created_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const a = await add('agenda.txt', 6);
+    const b = await add('minutes.pdf', 17);
+    await db.insertInto('campaign_attachments').values([
+      { campaign_id: c.id, position: 0, attachment_id: b.id },
+      { campaign_id: c.id, position: 1, attachment_id: a.id },
+    ]).execute();
+    const order = await db.selectFrom('campaign_attachments').select('attachment_id').where('campaign_id', '=', c.id).orderBy('position').execute();
+    expect(order.map((r) => r.attachment_id)).toEqual([b.id, a.id]);
+    await expect(db.insertInto('campaign_attachments').values({ campaign_id: c.id, position: 2, attachment_id: 999 }).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await expect(db.deleteFrom('attachments').where('id', '=', a.id).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await expect(add('', 1)).rejects.toThrow(/CHECK/);
+    await expect(add('x', -1)).rejects.toThrow(/CHECK/);
+
+    // A campaign's delete takes its links, not the files another campaign may send.
+    await db.deleteFrom('campaigns').execute();
+    expect(await db.selectFrom('campaign_attachments').selectAll().execute()).toEqual([]);
+    expect((await db.selectFrom('attachments').select('id').execute()).length).toBe(2);
+    // Once deleted, an id (a file's name in the store) is not handed out again.
+    await db.deleteFrom('attachments').where('id', '=', b.id).execute();
+    expect((await add('next.txt', 1)).id).toBe(b.id + 1);
+    expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
+  });
+
+  it('0009_rehearsal: what the old app-wide dry run did is reported, rows kept, states checked by a table', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0008_attachment_store');
     await db.insertInto('accounts').values({ email: 'a@x.com', email_norm: 'a@x.com', password_secret: 'c', created_at: NOW }).execute();
     const campaign = async (status: string) =>
       (
@@ -225,7 +263,7 @@ describe('migrations', () => {
     ]).execute();
     await db.insertInto('settings').values([{ key: 'dryRun', value: 'true' }, { key: 'batchSize', value: '5' }]).execute();
 
-    await migrateTo(db, '0008_rehearsal');
+    await migrateTo(db, '0009_rehearsal');
 
     const statuses = (campaignId: number) =>
       db.selectFrom('messages').select('status').where('campaign_id', '=', campaignId).orderBy('id').execute().then((r) => r.map((m) => m.status));
@@ -275,9 +313,9 @@ describe('migrations', () => {
     expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: null }, { message_id: null }, { message_id: null }]);
   });
 
-  it('0008_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
+  it('0009_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
     const { db } = freshDb();
-    await migrateTo(db, '0007_batch_cancelled');
+    await migrateTo(db, '0008_attachment_store');
     const { id } = await db
       .insertInto('campaigns')
       .values({ name: 'n', subject: 's', status: 'sending', created_at: NOW, updated_at: NOW })
@@ -291,7 +329,7 @@ describe('migrations', () => {
       ])
       .execute();
     await db.insertInto('settings').values({ key: 'dryRun', value: 'false' }).execute();
-    await migrateTo(db, '0008_rehearsal');
+    await migrateTo(db, '0009_rehearsal');
     const row = await db.selectFrom('campaigns').select(['status', 'status_detail']).executeTakeFirstOrThrow();
     expect(row.status).toBe('sending');
     expect(row.status_detail).toMatch(/^Under the old app-wide dry run, 1 message was written to the log and never really sent/);
@@ -299,9 +337,9 @@ describe('migrations', () => {
     expect(await db.selectFrom('settings').selectAll().execute()).toEqual([]);
   });
 
-  it('0009_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
+  it('0010_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0008_rehearsal');
+    await migrateTo(db, '0009_rehearsal');
     const account = (email: string) =>
       db.insertInto('accounts').values({ email, email_norm: email, password_secret: 'c', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const sender = await account('a@x.com');
@@ -315,7 +353,7 @@ describe('migrations', () => {
       .insertInto('messages')
       .values([message(1, sender.id, 'sent', NOW + 5), message(2, sender.id, 'sent', NOW + 9), message(3, rehearser.id, 'rehearsed', NOW)])
       .execute();
-    await migrateTo(db, '0009_account_checks_and_pace');
+    await migrateTo(db, '0010_account_checks_and_pace');
     expect(columns(sqlite, 'accounts')).toEqual(expect.arrayContaining(['verified_at', 'pace_ms']));
     expect(await db.selectFrom('accounts').select(['email', 'verified_at', 'pace_ms']).orderBy('id').execute()).toEqual([
       { email: 'a@x.com', verified_at: NOW + 9, pace_ms: null },

@@ -9,8 +9,9 @@ import { useRoute } from './lib/route';
 import { AccountsPage } from './features/accounts/AccountsPage';
 import { CampaignEditorPage } from './features/campaign-editor/CampaignEditorPage';
 import { CampaignsPage } from './features/campaign-list/CampaignListPage';
-import { CampaignProgressPage, ProgressOverviewPage } from './features/campaign-progress/CampaignProgressPage';
+import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';
 import { SettingsPage } from './features/settings/SettingsPage';
+import { CampaignRoute } from './router/CampaignRoute';
 
 const TITLES: Record<string, string> = {
   progress: 'Progress',
@@ -48,10 +49,9 @@ export function App() {
       page = <CampaignEditorPage />;
       break;
     case 'campaign':
-      page = <CampaignProgressPage key={route.id} id={route.id} />;
-      break;
     case 'campaign-edit':
-      page = <CampaignEditorPage key={route.id} id={route.id} />;
+      // Which page a campaign opens on (editor or progress) is decided by router/campaign-page.ts.
+      page = <CampaignRoute key={`${route.page}-${route.id}`} id={route.id} page={route.page} />;
       break;
     case 'accounts':
       page = <AccountsPage />;
@@ -91,11 +91,12 @@ function Unauthorized() {
           <Flex direction="column" gap="3">
             <Text as="p">
               This page needs Trickle’s access key. In the terminal where Trickle is running, find the line that starts with{' '}
-              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It signs this browser in; you then
-              come back here.
+              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It hands the key to this page, which
+              keeps it for this address only and sends it with each request — no cookie, so no other site or local app receives it.
             </Text>
             <Text as="p" size="2" color="gray">
-              The key stays in the data folder, so the same link works after a restart.
+              The key stays in the data folder, so the same link works after a restart. Opened again at the same address, this
+              page remembers it.
             </Text>
           </Flex>
         </EmptyState>

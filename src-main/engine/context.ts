@@ -1,5 +1,5 @@
 import type { Clock } from './core/clock';
-import type { Db } from './db/open-database';
+import type { Db } from './db/schema';
 import type { WalSync } from './db/wal-sync';
 import type { EngineEventBus } from './core/events';
 import type { Mailer, RehearsalLog } from './smtp/mailer';
@@ -46,6 +46,12 @@ export interface EngineContext {
   quickSendMs: number;
   /** What the engine's scheduler is doing, for the forecasts (set by the engine). */
   sending: SendingState;
+  /** The attachments store: the files the user gave, each named by its id (attachments.ts). */
+  attachmentsDir: string;
+  /** Campaigns being imported right now (still hidden): the clean-up of cut-short imports leaves them be. */
+  importsInProgress: Set<number>;
+  /** Bytes free on the database's disk, or undefined when it cannot be told (an in-memory database). */
+  freeDiskBytes(): number | undefined;
 }
 
 /** The scheduler's state that the forecasts need, owned by the engine object. */

@@ -10,7 +10,8 @@ export interface Campaign {
   text?: string;
   fromName?: string;
   replyTo?: string;
-  attachments: { path: string; filename: string; size: number | null }[];
+  /** The stored files it sends, by id (attachments.store); never a path. */
+  attachments: AttachmentInfo[];
   fields: string[];
   status: CampaignStatus;
   /** A rehearsal: its messages are written to `rehearsalLog`, never sent; nothing of it counts towards a cap. */
@@ -48,4 +49,13 @@ export interface Message {
   sentAt?: string;
   skipReason?: string;
   lastError?: { code: string; response: string; explanation: string };
+}
+
+/** A stored file as the API shows it: what the user gave, never where it lies. */
+export interface AttachmentInfo {
+  id: number;
+  filename: string;
+  size: number;
+  /** The store's copy is gone or changed (the data folder was damaged or edited by hand). */
+  missing?: true;
 }

@@ -56,8 +56,13 @@ export interface CampaignProgress {
   /** When its last message should have gone out (the forecast). */
   eta?: string;
   /** Why it is not sending now although it has messages left, and until when. */
-  waitingReason?: string;
-  resumesAt?: string;
+  waiting?: Waiting;
+}
+
+/** Why something waits, in words without a time, and until when (to be written in the user's own format). */
+export interface Waiting {
+  reason: string;
+  until?: string;
 }
 
 /**
@@ -80,10 +85,15 @@ export interface SendingStatus {
   dailyCapacity: number;
   /** Only while `sending`: when the next batch starts. */
   nextBatchAt?: string;
-  /** Why nothing is going out although messages wait, in words (without a clock time: see `resumesAt`). */
+  /**
+   * Why nothing is going out although messages wait, in words, with the time in words too
+   * ("All accounts at their daily cap — next slot tomorrow at 15:59."): for scripts and logs.
+   */
   waitingReason?: string;
   /** When sending can resume by itself, if it is waiting for time to pass. */
   resumesAt?: string;
+  /** The same, structured: the reason without a time, and until when. The window and tray show this. */
+  waiting?: Waiting;
   /** When everything queued should have gone out: the forecast from the measured pace, the caps and the cadence. */
   eta?: string;
   lastBatch?: BatchInfo;

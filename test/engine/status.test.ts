@@ -66,7 +66,7 @@ describe('the sending status snapshot', () => {
     const s = await engine.sending.status();
     expect(s).toMatchObject({ state: 'paused', paused: true, waitingReason: 'Sending is paused. Resume to carry on.' });
     expect(s.nextBatchAt).toBeUndefined();
-    expect(s.campaigns.find((c) => c.id === id)).toMatchObject({ waitingReason: 'Sending is paused. Resume to carry on.', left: 3 });
+    expect(s.campaigns.find((c) => c.id === id)).toMatchObject({ waiting: { reason: 'Sending is paused. Resume to carry on.' }, left: 3 });
   });
 
   it('at the daily cap: "waiting" with the reason and the time, never a countdown to a batch that sends nothing', async () => {
@@ -77,12 +77,14 @@ describe('the sending status snapshot', () => {
     await engine.start();
     const s = await engine.sending.status();
     const firstSend = Math.min(...(await engine.campaigns.messages({ id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!)));
-    expect(s).toMatchObject({ state: 'waiting', waitingReason: 'All accounts at their daily cap.', resumesAt: new Date(firstSend + DAY).toISOString(), capacityLeft: 0 });
-    expect(s.waitingReason).not.toMatch(/\d\d:\d\d/); // the time is shown by the window, in the user's format
+    const slot = new Date(firstSend + DAY).toISOString();
+    expect(s).toMatchObject({ state: 'waiting', waiting: { reason: 'All accounts at their daily cap.', until: slot }, resumesAt: slot, capacityLeft: 0 });
+    // The window and the tray write the time in the user's own format: the reason they show carries none.
+    expect(s.waiting!.reason).not.toMatch(/\d:\d\d/);
     expect(s.nextBatchAt).toBeUndefined();
     // The campaign's page says the same, and its ETA is a day later, when the slots free.
     const c = s.campaigns.find((x) => x.id === id)!;
-    expect(c).toMatchObject({ waitingReason: 'All accounts at their daily cap.', resumesAt: s.resumesAt, left: 2 });
+    expect(c).toMatchObject({ waiting: { reason: 'All accounts at their daily cap.', until: slot }, left: 2 });
     expect(Date.parse(c.eta!)).toBeGreaterThanOrEqual(firstSend + DAY);
     expect(c.eta).toBe(s.eta);
     expect((await engine.campaigns.get({ id })).eta).toBe(c.eta);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { DAY } from '../core/clock';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 
 export interface Capacity {
   /** Sends that went out in the last 24 hours (campaign and test sends). */

@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { effectiveState } from './account-state';
 import { capacityQuery } from './capacity';
 import type { RotationCandidate } from './rotation';

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { discardStagedCampaign, insertRecipients, checkMergeFields } from './campaign-recipients';
+import { checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta, campaignEtas } from './eta';
 import { countMessages } from '../db/message-counts';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
-import { checkAttachments } from './attachments';
+import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
 import { campaignIdSchema, createCampaignSchema, createDraftSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
@@ -25,12 +26,13 @@ export async function createCampaign(
   input: unknown,
 ): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(createCampaignSchema, input);
-  const attachments = checkAttachments(args.attachments ?? []);
+  const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
   const sendAfter = toMs(args.sendAfter);
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
   const imported = await readRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
   const now = ctx.clock.now();
 
   // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
@@ -44,7 +46,6 @@ export async function createCampaign(
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
-      attachments: JSON.stringify(attachments),
       fields: JSON.stringify(imported.columns),
       send_after: sendAfter,
       stop_after: stopAfter,
@@ -56,15 +57,22 @@ export async function createCampaign(
     .returning('id')
     .executeTakeFirstOrThrow();
   let suppressed: number;
+  ctx.importsInProgress.add(id);
   try {
+    await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
     suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
     await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      // Still hidden; the next start removes it.
-      ctx.log.error('could not remove a failed import', { campaignId: id, error: String(cleanupError) }),
+      // Still hidden; the retry job (or the next start) removes it once there is room.
+      ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', {
+        campaignId: id,
+        error: String(cleanupError),
+      }),
     );
     throw error;
+  } finally {
+    ctx.importsInProgress.delete(id);
   }
 
   ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
@@ -86,29 +94,32 @@ export async function createCampaign(
  */
 export async function createDraft(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const args = parseInput(createDraftSchema, input ?? {});
-  const attachments = checkAttachments(args.attachments ?? []);
+  const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
   const sendAfter = toMs(args.sendAfter);
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
   const now = ctx.clock.now();
-  const { id } = await ctx.db
-    .insertInto('campaigns')
-    .values({
-      name: args.name || UNTITLED,
-      subject: args.subject ?? '',
-      html: emptyToNull(args.html),
-      text: emptyToNull(args.text),
-      from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
-      reply_to: args.replyTo ?? null,
-      attachments: JSON.stringify(attachments),
-      send_after: sendAfter,
-      stop_after: stopAfter,
-      created_at: now,
-      updated_at: now,
-      rehearsal: args.rehearsal ? 1 : 0,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('campaigns')
+      .values({
+        name: args.name || UNTITLED,
+        subject: args.subject ?? '',
+        html: emptyToNull(args.html),
+        text: emptyToNull(args.text),
+        from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
+        reply_to: args.replyTo ?? null,
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        created_at: now,
+        updated_at: now,
+        rehearsal: args.rehearsal ? 1 : 0,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await setCampaignAttachments(trx, id, attachments.map((a) => a.id));
+    return id;
+  });
   ctx.log.info('draft created', { campaignId: id });
   ctx.events.emit('campaign', { campaignId: id, status: 'draft' });
   return getCampaign(ctx, { id });
@@ -130,7 +141,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
       `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`,
     );
   }
-  const attachments = args.attachments ? checkAttachments(args.attachments) : undefined;
+  const attachments = args.attachments ? await attachmentsById(ctx.db, args.attachments) : undefined;
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
@@ -147,30 +158,64 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
-    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
+    const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
+    const files = attachments ?? (await campaignAttachments(ctx, current.id));
+    await checkMessageSize(ctx.db, edited, sum(files.map((a) => a.size)), new TimeSlicer(), UNSENT);
   }
-  const edited = await ctx.db
-    .updateTable('campaigns')
-    .set({
-      ...(args.name !== undefined ? { name: args.name } : {}),
-      ...(args.subject !== undefined ? { subject: args.subject } : {}),
-      html,
-      text,
-      ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
-      ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
-      ...(attachments ? { attachments: JSON.stringify(attachments) } : {}),
-      send_after: sendAfter,
-      stop_after: stopAfter,
-      ...(args.rehearsal !== undefined ? { rehearsal: args.rehearsal ? 1 : 0 } : {}),
-      updated_at: ctx.clock.now(),
-    })
-    .where('id', '=', args.id)
-    // As checked above: a campaign the scheduler has since moved on is not edited.
-    .where('status', '=', current.status)
-    .executeTakeFirst();
-  if (Number(edited.numUpdatedRows) === 0) throw changedMeanwhile();
+  const edited = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('campaigns')
+      .set({
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        ...(args.subject !== undefined ? { subject: args.subject } : {}),
+        html,
+        text,
+        ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
+        ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        ...(args.rehearsal !== undefined ? { rehearsal: args.rehearsal ? 1 : 0 } : {}),
+        updated_at: ctx.clock.now(),
+      })
+      .where('id', '=', args.id)
+      // As checked above: a campaign the scheduler has since moved on is not edited.
+      .where('status', '=', current.status)
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed && attachments) {
+      await setCampaignAttachments(trx, args.id, attachments.map((a) => a.id));
+      // An older version's list of paths, if any was left, is replaced by what the user chose now.
+      await trx.updateTable('campaigns').set({ attachments: '[]' }).where('id', '=', args.id).execute();
+    }
+    return changed;
+  });
+  if (!edited) throw changedMeanwhile();
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
+}
+
+/**
+ * Refuses an import the disk has no room for, before anything is written: an import that
+ * fills the disk part-way fails anyway, and until its partial rows are removed the disk stays
+ * full for every program.
+ */
+export async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
+  const free = ctx.freeDiskBytes();
+  if (free === undefined || free >= needed) return;
+  throw new EngineError(
+    'storage_full',
+    `There is not enough free disk space for this list: storing it takes about ${megabytes(needed)}, and the disk has ${megabytes(free)} free. Nothing was changed. Free some disk space, then import again.`,
+    { neededBytes: needed, freeBytes: free },
+  );
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.max(1, Math.ceil(bytes / (1024 * 1024))).toLocaleString('en-US')} MB`;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 /** Recipients from CSV text or a list, checked and deduplicated; none when neither is given. */
@@ -181,7 +226,16 @@ export async function readRecipients(
   slicer: TimeSlicer,
 ): Promise<CsvImportResult> {
   try {
-    if (csv !== undefined) return await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+    if (csv !== undefined) {
+      const imported = await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+      if (imported.recipients.length + imported.invalid.length + imported.duplicates.length === 0) {
+        // A header and nothing under it: a campaign of nobody is a mistake, not a list.
+        throw new CsvImportError(
+          'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
+        );
+      }
+      return imported;
+    }
     return recipientsFromList(
       (list ?? []).map((r) => ({
         email: r.email,
@@ -203,14 +257,18 @@ export async function readRecipients(
 export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
   const etas = await campaignEtas(ctx);
-  return Promise.all(rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), etas.get(row.id), ctx.rehearsals.fileOf(row.id))));
+  return Promise.all(
+    rows.map(async (row) =>
+      toCampaign(row, await countMessages(ctx.db, row.id), etas.get(row.id), await campaignAttachments(ctx, row.id), ctx.rehearsals.fileOf(row.id)),
+    ),
+  );
 }
 
 export async function getCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx, id);
-  return toCampaign(row, await countMessages(ctx.db, id), eta, ctx.rehearsals.fileOf(id));
+  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id), ctx.rehearsals.fileOf(id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {

@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
 import type { CampaignRow } from '../db/schema';
 import { EngineError } from '../core/errors';
@@ -18,6 +18,7 @@ import { parseInput } from '../core/validation';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
 import {
   discardStagedCampaign,
+  estimateStorageBytes,
   forEachIdRange,
   insertRecipients,
   SKIPPED_DUPLICATE,
@@ -27,7 +28,8 @@ import {
 } from './campaign-recipients';
 import { copyCampaignSchema, importRecipientsSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
-import { getCampaign, readRecipients } from './campaigns';
+import { campaignAttachments, setCampaignAttachments } from './attachments';
+import { checkDiskSpace, getCampaign, readRecipients } from './campaigns';
 
 /** Why a row added to a list is skipped when its address is there already. */
 const ALREADY_IN_LIST = 'Already in the list (row ';
@@ -44,8 +46,10 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
     mustBeDraft(draft);
     const slicer = new TimeSlicer();
     const imported = await readRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+    await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
     const now = ctx.clock.now();
     const stagingId = await stagingCampaign(ctx.db, draft, now);
+    ctx.importsInProgress.add(stagingId);
     let report: ImportReport;
     try {
       const suppressed = await insertRecipients(ctx.db, stagingId, imported, now, slicer);
@@ -62,9 +66,11 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
     } catch (error) {
       await discardStagedCampaign(ctx.db, stagingId, slicer).catch((cleanupError: unknown) =>
         // Still hidden; the next start removes it.
-        ctx.log.error('could not remove a failed import', { campaignId: stagingId, error: String(cleanupError) }),
+        ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', { campaignId: stagingId, error: String(cleanupError) }),
       );
       throw error;
+    } finally {
+      ctx.importsInProgress.delete(stagingId);
     }
     ctx.log.info('recipients imported into a draft', { campaignId: draft.id, mode: args.mode, recipients: report.imported });
     ctx.events.emit('campaign', { campaignId: draft.id, status: 'draft' });
@@ -92,7 +98,6 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
       text: source.text,
       from_name: source.from_name,
       reply_to: source.reply_to,
-      attachments: source.attachments,
       fields: source.fields,
       send_after: source.send_after,
       stop_after: source.stop_after,
@@ -105,7 +110,9 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
     .executeTakeFirstOrThrow();
   const slicer = new TimeSlicer();
   let report: ImportReport;
+  ctx.importsInProgress.add(id);
   try {
+    await setCampaignAttachments(ctx.db, id, (await campaignAttachments(ctx, source.id)).map((a) => a.id));
     await forEachIdRange(ctx.db, source.id, slicer, async (from, to) => {
       await unsyncedTransaction(ctx.db, (trx) =>
         sql`
@@ -122,9 +129,11 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
     report = await copyReport(ctx.db, id, suppressed);
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      ctx.log.error('could not remove a failed copy', { campaignId: id, error: String(cleanupError) }),
+      ctx.log.warn('could not remove a failed copy yet; it stays hidden and is removed later', { campaignId: id, error: String(cleanupError) }),
     );
     throw error;
+  } finally {
+    ctx.importsInProgress.delete(id);
   }
   ctx.log.info('campaign copied', { from: source.id, campaignId: id, rehearsal });
   ctx.events.emit('campaign', { campaignId: id, status: 'draft' });

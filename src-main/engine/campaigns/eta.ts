@@ -1,15 +1,15 @@
 // When a campaign will be done: its ETA once queued, and the forecast the Queue dialog shows
-// before. Both are the one simulated run of the scheduler (sending/forecast.ts), from the state
+// before. Both are the one simulated run of the scheduler (forecast.ts), from the state
 // read in one transaction, so they agree with each other and with the status line.
 import { z } from 'zod';
 import { DAY, iso } from '../core/clock';
 import type { EngineContext } from '../context';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { readTransaction } from '../db/read-transaction';
 import { parseInput } from '../core/validation';
 import { readSettings } from '../settings/settings';
-import { type ForecastCampaign, forecastRun } from '../sending/forecast';
-import { type StoredState, forecastInput, readSendingState, sendingOrder } from '../sending/forecast-inputs';
+import { type ForecastCampaign, forecastRun } from './forecast';
+import { type StoredState, forecastInput, readSendingState, sendingOrder } from './forecast-inputs';
 import type { Forecast } from '../../../src-shared/views/sending';
 import { campaignRow } from './campaign-state';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './open-database';
+import type { Db } from './schema';
 
 /**
  * Runs `work`'s reads as one snapshot: a deferred transaction, which in WAL mode takes no write

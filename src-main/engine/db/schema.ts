@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 import type {
   AccountSecurity,
   CampaignStatus,
@@ -45,6 +45,7 @@ export interface CampaignsTable {
   text: string | null;
   from_name: string | null;
   reply_to: string | null;
+  /** Before migration 0008: attachments as JSON paths; imported into the store at start, then '[]'. */
   attachments: Generated<string>;
   fields: Generated<string>;
   status: Generated<CampaignStatus>;
@@ -61,6 +62,21 @@ export interface CampaignsTable {
   importing: Generated<number>;
   /** 1 for a rehearsal: its messages are written to a log, never sent, and touch no cap. */
   rehearsal: Generated<number>;
+}
+
+/** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
+export interface AttachmentsTable {
+  id: Generated<number>;
+  filename: string;
+  size: number;
+  created_at: number;
+}
+
+/** Which stored files a campaign sends, in order. */
+export interface CampaignAttachmentsTable {
+  campaign_id: number;
+  position: number;
+  attachment_id: number;
 }
 
 export interface MessagesTable {
@@ -141,9 +157,14 @@ export interface Database {
   suppressions: SuppressionsTable;
   settings: SettingsTable;
   campaign_message_counts: CampaignMessageCountsTable;
+  attachments: AttachmentsTable;
+  campaign_attachments: CampaignAttachmentsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type BatchRow = Selectable<BatchesTable>;
+
+/** The database as the engine queries it. */
+export type Db = Kysely<Database>;

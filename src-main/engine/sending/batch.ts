@@ -1,11 +1,19 @@
 import { applyAccountReply, effectiveState, smtpAccountOf } from '../accounts/account-state';
-import { attachmentSizes } from '../campaigns/attachments';
+import { attachmentsToSend } from '../campaigns/attachments';
 import { campaignRow, completeIfDone, setCampaignStatus } from '../campaigns/campaign-state';
-import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from '../campaigns/compose';
+import {
+  MAX_MESSAGE_BYTES,
+  megabytes,
+  messageBytes,
+  type RenderedMessage,
+  renderMessage,
+  type StoredAttachment,
+  toMailOptions,
+} from '../campaigns/compose';
 import type { EngineContext } from '../context';
 import type { AccountRow, CampaignRow, MessageRow, MessageStatus } from '../db/schema';
 import { PLACEHOLDER_SENDER } from '../campaigns/compose';
-import { PaceMeter } from './pace';
+import { PaceMeter } from '../accounts/pace';
 import { EngineError } from '../core/errors';
 import type { SmtpAccount } from '../smtp/mailer';
 import { MergeError } from '../campaigns/merge';
@@ -169,29 +177,35 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'skipped', reason: `On the suppression list (${suppressed.reason}).` });
   }
 
-  // Attachments are checked again now: a file moved since queueing pauses the campaign
-  // (nothing is burned) rather than failing every message.
+  // Attachments are checked again now: a stored file gone or damaged since queueing pauses the
+  // campaign (nothing is burned) rather than failing every message, or sending without it.
+  let attachments: (StoredAttachment & { size: number })[];
+  let attachmentBytes: number;
   try {
-    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+    attachments = await attachmentsToSend(ctx, campaign);
+    attachmentBytes = attachments.reduce((n, a) => n + a.size, 0);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     await setCampaignStatus(ctx, campaign.id, 'paused', error.message, ['queued', 'sending']);
     return outcomes.record(claimed, { kind: 'requeue' });
   }
 
-  if (claimed.rehearsal) return rehearse(ctx, claimed, campaign, message, outcomes);
+  if (claimed.rehearsal) return rehearse(ctx, claimed, campaign, message, attachments, attachmentBytes, outcomes);
 
   const account = await accountFor(ctx, claimed);
   if (!account) return outcomes.record(claimed, { kind: 'requeue' });
 
   let rendered: RenderedMessage;
   try {
-    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name });
+    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name }, attachments);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
     return outcomes.record(claimed, { kind: 'failed', reply });
   }
+
+  const tooBig = oversize(rendered, attachmentBytes);
+  if (tooBig) return outcomes.record(claimed, { kind: 'failed', reply: tooBig });
 
   let smtp;
   try {
@@ -259,6 +273,8 @@ async function rehearse(
   claimed: ClaimedMessage,
   campaign: CampaignRow,
   message: MessageRow,
+  attachments: (StoredAttachment & { size: number })[],
+  attachmentBytes: number,
   outcomes: SendJournal,
 ): Promise<MessageStatus> {
   const account =
@@ -267,14 +283,25 @@ async function rehearse(
       : await ctx.db.selectFrom('accounts').select(['email', 'from_name']).where('id', '=', claimed.accountId).executeTakeFirst();
   let rendered: RenderedMessage;
   try {
-    rendered = renderMessage(campaign, message, account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER);
+    rendered = renderMessage(campaign, message, account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER, attachments);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
     return outcomes.record(claimed, { kind: 'failed', reply });
   }
+  // A rehearsal finds out what the real run would: a message too big for Gmail fails here too.
+  const tooBig = oversize(rendered, attachmentBytes);
+  if (tooBig) return outcomes.record(claimed, { kind: 'failed', reply: tooBig });
   await ctx.rehearsals.write(campaign.id, toMailOptions(rendered), ctx.clock.now());
   return outcomes.record(claimed, { kind: 'rehearsed' });
+}
+
+/** Measured before it goes: Gmail would refuse it only after it had crossed the network whole. */
+function oversize(rendered: RenderedMessage, attachmentBytes: number): ClassifiedReply | undefined {
+  const bytes = messageBytes(rendered, attachmentBytes);
+  if (bytes <= MAX_MESSAGE_BYTES) return undefined;
+  const explanation = `This message would be ${megabytes(bytes)}; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.`;
+  return { action: 'message_failed', code: 'SIZE', response: '', explanation };
 }
 
 /**

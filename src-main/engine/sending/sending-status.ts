@@ -9,8 +9,8 @@ import { readTransaction } from '../db/read-transaction';
 import type { MessageStatus } from '../db/schema';
 import type { Settings } from '../../../src-shared/views/settings';
 import type { BatchInfo, CampaignProgress, SendingState, SendingStatus } from '../../../src-shared/views/sending';
-import { type ForecastResult, forecastRun } from './forecast';
-import { type AccountWindow, type StoredState, forecastInput, readSendingState, sendingOrder } from './forecast-inputs';
+import { type ForecastResult, forecastRun } from '../campaigns/forecast';
+import { type AccountWindow, type StoredState, forecastInput, readSendingState, sendingOrder } from '../campaigns/forecast-inputs';
 
 export interface StatusExtra {
   settings: Settings;
@@ -73,7 +73,10 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
   const noCapacity = capacityHold ? noAccountReason(state.accounts, now) : undefined;
 
   let stateWord: SendingState;
+  /** Why, without a time (the window and tray write `resumesAt` in the user's format). */
   let waitingReason: string | undefined;
+  /** The same with the time in words, for the API's `waitingReason` (scripts, logs). */
+  let waitingText: string | undefined;
   let resumesAt: number | undefined;
   if (m.paused) {
     // The switch is on, whether or not anything waits: nothing would go.
@@ -93,11 +96,12 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
     }
   } else {
     stateWord = 'waiting';
-    if (noCapacity) ({ reason: waitingReason, until: resumesAt } = noCapacity);
+    if (noCapacity) ({ reason: waitingReason, text: waitingText, until: resumesAt } = noCapacity);
     else if (due.length === 0) {
       const starts = withWork.map((c) => c.send_after).filter((t): t is number => t !== null && t > now);
-      waitingReason = 'Scheduled: the next campaign starts later.';
       resumesAt = starts.length > 0 ? Math.min(...starts) : undefined;
+      waitingReason = 'Scheduled: the next campaign starts later.';
+      if (resumesAt !== undefined) waitingText = `Scheduled: the next campaign starts ${atTime(resumesAt, now)}.`;
     } else {
       const retries = sum('retry_wait', withWork);
       waitingReason = `${count(retries)} message${retries === 1 ? ' waits' : 's wait'} to be tried again after a temporary refusal.`;
@@ -127,8 +131,7 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
       ...progress,
       left,
       ...(eta !== undefined && left > 0 ? { eta: iso(eta)! } : {}),
-      ...(hold?.reason ? { waitingReason: hold.reason } : {}),
-      ...(hold?.until !== undefined ? { resumesAt: iso(hold.until)! } : {}),
+      ...(hold ? { waiting: { reason: hold.reason, ...(hold.until !== undefined ? { until: iso(hold.until)! } : {}) } } : {}),
     };
   });
 
@@ -145,8 +148,11 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
     capacityLeft,
     dailyCapacity,
     ...(nextBatchAt ? { nextBatchAt } : {}),
-    ...(waitingReason ? { waitingReason } : {}),
+    ...(waitingReason ? { waitingReason: waitingText ?? waitingReason } : {}),
     ...(resumesAt !== undefined && stateWord === 'waiting' ? { resumesAt: iso(resumesAt)! } : {}),
+    ...(waitingReason
+      ? { waiting: { reason: waitingReason, ...(resumesAt !== undefined && stateWord === 'waiting' ? { until: iso(resumesAt)! } : {}) } }
+      : {}),
     ...(eta !== undefined && (stateWord === 'sending' || stateWord === 'waiting') ? { eta: iso(eta)! } : {}),
     ...(m.lastBatch ? { lastBatch: m.lastBatch } : {}),
     campaigns,
@@ -188,9 +194,10 @@ function remainingOf(a: AccountWindow): number {
 
 /**
  * Why no account can send, and when one can again (the earliest slot or end of a cooling
- * period). Said without a clock time: `resumesAt` carries it, shown in the user's own format.
+ * period): said without a clock time (the window and tray write `until` in the user's own
+ * format), and with one, in words, for the API's `waitingReason`.
  */
-function noAccountReason(accounts: AccountWindow[], now: number): { reason: string; until: number | undefined } {
+function noAccountReason(accounts: AccountWindow[], now: number): { reason: string; text: string; until: number | undefined } {
   const blocked = { cap: 0, cooling: 0, limit: 0, auth: 0, disabled: 0 };
   let until: number | undefined;
   const resume = (t: number | null | undefined) => {
@@ -213,17 +220,52 @@ function noAccountReason(accounts: AccountWindow[], now: number): { reason: stri
     }
   }
   const total = accounts.length;
-  if (total === 0) return { reason: 'No Gmail account yet: add one to start sending.', until: undefined };
-  if (blocked.cap + blocked.limit === total) return { reason: 'All accounts at their daily cap.', until };
-  if (blocked.disabled === total) return { reason: 'All accounts are disabled: enable one to send.', until: undefined };
-  if (blocked.auth === total) return { reason: 'Every account needs a new app password: open Accounts to fix them.', until: undefined };
+  const plain = (reason: string) => ({ reason, text: reason, until: undefined });
+  if (total === 0) return plain('No Gmail account yet: add one to start sending.');
+  if (blocked.cap + blocked.limit === total) {
+    return { reason: 'All accounts at their daily cap.', text: `All accounts at their daily cap${until !== undefined ? ` — next slot ${clockTime(until, now)}` : ''}.`, until };
+  }
+  if (blocked.disabled === total) return plain('All accounts are disabled: enable one to send.');
+  if (blocked.auth === total) return plain('Every account needs a new app password: open Accounts to fix them.');
   const parts = [
     blocked.cap + blocked.limit ? `${blocked.cap + blocked.limit} at the daily cap` : '',
     blocked.cooling ? `${blocked.cooling} cooling down after a server refusal` : '',
     blocked.auth ? `${blocked.auth} needing a new app password` : '',
     blocked.disabled ? `${blocked.disabled} disabled` : '',
   ].filter(Boolean);
-  return { reason: `No account can send now (${parts.join(', ')}).`, until };
+  const reason = `No account can send now (${parts.join(', ')})`;
+  return { reason: `${reason}.`, text: `${reason}${until !== undefined ? ` — sending resumes ${atTime(until, now)}` : ''}.`, until };
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A time of day in the local time zone of the process (the user's machine), with its day when
+ * that is not today: "14:20", "tomorrow at 14:20", "on Tue 8 Dec at 14:20". A bare "15:59"
+ * said at 15:59 about tomorrow's slot reads as "now". (For the API's text only: the window and
+ * the tray write the structured time in the user's own format.)
+ */
+export function clockTime(ms: number, now: number): string {
+  const d = new Date(ms);
+  const time = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  // Rounded: a day with a daylight-saving change is 23 or 25 hours long.
+  const days = Math.round((startOfLocalDay(ms) - startOfLocalDay(now)) / DAY);
+  if (days <= 0) return time;
+  if (days === 1) return `tomorrow at ${time}`;
+  return `on ${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} at ${time}`;
+}
+
+/** "at 14:20" today, else as clockTime: "tomorrow at 14:20". */
+function atTime(ms: number, now: number): string {
+  const text = clockTime(ms, now);
+  return text.includes(' ') ? text : `at ${text}`;
+}
+
+function startOfLocalDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
 }
 
 function count(n: number): string {

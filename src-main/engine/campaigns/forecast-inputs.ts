@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { effectiveState } from '../accounts/account-state';
 import { DAY } from '../core/clock';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import type { AccountRow, CampaignRow } from '../db/schema';
 import type { MessageCounts } from '../db/message-counts';
 import { MESSAGE_STATUSES } from '../db/schema';

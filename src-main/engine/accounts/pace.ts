@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 
 /** How much each new message moves an account's measured pace (a moving average of recent sends). */
 const WEIGHT = 0.2;
