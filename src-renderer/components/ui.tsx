@@ -149,12 +149,15 @@ const CAMPAIGN_STATUS: Record<string, { label: string; color: BadgeColor }> = {
   queued: { label: 'Queued', color: 'blue' },
   sending: { label: 'Sending', color: 'green' },
   paused: { label: 'Paused', color: 'amber' },
+  /** Queued or sending, but held by the caps, a start time or a retry: what the top bar says too. */
+  waiting: { label: 'Waiting', color: 'orange' },
   completed: { label: 'Completed', color: 'teal' },
   cancelled: { label: 'Cancelled', color: 'gray' },
 };
 
-export function CampaignBadge({ status }: { status: string }) {
-  const s = CAMPAIGN_STATUS[status] ?? { label: status, color: 'gray' as const };
+export function CampaignBadge({ status, waiting }: { status: string; waiting?: boolean }) {
+  const shown = waiting && (status === 'queued' || status === 'sending') ? 'waiting' : status;
+  const s = CAMPAIGN_STATUS[shown] ?? { label: shown, color: 'gray' as const };
   return (
     <Badge color={s.color} variant="soft" radius="full">
       {s.label}

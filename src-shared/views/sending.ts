@@ -106,6 +106,8 @@ export interface SendingStatus {
 /** What the Queue dialog says before the user queues: when it will be done at the accounts' capacity. */
 export interface Forecast {
   campaignId: number;
+  /** When the forecast was made (the run it simulates starts then). */
+  at: string;
   rehearsal: boolean;
   /** Messages this campaign will send (a draft: its pending recipients). */
   messages: number;

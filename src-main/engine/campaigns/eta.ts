@@ -79,6 +79,7 @@ export async function forecastCampaign(ctx: EngineContext, input: unknown): Prom
 
   return {
     campaignId: id,
+    at: iso(now)!,
     rehearsal: self.rehearsal,
     messages,
     ...(mine?.firstAt !== undefined ? { startsAt: iso(mine.firstAt)! } : {}),

@@ -17,6 +17,28 @@ import { href } from '../../lib/route';
 import { autosaveArgs, draftArgs, type RecipientArgs } from './campaign-args';
 import { type Form, isBlank } from './form';
 
+/**
+ * Saves still running, by draft: an editor closed by navigation keeps saving after it is gone,
+ * and the page that opens the draft again waits for them (useSavesSettled), so it never shows
+ * (and then saves back) what was there before the last edit.
+ */
+const inFlight = new Map<number, Promise<boolean>>();
+
+/** False while a save of this campaign (made by an editor, open or left) is running. */
+export function useSavesSettled(id: number): boolean {
+  const [settled, setSettled] = useState(() => !inFlight.has(id));
+  useEffect(() => {
+    const pending = inFlight.get(id);
+    if (!pending) return setSettled(true);
+    let current = true;
+    void pending.finally(() => current && setSettled(true));
+    return () => {
+      current = false;
+    };
+  }, [id]);
+  return settled;
+}
+
 /** How long after the last keystroke a change is saved. */
 const QUIET_MS = 600;
 
@@ -141,8 +163,18 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
 
   const flush = useCallback((): Promise<boolean> => {
     clearTimeout(timer.current);
-    chain.current = chain.current.then(saveOnce, saveOnce);
-    return chain.current;
+    const run = chain.current.then(saveOnce, saveOnce);
+    chain.current = run;
+    const track = () => {
+      const id = ids.current;
+      if (id === undefined) return;
+      inFlight.set(id, run);
+      void run.finally(() => inFlight.get(id) === run && inFlight.delete(id));
+    };
+    track();
+    // A new draft has its id only once created: tracked from then on too.
+    if (ids.current === undefined) void run.then(track, track);
+    return run;
   }, [saveOnce]);
 
   // A change: saved once the user pauses.

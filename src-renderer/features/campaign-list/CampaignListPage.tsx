@@ -95,7 +95,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
       </Table.RowHeaderCell>
       <Table.Cell>
         <Flex gap="1" wrap="wrap">
-          <CampaignBadge status={status} />
+          <CampaignBadge status={status} waiting={p?.waiting !== undefined} />
           {c.rehearsal && (
             <Badge color="purple" variant="soft" radius="full">
               Rehearsal

@@ -47,7 +47,7 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         title={c.name}
         description={
           <Flex as="span" gap="2" align="center" wrap="wrap">
-            <CampaignBadge status={status} />
+            <CampaignBadge status={status} waiting={p?.waiting !== undefined} />
             {c.rehearsal && (
               <Badge color="purple" variant="soft" radius="full">
                 Rehearsal

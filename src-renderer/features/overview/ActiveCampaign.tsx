@@ -18,7 +18,7 @@ export function ActiveCampaign({ progress: p }: { progress: CampaignProgress }) 
             <Heading as="h2" size="4" className="tr-break">
               {p.name}
             </Heading>
-            <CampaignBadge status={p.status} />
+            <CampaignBadge status={p.status} waiting={p.waiting !== undefined} />
             {p.rehearsal && (
               <Badge color="purple" variant="soft" radius="full">
                 Rehearsal

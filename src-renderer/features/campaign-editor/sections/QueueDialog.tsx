@@ -39,7 +39,7 @@ export function QueueDialog({
       color="indigo"
       onConfirm={queue}
     >
-      <Flex direction="column" gap="2" className="tr-forecast" data-finish-at={f?.finishAt ?? ''}>
+      <Flex direction="column" gap="2" className="tr-forecast" data-finish-at={f?.finishAt ?? ''} data-forecast-at={f?.at ?? ''}>
         <span>
           {rehearsal ? (
             <>
