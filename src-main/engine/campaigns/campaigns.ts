@@ -14,6 +14,7 @@ import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampa
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { toCampaign, toMessage } from './campaign-views';
+import { cleanCampaignHtml } from './email-html';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
 // What happens to it afterwards (queue, pause, cancel, retry) is in campaign-actions.ts.
@@ -41,7 +42,7 @@ export async function createCampaign(
     .values({
       name: args.name,
       subject: args.subject,
-      html: emptyToNull(args.html),
+      html: storedHtml(args.html),
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
@@ -97,7 +98,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
-  const html = args.html === undefined ? current.html : emptyToNull(args.html ?? undefined);
+  const html = args.html === undefined ? current.html : storedHtml(args.html ?? undefined);
   const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
   if (current.status === 'paused' && !html && !text) {
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
@@ -206,6 +207,12 @@ function checkWindow(sendAfter: number | null, stopAfter: number | null): void {
       field: 'stopAfter',
     });
   }
+}
+
+/** The body as stored: cleaned (email-html.ts), and none when nothing is left to show. */
+function storedHtml(value: string | undefined): string | null {
+  const html = emptyToNull(value);
+  return html === null ? null : emptyToNull(cleanCampaignHtml(html));
 }
 
 function emptyToNull(value: string | undefined): string | null {
