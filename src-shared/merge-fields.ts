@@ -94,16 +94,19 @@ export function nearestColumn(field: string, columns: readonly string[]): string
 
 /** Optimal string alignment distance: a swap of two neighbours ("frist") counts as one edit. */
 export function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3 && a.length + b.length > 40) return Math.abs(a.length - b.length);
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  const width = b.length + 1;
+  // One flat row-major table; a cell outside it reads as Infinity.
+  const d = new Array<number>((a.length + 1) * width).fill(0);
+  const at = (i: number, j: number) => d[i * width + j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 0; i <= a.length; i++) d[i * width] = i;
+  for (let j = 0; j <= b.length; j++) d[j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = value;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      d[i * width + j] = value;
     }
   }
-  return d[a.length]![b.length]!;
+  return at(a.length, b.length);
 }

@@ -66,7 +66,31 @@ export const listMessagesSchema = z
   .object({
     id: z.int().positive(),
     status: z.enum(MESSAGE_STATUSES).optional(),
+    /** Part of an address or a name: finds a recipient among any number. */
+    search: z.string().trim().max(200).optional(),
+    /** The recipient at this row of the imported file. */
+    row: z.int().positive().optional(),
     offset: z.int().min(0).optional(),
     limit: z.int().min(1).max(1000).optional(),
   })
+  .strict();
+
+export const listCampaignsSchema = z
+  .object({ includeArchived: z.boolean().optional() })
+  .strict();
+
+/** Which recipients a copy takes: every one, only those the campaign did not reach, or none. */
+export const COPY_RECIPIENTS = ['all', 'unsent', 'none'] as const;
+
+/** A copy of a campaign as a new draft: its content and (some of) its recipients. */
+export const copyCampaignSchema = z
+  .object({
+    id: z.int().positive(),
+    name: content.name.optional(),
+    recipients: z.enum(COPY_RECIPIENTS).optional(),
+  })
+  .strict();
+
+export const archiveCampaignSchema = z
+  .object({ id: z.int().positive(), archived: z.boolean().optional() })
   .strict();

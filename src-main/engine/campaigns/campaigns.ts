@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { discardStagedCampaign, insertRecipients, checkMergeFields } from './campaign-recipients';
+import { discardStagedCampaign, insertRecipients, checkKnownFields, checkMergeFields } from './campaign-recipients';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta } from './eta';
@@ -10,7 +11,7 @@ import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import { campaignIdSchema, createCampaignSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { toCampaign, toMessage } from './campaign-views';
@@ -47,6 +48,7 @@ export async function createCampaign(
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
       fields: JSON.stringify(imported.columns),
+      csv_delimiter: imported.delimiter ?? null,
       send_after: sendAfter,
       stop_after: stopAfter,
       created_at: now,
@@ -104,6 +106,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
+    checkKnownFields({ subject: args.subject ?? current.subject, html, text, fields: current.fields });
     await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
   }
   const edited = await ctx.db.transaction().execute(async (trx) => {
@@ -163,8 +166,12 @@ async function importRecipients(
 // ---------------------------------------------------------------------------------------
 // Read
 
-export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
-  const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
+/** Newest first; archived ones only when asked for (`includeArchived`). */
+export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Promise<Campaign[]> {
+  const args = parseInput(listCampaignsSchema, input ?? {});
+  let query = ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0);
+  if (!args.includeArchived) query = query.where('archived_at', 'is', null);
+  const rows = await query.orderBy('id', 'desc').execute();
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
@@ -186,8 +193,21 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) query = query.where('status', '=', args.status);
-  const counts = await countMessages(ctx.db, args.id);
-  const total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  if (args.row !== undefined) query = query.where('row', '=', args.row);
+  if (args.search) {
+    const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
+    query = query.where((eb) =>
+      eb.or([eb('email_norm', 'like', sql<string>`${pattern} escape '\\'`), eb(sql`lower(coalesce(name, ''))`, 'like', sql<string>`${pattern} escape '\\'`)]),
+    );
+  }
+  let total: number;
+  if (args.search || args.row !== undefined) {
+    // Counted, not read from the counters: a search looks through one campaign's rows.
+    total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  } else {
+    const counts = await countMessages(ctx.db, args.id);
+    total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  }
   const rows = await query
     .selectAll()
     .orderBy('id')

@@ -30,7 +30,12 @@ describe('the engine cleans pasted and scripted HTML (sanitiser corpus)', () => 
     expect(campaign.html).toContain('href="{{link}}"');
     const hostile = renderMessage(
       campaign,
-      { email: 'a@example.com', name: null, fields: JSON.stringify({ link: 'javascript:alert(1)', photo: 'http://track.example/p.gif' }), message_id: null },
+      {
+        email: 'a@example.com',
+        name: null,
+        fields: JSON.stringify({ link: 'javascript:alert(1)', photo: 'http://track.example/p.gif' }),
+        message_id: null,
+      },
       { email: 'me@gmail.com', fromName: '' },
     );
     expect(hostile.html).not.toMatch(/javascript:/i);
@@ -38,7 +43,12 @@ describe('the engine cleans pasted and scripted HTML (sanitiser corpus)', () => 
     expect(hostile.html).toContain('>Open</a>');
     const fine = renderMessage(
       campaign,
-      { email: 'a@example.com', name: null, fields: JSON.stringify({ link: 'https://club.example/?a=1&b=2', photo: 'https://club.example/p.png' }), message_id: null },
+      {
+        email: 'a@example.com',
+        name: null,
+        fields: JSON.stringify({ link: 'https://club.example/?a=1&b=2', photo: 'https://club.example/p.png' }),
+        message_id: null,
+      },
       { email: 'me@gmail.com', fromName: '' },
     );
     expect(fine.html).toContain('href="https://club.example/?a=1&amp;b=2"');
