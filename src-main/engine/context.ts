@@ -45,4 +45,8 @@ export interface EngineContext {
   quickSendMs: number;
   /** The attachments store: the files the user gave, each named by its id (attachments.ts). */
   attachmentsDir: string;
+  /** Campaigns being imported right now (still hidden): the clean-up of cut-short imports leaves them be. */
+  importsInProgress: Set<number>;
+  /** Bytes free on the database's disk, or undefined when it cannot be told (an in-memory database). */
+  freeDiskBytes(): number | undefined;
 }

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts/accounts';
 import { storeAttachment } from './campaigns/attachments';
@@ -27,7 +27,7 @@ import type { SendingStatus } from '../../src-shared/views/sending';
 import { sendingStatus, toBatchInfo } from './sending/sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings/settings';
 import { EngineError } from './core/errors';
-import { storageError, withStorageErrors } from './db/storage-errors';
+import { sendingStoppedReason, storageError, withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
 
@@ -99,6 +99,8 @@ export class Engine {
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
       attachmentsDir: join(options.dataDir, 'attachments', 'store'),
+      importsInProgress: new Set(),
+      freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
     // An older version's attachment paths, moved into the store before anything can send. If
@@ -124,7 +126,7 @@ export class Engine {
     const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
       throw storageError(error);
     });
-    if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
+    if (bulk.discarded || bulk.unqueued || bulk.cancelled || bulk.discardLater) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;
@@ -267,13 +269,13 @@ export class Engine {
     this.currentBatch = this.oneBatch();
     try {
       const summary = await this.currentBatch;
+      if (this.batchFailure !== undefined) this.ctx.log.info('batches run again', { after: this.batchFailure });
       this.batchFailure = undefined;
       return summary;
     } catch (error) {
       // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
-      this.batchFailure =
-        error instanceof EngineError ? error.message : 'The last batch stopped on an unexpected error (see the log); Trickle tries again at the next batch.';
-      throw error;
+      this.batchFailure = sendingStoppedReason(error);
+      throw storageError(error);
     } finally {
       this.currentBatch = undefined;
       this.ctx.mailer.closeIdle(this.ctx.clock.now() - 5 * 60 * 1000);
@@ -299,16 +301,21 @@ export class Engine {
       });
     } catch (error) {
       if (batchId !== undefined) this.abortedBatches.set(batchId, neverHandedOver);
-      throw storageError(error);
+      throw error;
     }
   }
 
   async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
     this.takeOwnership();
-    return runRetry(this.ctx, await this.settingsNow()).catch((error: unknown) => {
+    try {
+      // What a failure on a full disk could not undo is undone as soon as there is room.
+      const tidied = await campaignActions.tidyAfterStorageFailures(this.ctx);
+      if (tidied.discarded || tidied.unqueued) this.ctx.log.info('undid what failed work left', tidied);
+      return await runRetry(this.ctx, await this.settingsNow());
+    } catch (error) {
       throw storageError(error);
-    });
+    }
   }
 
   /**
@@ -317,11 +324,23 @@ export class Engine {
    */
   private takeOwnership(): void {
     if (!this.ownerLockFile || this.ownerLock?.held) return;
-    this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+    try {
+      this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+    } catch (error) {
+      // The lock's file may not be writable either (a full disk): said in words.
+      throw storageError(error);
+    }
   }
 
   private async batchJob(): Promise<void> {
-    await this.runBatchNow();
+    const failedBefore = this.batchFailure;
+    try {
+      await this.runBatchNow();
+    } catch (error) {
+      // A disk that stays full fails every tick the same way: logged once, not every second.
+      if (failedBefore !== undefined && this.batchFailure === failedBefore) return;
+      throw error;
+    }
   }
 
   private async retryJob(): Promise<void> {
@@ -341,6 +360,16 @@ export class Engine {
   private async settingsNow(): Promise<Settings> {
     this.cachedSettings ??= await readSettings(this.ctx.db);
     return this.cachedSettings;
+  }
+}
+
+/** Bytes an unprivileged program may still write on the disk holding `dir`; undefined if it cannot be told. */
+function freeBytesOn(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
   }
 }
 

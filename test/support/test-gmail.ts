@@ -109,7 +109,8 @@ export interface SessionEvent {
 }
 
 export interface TestGmail {
-  host: '127.0.0.1';
+  /** As an account's SMTP host is written: '127.0.0.1', or '[::1]' when listening on IPv6. */
+  host: '127.0.0.1' | '[::1]';
   port: number;
   /** Registers an account, or replaces the one with the same address. */
   addAccount(account: TestGmailAccount): void;
@@ -155,6 +156,8 @@ export interface TestGmailOptions {
   quickGreeting?: boolean;
   /** Answers MAIL, RCPT and the end of the data this many real milliseconds late, like a server a few network hops away (benchmarks). */
   replyDelayMs?: number;
+  /** Listen on IPv6's loopback (::1) instead of 127.0.0.1. */
+  ipv6?: boolean;
 }
 
 export async function startTestGmail(opts: TestGmailOptions = {}): Promise<TestGmail> {
@@ -187,7 +190,7 @@ type SmtpReplyError = Error & { responseCode: number };
 type Callback = (err?: Error | null) => void;
 
 class TestGmailServer implements TestGmail {
-  readonly host = '127.0.0.1';
+  readonly host: '127.0.0.1' | '[::1]';
   port = 0;
   readonly accepted: AcceptedMessage[] = [];
   readonly receivedButUnacknowledged: AcceptedMessage[] = [];
@@ -227,6 +230,7 @@ class TestGmailServer implements TestGmail {
   private readonly replyDelayMs: number;
 
   constructor(options: TestGmailOptions) {
+    this.host = options.ipv6 ? '[::1]' : '127.0.0.1';
     this.keepBodies = options.keepBodies ?? true;
     this.replyDelayMs = options.replyDelayMs ?? 0;
     // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
@@ -253,7 +257,7 @@ class TestGmailServer implements TestGmail {
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.server.once('error', reject);
-      this.server.listen(0, this.host, () => {
+      this.server.listen(0, this.host === '[::1]' ? '::1' : this.host, () => {
         this.server.server.off('error', reject);
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();

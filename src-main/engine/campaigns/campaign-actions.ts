@@ -7,9 +7,11 @@ import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
+import { checkMessageSize } from './message-size';
 import {
   checkKnownFields,
   checkMergeFields,
+  discardAbandonedImports,
   forEachIdRange,
   NOT_YET_SENT,
   queuePending,
@@ -60,13 +62,16 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'pending').limit(1).executeTakeFirst()) {
     checkKnownFields(campaign);
   }
-  await attachmentsToSend(ctx, campaign);
+  const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
 
   let queued: number;
   try {
     const slicer = new TimeSlicer();
+    // What an earlier attempt queued before failing, if putting it back failed too (a full disk).
+    await unqueueDraft(ctx.db, id);
     await skipSuppressed(ctx.db, id, now, slicer);
     await checkMergeFields(ctx.db, campaign, slicer);
+    await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
     queued = await queuePending(ctx.db, id, now, messageIdDomain(), slicer);
     if (queued === 0) {
       throw new EngineError(
@@ -131,9 +136,10 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
-  await attachmentsToSend(ctx, campaign);
+  const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
   checkKnownFields(campaign);
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
+  await checkMessageSize(ctx.db, campaign, attachmentBytes, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();
   await completeIfDone(ctx, id);
@@ -246,3 +252,26 @@ async function requeueSelection(
 
 /** Message ids requeued per transaction when the user picked them. */
 const ID_LIST_SLICE = 2_500;
+
+/**
+ * What a storage failure left behind when undoing it failed too (a full disk): an import's
+ * hidden campaign is removed, a draft's messages queued before a failed queueing go back to
+ * pending. Run by the retry job; each draft after any action on it still running. Returns
+ * how many of each.
+ */
+export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number; unqueued: number }> {
+  const discarded = await discardAbandonedImports(ctx.db, ctx.importsInProgress);
+  const drafts = await ctx.db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('status', '=', 'draft')
+    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
+    .execute();
+  let unqueued = 0;
+  for (const { id } of drafts) unqueued += await oneAtATime(ctx, id, () => unqueueDraft(ctx.db, id));
+  return { discarded, unqueued };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

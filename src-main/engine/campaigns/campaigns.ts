@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { discardStagedCampaign, insertRecipients, checkKnownFields, checkMergeFields } from './campaign-recipients';
+import { checkKnownFields, checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta } from './eta';
@@ -34,6 +35,7 @@ export async function createCampaign(
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
   const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
   const now = ctx.clock.now();
 
   // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
@@ -58,16 +60,22 @@ export async function createCampaign(
     .returning('id')
     .executeTakeFirstOrThrow();
   let suppressed: number;
+  ctx.importsInProgress.add(id);
   try {
     await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
     suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
     await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      // Still hidden; the next start removes it.
-      ctx.log.error('could not remove a failed import', { campaignId: id, error: String(cleanupError) }),
+      // Still hidden; the retry job (or the next start) removes it once there is room.
+      ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', {
+        campaignId: id,
+        error: String(cleanupError),
+      }),
     );
     throw error;
+  } finally {
+    ctx.importsInProgress.delete(id);
   }
 
   ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
@@ -106,8 +114,11 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
-    checkKnownFields({ subject: args.subject ?? current.subject, html, text, fields: current.fields });
-    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
+    const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    checkKnownFields(edited);
+    await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
+    const files = attachments ?? (await campaignAttachments(ctx, current.id));
+    await checkMessageSize(ctx.db, edited, sum(files.map((a) => a.size)), new TimeSlicer(), UNSENT);
   }
   const edited = await ctx.db.transaction().execute(async (trx) => {
     const result = await trx
@@ -140,6 +151,29 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   return getCampaign(ctx, { id: args.id });
 }
 
+/**
+ * Refuses an import the disk has no room for, before anything is written: an import that
+ * fills the disk part-way fails anyway, and until its partial rows are removed the disk stays
+ * full for every program.
+ */
+async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
+  const free = ctx.freeDiskBytes();
+  if (free === undefined || free >= needed) return;
+  throw new EngineError(
+    'storage_full',
+    `There is not enough free disk space for this list: storing it takes about ${megabytes(needed)}, and the disk has ${megabytes(free)} free. Nothing was changed. Free some disk space, then import again.`,
+    { neededBytes: needed, freeBytes: free },
+  );
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.max(1, Math.ceil(bytes / (1024 * 1024))).toLocaleString('en-US')} MB`;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 async function importRecipients(
   csv: string | undefined,
   emailColumn: string | undefined,
@@ -147,7 +181,16 @@ async function importRecipients(
   slicer: TimeSlicer,
 ): Promise<CsvImportResult> {
   try {
-    if (csv !== undefined) return await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+    if (csv !== undefined) {
+      const imported = await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+      if (imported.recipients.length + imported.invalid.length + imported.duplicates.length === 0) {
+        // A header and nothing under it: a campaign of nobody is a mistake, not a list.
+        throw new CsvImportError(
+          'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
+        );
+      }
+      return imported;
+    }
     return recipientsFromList(
       (list ?? []).map((r) => ({
         email: r.email,

@@ -68,6 +68,34 @@ export function renderMessage(
   };
 }
 
+/**
+ * The most a message may be: Gmail accepts 25 MB per message, body and attachments together,
+ * counted before the encoding for sending (which adds about a third: its SMTP server takes
+ * about 35 MB as sent). The same 25 MB as for the attachments alone.
+ */
+export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+/** The headers besides subject and names: addresses, Message-ID, List-Unsubscribe, MIME parts. */
+const HEADER_ALLOWANCE_BYTES = 2048;
+
+/** The message's size as Gmail counts it: its texts in UTF-8 and its attachments' files. */
+export function messageBytes(rendered: RenderedMessage, attachmentBytes: number): number {
+  const utf8 = (s: string | undefined) => (s ? Buffer.byteLength(s, 'utf8') : 0);
+  return (
+    utf8(rendered.subject) +
+    utf8(rendered.html) +
+    utf8(rendered.text) +
+    utf8(rendered.from.name) +
+    utf8(rendered.to.name) +
+    HEADER_ALLOWANCE_BYTES +
+    attachmentBytes
+  );
+}
+
+/** "26.3 MB" */
+export function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 function unsubscribeHtml(who: string, address: string, mailto: string): string {
   return (
     `\n<p style="margin-top:24px;font-size:12px;color:#666">You received this from ${escapeHtml(who)}. ` +

@@ -7,15 +7,8 @@ import { useApi } from '../../api/hooks';
 import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
 import { day, num, when } from '../../lib/format';
 import { href } from '../../lib/route';
-
-/** Who the campaign will reach: everyone imported but the skipped rows. */
-export function reachable(c: Campaign): number {
-  return c.total - c.counts.skipped;
-}
-
-export function campaignLink(c: Campaign): string {
-  return href(c.status === 'draft' ? { page: 'campaign-edit', id: c.id } : { page: 'campaign', id: c.id });
-}
+import { reachable } from '../../lib/campaigns';
+import { campaignHref } from '../../router/campaign-page';
 
 export function CampaignsPage() {
   const campaigns = useApi('campaigns.list');
@@ -86,7 +79,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
   return (
     <Table.Row align="center">
       <Table.RowHeaderCell>
-        <Link href={campaignLink(c)} weight="medium" className="tr-break">
+        <Link href={campaignHref(c)} weight="medium" className="tr-break">
           {c.name}
         </Link>
         <Text as="p" size="1" color="gray" className="tr-ellipsis" title={c.subject}>
