@@ -108,14 +108,22 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     await page.getByLabel('Image address (https://…)').fill('http://club.example/logo.png');
     await page.getByRole('group', { name: 'Insert image' }).getByRole('button', { name: 'Insert' }).click();
     await expect.poll(main).toContain('Images must be at an https:// address');
-    await page.getByRole('group', { name: 'Insert image' }).getByRole('button', { name: 'Cancel' }).click();
-    await body().click();
-    await page.keyboard.press('End');
+    await page.getByLabel('Image address (https://…)').fill('https://club.example/logo.png');
+    await page.getByLabel('Description (for those who do not see images)').fill('Club logo');
+    await page.getByRole('group', { name: 'Insert image' }).getByRole('button', { name: 'Insert' }).click();
+    await expect.poll(() => body().textContent()).toContain('Image: Club logo');
+    await page.keyboard.type(' Read ');
     await page.getByRole('button', { name: 'Link', exact: true }).click();
     await page.getByLabel('Link address').fill('https://club.example/minutes');
     await page.getByLabel('Link text').fill('the minutes');
     await page.getByRole('group', { name: 'Insert link' }).getByRole('button', { name: 'Insert' }).click();
     await expect.poll(() => body().textContent()).toContain('the minutes');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Button', exact: true }).click();
+    await page.getByLabel('Link address').fill('https://club.example/pay');
+    await page.getByLabel('Button text').fill('Pay your dues');
+    await page.getByRole('group', { name: 'Insert button' }).getByRole('button', { name: 'Insert' }).click();
+    await expect.poll(() => body().textContent()).toContain('Pay your dues');
     await shot('16-editor-1280x800', { width: 1280, height: 800 });
     await shot('16-editor-1024x700', { width: 1024, height: 700 });
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -129,6 +137,8 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     expect(saved.html).toContain('Hello {{first_name}} of the {{club}} club, <strong>we meet on Friday</strong>.');
     expect(saved.html).toMatch(/<ul[^>]*><li[^>]*><p[^>]*>Agenda<\/p><\/li><li[^>]*><p[^>]*>Dues<\/p><\/li><\/ul>/);
     expect(saved.html).toMatch(/<a [^>]*href="https:\/\/club\.example\/minutes"[^>]*>the minutes<\/a>/);
+    expect(saved.html).toMatch(/<img [^>]*src="https:\/\/club\.example\/logo\.png"[^>]*alt="Club logo"|<img [^>]*alt="Club logo"[^>]*src="https:\/\/club\.example\/logo\.png"/);
+    expect(saved.html).toMatch(/<a [^>]*href="https:\/\/club\.example\/pay"[^>]*style="display:inline-block;[^"]*background-color:#2f6feb[^"]*"[^>]*>Pay your dues<\/a>/);
     expect(saved.html).not.toMatch(/data-|class=/);
     // Inline styles, as mail programs need them.
     expect(saved.html).toMatch(/<p style="[^"]*margin/);
@@ -139,7 +149,8 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     await expect.poll(() => preview.locator('body').textContent(), { timeout: 10_000 }).toContain('Hello Reader299 of the Go club');
     await page.getByLabel('Find a recipient').fill('300');
     await expect.poll(() => page.getByLabel('Show the message as it goes to').textContent()).toContain('Row 300: r299@example.com');
-    await shot('16-preview-row-299');
+    await page.locator('iframe').scrollIntoViewIfNeeded();
+    await shot('16-preview-row-299', { width: 1280, height: 800 });
 
     // Reopened, the draft shows its chips again, not braces.
     await page.reload();
@@ -170,6 +181,10 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
 
     // The finished campaign's message can still be looked at.
     await expect.poll(() => page.frameLocator('iframe').locator('body').textContent(), { timeout: 10_000 }).toContain('Spring meeting');
+    await shot('16-progress-done', { width: 1280, height: 800 });
+    await page.locator('iframe').scrollIntoViewIfNeeded();
+    await shot('16-finished-message', { width: 1024, height: 700 });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // A copy for only those not sent to: the one too big, not the bounced address.
     await page.getByRole('button', { name: 'Copy Club news' }).first().click();
@@ -180,11 +195,19 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     const copied = await api<{ items: { email: string; row: number; status: string }[] }>(app, 'campaigns.messages', { id: copyId });
     expect(copied.items).toEqual([expect.objectContaining({ email: TOO_BIG, row: 6, status: 'pending' })]);
     await shot('16-copy-draft');
+    await page.goto(`${app.origin}/#/campaigns`);
+    await expect.poll(main).toContain('Club news (copy)');
+    await shot('16-campaign-list', { width: 1280, height: 800 });
+    await shot('16-campaign-list-1024', { width: 1024, height: 700 });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     expect(pageProblems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
   }, 180_000);
 
   it('cleans every sample of the corpus on paste, and refuses a 25 MB paste at once', async () => {
+    await page.goto(app.link);
+    await expect.poll(() => page.url()).toBe(`${app.origin}/`);
+    pageProblems.length = 0;
     await page.goto(`${app.origin}/#/campaigns/new`);
     await expect.poll(() => body().count(), { timeout: 10_000 }).toBe(1);
     for (const sample of PASTED_HTML) {

@@ -7,7 +7,7 @@ import { Table } from '../../components/Table';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useApi } from '../../api/hooks';
 import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
-import { day, num, when } from '../../lib/format';
+import { day, num, plural, when } from '../../lib/format';
 import { href } from '../../lib/route';
 import { reachable } from '../../lib/campaigns';
 import { campaignHref } from '../../router/campaign-page';
@@ -107,7 +107,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
       <Table.Cell>
         {c.status === 'draft' ? (
           <Text size="2" color="gray">
-            {num(total)} recipients, not queued
+            {plural(total, 'recipient')}, not queued
           </Text>
         ) : (
           <>
@@ -162,7 +162,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
         )}
       </Table.Cell>
       <Table.Cell>
-        <CampaignReuseActions campaign={c} />
+        <CampaignReuseActions campaign={c} compact />
       </Table.Cell>
     </Table.Row>
   );

@@ -22,7 +22,9 @@ function unreached(c: Campaign): number {
   return c.counts.failed + c.counts.cancelled + c.counts.expired + (c.status === 'draft' ? c.counts.pending : 0);
 }
 
-export function CampaignReuseActions({ campaign, size = '1' }: { campaign: Campaign; size?: '1' | '2' }) {
+/** `compact`: icons only (a row of the list), each named for screen readers and on hover. */
+export function CampaignReuseActions({ campaign, compact = false }: { campaign: Campaign; compact?: boolean }) {
+  const size = compact ? '1' : '2';
   const [dialog, setDialog] = useState<'copy' | 'delete' | 'archive'>();
   const [recipients, setRecipients] = useState<Recipients>(() => (unreached(campaign) > 0 && campaign.status !== 'draft' ? 'unsent' : 'all'));
   const action = useAction();
@@ -30,13 +32,13 @@ export function CampaignReuseActions({ campaign, size = '1' }: { campaign: Campa
   const finished = campaign.status === 'completed' || campaign.status === 'cancelled';
   return (
     <>
-      <Flex gap="2" wrap="wrap" justify="end">
-        <Button size={size} variant="soft" onClick={() => setDialog('copy')} aria-label={`Copy ${campaign.name}`}>
-          <CopyIcon /> Copy
+      <Flex gap="2" wrap={compact ? 'nowrap' : 'wrap'} justify="end">
+        <Button size={size} variant="soft" onClick={() => setDialog('copy')} aria-label={`Copy ${campaign.name}`} title="Copy to a new draft">
+          <CopyIcon /> {!compact && 'Copy'}
         </Button>
         {campaign.status === 'draft' && (
-          <Button size={size} variant="soft" color="red" onClick={() => setDialog('delete')} aria-label={`Delete ${campaign.name}`}>
-            <TrashIcon /> Delete
+          <Button size={size} variant="soft" color="red" onClick={() => setDialog('delete')} aria-label={`Delete ${campaign.name}`} title="Delete this draft">
+            <TrashIcon /> {!compact && 'Delete'}
           </Button>
         )}
         {finished && (
@@ -46,8 +48,9 @@ export function CampaignReuseActions({ campaign, size = '1' }: { campaign: Campa
             color="gray"
             onClick={() => (campaign.archivedAt ? void unarchive() : setDialog('archive'))}
             aria-label={`${campaign.archivedAt ? 'Unarchive' : 'Archive'} ${campaign.name}`}
+            title={campaign.archivedAt ? 'Back to the list' : 'Archive: hide from the list'}
           >
-            <ArchiveIcon /> {campaign.archivedAt ? 'Unarchive' : 'Archive'}
+            <ArchiveIcon /> {!compact && (campaign.archivedAt ? 'Unarchive' : 'Archive')}
           </Button>
         )}
       </Flex>

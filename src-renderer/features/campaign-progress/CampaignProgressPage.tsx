@@ -144,7 +144,7 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
             <Text size="2" color="gray">
               Copy it to a new draft (everyone, or only those not sent to), or archive it to tidy the list.
             </Text>
-            <CampaignReuseActions campaign={c} size="2" />
+            <CampaignReuseActions campaign={c} />
           </Flex>
         </Section>
       </Flex>

@@ -12,7 +12,7 @@ import StarterKit from '@tiptap/starter-kit';
 import { type MutableRefObject, useEffect, useState } from 'react';
 import { MAX_BODY_CHARS } from '../../../../src-shared/limits';
 import { EmailButton, HttpsImage, MergeField } from './extensions';
-import { imageUrlProblem, linkUrlProblem, renameStyleAttributes, toEditorHtml, toEmailHtml } from './email-html';
+import { imageUrlProblem, linkUrlProblem, inertForPage, toEditorHtml, toEmailHtml } from './email-html';
 
 export interface RichTextApi {
   insertField(field: string, defaultValue?: string): void;
@@ -64,8 +64,8 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
         class: 'tr-rich-editor__content',
         spellcheck: 'true',
       },
-      // ProseMirror keeps no style of a paste; renamed, they are not reported to the page's content policy.
-      transformPastedHTML: renameStyleAttributes,
+      // Made inert before ProseMirror parses it (email-html.ts): nothing of a paste loads in the page.
+      transformPastedHTML: inertForPage,
       // Measured before ProseMirror parses it: a huge paste would hold the page for long seconds.
       handlePaste: (_view, event) => {
         const data = event.clipboardData;
@@ -94,7 +94,7 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
   const tool = (label: string, text: string, active: boolean, run: () => void, disabled = false) => (
     <button
       type="button"
-      className="tr-tool"
+      className={`tr-tool tr-tool--${label.toLowerCase().replaceAll(' ', '-')}`}
       aria-label={label}
       title={label}
       aria-pressed={active}

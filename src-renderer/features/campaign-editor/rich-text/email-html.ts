@@ -34,23 +34,37 @@ export const MERGE_DEFAULT_ATTR = 'data-merge-default';
 export const BUTTON_ATTR = 'data-email-button';
 
 /**
- * Style attributes are renamed before HTML is parsed in the page and named back in the
- * result: a document DOMParser makes inherits the page's content policy (no inline styles),
- * which reports every style attribute it parses or sets.
+ * HTML parsed in the page is made inert for it first: a document that DOMParser (or the
+ * editor's paste) makes inherits the page's content policy — no inline styles, images only
+ * from Trickle — and would report every style attribute and try every image. So style
+ * attributes and image addresses are renamed while the HTML is in the page (and named back in
+ * what is saved), and <style>, <script>, <base>, <link> and <meta> are dropped before parsing.
  */
 const STYLE_ATTR = 'data-tr-style';
+export const IMAGE_SRC_ATTR = 'data-tr-src';
 
-/** `style=` inside tags becomes STYLE_ATTR (text between tags is left alone). */
-export function renameStyleAttributes(html: string): string {
-  return html.replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/(\s)style(\s*=)/gi, `$1${STYLE_ATTR}$2`));
+const INERT_BLOCKS = /<(script|style|noscript|template|xml|title)\b[\s\S]*?<\/\1\s*>/gi;
+const INERT_TAGS = /<\/?(base|link|meta|script|style)\b[^>]*>/gi;
+
+/** `style=` and an image's `src=` inside tags are renamed (text between tags is left alone). */
+export function inertForPage(html: string): string {
+  return html
+    .replace(INERT_BLOCKS, '')
+    .replace(INERT_TAGS, '')
+    .replace(/<([a-zA-Z][\w:-]*)\b[^>]*>/g, (tag, name: string) => {
+      let renamed = tag.replace(/(\s)style(\s*=)/gi, `$1${STYLE_ATTR}$2`);
+      if (/^(img|source|input)$/i.test(name)) renamed = renamed.replace(/(\s)(src|srcset)(\s*=)/gi, `$1${IMAGE_SRC_ATTR}$3`);
+      return renamed;
+    });
 }
 
 function parse(html: string): HTMLElement {
-  return new DOMParser().parseFromString(`<!doctype html><body>${renameStyleAttributes(html)}</body>`, 'text/html').body;
+  return new DOMParser().parseFromString(`<!doctype html><body>${inertForPage(html)}</body>`, 'text/html').body;
 }
 
+/** The element's HTML with the renamed attributes named back, as it is saved. */
 function serialize(body: HTMLElement): string {
-  return body.innerHTML.replaceAll(` ${STYLE_ATTR}="`, ' style="');
+  return body.innerHTML.replaceAll(` ${STYLE_ATTR}="`, ' style="').replaceAll(` ${IMAGE_SRC_ATTR}="`, ' src="');
 }
 
 /** The token a chip stands for. */
@@ -82,6 +96,7 @@ export function toEmailHtml(editorHtml: string): string {
 
 /** Saved HTML as the visual editor reads it: merge tokens in the text become chips. */
 export function toEditorHtml(emailHtml: string): string {
+  // Images keep IMAGE_SRC_ATTR: the editor reads it, and never loads an image in the page.
   const body = parse(emailHtml);
   const walker = body.ownerDocument.createTreeWalker(body, NodeFilter.SHOW_TEXT);
   const texts: Text[] = [];

@@ -6,7 +6,7 @@
  */
 import { mergeAttributes, Node } from '@tiptap/core';
 import Image from '@tiptap/extension-image';
-import { BUTTON_ATTR, MERGE_ATTR, MERGE_DEFAULT_ATTR, imageUrlProblem, mergeToken } from './email-html';
+import { BUTTON_ATTR, IMAGE_SRC_ATTR, MERGE_ATTR, MERGE_DEFAULT_ATTR, imageUrlProblem, mergeToken } from './email-html';
 
 declare module '@tiptap/core' {
   interface Commands<ReturnType> {
@@ -113,14 +113,28 @@ export const EmailButton = Node.create({
   },
 });
 
-/** Images by https address only (a paste's http, file: or data: images are dropped), shown as a labelled box. */
+/**
+ * Images by https address only (a paste's http, file: or data: images are dropped), shown as a
+ * labelled box. Their address is kept in IMAGE_SRC_ATTR, never `src`, so the page loads none
+ * (its content policy would refuse it); email-html names it `src` again in what is saved.
+ */
 export const HttpsImage = Image.extend({
+  addAttributes() {
+    return {
+      ...this.parent?.(),
+      src: {
+        default: null,
+        parseHTML: (el) => el.getAttribute(IMAGE_SRC_ATTR) ?? el.getAttribute('src'),
+        renderHTML: (a) => ({ [IMAGE_SRC_ATTR]: a.src as string }),
+      },
+    };
+  },
   parseHTML() {
     return [
       {
-        tag: 'img[src]',
+        tag: 'img',
         getAttrs: (el) => {
-          const src = el.getAttribute('src') ?? '';
+          const src = el.getAttribute(IMAGE_SRC_ATTR) ?? el.getAttribute('src') ?? '';
           return imageUrlProblem(src) === undefined ? {} : false;
         },
       },
