@@ -43,4 +43,10 @@ export interface EngineContext {
   campaignActions: Map<number, Promise<void>>;
   /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
   quickSendMs: number;
+  /**
+   * Set once this engine owns the data folder (core/owner-lease.ts): claims, recovery and the
+   * send path's commits call `assertHeld` in their transaction, which throws once another engine
+   * has taken over, so nothing is claimed, marked as started (handed over) or settled after that.
+   */
+  owner?: { assertHeld(trx: Db): Promise<void> };
 }

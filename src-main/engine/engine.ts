@@ -6,8 +6,9 @@ import { storeAttachment } from './attachments';
 import { QUICK_SEND_MS, type BatchSummary, runBatch } from './batch';
 import * as tools from './campaign-tools';
 import * as campaigns from './campaigns';
-import { type Clock, systemClock } from './clock';
+import { type Clock, iso, systemClock } from './clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
+import { LEASE_HEARTBEAT_MS, LEASE_STALE_MS, OwnerLease } from './core/owner-lease';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './events';
 import { sendsPerHour } from './history';
@@ -40,6 +41,11 @@ export interface EngineOptions {
    * (batch.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
    */
   quickSendMs?: number;
+  /**
+   * The owner lease's heartbeat (real time) and how old a heartbeat must be, behind a replaced
+   * lock file, for its holder to count as gone (core/owner-lease.ts). Tests shorten them.
+   */
+  ownerLease?: { heartbeatMs?: number; staleMs?: number };
 }
 
 export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
@@ -59,6 +65,12 @@ export class Engine {
   private currentBatch: Promise<BatchSummary | undefined> | undefined;
   private cachedSettings: Settings | undefined;
   private ownerLock: OwnerLock | undefined;
+  /** The lease in the database that makes this engine the owner (with the lock above). */
+  private lease: OwnerLease | undefined;
+  /** Taking ownership, while it is under way. */
+  private owning: Promise<void> | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private lostNoticed = false;
   /** What stopped the last batch (a storage error, in words), until a batch runs through again. */
   private batchFailure: string | undefined;
   /** Batches an error cut short, whose messages still wait in `sending` to be settled. */
@@ -69,8 +81,9 @@ export class Engine {
     ctx: EngineContext,
     /** Where the database, key file, dry-run log and stored attachments live. */
     readonly dataDir: string,
-    /** The owner lock's file beside the database; none for an in-memory one. */
-    private readonly ownerLockFile: string | undefined,
+    /** The SQLite file, or ':memory:'. */
+    private readonly databaseFile: string,
+    private readonly options: EngineOptions,
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
@@ -93,19 +106,19 @@ export class Engine {
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
     };
-    const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
+    const engine = new Engine(database, ctx, options.dataDir, databaseFile, options);
     engine.paused = await readPaused(ctx.db);
     return engine;
   }
 
   /**
-   * Takes the data folder's owner lock (throws `already_running` if another engine, in this
-   * process or another, has it), settles what a crash left in flight, then starts the batch
-   * and retry jobs. An engine opened only to read takes no lock.
+   * Takes the data folder's ownership (throws `already_running` if another engine, in this
+   * process or another, may be sending from it), settles what a crash left in flight, then
+   * starts the batch and retry jobs. An engine opened only to read takes no ownership.
    */
   async start(): Promise<{ inDoubt: number; requeued: number }> {
-    // Before anything else, and synchronously: recovery must never settle a live engine's batch.
-    this.takeOwnership();
+    // Before anything else: recovery must never settle a live engine's batch.
+    await this.takeOwnership();
     const recovered = await recoverInterruptedSends(this.ctx).catch((error: unknown) => {
       throw storageError(error);
     });
@@ -125,12 +138,20 @@ export class Engine {
   async stop(): Promise<void> {
     this.stopping = true;
     this.scheduler.stop();
+    clearInterval(this.heartbeat);
     this.sleepAbort.abort();
     await this.currentBatch?.catch(() => undefined);
+    await this.owning?.catch(() => undefined);
     this.ctx.mailer.closeAll();
+    if (this.lease && this.database.sqlite.open) await this.lease.release(this.ctx.clock.now()).catch(() => undefined);
     await this.database.close();
     // Last: another engine may start on this folder once nothing more is written.
     this.ownerLock?.release();
+  }
+
+  /** The owner lock's file beside the database; none for an in-memory one. */
+  private get ownerLockFile(): string | undefined {
+    return this.databaseFile === ':memory:' ? undefined : `${this.databaseFile}.owner`;
   }
 
   // ---- The product's operations, grouped as the API names them ----
@@ -223,19 +244,27 @@ export class Engine {
    */
   async runBatchNow(): Promise<BatchSummary | undefined> {
     if (this.paused || this.stopping || this.currentBatch) return undefined;
-    this.takeOwnership();
     if (this.sleepAbort.signal.aborted) this.sleepAbort = new AbortController();
+    let owner = false;
     // Set before the first await, so a tick and a "send now" arriving together cannot both start
     // a batch (two batches would share each account's connection and its hand-over tracking).
-    this.currentBatch = this.oneBatch();
+    this.currentBatch = (async () => {
+      await this.takeOwnership();
+      owner = true;
+      return this.oneBatch();
+    })();
     try {
       const summary = await this.currentBatch;
       this.batchFailure = undefined;
       return summary;
     } catch (error) {
+      if (this.lease?.lost) this.ownershipLost();
       // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
-      this.batchFailure =
-        error instanceof EngineError ? error.message : 'The last batch stopped on an unexpected error (see the log); Trickle tries again at the next batch.';
+      // (A refusal to take ownership is this engine not being the one that sends, not a failure.)
+      else if (owner) {
+        this.batchFailure =
+          error instanceof EngineError ? error.message : 'The last batch stopped on an unexpected error (see the log); Trickle tries again at the next batch.';
+      }
       throw error;
     } finally {
       this.currentBatch = undefined;
@@ -255,7 +284,7 @@ export class Engine {
       const settings = await this.settingsNow();
       await expireCampaigns(this.ctx);
       return await runBatch(this.ctx, settings, {
-        shouldStop: () => this.paused || this.stopping,
+        shouldStop: () => this.paused || this.stopping || this.lease?.lost !== undefined,
         signal: this.sleepAbort.signal,
         onStarted: (id) => (batchId = id),
         onCutShort: (ids) => (neverHandedOver = ids),
@@ -268,19 +297,75 @@ export class Engine {
 
   async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
-    this.takeOwnership();
+    await this.takeOwnership();
     return runRetry(this.ctx, await this.settingsNow()).catch((error: unknown) => {
       throw storageError(error);
     });
   }
 
   /**
-   * Only the engine that owns the data folder sends: start() takes the owner lock, and so does
-   * the first batch or retry run directly. Throws `already_running` when another engine has it.
+   * Only the engine that owns the data folder sends: start() takes ownership, and so does the
+   * first batch or retry run directly. Ownership is the lock file's OS lock and the lease in the
+   * database (owner-lock.ts, core/owner-lease.ts). Throws `already_running` when another engine
+   * may be sending, or once another has taken over from this one.
    */
-  private takeOwnership(): void {
-    if (!this.ownerLockFile || this.ownerLock?.held) return;
-    this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+  private takeOwnership(): Promise<void> {
+    if (!this.ownerLockFile) return Promise.resolve();
+    const lost = this.lease?.lost;
+    if (lost) return Promise.reject(lost);
+    if (this.lease && this.ownerLock?.held) return Promise.resolve();
+    this.owning ??= this.acquireOwnership().finally(() => {
+      this.owning = undefined;
+    });
+    return this.owning;
+  }
+
+  private async acquireOwnership(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const lock = OwnerLock.acquire(this.ownerLockFile!, now, () => this.database.sqlite.open);
+    const lease = new OwnerLease(this.ctx.db, this.options.ownerLease?.staleMs ?? LEASE_STALE_MS);
+    try {
+      const { verdict, previous } = await lease.take(lock.fileId, now);
+      if ('take' in verdict && verdict.take === 'stale' && previous) {
+        this.ctx.log.warn('took over the data folder from a Trickle that gave no sign of life', {
+          pid: previous.pid,
+          host: previous.host,
+          lastSeen: iso(previous.heartbeat_at),
+        });
+      }
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+    this.ownerLock = lock;
+    this.lease = lease;
+    // The fence: claims and the send path's commits check, in their transaction, that this engine still owns the folder.
+    this.ctx.owner = lease;
+    this.heartbeat = setInterval(() => void this.beat(), this.options.ownerLease?.heartbeatMs ?? LEASE_HEARTBEAT_MS);
+    this.heartbeat.unref?.();
+  }
+
+  private async beat(): Promise<void> {
+    const lease = this.lease;
+    if (!lease || this.stopping || !this.database.sqlite.open) return;
+    try {
+      if (!(await lease.beat(this.ctx.clock.now()))) this.ownershipLost();
+    } catch (error) {
+      this.ctx.log.warn('could not renew the data folder’s owner lease', { error: String(error) });
+    }
+  }
+
+  /** Another engine took over (this one looked dead to it): stop sending, say why. */
+  private ownershipLost(): void {
+    const lost = this.lease?.lost;
+    if (!lost || this.lostNoticed) return;
+    this.lostNoticed = true;
+    this.batchFailure = lost.message;
+    this.scheduler.stop();
+    clearInterval(this.heartbeat);
+    this.sleepAbort.abort();
+    this.ctx.log.error(lost.message, lost.details);
+    this.events.emit('status');
   }
 
   private async batchJob(): Promise<void> {

@@ -136,6 +136,18 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One row (id 1): the engine that owns the database (core/owner-lease.ts). */
+export interface OwnerLeaseTable {
+  id: number;
+  session: string;
+  pid: number;
+  host: string;
+  lock_file: string;
+  taken_at: number;
+  heartbeat_at: number;
+  released_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   campaigns: CampaignsTable;
@@ -145,6 +157,7 @@ export interface Database {
   suppressions: SuppressionsTable;
   settings: SettingsTable;
   campaign_message_counts: CampaignMessageCountsTable;
+  owner_lease: OwnerLeaseTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
