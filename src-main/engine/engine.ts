@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts';
@@ -8,6 +7,7 @@ import * as tools from './campaign-tools';
 import * as campaigns from './campaigns';
 import { type Clock, iso, systemClock } from './clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
+import { secureDataFolder } from './core/data-folder';
 import { LEASE_HEARTBEAT_MS, LEASE_STALE_MS, OwnerLease } from './core/owner-lease';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './events';
@@ -18,7 +18,7 @@ import { recoverInterruptedSends, settleAbortedBatch } from './recovery';
 import { recoverInterruptedBulkWork } from './campaign-recipients';
 import { expireCampaigns, runRetry } from './retry';
 import { Scheduler } from './scheduler';
-import { KeyFileSecretStore, type SecretStore } from './secrets';
+import { accountsWithLostKey, KeyFileSecretStore, keyFileIn, type SecretStore, settleLostKey } from './secrets';
 import { type SendingStatus, sendingStatus, toBatchInfo } from './sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings';
 import { EngineError } from './errors';
@@ -46,6 +46,11 @@ export interface EngineOptions {
    * lock file, for its holder to count as gone (core/owner-lease.ts). Tests shorten them.
    */
   ownerLease?: { heartbeatMs?: number; staleMs?: number };
+  /**
+   * The key file that protected the stored app passwords is lost for good: make a new one, and
+   * mark those accounts as needing their app password again (instead of refusing to start).
+   */
+  replaceLostKey?: boolean;
 }
 
 export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
@@ -71,6 +76,8 @@ export class Engine {
   private owning: Promise<void> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private lostNoticed = false;
+  /** Accounts whose stored password needs a key file that is missing (secrets.ts): settled at start. */
+  private lostKey: { keyFile: string; accounts: { email: string }[] } | undefined;
   /** What stopped the last batch (a storage error, in words), until a batch runs through again. */
   private batchFailure: string | undefined;
   /** Batches an error cut short, whose messages still wait in `sending` to be settled. */
@@ -90,24 +97,43 @@ export class Engine {
     this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob() }, ctx.log);
   }
 
+  /**
+   * Opens the data folder and its database. A folder or file of Trickle's that others could read
+   * is made private; one that is not the user's own is refused (core/data-folder.ts).
+   */
   static async open(options: EngineOptions): Promise<Engine> {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const log = options.logger ?? silentLogger;
+    secureDataFolder(options.dataDir, log);
     const databaseFile = options.databaseFile ?? join(options.dataDir, 'trickle.sqlite');
+    const envKey = process.env.TRICKLE_SECRET_KEY;
+    const keyFile = options.secrets ? options.secrets.keyFile : envKey ? undefined : keyFileIn(options.dataDir);
     const database = await openDatabase(databaseFile);
+    let secrets: SecretStore;
+    let lostKey: { id: number; email: string }[];
+    try {
+      // Refused at start() (after ownership: a running Trickle still has the key in memory, and
+      // "already running" is then the truth); meanwhile no new key is made.
+      lostKey = await accountsWithLostKey(database.db, keyFile);
+      secrets = options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey, log, createKey: lostKey.length === 0 });
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
     const ctx: EngineContext = {
       db: database.db,
       walSync: database.walSync,
       clock: options.clock ?? systemClock,
-      secrets: options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey: process.env.TRICKLE_SECRET_KEY }),
+      secrets,
       mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),
       dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
       events: new EngineEventBus(),
-      log: options.logger ?? silentLogger,
+      log,
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile, options);
     engine.paused = await readPaused(ctx.db);
+    if (lostKey.length > 0) engine.lostKey = { keyFile: keyFile!, accounts: lostKey };
     return engine;
   }
 
@@ -119,6 +145,14 @@ export class Engine {
   async start(): Promise<{ inDoubt: number; requeued: number }> {
     // Before anything else: recovery must never settle a live engine's batch.
     await this.takeOwnership();
+    if (this.lostKey) {
+      await settleLostKey(this.ctx.db, this.lostKey.keyFile, this.lostKey.accounts, {
+        replaceLostKey: this.options.replaceLostKey ?? false,
+        log: this.ctx.log,
+      });
+      if (this.ctx.secrets instanceof KeyFileSecretStore) this.ctx.secrets.replaceLostKey();
+      this.lostKey = undefined;
+    }
     const recovered = await recoverInterruptedSends(this.ctx).catch((error: unknown) => {
       throw storageError(error);
     });

@@ -21,7 +21,12 @@ export type EngineErrorCode =
   /** The disk failed a flush of the database's log: sending stops until a restart (WalSync). */
   | 'storage_failed'
   /** The desktop's secret storage refuses to keep a password (no keyring, weaker storage not accepted). */
-  | 'secret_storage_refused';
+  | 'secret_storage_refused'
+  // ---- Refusals at start-up (opening the data folder and its database) ----
+  /** The data folder, or a file in it, belongs to another user. */
+  | 'unsafe_data_folder'
+  /** Passwords were encrypted with a key file that is gone. */
+  | 'secret_key_missing';
 
 export class EngineError extends Error {
   override readonly name = 'EngineError';

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -38,6 +38,7 @@ export class OwnerLock {
     const key = resolve(file);
     const holder = heldInProcess.get(key);
     if (holder && !holder.alive()) holder.lock.release();
+    createPrivately(file);
     // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
     const connection = new BetterSqlite3(file, { timeout: 0 });
     try {
@@ -80,6 +81,22 @@ export class OwnerLock {
 
 /** The locks engines of this process hold, by file, with whether their engine still works. */
 const heldInProcess = new Map<string, { lock: OwnerLock; alive: () => boolean }>();
+
+/**
+ * Creates the file readable by its owner only (SQLite would create it as the umask says). Never
+ * opens an existing one: closing a descriptor of a file drops every POSIX lock this process
+ * holds on it, including those of another engine's SQLite connection.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // It exists (or cannot be made: opening it below says why, in SQLite's terms).
+  }
+  try {
+    chmodSync(file, 0o600);
+  } catch {}
+}
 
 /** Device and inode: the same file, whatever its name now. */
 function fileIdentity(file: string): string {

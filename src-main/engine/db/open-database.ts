@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -60,11 +61,21 @@ export interface OpenedDatabase {
 
 /**
  * Opens (creating if needed) the database at `file` (':memory:' for tests), sets the
- * durability pragmas and applies pending migrations, each in its own transaction.
+ * durability pragmas and applies pending migrations, each in its own transaction. A new file is
+ * created readable by its owner only; SQLite gives its -wal and -shm the same mode.
  */
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) createPrivately(file);
   const sqlite = new BetterSqlite3(file);
-  applyPragmas(sqlite);
+  try {
+    // A symlink to a file SQLite had to create (not pre-created above): private before its -wal exists.
+    if (onDisk && statSync(file).mode & 0o077) chmodSync(file, 0o600);
+    applyPragmas(sqlite);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db);
@@ -82,6 +93,18 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
       await walSync.close();
     },
   };
+}
+
+/**
+ * Creates a missing database file with mode 0600. Never opens an existing one: closing a
+ * descriptor of the file would drop the POSIX locks another connection of this process holds.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // It exists already (or SQLite will say what is wrong).
+  }
 }
 
 /** Compiled statements kept for reuse; the engine runs a few dozen distinct queries. */
