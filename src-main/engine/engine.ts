@@ -5,11 +5,13 @@ import { storeAttachment } from './attachments';
 import { QUICK_SEND_MS, type BatchSummary, runBatch } from './batch';
 import * as tools from './campaign-tools';
 import * as campaigns from './campaigns';
-import { type Clock, iso, systemClock } from './clock';
+import { type Clock, HOUR, iso, systemClock } from './clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { secureDataFolder } from './core/data-folder';
 import { LEASE_HEARTBEAT_MS, LEASE_STALE_MS, OwnerLease } from './core/owner-lease';
+import { type Backup, backUpDatabase, backupDue, restoreLatestBackup } from './db/backups';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
+import { refuseLostDatabase, startFailure } from './db/start-checks';
 import { EngineEventBus } from './events';
 import { sendsPerHour } from './history';
 import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './mailer';
@@ -46,6 +48,10 @@ export interface EngineOptions {
    * lock file, for its holder to count as gone (core/owner-lease.ts). Tests shorten them.
    */
   ownerLease?: { heartbeatMs?: number; staleMs?: number };
+  /** Rolling daily backups of the database while this engine sends (default on; db/backups.ts). */
+  backups?: boolean;
+  /** How long to wait for another program's lock on the database, ms (default 5000). */
+  busyTimeoutMs?: number;
   /**
    * The key file that protected the stored app passwords is lost for good: make a new one, and
    * mark those accounts as needing their app password again (instead of refusing to start).
@@ -76,6 +82,8 @@ export class Engine {
   private owning: Promise<void> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private lostNoticed = false;
+  private backupTimer: ReturnType<typeof setInterval> | undefined;
+  private backupRunning: Promise<Backup | undefined> | undefined;
   /** Accounts whose stored password needs a key file that is missing (secrets.ts): settled at start. */
   private lostKey: { keyFile: string; accounts: { email: string }[] } | undefined;
   /** What stopped the last batch (a storage error, in words), until a batch runs through again. */
@@ -98,16 +106,28 @@ export class Engine {
   }
 
   /**
-   * Opens the data folder and its database. A folder or file of Trickle's that others could read
-   * is made private; one that is not the user's own is refused (core/data-folder.ts).
+   * Opens the data folder and its database. Refuses, in words and before anything is written,
+   * a folder or file that is not the user's own (and makes private one that others could read),
+   * a database that is missing or empty where Trickle ran before, one that SQLite's check finds
+   * damaged, one the disk cannot hold or write, and stored passwords whose key file is gone.
    */
   static async open(options: EngineOptions): Promise<Engine> {
     const log = options.logger ?? silentLogger;
-    secureDataFolder(options.dataDir, log);
     const databaseFile = options.databaseFile ?? join(options.dataDir, 'trickle.sqlite');
+    const where = { dataDir: options.dataDir, databaseFile };
     const envKey = process.env.TRICKLE_SECRET_KEY;
     const keyFile = options.secrets ? options.secrets.keyFile : envKey ? undefined : keyFileIn(options.dataDir);
-    const database = await openDatabase(databaseFile);
+    let database: OpenedDatabase;
+    try {
+      secureDataFolder(options.dataDir, log);
+      if (databaseFile !== ':memory:') refuseLostDatabase(options.dataDir, databaseFile, keyFile);
+      database = await openDatabase(databaseFile, {
+        verify: true,
+        ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+      });
+    } catch (error) {
+      throw startFailure(error, where);
+    }
     let secrets: SecretStore;
     let lostKey: { id: number; email: string }[];
     try {
@@ -117,7 +137,7 @@ export class Engine {
       secrets = options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey, log, createKey: lostKey.length === 0 });
     } catch (error) {
       await database.close();
-      throw error;
+      throw startFailure(error, where);
     }
     const ctx: EngineContext = {
       db: database.db,
@@ -140,27 +160,30 @@ export class Engine {
   /**
    * Takes the data folder's ownership (throws `already_running` if another engine, in this
    * process or another, may be sending from it), settles what a crash left in flight, then
-   * starts the batch and retry jobs. An engine opened only to read takes no ownership.
+   * starts the batch, retry and backup jobs. An engine opened only to read takes no ownership.
+   * A failure is told in words ("Trickle could not start: …").
    */
   async start(): Promise<{ inDoubt: number; requeued: number }> {
-    // Before anything else: recovery must never settle a live engine's batch.
-    await this.takeOwnership();
-    if (this.lostKey) {
-      await settleLostKey(this.ctx.db, this.lostKey.keyFile, this.lostKey.accounts, {
-        replaceLostKey: this.options.replaceLostKey ?? false,
-        log: this.ctx.log,
-      });
-      if (this.ctx.secrets instanceof KeyFileSecretStore) this.ctx.secrets.replaceLostKey();
-      this.lostKey = undefined;
+    let recovered: { inDoubt: number; requeued: number };
+    try {
+      // Before anything else: recovery must never settle a live engine's batch.
+      await this.takeOwnership();
+      if (this.lostKey) {
+        await settleLostKey(this.ctx.db, this.lostKey.keyFile, this.lostKey.accounts, {
+          replaceLostKey: this.options.replaceLostKey ?? false,
+          log: this.ctx.log,
+        });
+        if (this.ctx.secrets instanceof KeyFileSecretStore) this.ctx.secrets.replaceLostKey();
+        this.lostKey = undefined;
+      }
+      recovered = await recoverInterruptedSends(this.ctx);
+      const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now());
+      if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
+    } catch (error) {
+      throw startFailure(error, { dataDir: this.dataDir, databaseFile: this.databaseFile });
     }
-    const recovered = await recoverInterruptedSends(this.ctx).catch((error: unknown) => {
-      throw storageError(error);
-    });
-    const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
-      throw storageError(error);
-    });
-    if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     this.scheduler.start(await this.settingsNow());
+    this.startBackups();
     this.events.emit('status');
     return recovered;
   }
@@ -173,9 +196,12 @@ export class Engine {
     this.stopping = true;
     this.scheduler.stop();
     clearInterval(this.heartbeat);
+    clearInterval(this.backupTimer);
     this.sleepAbort.abort();
     await this.currentBatch?.catch(() => undefined);
     await this.owning?.catch(() => undefined);
+    // A backup in progress notices `stopping` at its next step and is abandoned.
+    await this.backupRunning?.catch(() => undefined);
     this.ctx.mailer.closeAll();
     if (this.lease && this.database.sqlite.open) await this.lease.release(this.ctx.clock.now()).catch(() => undefined);
     await this.database.close();
@@ -338,6 +364,39 @@ export class Engine {
   }
 
   /**
+   * Takes a backup of the database if the newest is a day old (db/backups.ts); resolves with it,
+   * or undefined when none was due. The engine does this at start and every hour while it owns
+   * the folder; public so a test (or a "back up now") can drive it.
+   */
+  backupIfDue(): Promise<Backup | undefined> {
+    if (this.stopping || !this.ownerLockFile || this.options.backups === false) return Promise.resolve(undefined);
+    if (this.backupRunning) return this.backupRunning;
+    const now = this.ctx.clock.now();
+    if (!backupDue(this.dataDir, now)) return Promise.resolve(undefined);
+    const running = backUpDatabase(this.database.sqlite, this.dataDir, now, () => this.stopping || !this.database.sqlite.open).then(
+      (backup) => {
+        this.ctx.log.info('database backed up', { file: backup.file });
+        return backup;
+      },
+    );
+    this.backupRunning = running.finally(() => {
+      this.backupRunning = undefined;
+    });
+    return this.backupRunning;
+  }
+
+  private startBackups(): void {
+    if (!this.ownerLockFile || this.options.backups === false) return;
+    const backUp = () =>
+      void this.backupIfDue().catch((error: unknown) => {
+        if (!this.stopping) this.ctx.log.warn('could not back up the database; trying again within the hour', { error: String(error) });
+      });
+    backUp();
+    this.backupTimer = setInterval(backUp, HOUR);
+    this.backupTimer.unref?.();
+  }
+
+  /**
    * Only the engine that owns the data folder sends: start() takes ownership, and so does the
    * first batch or retry run directly. Ownership is the lock file's OS lock and the lease in the
    * database (owner-lock.ts, core/owner-lease.ts). Throws `already_running` when another engine
@@ -397,6 +456,7 @@ export class Engine {
     this.batchFailure = lost.message;
     this.scheduler.stop();
     clearInterval(this.heartbeat);
+    clearInterval(this.backupTimer);
     this.sleepAbort.abort();
     this.ctx.log.error(lost.message, lost.details);
     this.events.emit('status');
@@ -428,4 +488,65 @@ export class Engine {
 
 export function createEngine(options: EngineOptions): Promise<Engine> {
   return Engine.open(options);
+}
+
+export interface RestoreReport {
+  /** The backup put back, and when it was taken. */
+  backup: string;
+  takenAt: string;
+  /** Where the database it replaced was kept, if there was one. */
+  keptAs?: string;
+  /** What happened and what to check, for the person. */
+  message: string;
+}
+
+/**
+ * Puts the newest good backup back in place of a damaged or lost database (db/backups.ts): for
+ * headless mode's `--restore-backup` and the desktop's start-up dialog. Refuses while an engine
+ * runs on the folder (it takes the owner lock). Sending starts paused: messages sent after the
+ * backup was taken show as waiting again, and only the user can tell (from Sent Mail) which went.
+ */
+export async function restoreFromBackup(options: {
+  dataDir: string;
+  databaseFile?: string;
+  clock?: Clock;
+  logger?: EngineLogger;
+}): Promise<RestoreReport> {
+  const log = options.logger ?? silentLogger;
+  const now = (options.clock ?? systemClock).now();
+  const databaseFile = options.databaseFile ?? join(options.dataDir, 'trickle.sqlite');
+  const where = { dataDir: options.dataDir, databaseFile };
+  try {
+    secureDataFolder(options.dataDir, log);
+    const lock = OwnerLock.acquire(`${databaseFile}.owner`, now, () => true);
+    try {
+      const restored = restoreLatestBackup(options.dataDir, databaseFile, now);
+      if (!restored) {
+        throw new EngineError(
+          'not_found',
+          `There is no usable backup in ${join(options.dataDir, 'backups')}, so nothing was restored. Restore ${databaseFile} from your own backup of this folder.`,
+        );
+      }
+      const database = await openDatabase(databaseFile, { verify: true });
+      try {
+        await writePaused(database.db, true);
+        // The backup's lease names an engine of the past; this restore holds the lock file now.
+        await database.db.updateTable('owner_lease').set({ released_at: now }).where('released_at', 'is', null).execute();
+      } finally {
+        await database.close();
+      }
+      const takenAt = iso(restored.backup.takenAt)!;
+      const shown = takenAt.slice(0, 16).replace('T', ' ') + ' UTC';
+      const message =
+        `Trickle's database was restored from the backup taken ${shown}` +
+        (restored.keptAs ? `; the file it replaced is kept as ${restored.keptAs}. ` : '. ') +
+        `Sending is paused: whatever was sent after ${shown} shows as still waiting, and would go out again. Check your accounts' Sent Mail (pause or cancel what already went) before you resume sending.`;
+      log.warn(message);
+      return { backup: restored.backup.file, takenAt, ...(restored.keptAs ? { keptAs: restored.keptAs } : {}), message };
+    } finally {
+      lock.release();
+    }
+  } catch (error) {
+    throw startFailure(error, where);
+  }
 }
