@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts';
@@ -8,8 +9,8 @@ import * as campaigns from './campaigns';
 import { type Clock, HOUR, iso, systemClock } from './clock';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { secureDataFolder } from './core/data-folder';
-import { LEASE_HEARTBEAT_MS, LEASE_STALE_MS, OwnerLease } from './core/owner-lease';
-import { type Backup, backUpDatabase, backupDue, restoreLatestBackup } from './db/backups';
+import { judgeLease, LEASE_HEARTBEAT_MS, LEASE_STALE_MS, OwnerLease, readLease, stillRunning } from './core/owner-lease';
+import { type Backup, backUpDatabase, backupDue, checkDatabaseFile, restoreLatestBackup } from './db/backups';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { refuseLostDatabase, startFailure } from './db/start-checks';
 import { EngineEventBus } from './events';
@@ -503,8 +504,9 @@ export interface RestoreReport {
 /**
  * Puts the newest good backup back in place of a damaged or lost database (db/backups.ts): for
  * headless mode's `--restore-backup` and the desktop's start-up dialog. Refuses while an engine
- * runs on the folder (it takes the owner lock). Sending starts paused: messages sent after the
- * backup was taken show as waiting again, and only the user can tell (from Sent Mail) which went.
+ * may run on the folder (the lock file, and the lease if the database can still be read), and
+ * over a sound database. Sending starts paused: messages sent after the backup was taken show as
+ * waiting again, and only the user can tell (from Sent Mail) which went.
  */
 export async function restoreFromBackup(options: {
   dataDir: string;
@@ -520,6 +522,18 @@ export async function restoreFromBackup(options: {
     secureDataFolder(options.dataDir, log);
     const lock = OwnerLock.acquire(`${databaseFile}.owner`, now, () => true);
     try {
+      // An owner may still run with its lock file deleted: its lease says so, if it can be read.
+      const lease = readLease(databaseFile);
+      const verdict = judgeLease(lease, lock.fileId, now, LEASE_STALE_MS);
+      if ('refuse' in verdict) throw stillRunning(lease!, verdict.refuse.waitMs);
+      // Only in place of a damaged or lost database: an older copy over a sound one loses what it holds.
+      if (existsSync(databaseFile) && statSync(databaseFile).size > 0 && checkDatabaseFile(databaseFile).ok) {
+        throw new EngineError(
+          'conflict',
+          `Trickle's database ${databaseFile} is sound (SQLite's check finds nothing wrong), so no backup was restored over it. Nothing was changed. ` +
+            `To go back to a backup anyway, stop Trickle and copy one from ${join(options.dataDir, 'backups')} over it yourself.`,
+        );
+      }
       const restored = restoreLatestBackup(options.dataDir, databaseFile, now);
       if (!restored) {
         throw new EngineError(

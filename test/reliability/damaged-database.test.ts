@@ -108,6 +108,25 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     expect(await engine.runBatchNow()).toBeUndefined();
   });
 
+  it('a restore is refused over a sound database, and while an engine may still run on it (its lock file deleted)', async () => {
+    const { dataDir, databaseFile } = await usedFolder();
+    const sound = readFileSync(databaseFile);
+    await expect(restoreFromBackup({ dataDir })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/is sound \(SQLite's check finds nothing wrong\), so no backup was restored over it\. Nothing was changed\./),
+    });
+    expect(readFileSync(databaseFile).equals(sound)).toBe(true);
+
+    const running = await open(dataDir);
+    await running.start();
+    rmSync(join(dataDir, 'trickle.sqlite.owner'));
+    await expect(restoreFromBackup({ dataDir, clock: new FakeClock(BACKUP_TIME) })).rejects.toMatchObject({
+      code: 'already_running',
+      message: expect.stringContaining(`Trickle is already running on this data folder (process ${process.pid}), although its lock file (trickle.sqlite.owner) was removed.`),
+    });
+    expect(readdirSync(dataDir).filter((name) => name.includes('damaged'))).toEqual([]);
+  });
+
   it('a truncated file (a copy cut short): refused in words, not "database disk image is malformed"', async () => {
     const { dataDir, databaseFile } = await usedFolder();
     truncateTo(databaseFile, 0.5);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/open-database';
 import type { OwnerLeaseTable } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
@@ -151,7 +152,24 @@ function who(lease: Pick<LeaseRow, 'pid' | 'host'> | undefined): string {
   return lease.host === hostname() ? `process ${lease.pid}` : `process ${lease.pid} on ${lease.host}`;
 }
 
-function stillRunning(lease: LeaseRow, waitMs: number): EngineError {
+/**
+ * The lease a database file records, read without writing; undefined when there is none or the
+ * file cannot be read (damaged, missing). A restore uses it: it must not replace the database of
+ * an owner that may be running with its lock file deleted.
+ */
+export function readLease(databaseFile: string): LeaseRow | undefined {
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(databaseFile, { readonly: true, fileMustExist: true });
+    return db.prepare('select * from owner_lease where id = 1').get() as LeaseRow | undefined;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+export function stillRunning(lease: LeaseRow, waitMs: number): EngineError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   return new EngineError(
     'already_running',
