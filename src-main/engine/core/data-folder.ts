@@ -38,20 +38,37 @@ export function secureDataFolder(dataDir: string, log: EngineLogger, owner: File
   if (!hasModes(owner)) return;
   const folder = statSync(dataDir);
   if (folder.uid !== owner.uid) throw notOurs(dataDir, folder, 'folder');
+  const unfixed: string[] = [];
   if (folder.mode & 0o077) {
-    chmodSync(dataDir, 0o700);
-    log.warn(
-      `The data folder ${dataDir} was open to other users (mode ${octal(folder.mode)}): they could read the database and the key to the stored app passwords. Trickle made it private (700).`,
-    );
+    if (tryChmod(dataDir, 0o700, unfixed, `${dataDir}/`)) {
+      log.warn(
+        `The data folder ${dataDir} was open to other users (mode ${octal(folder.mode)}): they could read the database and the key to the stored app passwords. Trickle made it private (700).`,
+      );
+    }
   }
   const fixed: string[] = [];
-  secureEntries(dataDir, '', owner, log, fixed);
+  secureEntries(dataDir, '', owner, log, fixed, unfixed);
   if (fixed.length > 0) {
     log.warn(`These files in the data folder were readable by other users; Trickle made them private (600 for files, 700 for folders): ${fixed.join(', ')}.`);
   }
+  if (unfixed.length > 0) {
+    // A file system without POSIX modes (a FAT drive, some network shares) cannot keep them.
+    log.warn(`Trickle could not make these private (its file system may not keep file modes), so other users may read them: ${unfixed.join(', ')}.`);
+  }
 }
 
-function secureEntries(dir: string, prefix: string, owner: FileSystemOwner, log: EngineLogger, fixed: string[]): void {
+/** chmod, noting the path instead of failing when the file system will not (EPERM on FAT…). */
+function tryChmod(path: string, mode: number, unfixed: string[], shown: string): boolean {
+  try {
+    chmodSync(path, mode);
+    return true;
+  } catch (error) {
+    unfixed.push(`${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return false;
+  }
+}
+
+function secureEntries(dir: string, prefix: string, owner: FileSystemOwner, log: EngineLogger, fixed: string[], unfixed: string[]): void {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     const shown = prefix + name;
@@ -72,13 +89,9 @@ function secureEntries(dir: string, prefix: string, owner: FileSystemOwner, log:
       continue; // not Trickle's (the desktop's user-data folder holds Electron's files too)
     }
     if (stat.isDirectory()) {
-      if (stat.mode & 0o077) {
-        chmodSync(path, 0o700);
-        fixed.push(`${shown}/ (was ${octal(stat.mode)})`);
-      }
-      if (own) secureEntries(path, `${shown}/`, owner, log, fixed);
-    } else if (stat.isFile() && stat.mode & 0o077) {
-      chmodSync(path, 0o600);
+      if (stat.mode & 0o077 && tryChmod(path, 0o700, unfixed, `${shown}/`)) fixed.push(`${shown}/ (was ${octal(stat.mode)})`);
+      if (own) secureEntries(path, `${shown}/`, owner, log, fixed, unfixed);
+    } else if (stat.isFile() && stat.mode & 0o077 && tryChmod(path, 0o600, unfixed, shown)) {
       fixed.push(`${shown} (was ${octal(stat.mode)})`);
     }
   }

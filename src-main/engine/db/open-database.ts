@@ -77,8 +77,13 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   if (onDisk) createPrivately(file);
   const sqlite = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
   try {
-    // A symlink to a file SQLite had to create (not pre-created above): private before its -wal exists.
-    if (onDisk && statSync(file).mode & 0o077) chmodSync(file, 0o600);
+    // A symlink to a file SQLite had to create (not pre-created above): private before its -wal
+    // exists. (A file system without modes refuses: core/data-folder.ts has warned of it.)
+    if (onDisk && statSync(file).mode & 0o077) {
+      try {
+        chmodSync(file, 0o600);
+      } catch {}
+    }
     // Before any write: migrating (or recovering into) a damaged file could spread the damage.
     if (options.verify && onDisk) checkIntegrity(sqlite);
     applyPragmas(sqlite, options.busyTimeoutMs);
