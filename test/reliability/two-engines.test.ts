@@ -225,7 +225,7 @@ describe('two engines on one data folder, every file but the database deleted', 
     // Every delivery is on record as sent, or in doubt (a send the first had started when it was fenced off).
     expect((counts['sent'] ?? 0) + (counts['in_doubt'] ?? 0)).toBeGreaterThanOrEqual(24);
     expect((counts['sent'] ?? 0) + (counts['in_doubt'] ?? 0) + (counts['queued'] ?? 0)).toBe(30);
-  });
+  }, 40_000);
 
   it('killed, and its lock file deleted: a restart is refused while the lease may be alive, then takes over, settles the send in flight as in doubt', async () => {
     const setup = await prepare({ recipients: 24, cap: 12, batchSize: 10, messageDelayMs: 50, batchIntervalSeconds: 86_400, envKey: true });
@@ -259,5 +259,5 @@ describe('two engines on one data folder, every file but the database deleted', 
     const delivered = deliveredCounts({ accepted: gmail.accepted, unacknowledged: gmail.receivedButUnacknowledged }).size;
     expect(delivered).toBe(24);
     expect(statusCounts(dataDir)).toEqual({ in_doubt: 1, sent: 23 });
-  });
+  }, 40_000);
 });
