@@ -208,6 +208,19 @@ describe('migrations', () => {
     expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
   });
 
+  it('0009_owner_lease: one row, the owner of the database; nothing else changes', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0008_attachment_store');
+    await db.insertInto('batches').values({ started_at: NOW, claimed: 1, sent: 1 }).execute();
+    await migrateTo(db, '0009_owner_lease');
+    expect(columns(sqlite, 'owner_lease')).toEqual(['id', 'session', 'pid', 'host', 'lock_file', 'taken_at', 'heartbeat_at', 'released_at']);
+    const lease = { session: 's', pid: 1, host: 'h', lock_file: '1:2', taken_at: NOW, heartbeat_at: NOW };
+    await db.insertInto('owner_lease').values({ id: 1, ...lease }).execute();
+    await expect(db.insertInto('owner_lease').values({ id: 2, ...lease }).execute()).rejects.toThrow(/CHECK/);
+    expect(await db.selectFrom('owner_lease').select(['id', 'released_at']).execute()).toEqual([{ id: 1, released_at: null }]);
+    expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

@@ -142,6 +142,18 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One row (id 1): the engine that owns the database (db/owner-lease.ts). */
+export interface OwnerLeaseTable {
+  id: number;
+  session: string;
+  pid: number;
+  host: string;
+  lock_file: string;
+  taken_at: number;
+  heartbeat_at: number;
+  released_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   campaigns: CampaignsTable;
@@ -153,6 +165,7 @@ export interface Database {
   campaign_message_counts: CampaignMessageCountsTable;
   attachments: AttachmentsTable;
   campaign_attachments: CampaignAttachmentsTable;
+  owner_lease: OwnerLeaseTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
