@@ -208,11 +208,24 @@ describe('migrations', () => {
     expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
   });
 
-  it('0009_archive_and_import_delimiter: campaigns can be archived and remember their file’s separator', async () => {
+  it('0009_owner_lease: one row, the owner of the database; nothing else changes', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0008_attachment_store');
+    await db.insertInto('batches').values({ started_at: NOW, claimed: 1, sent: 1 }).execute();
+    await migrateTo(db, '0009_owner_lease');
+    expect(columns(sqlite, 'owner_lease')).toEqual(['id', 'session', 'pid', 'host', 'lock_file', 'taken_at', 'heartbeat_at', 'released_at']);
+    const lease = { session: 's', pid: 1, host: 'h', lock_file: '1:2', taken_at: NOW, heartbeat_at: NOW };
+    await db.insertInto('owner_lease').values({ id: 1, ...lease }).execute();
+    await expect(db.insertInto('owner_lease').values({ id: 2, ...lease }).execute()).rejects.toThrow(/CHECK/);
+    expect(await db.selectFrom('owner_lease').select(['id', 'released_at']).execute()).toEqual([{ id: 1, released_at: null }]);
+    expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
+  });
+
+  it('0010_archive_and_import_delimiter: campaigns can be archived and remember their file’s separator', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0009_owner_lease');
     await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
-    await migrateTo(db, '0009_archive_and_import_delimiter');
+    await migrateTo(db, '0010_archive_and_import_delimiter');
     expect(columns(sqlite, 'campaigns')).toEqual(expect.arrayContaining(['archived_at', 'csv_delimiter']));
     expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([{ archived_at: null, csv_delimiter: null }]);
     for (const delimiter of [',', ';', '\t']) {

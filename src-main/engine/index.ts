@@ -3,11 +3,11 @@
  * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending) are the engine's
  * own; docs/ENGINE.md describes them.
  */
-export { createEngine, Engine, type EngineOptions, listBatchesSchema } from './engine';
+export { createEngine, Engine, type EngineOptions, listBatchesSchema, restoreFromBackup } from './engine';
 export { type EngineContext, type EngineLogger, consoleLogger, silentLogger } from './context';
 export { EngineError, type EngineErrorCode } from './core/errors';
 export type { EngineEvents } from './core/events';
-export { KeyFileSecretStore, type SecretStore, SecretUnreadableError } from './core/secrets';
+export { KeyFileSecretStore, keyFileIn, type SecretStore, SecretUnreadableError } from './core/secrets';
 export { noArgumentsSchema, parseInput } from './core/validation';
 
 // The arguments of the public operations, for the API's method table (types and docs).

@@ -56,9 +56,9 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
-  /** When the user archived it (migration 0009): hidden from the list, kept for the history. */
+  /** When the user archived it (migration 0010): hidden from the list, kept for the history. */
   archived_at: Generated<number | null>;
-  /** The separator of the CSV its recipients came from (migration 0009), for its export. */
+  /** The separator of the CSV its recipients came from (migration 0010), for its export. */
   csv_delimiter: Generated<CsvDelimiter | null>;
 }
 
@@ -148,6 +148,18 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One row (id 1): the engine that owns the database (db/owner-lease.ts). */
+export interface OwnerLeaseTable {
+  id: number;
+  session: string;
+  pid: number;
+  host: string;
+  lock_file: string;
+  taken_at: number;
+  heartbeat_at: number;
+  released_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   campaigns: CampaignsTable;
@@ -159,6 +171,7 @@ export interface Database {
   campaign_message_counts: CampaignMessageCountsTable;
   attachments: AttachmentsTable;
   campaign_attachments: CampaignAttachmentsTable;
+  owner_lease: OwnerLeaseTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
