@@ -15,10 +15,10 @@ describe('merge fields checked against the list’s columns (window and engine a
   });
 
   it('names the columns when nothing is close, and knows the address is always there', () => {
-    const unknown = unknownMergeFields(['{{shoe_size}} {{email}} {{Member Since}}'], columns);
+    const unknown = unknownMergeFields(['{{shoe_size}} {{email}} {{Member Since}} {{name|there}}'], columns);
     expect(unknown).toEqual([{ field: 'shoe_size' }]);
     expect(describeUnknownField(unknown[0]!, columns)).toBe(
-      'There is no column shoe_size in the list (its columns: first_name, last_name, club, member_since, email).',
+      'There is no column shoe_size in the list (its columns: first_name, last_name, club, member_since, email, name).',
     );
   });
 

@@ -40,8 +40,12 @@ export function mergeTokens(...templates: (string | null | undefined)[]): MergeT
   return [...fields.values()];
 }
 
-/** Fields every recipient has whatever the list's columns: the address. */
-export const ALWAYS_KNOWN_FIELDS = ['email'] as const;
+/**
+ * Fields a template may use whatever the list's columns: the address, and the name (from a
+ * name column, or the list's names; `{{name|there}}` is the usual greeting, filled by its
+ * default for a list without names, as missing-value checks already handle).
+ */
+export const ALWAYS_KNOWN_FIELDS = ['email', 'name'] as const;
 
 export interface UnknownField {
   field: string;

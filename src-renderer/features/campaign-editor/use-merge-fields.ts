@@ -2,7 +2,7 @@
 import { useMemo, useRef } from 'react';
 import { flushSync } from 'react-dom';
 import { normalizeFieldName } from '../../../src-shared/field-names';
-import { describeUnknownField, unknownMergeFields } from '../../../src-shared/merge-fields';
+import { ALWAYS_KNOWN_FIELDS, describeUnknownField, unknownMergeFields } from '../../../src-shared/merge-fields';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import type { CsvShape } from '../../lib/csv';
 import type { Form, SetField } from './form';
@@ -25,9 +25,9 @@ export function useListColumns(campaign: Campaign | undefined, shape: CsvShape |
   }, [isNew, shape, emailColumn, campaign, pastedList]);
 }
 
-/** The chips offered: the address, then the list's columns. */
+/** The chips offered: the address and the name, then the list's columns. */
 export function useMergeFields(columns: string[] | undefined): string[] {
-  return useMemo(() => [...new Set(['email', ...(columns ?? [])])], [columns]);
+  return useMemo(() => [...new Set([...ALWAYS_KNOWN_FIELDS, ...(columns ?? [])])], [columns]);
 }
 
 /** The merge fields that are no column of the list, each with its sentence; none until there is a list. */
