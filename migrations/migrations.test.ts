@@ -221,6 +221,21 @@ describe('migrations', () => {
     expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
   });
 
+  it('0010_archive_and_import_delimiter: campaigns can be archived and remember their file’s separator', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0009_owner_lease');
+    await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
+    expect(columns(sqlite, 'campaigns')).toEqual(expect.arrayContaining(['archived_at', 'csv_delimiter']));
+    expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([{ archived_at: null, csv_delimiter: null }]);
+    for (const delimiter of [',', ';', '\t']) {
+      await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: delimiter }).execute();
+    }
+    await expect(
+      db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: '|' }).execute(),
+    ).rejects.toThrow(/CHECK/);
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

@@ -9,6 +9,7 @@ import { QUICK_SEND_MS } from './sending/send-journal';
 import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
+import * as campaignReuse from './campaigns/campaign-reuse';
 import { type Clock, HOUR, iso, systemClock } from './core/clock';
 import { importLegacyAttachments } from './campaigns/legacy-attachments';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
@@ -253,11 +254,11 @@ export class Engine {
   });
 
   readonly campaigns = withStorageErrors({
-    list: async (input?: unknown) => {
-      noArguments(input);
-      return campaigns.listCampaigns(this.ctx);
-    },
+    list: (input?: unknown) => campaigns.listCampaigns(this.ctx, input),
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
+    copy: (input: unknown) => campaignReuse.copyCampaign(this.ctx, input),
+    delete: (input: unknown) => campaignReuse.deleteDraft(this.ctx, input),
+    archive: (input: unknown) => campaignReuse.archiveCampaign(this.ctx, input),
     get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
     update: (input: unknown) => campaigns.updateCampaign(this.ctx, input),
     queue: (input: unknown) => campaignActions.queueCampaign(this.ctx, input),
@@ -331,6 +332,7 @@ export class Engine {
   readonly suppressions = withStorageErrors({
     list: (input?: unknown) => suppressions.listSuppressions(this.ctx, input),
     add: (input: unknown) => suppressions.addSuppression(this.ctx, input),
+    addMany: (input: unknown) => suppressions.addSuppressions(this.ctx, input),
     remove: (input: unknown) => suppressions.removeSuppression(this.ctx, input),
   });
 

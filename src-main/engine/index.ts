@@ -14,13 +14,16 @@ export { noArgumentsSchema, parseInput } from './core/validation';
 export { accountIdSchema, addAccountSchema, updateAccountSchema } from './accounts/account-schemas';
 export { storeAttachmentSchema } from './campaigns/attachments';
 export {
+  archiveCampaignSchema,
   campaignIdSchema,
+  copyCampaignSchema,
   createCampaignSchema,
+  listCampaignsSchema,
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
 } from './campaigns/campaign-schemas';
-export { previewSchema, testSendSchema } from './campaigns/campaign-tools';
-export { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
+export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
+export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
 export { sendHistorySchema } from './sending/history';
 export { settingsUpdateSchema } from './settings/settings';

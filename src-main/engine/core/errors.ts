@@ -8,6 +8,8 @@ export type EngineErrorCode =
   | 'conflict'
   | 'csv_invalid'
   | 'merge_missing_field'
+  /** A merge field names no column of the list (a typo such as {{frist_name}}). */
+  | 'merge_unknown_field'
   | 'attachment_problem'
   | 'login_failed'
   | 'no_account'

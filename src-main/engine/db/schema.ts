@@ -56,7 +56,13 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
+  /** When the user archived it (migration 0010): hidden from the list, kept for the history. */
+  archived_at: Generated<number | null>;
+  /** The separator of the CSV its recipients came from (migration 0010), for its export. */
+  csv_delimiter: Generated<CsvDelimiter | null>;
 }
+
+export type CsvDelimiter = ',' | ';' | '\t';
 
 /** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
 export interface AttachmentsTable {

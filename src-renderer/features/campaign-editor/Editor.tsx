@@ -28,7 +28,7 @@ import { QueueCard } from './sections/QueueCard';
 import { QueueDialog } from './sections/QueueDialog';
 import { RecipientsSection } from './sections/RecipientsSection';
 import { ScheduleSection } from './sections/ScheduleSection';
-import { useMergeFields } from './use-merge-fields';
+import { useListColumns, useMergeFields, useUnknownFields } from './use-merge-fields';
 import { useRecipients } from './use-recipients';
 
 export function Editor({ campaign }: { campaign?: Campaign }) {
@@ -45,7 +45,10 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
   const action = useAction();
   const toast = useToast();
   const recipientsInput = useRecipients(() => setError(null));
-  const fields = useMergeFields(campaign, recipientsInput.shape, recipientsInput.emailColumn);
+  const columns = useListColumns(campaign, recipientsInput.shape, recipientsInput.emailColumn, recipientsInput.pasted?.kind === 'list');
+  const fields = useMergeFields(columns);
+  // The engine's queue refuses these with the same words: Queue is not offered while any is left.
+  const unknownFields = useUnknownFields(form, columns);
 
   const dirty = JSON.stringify(form) !== JSON.stringify(saved);
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
@@ -141,7 +144,7 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
               <a href={href({ page: 'campaign', id: campaign.id })}>See progress</a>
             </Button>
           ) : (
-            <Button onClick={() => setConfirmQueue(true)} disabled={toSend === 0}>
+            <Button onClick={() => setConfirmQueue(true)} disabled={toSend === 0 || unknownFields.length > 0}>
               <PaperPlaneIcon /> Queue…
             </Button>
           )
@@ -166,7 +169,14 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
         }}
       >
         <Flex direction="column" gap="4" className="tr-editor">
-          <MessageSection form={form} set={set} e={e} fields={fields} waitingForFile={isNew && !recipientsInput.shape} />
+          <MessageSection
+            form={form}
+            set={set}
+            e={e}
+            fields={fields}
+            unknownFields={unknownFields}
+            waitingForFile={isNew && !recipientsInput.shape && recipientsInput.pasted?.kind !== 'list'}
+          />
           <RecipientsSection campaign={campaign} input={recipientsInput} recipientsError={recipientsError} />
           <AttachmentsSection form={form} set={set} setForm={setForm} attachmentsError={attachmentsError} />
           <ScheduleSection form={form} set={set} e={e} />
@@ -190,7 +200,13 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
         <Flex direction="column" gap="4" mt="4" className="tr-editor">
           <PreviewSection campaign={campaign} version={previewVersion} dirty={dirty} />
           {campaign.status === 'draft' && (
-            <QueueCard toSend={toSend} sendAfter={form.sendAfter} queueError={queueError} onQueue={() => setConfirmQueue(true)} />
+            <QueueCard
+              toSend={toSend}
+              sendAfter={form.sendAfter}
+              queueError={queueError}
+              unknownFields={unknownFields}
+              onQueue={() => setConfirmQueue(true)}
+            />
           )}
           <QueueDialog
             campaign={campaign}

@@ -1,6 +1,6 @@
 /** One campaign's progress (#/campaigns/12 once it is queued): summary, counts, charts, what went wrong, and Pause, Resume, Export, Cancel. */
 import { CheckCircledIcon, Cross2Icon, DownloadIcon, ExclamationTriangleIcon, Pencil1Icon, PauseIcon, PlayIcon, StopIcon } from '@radix-ui/react-icons';
-import { Button, Callout, Flex, Grid, IconButton } from '@radix-ui/themes';
+import { Button, Callout, Flex, Grid, IconButton, Text } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useActionState } from '../../api/hooks';
@@ -17,6 +17,10 @@ import { Failures } from './Failures';
 import { InDoubt } from './InDoubt';
 import { MessageList } from './MessageList';
 import { ProgressSummary } from './ProgressSummary';
+import { ExportDialog, type ExportOptions } from './ExportDialog';
+import { CampaignReuseActions } from '../campaign-list/CampaignReuse';
+import { PreviewSection } from '../campaign-editor/sections/PreviewSection';
+import { Section } from '../campaign-editor/Section';
 
 export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const [flash, setFlash] = useState(() => queuedMessages.get(c.id));
@@ -25,6 +29,15 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const exporter = useActionState();
   const toast = useToast();
   const active = c.status === 'queued' || c.status === 'sending';
+
+  const [exporting, setExporting] = useState(false);
+  const exportCsv = async (options: ExportOptions): Promise<string | void> => {
+    // The engine does not know the user's zone: the window tells it, for the local-time column.
+    const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const result = await exporter.run('campaigns.export', { id: c.id, ...options, ...(timeZone ? { timeZone } : {}) });
+    if (result) downloadText(result.filename, result.csv);
+    else return exporter.error?.message ?? 'The export could not be made.';
+  };
 
   const run = async (name: 'campaigns.pause' | 'campaigns.resume', done: string) => {
     const result = await act.run(name, { id: c.id });
@@ -61,18 +74,14 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
                 </Button>
               </>
             )}
-            <Button
-              variant="soft"
-              color="gray"
-              loading={exporter.busy}
-              onClick={async () => {
-                const result = await exporter.run('campaigns.export', { id: c.id });
-                if (result) downloadText(result.filename, result.csv);
-                else if (exporter.error) toast(exporter.error.message, 'error');
-              }}
-            >
-              <DownloadIcon /> Export CSV
+            <Button variant="soft" color="gray" onClick={() => setExporting(true)}>
+              <DownloadIcon /> Export CSV…
             </Button>
+            {c.counts.failed > 0 && (
+              <Button variant="soft" color="gray" loading={exporter.busy} onClick={() => void exportCsv({ status: 'failed' })}>
+                <DownloadIcon /> Export failed only
+              </Button>
+            )}
             {(active || c.status === 'paused') && (
               <Button variant="soft" color="red" onClick={() => setConfirmCancel(true)}>
                 <StopIcon /> Cancel
@@ -129,7 +138,18 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         {c.counts.retry_wait > 0 && <MessageList campaign={c} status="retry_wait" title="Waiting to retry" collapsed />}
         {c.counts.skipped > 0 && <MessageList campaign={c} status="skipped" title="Skipped at import or on the suppression list" collapsed />}
         {c.counts.expired > 0 && <MessageList campaign={c} status="expired" title="Expired (not sent before the stop time)" collapsed />}
+        <PreviewSection campaign={c} version={0} dirty={false} readOnly />
+        <Section title="Use it again">
+          <Flex justify="between" align="center" gap="3" wrap="wrap">
+            <Text size="2" color="gray">
+              Copy it to a new draft (everyone, or only those not sent to), or archive it to tidy the list.
+            </Text>
+            <CampaignReuseActions campaign={c} />
+          </Flex>
+        </Section>
       </Flex>
+
+      <ExportDialog open={exporting} onClose={() => setExporting(false)} campaign={c} onExport={exportCsv} />
 
       <ConfirmDialog
         open={confirmCancel}

@@ -7,7 +7,20 @@ import { useApi } from '../../../api/hooks';
 import { ErrorCallout } from '../../../components/ui';
 import { duration, fromLocalInput, num, plural, when } from '../../../lib/format';
 
-export function QueueCard({ toSend, sendAfter, queueError, onQueue }: { toSend: number; sendAfter: string; queueError: ApiCallError | null; onQueue: () => void }) {
+export function QueueCard({
+  toSend,
+  sendAfter,
+  queueError,
+  unknownFields,
+  onQueue,
+}: {
+  toSend: number;
+  sendAfter: string;
+  queueError: ApiCallError | null;
+  /** Sentences about merge fields that are no column of the list: Queue waits until none is left. */
+  unknownFields: string[];
+  onQueue: () => void;
+}) {
   const settings = useApi('settings.get');
   const s = settings.data;
   const queueErrorRef = useRef<HTMLDivElement>(null);
@@ -28,15 +41,26 @@ export function QueueCard({ toSend, sendAfter, queueError, onQueue }: { toSend: 
             {sendAfter ? `, starting ${when(fromLocalInput(sendAfter))}` : ''}. You can pause or cancel at any time.
           </Text>
         </Box>
-        <Button size="3" onClick={onQueue} disabled={toSend === 0}>
+        <Button size="3" onClick={onQueue} disabled={toSend === 0 || unknownFields.length > 0}>
           <PaperPlaneIcon /> Queue {num(toSend)} emails
         </Button>
       </Flex>
+      {unknownFields.length > 0 && (
+        <Text as="p" size="2" color="amber" mt="3" className="tr-queue-card__blocked">
+          Correct the merge fields first: {unknownFields.join(' ')}
+        </Text>
+      )}
       {queueError && (
         <Box mt="3" ref={queueErrorRef}>
           <ErrorCallout
             error={queueError}
-            title={queueError.code === 'merge_missing_field' ? 'A merge field is empty for some recipients.' : 'Not queued.'}
+            title={
+              queueError.code === 'merge_missing_field'
+                ? 'A merge field is empty for some recipients.'
+                : queueError.code === 'merge_unknown_field'
+                  ? 'A merge field is no column of the list.'
+                  : 'Not queued.'
+            }
           />
           {queueError.code === 'merge_missing_field' && (
             <Text as="p" size="2" color="gray">
