@@ -208,9 +208,37 @@ describe('migrations', () => {
     expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
   });
 
-  it('0009_rehearsal: what the old app-wide dry run did is reported, rows kept, states checked by a table', async () => {
+  it('0009_owner_lease: one row, the owner of the database; nothing else changes', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0008_attachment_store');
+    await db.insertInto('batches').values({ started_at: NOW, claimed: 1, sent: 1 }).execute();
+    await migrateTo(db, '0009_owner_lease');
+    expect(columns(sqlite, 'owner_lease')).toEqual(['id', 'session', 'pid', 'host', 'lock_file', 'taken_at', 'heartbeat_at', 'released_at']);
+    const lease = { session: 's', pid: 1, host: 'h', lock_file: '1:2', taken_at: NOW, heartbeat_at: NOW };
+    await db.insertInto('owner_lease').values({ id: 1, ...lease }).execute();
+    await expect(db.insertInto('owner_lease').values({ id: 2, ...lease }).execute()).rejects.toThrow(/CHECK/);
+    expect(await db.selectFrom('owner_lease').select(['id', 'released_at']).execute()).toEqual([{ id: 1, released_at: null }]);
+    expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
+  });
+
+  it('0010_archive_and_import_delimiter: campaigns can be archived and remember their file’s separator', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0009_owner_lease');
+    await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
+    expect(columns(sqlite, 'campaigns')).toEqual(expect.arrayContaining(['archived_at', 'csv_delimiter']));
+    expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([{ archived_at: null, csv_delimiter: null }]);
+    for (const delimiter of [',', ';', '\t']) {
+      await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: delimiter }).execute();
+    }
+    await expect(
+      db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: '|' }).execute(),
+    ).rejects.toThrow(/CHECK/);
+  });
+
+  it('0011_rehearsal: what the old app-wide dry run did is reported, rows kept, states checked by a table', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
     await db.insertInto('accounts').values({ email: 'a@x.com', email_norm: 'a@x.com', password_secret: 'c', created_at: NOW }).execute();
     const campaign = async (status: string) =>
       (
@@ -263,7 +291,7 @@ describe('migrations', () => {
     ]).execute();
     await db.insertInto('settings').values([{ key: 'dryRun', value: 'true' }, { key: 'batchSize', value: '5' }]).execute();
 
-    await migrateTo(db, '0009_rehearsal');
+    await migrateTo(db, '0011_rehearsal');
 
     const statuses = (campaignId: number) =>
       db.selectFrom('messages').select('status').where('campaign_id', '=', campaignId).orderBy('id').execute().then((r) => r.map((m) => m.status));
@@ -313,9 +341,9 @@ describe('migrations', () => {
     expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: null }, { message_id: null }, { message_id: null }]);
   });
 
-  it('0009_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
+  it('0011_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
     const { db } = freshDb();
-    await migrateTo(db, '0008_attachment_store');
+    await migrateTo(db, '0010_archive_and_import_delimiter');
     const { id } = await db
       .insertInto('campaigns')
       .values({ name: 'n', subject: 's', status: 'sending', created_at: NOW, updated_at: NOW })
@@ -329,7 +357,7 @@ describe('migrations', () => {
       ])
       .execute();
     await db.insertInto('settings').values({ key: 'dryRun', value: 'false' }).execute();
-    await migrateTo(db, '0009_rehearsal');
+    await migrateTo(db, '0011_rehearsal');
     const row = await db.selectFrom('campaigns').select(['status', 'status_detail']).executeTakeFirstOrThrow();
     expect(row.status).toBe('sending');
     expect(row.status_detail).toMatch(/^Under the old app-wide dry run, 1 message was written to the log and never really sent/);
@@ -337,9 +365,9 @@ describe('migrations', () => {
     expect(await db.selectFrom('settings').selectAll().execute()).toEqual([]);
   });
 
-  it('0010_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
+  it('0012_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0009_rehearsal');
+    await migrateTo(db, '0011_rehearsal');
     const account = (email: string) =>
       db.insertInto('accounts').values({ email, email_norm: email, password_secret: 'c', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const sender = await account('a@x.com');
@@ -353,7 +381,7 @@ describe('migrations', () => {
       .insertInto('messages')
       .values([message(1, sender.id, 'sent', NOW + 5), message(2, sender.id, 'sent', NOW + 9), message(3, rehearser.id, 'rehearsed', NOW)])
       .execute();
-    await migrateTo(db, '0010_account_checks_and_pace');
+    await migrateTo(db, '0012_account_checks_and_pace');
     expect(columns(sqlite, 'accounts')).toEqual(expect.arrayContaining(['verified_at', 'pace_ms']));
     expect(await db.selectFrom('accounts').select(['email', 'verified_at', 'pace_ms']).orderBy('id').execute()).toEqual([
       { email: 'a@x.com', verified_at: NOW + 9, pace_ms: null },

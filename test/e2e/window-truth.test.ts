@@ -198,6 +198,7 @@ describe('the window tells the truth', () => {
     await page.goto(`${app.origin}/#/campaigns/new`);
     await page.getByLabel('Campaign name').fill('Spring fair');
     await page.getByLabel('Subject').fill('See you Saturday, {{first_name|friend}}');
+    await page.getByRole('radio', { name: 'HTML source' }).click();
     await page.getByLabel('Message body').fill('<p>Dear {{first_name|friend}},</p><p>The fair opens at 10:00.</p>');
     await page.locator('input[type=file]').first().setInputFiles({ name: 'fair.csv', mimeType: 'text/csv', buffer: Buffer.from(csvOf('fair', 8)) });
     // Left at once, by the sidebar, before any pause in typing.
@@ -211,7 +212,7 @@ describe('the window tells the truth', () => {
     await expect.poll(() => page.locator('main').textContent()).toContain('Spring fair');
     await page.getByRole('link', { name: 'Spring fair' }).click();
     await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('See you Saturday, {{first_name|friend}}');
-    expect(await page.getByLabel('Message body').inputValue()).toContain('The fair opens at 10:00.');
+    expect(await page.locator('main').textContent()).toContain('The fair opens at 10:00.');
     await expect.poll(() => page.locator('main [data-recipients]').getAttribute('data-recipients')).toBe('8');
 
     // An edited draft, left by the sidebar, keeps the edit.
@@ -266,18 +267,16 @@ describe('the window tells the truth', () => {
         await api(app, 'sending.resume');
         await waitFor(async () => events.length, (n) => n > before + 1, 'an event');
         await api(app, 'sending.pause');
-        const state = await waitFor(
-          async () => {
-            const a = await topBar(page);
-            const b = await progressPage(page, members);
-            const c = await topBar(other);
-            const d = await campaignPage(other);
-            return { a, b, c, d, api: await api<Campaign>(app, 'campaigns.get', { id: members }) };
-          },
-          ({ a, c, d, api: m }) => a.state === 'paused' && c.state === 'paused' && d.sent === m.counts.sent! && m.counts.sending === 0,
-          'both windows to settle',
-        );
-        const { a, b, c, d, api: m } = state;
+        // The message in hand finishes; from then on nothing changes until sending resumes.
+        const m = await waitFor(() => api<Campaign>(app, 'campaigns.get', { id: members }), (c) => c.counts.sending === 0, 'the message in hand');
+        const settledAt = Date.now();
+        // Both windows show a snapshot read after that (each page's numbers are its snapshot's).
+        const shownAfter = async (p: Page) => Date.parse((await p.locator('header.tr-strip').getAttribute('data-at')) ?? '') > settledAt;
+        await waitFor(async () => (await shownAfter(page)) && (await shownAfter(other)), (ok) => ok, 'both windows to show the paused state');
+        const a = await topBar(page);
+        const b = await progressPage(page, members);
+        const c = await topBar(other);
+        const d = await campaignPage(other);
         const fairSent = CAP; // the first campaign's 8 sends, in the same 24 hours
         // The top bars of both windows and the Progress page: the same totals.
         expect([a.sent24h, b.sent24h, c.sent24h]).toEqual([fairSent + m.counts.sent!, fairSent + m.counts.sent!, fairSent + m.counts.sent!]);
@@ -286,6 +285,8 @@ describe('the window tells the truth', () => {
         // The campaign on the Progress page and on its own page: the same numbers.
         expect(b.campaign).toMatchObject({ sent: d.sent, left: d.left, percent: d.percent });
         expect(d).toMatchObject({ sentTile: d.sent, queuedTile: d.left, bigNumber: `${d.percent}%` });
+        expect([a.state, c.state]).toEqual(['paused', 'paused']);
+        expect(d.sent).toBe(m.counts.sent);
         expect(a.next).toBe(0); // paused: no countdown
         checks++;
         if (m.counts.sent === 2 * CAP - CAP) break; // the caps allow 8 of its 12 today
@@ -356,7 +357,8 @@ describe('the window tells the truth', () => {
     // Copied into a real draft: the editor opens on it, with the same recipients.
     await page.getByRole('button', { name: 'Copy into a real draft' }).click();
     await expect.poll(() => page.locator('main [data-recipients]').getAttribute('data-recipients'), { timeout: 10_000 }).toBe('15');
-    expect(await page.getByLabel('Campaign name').inputValue()).toBe('Autumn rehearsal');
+    expect(await page.getByLabel('Campaign name').inputValue()).toBe('Autumn rehearsal (copy)');
+    expect(await page.locator('main [role="switch"]#c-rehearsal').getAttribute('aria-checked')).toBe('false');
   }, 90_000);
 
   it('paused: with the only campaign that has messages left paused, the top bar says Paused, with no countdown', async () => {

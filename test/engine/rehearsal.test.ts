@@ -70,10 +70,10 @@ describe('a rehearsal', () => {
 
     // Its export says so: in the file's name and on every row.
     const exported = await engine.campaigns.export({ id });
-    expect(exported.filename).toBe('Rehearsal rehearsal.csv');
+    expect(exported.filename).toBe('Rehearsal rehearsal results.csv');
     const rows = parse(exported.csv, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => r.status)).toEqual(['rehearsed', 'rehearsed', 'rehearsed']);
-    expect(rows.every((r) => r.sent_at === '')).toBe(true);
+    expect(rows.every((r) => r.sent_at_utc === '')).toBe(true);
   });
 
   it('leaves a real campaign of 6 alone: the smallest form of the issue (paused, queue both, resume)', async () => {
@@ -164,7 +164,7 @@ describe('a rehearsal', () => {
     await engine.suppressions.add({ email: 'r3@example.com' });
 
     const copy = await engine.campaigns.copy({ id: campaign.id, rehearsal: false });
-    expect(copy.campaign).toMatchObject({ name: 'Newsletter', status: 'draft', rehearsal: false, subject: 'Hello {{first_name}}' });
+    expect(copy.campaign).toMatchObject({ name: 'Newsletter (copy)', status: 'draft', rehearsal: false, subject: 'Hello {{first_name}}' });
     expect(copy.campaign.rehearsalLog).toBeUndefined();
     expect(copy.report).toEqual({ imported: 2, duplicates: 1, invalid: [{ row: 4, value: 'not-an-address', reason: expect.stringMatching(/@/) }], suppressed: 1 });
     await engine.campaigns.queue({ id: copy.campaign.id });

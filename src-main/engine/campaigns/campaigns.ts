@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { checkKnownFields, checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
 import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
@@ -10,10 +11,11 @@ import { countMessages } from '../db/message-counts';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, createDraftSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import { campaignIdSchema, createCampaignSchema, createDraftSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { toCampaign, toMessage } from './campaign-views';
+import { cleanCampaignHtml } from './email-html';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
 // What happens to it afterwards (queue, pause, cancel, retry) is in campaign-actions.ts.
@@ -42,11 +44,12 @@ export async function createCampaign(
     .values({
       name: args.name,
       subject: args.subject,
-      html: emptyToNull(args.html),
+      html: storedHtml(args.html),
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
       fields: JSON.stringify(imported.columns),
+      csv_delimiter: imported.delimiter ?? null,
       send_after: sendAfter,
       stop_after: stopAfter,
       created_at: now,
@@ -145,7 +148,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
-  const html = args.html === undefined ? current.html : emptyToNull(args.html ?? undefined);
+  const html = args.html === undefined ? current.html : storedHtml(args.html ?? undefined);
   const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
   if (args.rehearsal !== undefined && (args.rehearsal ? 1 : 0) !== current.rehearsal && current.status !== 'draft') {
     throw new EngineError(
@@ -159,6 +162,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   }
   if (current.status === 'paused') {
     const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    checkKnownFields(edited);
     await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
     const files = attachments ?? (await campaignAttachments(ctx, current.id));
     await checkMessageSize(ctx.db, edited, sum(files.map((a) => a.size)), new TimeSlicer(), UNSENT);
@@ -254,8 +258,12 @@ export async function readRecipients(
 // ---------------------------------------------------------------------------------------
 // Read
 
-export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
-  const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
+/** Newest first; archived ones only when asked for (`includeArchived`). */
+export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Promise<Campaign[]> {
+  const args = parseInput(listCampaignsSchema, input ?? {});
+  let query = ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0);
+  if (!args.includeArchived) query = query.where('archived_at', 'is', null);
+  const rows = await query.orderBy('id', 'desc').execute();
   const etas = await campaignEtas(ctx);
   return Promise.all(
     rows.map(async (row) =>
@@ -276,8 +284,21 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) query = query.where('status', '=', args.status);
-  const counts = await countMessages(ctx.db, args.id);
-  const total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  if (args.row !== undefined) query = query.where('row', '=', args.row);
+  if (args.search) {
+    const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
+    query = query.where((eb) =>
+      eb.or([eb('email_norm', 'like', sql<string>`${pattern} escape '\\'`), eb(sql`lower(coalesce(name, ''))`, 'like', sql<string>`${pattern} escape '\\'`)]),
+    );
+  }
+  let total: number;
+  if (args.search || args.row !== undefined) {
+    // Counted, not read from the counters: a search looks through one campaign's rows.
+    total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  } else {
+    const counts = await countMessages(ctx.db, args.id);
+    total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  }
   const rows = await query
     .selectAll()
     .orderBy('id')
@@ -297,6 +318,12 @@ function checkWindow(sendAfter: number | null, stopAfter: number | null): void {
       field: 'stopAfter',
     });
   }
+}
+
+/** The body as stored: cleaned (email-html.ts), and none when nothing is left to show. */
+function storedHtml(value: string | undefined): string | null {
+  const html = emptyToNull(value);
+  return html === null ? null : emptyToNull(cleanCampaignHtml(html));
 }
 
 function emptyToNull(value: string | undefined): string | null {

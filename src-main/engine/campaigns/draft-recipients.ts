@@ -1,34 +1,21 @@
 /**
  * A draft's recipients after it was created: another import that replaces its list or adds to
- * it, and a copy of a campaign (a rehearsal's into a real draft, or the other way) with its
- * recipients. Both store the new rows in a hidden staging campaign first, in small
- * transactions (as an import does), and make them the draft's in one last transaction: the
- * draft shows its old list or its new one, never half of each, and a failure or a crash (the
- * next start removes a hidden campaign) leaves the old list as it was.
+ * it. The new rows are stored in a hidden staging campaign first, in small transactions (as an
+ * import does), and made the draft's in one last transaction: the draft shows its old list or
+ * its new one, never half of each, and a failure or a crash (a hidden campaign is removed)
+ * leaves the old list as it was.
  */
 import { sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import type { Db } from '../db/schema';
-import { unsyncedTransaction } from '../db/wal-sync';
-import type { CampaignRow } from '../db/schema';
+import type { CampaignRow, Db } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
-import {
-  discardStagedCampaign,
-  estimateStorageBytes,
-  forEachIdRange,
-  insertRecipients,
-  SKIPPED_DUPLICATE,
-  SKIPPED_INVALID,
-  SKIPPED_SUPPRESSED,
-  skipSuppressed,
-} from './campaign-recipients';
-import { copyCampaignSchema, importRecipientsSchema } from './campaign-schemas';
+import { discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { importRecipientsSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
-import { campaignAttachments, setCampaignAttachments } from './attachments';
 import { checkDiskSpace, getCampaign, readRecipients } from './campaigns';
 
 /** Why a row added to a list is skipped when its address is there already. */
@@ -56,7 +43,9 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
       const alreadyThere = args.mode === 'add' ? await skipAlreadyInList(ctx.db, draft.id, stagingId, now) : 0;
       const previous = JSON.parse(draft.fields) as string[];
       const fields = args.mode === 'add' ? [...previous, ...imported.columns.filter((c) => !previous.includes(c))] : imported.columns;
-      await adoptStaged(ctx.db, draft.id, stagingId, { replace: args.mode === 'replace', fields, now });
+      // A replaced list's export uses its file's separator; an added one keeps the list's.
+      const delimiter = args.mode === 'replace' || draft.csv_delimiter === null ? (imported.delimiter ?? null) : draft.csv_delimiter;
+      await adoptStaged(ctx.db, draft.id, stagingId, { replace: args.mode === 'replace', fields, delimiter, now });
       report = {
         imported: imported.recipients.length - suppressed - alreadyThere,
         duplicates: imported.duplicates.length + alreadyThere,
@@ -78,68 +67,6 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
   });
 }
 
-/**
- * A new draft with the campaign's content and its recipients: a rehearsal copied into a real
- * draft (or a real campaign into a rehearsal). Every recipient row is copied as it was
- * imported: invalid and duplicate rows stay skipped with their reason, the others are pending
- * again, and the suppression list is checked anew. Answers what an import would.
- */
-export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<{ campaign: Campaign; report: ImportReport }> {
-  const args = parseInput(copyCampaignSchema, input);
-  const source = await campaignRow(ctx.db, args.id);
-  const now = ctx.clock.now();
-  const rehearsal = args.rehearsal ?? source.rehearsal === 1;
-  const { id } = await ctx.db
-    .insertInto('campaigns')
-    .values({
-      name: args.name ?? copyName(source.name, rehearsal, source.rehearsal === 1),
-      subject: source.subject,
-      html: source.html,
-      text: source.text,
-      from_name: source.from_name,
-      reply_to: source.reply_to,
-      fields: source.fields,
-      send_after: source.send_after,
-      stop_after: source.stop_after,
-      created_at: now,
-      updated_at: now,
-      importing: 1,
-      rehearsal: rehearsal ? 1 : 0,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const slicer = new TimeSlicer();
-  let report: ImportReport;
-  ctx.importsInProgress.add(id);
-  try {
-    await setCampaignAttachments(ctx.db, id, (await campaignAttachments(ctx, source.id)).map((a) => a.id));
-    await forEachIdRange(ctx.db, source.id, slicer, async (from, to) => {
-      await unsyncedTransaction(ctx.db, (trx) =>
-        sql`
-          insert into messages (campaign_id, row, email, email_norm, name, fields, status, skip_reason, updated_at)
-          select ${id}, row, email, email_norm, name, fields,
-            case when status = 'skipped' and skip_reason not like ${`${SKIPPED_SUPPRESSED}%`} then 'skipped' else 'pending' end,
-            case when status = 'skipped' and skip_reason not like ${`${SKIPPED_SUPPRESSED}%`} then skip_reason end,
-            ${now}
-          from messages where campaign_id = ${source.id} and id >= ${from} and id < ${to} order by id`.execute(trx),
-      );
-    });
-    const suppressed = await skipSuppressed(ctx.db, id, now, slicer);
-    await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
-    report = await copyReport(ctx.db, id, suppressed);
-  } catch (error) {
-    await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      ctx.log.warn('could not remove a failed copy yet; it stays hidden and is removed later', { campaignId: id, error: String(cleanupError) }),
-    );
-    throw error;
-  } finally {
-    ctx.importsInProgress.delete(id);
-  }
-  ctx.log.info('campaign copied', { from: source.id, campaignId: id, rehearsal });
-  ctx.events.emit('campaign', { campaignId: id, status: 'draft' });
-  return { campaign: await getCampaign(ctx, { id }), report };
-}
-
 function mustBeDraft(campaign: CampaignRow): void {
   if (campaign.status !== 'draft') {
     throw new EngineError(
@@ -147,12 +74,6 @@ function mustBeDraft(campaign: CampaignRow): void {
       `Only a draft's recipients can be changed; this campaign is ${campaign.status}. Copy it to a new draft to send it to another list.`,
     );
   }
-}
-
-function copyName(name: string, rehearsal: boolean, fromRehearsal: boolean): string {
-  const base = name.replace(/ \((rehearsal|copy)\)$/, '');
-  const named = rehearsal ? `${base} (rehearsal)` : fromRehearsal ? base : `${base} (copy)`;
-  return named.slice(0, 200);
 }
 
 /** A hidden campaign that holds rows being imported for `draft` until they are complete. */
@@ -196,7 +117,12 @@ async function skipAlreadyInList(db: Db, draftId: number, stagingId: number, now
  * replacing), its merge fields are updated, its counts recomputed from its rows (moving rows
  * to another campaign fires no counter trigger), and the staging campaign goes.
  */
-async function adoptStaged(db: Db, draftId: number, stagingId: number, change: { replace: boolean; fields: string[]; now: number }): Promise<void> {
+async function adoptStaged(
+  db: Db,
+  draftId: number,
+  stagingId: number,
+  change: { replace: boolean; fields: string[]; delimiter: CampaignRow['csv_delimiter']; now: number },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const draft = await trx.selectFrom('campaigns').select('status').where('id', '=', draftId).executeTakeFirst();
     if (!draft) throw new EngineError('not_found', `Campaign ${draftId} does not exist (it may have been removed).`);
@@ -207,32 +133,11 @@ async function adoptStaged(db: Db, draftId: number, stagingId: number, change: {
     await sql`
       insert into campaign_message_counts (campaign_id, status, n)
       select campaign_id, status, count(*) from messages where campaign_id = ${draftId} group by status`.execute(trx);
-    await trx.updateTable('campaigns').set({ fields: JSON.stringify(change.fields), updated_at: change.now }).where('id', '=', draftId).execute();
+    await trx
+      .updateTable('campaigns')
+      .set({ fields: JSON.stringify(change.fields), csv_delimiter: change.delimiter, updated_at: change.now })
+      .where('id', '=', draftId)
+      .execute();
     await trx.deleteFrom('campaigns').where('id', '=', stagingId).execute();
   });
-}
-
-/** What a copy holds, told as an import report. */
-async function copyReport(db: Db, campaignId: number, suppressed: number): Promise<ImportReport> {
-  const skipped = await db
-    .selectFrom('messages')
-    .select(['row', 'email', 'skip_reason'])
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'skipped')
-    .orderBy('id')
-    .execute();
-  const pending = await db
-    .selectFrom('campaign_message_counts')
-    .select('n')
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return {
-    imported: Number(pending?.n ?? 0),
-    duplicates: skipped.filter((m) => m.skip_reason?.startsWith(SKIPPED_DUPLICATE) || m.skip_reason?.startsWith(ALREADY_IN_LIST)).length,
-    invalid: skipped
-      .filter((m) => m.skip_reason?.startsWith(SKIPPED_INVALID))
-      .map((m) => ({ row: m.row, value: m.email, reason: m.skip_reason!.slice(SKIPPED_INVALID.length) })),
-    suppressed,
-  };
 }

@@ -60,9 +60,15 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
+  /** When the user archived it (migration 0010): hidden from the list, kept for the history. */
+  archived_at: Generated<number | null>;
+  /** The separator of the CSV its recipients came from (migration 0010), for its export. */
+  csv_delimiter: Generated<CsvDelimiter | null>;
   /** 1 for a rehearsal: its messages are written to a log, never sent, and touch no cap. */
   rehearsal: Generated<number>;
 }
+
+export type CsvDelimiter = ',' | ';' | '\t';
 
 /** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
 export interface AttachmentsTable {
@@ -148,6 +154,18 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One row (id 1): the engine that owns the database (db/owner-lease.ts). */
+export interface OwnerLeaseTable {
+  id: number;
+  session: string;
+  pid: number;
+  host: string;
+  lock_file: string;
+  taken_at: number;
+  heartbeat_at: number;
+  released_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   campaigns: CampaignsTable;
@@ -159,6 +177,7 @@ export interface Database {
   campaign_message_counts: CampaignMessageCountsTable;
   attachments: AttachmentsTable;
   campaign_attachments: CampaignAttachmentsTable;
+  owner_lease: OwnerLeaseTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -53,6 +53,7 @@ export function dueCampaignsQuery(db: Db, now: number) {
 export async function claimBatch(ctx: EngineContext, batchId: number, limit: number): Promise<ClaimedMessage[]> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
     const accounts = await usableAccounts(trx, now);
     let capacity = accounts.reduce((sum, a) => sum + a.remaining, 0);
 

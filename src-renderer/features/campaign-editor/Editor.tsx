@@ -32,7 +32,7 @@ import { RecipientsSection } from './sections/RecipientsSection';
 import { RehearsalSection } from './sections/RehearsalSection';
 import { ScheduleSection } from './sections/ScheduleSection';
 import { useAutosave } from './use-autosave';
-import { useMergeFields } from './use-merge-fields';
+import { useListColumns, useMergeFields, useUnknownFields } from './use-merge-fields';
 import { useRecipients } from './use-recipients';
 
 export function Editor({ campaign: given }: { campaign?: Campaign }) {
@@ -51,7 +51,12 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
   // The draft as it stands: the route's campaign (kept fresh), else the one this editor made.
   const made = useApi('campaigns.get', { id: autosave.id ?? 0 }, { enabled: given === undefined && autosave.id !== undefined });
   const campaign = given ?? made.data ?? autosave.saved;
-  const fields = useMergeFields(recipientsInput.shape ? undefined : campaign, recipientsInput.shape, recipientsInput.emailColumn);
+  // The list the message is written for: a new one chosen here, else the draft's own.
+  const listOwner = recipientsInput.shape || recipientsInput.pasted ? undefined : campaign && campaign.total > 0 ? campaign : undefined;
+  const columns = useListColumns(listOwner, recipientsInput.shape, recipientsInput.emailColumn, recipientsInput.pasted?.kind === 'list');
+  const fields = useMergeFields(columns);
+  // The engine's queue refuses these with the same words: Queue is not offered while any is left.
+  const unknownFields = useUnknownFields(form, columns);
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   const legacyReport = given ? importReports.get(given.id) : undefined;
@@ -105,7 +110,7 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
               <a href={href({ page: 'campaign', id: campaign.id })}>See progress</a>
             </Button>
           ) : campaign ? (
-            <Button onClick={() => setConfirmQueue(true)} disabled={toSend === 0}>
+            <Button onClick={() => setConfirmQueue(true)} disabled={toSend === 0 || unknownFields.length > 0}>
               <PaperPlaneIcon /> Queue…
             </Button>
           ) : undefined
@@ -138,7 +143,14 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
         }}
       >
         <Flex direction="column" gap="4" className="tr-editor">
-          <MessageSection form={form} set={set} e={e} fields={fields} waitingForFile={!campaign?.total && !recipientsInput.shape} />
+          <MessageSection
+            form={form}
+            set={set}
+            e={e}
+            fields={fields}
+            unknownFields={unknownFields}
+            waitingForFile={!campaign?.total && !recipientsInput.shape && recipientsInput.pasted?.kind !== 'list'}
+          />
           <RecipientsSection campaign={campaign} canImport={canImport} input={recipientsInput} recipientsError={recipientsError} importing={saving && chosen !== undefined} />
           <AttachmentsSection form={form} set={set} setForm={setForm} attachmentsError={attachmentsError} />
           <ScheduleSection form={form} set={set} e={e} />
@@ -167,7 +179,14 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
         <Flex direction="column" gap="4" mt="4" className="tr-editor">
           <PreviewSection campaign={campaign} version={autosave.saves} dirty={saving} />
           {campaign.status === 'draft' && (
-            <QueueCard toSend={toSend} sendAfter={form.sendAfter} rehearsal={form.rehearsal} queueError={queueError} onQueue={() => setConfirmQueue(true)} />
+            <QueueCard
+              toSend={toSend}
+              sendAfter={form.sendAfter}
+              rehearsal={form.rehearsal}
+              queueError={queueError}
+              unknownFields={unknownFields}
+              onQueue={() => setConfirmQueue(true)}
+            />
           )}
           <QueueDialog campaign={campaign} open={confirmQueue} onClose={() => setConfirmQueue(false)} toSend={toSend} sendAfter={form.sendAfter} rehearsal={form.rehearsal} queue={queue} />
         </Flex>

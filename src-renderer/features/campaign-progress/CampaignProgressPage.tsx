@@ -4,7 +4,7 @@
  * top bar's and the Progress page's do. A rehearsal says so, and can be copied into a real draft.
  */
 import { CheckCircledIcon, CopyIcon, Cross2Icon, DownloadIcon, ExclamationTriangleIcon, Pencil1Icon, PauseIcon, PlayIcon, StopIcon } from '@radix-ui/react-icons';
-import { Badge, Button, Callout, Flex, Grid, IconButton } from '@radix-ui/themes';
+import { Badge, Button, Callout, Flex, Grid, IconButton, Text } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useActionState } from '../../api/hooks';
@@ -22,6 +22,10 @@ import { Failures } from './Failures';
 import { InDoubt } from './InDoubt';
 import { MessageList } from './MessageList';
 import { ProgressSummary } from './ProgressSummary';
+import { ExportDialog, type ExportOptions } from './ExportDialog';
+import { CampaignReuseActions } from '../campaign-list/CampaignReuse';
+import { PreviewSection } from '../campaign-editor/sections/PreviewSection';
+import { Section } from '../campaign-editor/Section';
 
 export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const [flash, setFlash] = useState(() => queuedMessages.get(c.id));
@@ -34,6 +38,15 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   // The snapshot's status, so the badge agrees with the numbers beside it.
   const status = p?.status ?? c.status;
   const active = status === 'queued' || status === 'sending';
+
+  const [exporting, setExporting] = useState(false);
+  const exportCsv = async (options: ExportOptions): Promise<string | void> => {
+    // The engine does not know the user's zone: the window tells it, for the local-time column.
+    const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const result = await exporter.run('campaigns.export', { id: c.id, ...options, ...(timeZone ? { timeZone } : {}) });
+    if (result) downloadText(result.filename, result.csv);
+    else return exporter.error?.message ?? 'The export could not be made.';
+  };
 
   const run = async (name: 'campaigns.pause' | 'campaigns.resume', done: string) => {
     const result = await act.run(name, { id: c.id });
@@ -75,17 +88,8 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
                 </Button>
               </>
             )}
-            <Button
-              variant="soft"
-              color="gray"
-              loading={exporter.busy}
-              onClick={async () => {
-                const result = await exporter.run('campaigns.export', { id: c.id });
-                if (result) downloadText(result.filename, result.csv);
-                else if (exporter.error) toast(exporter.error.message, 'error');
-              }}
-            >
-              <DownloadIcon /> Export CSV
+            <Button variant="soft" color="gray" onClick={() => setExporting(true)}>
+              <DownloadIcon /> Export CSV…
             </Button>
             {c.rehearsal && (
               <Button
@@ -99,6 +103,11 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
                 }}
               >
                 <CopyIcon /> Copy into a real draft
+              </Button>
+            )}
+            {c.counts.failed > 0 && (
+              <Button variant="soft" color="gray" loading={exporter.busy} onClick={() => void exportCsv({ status: 'failed' })}>
+                <DownloadIcon /> Export failed only
               </Button>
             )}
             {(active || status === 'paused') && (
@@ -166,7 +175,18 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         {c.counts.retry_wait > 0 && <MessageList campaign={c} status="retry_wait" title="Waiting to retry" collapsed />}
         {c.counts.skipped > 0 && <MessageList campaign={c} status="skipped" title="Skipped at import or on the suppression list" collapsed />}
         {c.counts.expired > 0 && <MessageList campaign={c} status="expired" title="Expired (not sent before the stop time)" collapsed />}
+        <PreviewSection campaign={c} version={0} dirty={false} readOnly />
+        <Section title="Use it again">
+          <Flex justify="between" align="center" gap="3" wrap="wrap">
+            <Text size="2" color="gray">
+              Copy it to a new draft (everyone, or only those not sent to), or archive it to tidy the list.
+            </Text>
+            <CampaignReuseActions campaign={c} />
+          </Flex>
+        </Section>
       </Flex>
+
+      <ExportDialog open={exporting} onClose={() => setExporting(false)} campaign={c} onExport={exportCsv} />
 
       <ConfirmDialog
         open={confirmCancel}

@@ -10,6 +10,7 @@ import { useToast } from '../../components/Toasts';
 import { ConfirmDialog, describedBy, ErrorCallout, Field, Loading } from '../../components/ui';
 import { day, num } from '../../lib/format';
 import { SectionCard } from '../../components/SectionCard';
+import { BulkSuppressions } from './BulkSuppressions';
 
 const REASON: Record<string, { label: string; color: 'gray' | 'red' | 'amber' }> = {
   unsubscribed: { label: 'Unsubscribed', color: 'amber' },
@@ -56,6 +57,7 @@ export function SuppressionsCard() {
               <Button type="submit" variant="soft" loading={add.busy} disabled={!email.trim()}>
                 <PlusIcon /> Add
               </Button>
+              <BulkSuppressions />
             </Flex>
           </Field>
         </form>

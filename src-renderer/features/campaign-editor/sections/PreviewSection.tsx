@@ -28,11 +28,37 @@ function useFrameUrl(path: string | undefined): string | undefined {
   return url && url.path === path ? url.url : undefined;
 }
 
-export function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; version: number; dirty: boolean }) {
-  const messages = useApi('campaigns.messages', { id: campaign.id, limit: 200 });
+/** A row number finds that row; anything else searches addresses and names. */
+function findArgs(query: string): { row: number } | { search: string } | Record<string, never> {
+  const q = query.trim();
+  if (/^\d+$/.test(q)) return { row: Number(q) };
+  return q ? { search: q } : {};
+}
+
+export function PreviewSection({
+  campaign,
+  version,
+  dirty,
+  readOnly = false,
+}: {
+  campaign: Campaign;
+  version: number;
+  dirty: boolean;
+  /** A finished campaign: its message as it went out, without a test send. */
+  readOnly?: boolean;
+}) {
+  const [query, setQuery] = useState('');
+  const [typed, setTyped] = useState('');
+  // Asked for a moment after the last key, not at every one.
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(typed), 250);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  const everyone = useApi('campaigns.messages', { id: campaign.id, limit: 1 });
+  const messages = useApi('campaigns.messages', { id: campaign.id, limit: 50, ...findArgs(query) }, { placeholderData: (prev) => prev });
   const people = (messages.data?.items ?? []).filter((m) => m.status !== 'skipped');
   const [selected, setSelected] = useState<number>();
-  const messageId = selected ?? people[0]?.id;
+  const messageId = selected !== undefined && people.some((p) => p.id === selected) ? selected : people[0]?.id;
   const preview = useApi('campaigns.preview', { id: campaign.id, ...(messageId ? { messageId } : {}) }, { enabled: messageId !== undefined });
   // The preview page is served next to this one (headless mode, or a custom protocol); a window
   // loaded from file:// has nothing to serve it, so it shows the plain-text version instead.
@@ -46,14 +72,34 @@ export function PreviewSection({ campaign, version, dirty }: { campaign: Campaig
 
   return (
     <>
-      <Section title="Preview" aside={dirty ? 'Showing the last saved version' : undefined}>
-        {messages.isPending ? (
+      <Section
+        title={readOnly ? 'The message' : 'Preview'}
+        aside={readOnly ? 'As each recipient got it; it can no longer be edited' : dirty ? 'Showing the last saved version' : undefined}
+      >
+        {everyone.isPending ? (
           <Loading label="Loading recipients…" />
-        ) : people.length === 0 ? (
-          <Note>Nobody to preview: every row was skipped at import.</Note>
+        ) : everyone.data?.total === 0 ? (
+          <Note>Nobody to preview: the campaign has no recipients yet.</Note>
         ) : (
           <>
-            <Field id="p-recipient" label="Show the message as it goes to" hint={messages.data && messages.data.total > 200 ? 'The first 200 rows are listed.' : undefined}>
+            <Field id="p-find" label="Find a recipient" hint="An address, a name, or a row number of your file (row 1 is the header).">
+              <input
+                {...describedBy('p-find', undefined)}
+                className="tr-input tr-input--wide"
+                type="search"
+                value={typed}
+                onChange={(ev) => setTyped(ev.target.value)}
+                placeholder="ann@example.com, Ann or 299"
+              />
+            </Field>
+            {people.length === 0 ? (
+              <Note>{query ? `No recipient matches “${query}”.` : 'Nobody to preview: every row was skipped at import.'}</Note>
+            ) : (
+            <Field
+              id="p-recipient"
+              label="Show the message as it goes to"
+              hint={messages.data && messages.data.total > people.length ? `${people.length} of ${messages.data.total.toLocaleString('en-US')} shown: type to find another.` : undefined}
+            >
               <select
                 {...describedBy('p-recipient', undefined)}
                 className="tr-select"
@@ -67,6 +113,7 @@ export function PreviewSection({ campaign, version, dirty }: { campaign: Campaig
                 ))}
               </select>
             </Field>
+            )}
             {preview.error ? (
               <ErrorCallout error={preview.error} title="This recipient’s message cannot be made." />
             ) : preview.data ? (
@@ -107,7 +154,7 @@ export function PreviewSection({ campaign, version, dirty }: { campaign: Campaig
         )}
       </Section>
 
-      <TestSendSection campaign={campaign} messageId={messageId} />
+      {!readOnly && <TestSendSection campaign={campaign} messageId={messageId} />}
     </>
   );
 }

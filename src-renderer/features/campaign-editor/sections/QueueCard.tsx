@@ -12,12 +12,15 @@ export function QueueCard({
   sendAfter,
   rehearsal,
   queueError,
+  unknownFields,
   onQueue,
 }: {
   toSend: number;
   sendAfter: string;
   rehearsal: boolean;
   queueError: ApiCallError | null;
+  /** Sentences about merge fields that are no column of the list: Queue waits until none is left. */
+  unknownFields: string[];
   onQueue: () => void;
 }) {
   const settings = useApi('settings.get');
@@ -40,15 +43,26 @@ export function QueueCard({
             {sendAfter ? `, starting ${when(fromLocalInput(sendAfter))}` : ''}. You can pause or cancel at any time.
           </Text>
         </Box>
-        <Button size="3" onClick={onQueue} disabled={toSend === 0}>
+        <Button size="3" onClick={onQueue} disabled={toSend === 0 || unknownFields.length > 0}>
           <PaperPlaneIcon /> {rehearsal ? 'Rehearse' : 'Queue'} {num(toSend)} emails
         </Button>
       </Flex>
+      {unknownFields.length > 0 && (
+        <Text as="p" size="2" color="amber" mt="3" className="tr-queue-card__blocked">
+          Correct the merge fields first: {unknownFields.join(' ')}
+        </Text>
+      )}
       {queueError && (
         <Box mt="3" ref={queueErrorRef}>
           <ErrorCallout
             error={queueError}
-            title={queueError.code === 'merge_missing_field' ? 'A merge field is empty for some recipients.' : 'Not queued.'}
+            title={
+              queueError.code === 'merge_missing_field'
+                ? 'A merge field is empty for some recipients.'
+                : queueError.code === 'merge_unknown_field'
+                  ? 'A merge field is no column of the list.'
+                  : 'Not queued.'
+            }
           />
           {queueError.code === 'merge_missing_field' && (
             <Text as="p" size="2" color="gray">
