@@ -4,7 +4,7 @@
  * campaign is touched by it — not even one waiting for capacity next to it, which the old
  * app-wide dry run turned into "sent" without sending.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,8 @@ describe('a rehearsal', () => {
 
     expect(campaign.rehearsalLog).toBeDefined();
     expect(existsSync(campaign.rehearsalLog!)).toBe(true);
+    // The log holds the recipients' messages: readable by the user only.
+    if (process.platform !== 'win32') expect(statSync(campaign.rehearsalLog!).mode & 0o777).toBe(0o600);
     const log = readFileSync(campaign.rehearsalLog!, 'utf8');
     for (const [i, m] of items.entries()) {
       expect(log).toContain(`Subject: Hello Reader${i + 1}`);
