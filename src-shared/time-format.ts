@@ -9,6 +9,9 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 export function clockTime(at: Date | number | string, locale?: string): string {
   const key = locale ?? '';
   let format = formats.get(key);
-  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(locale, CLOCK)));
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, CLOCK);
+    formats.set(key, format);
+  }
   return format.format(new Date(at));
 }

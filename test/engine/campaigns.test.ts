@@ -3,7 +3,7 @@
  * looks like, Message-IDs across retries, attachments, timing windows, the campaign controls,
  * preview / test send / export. (Rehearsals: rehearsal.test.ts.) Mail goes through the test Gmail on loopback.
  */
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';

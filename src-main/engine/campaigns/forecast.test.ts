@@ -99,7 +99,10 @@ describe('the forecast: a simulated run of the scheduler', () => {
 
   it('the jump by days agrees with walking every batch', () => {
     let seed = 11;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let trial = 0; trial < 100; trial++) {
       const accounts = Array.from({ length: 1 + Math.floor(random() * 3) }, () => fresh(1 + Math.floor(random() * 30), { paceMs: Math.floor(random() * 3000) }));
       const c = { batchSize: 1 + Math.floor(random() * 10), batchIntervalMs: [1000, 30_000, 300_000][Math.floor(random() * 3)]!, messageDelayMs: [0, 2000][Math.floor(random() * 2)]! };

@@ -105,7 +105,7 @@ export async function runBatch(
       }
       const status = control.shouldStop()
         ? await outcomes.record(message, { kind: 'requeue' })
-        : await sendOne(ctx, index, message, settings, outcomes, logins, pace);
+        : await sendOne(ctx, index, message, outcomes, logins, pace);
       if (status === 'sent') summary.sent++;
       else if (status === 'failed') summary.failed++;
       else if (status === 'retry_wait') summary.retrying++;
@@ -154,7 +154,6 @@ async function sendOne(
   ctx: EngineContext,
   position: number,
   claimed: ClaimedMessage,
-  settings: Settings,
   outcomes: SendJournal,
   logins: LoginCache,
   pace: PaceMeter,

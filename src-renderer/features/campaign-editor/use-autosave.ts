@@ -74,10 +74,10 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
   const [recipientsError, setRecipientsError] = useState<ApiCallError | null>(null);
   const [saved, setSavedCampaign] = useState<Campaign | undefined>(initial);
   const [saves, setSaves] = useState(0);
-  const setSaved = (c: Campaign) => {
+  const setSaved = useCallback((c: Campaign) => {
     setSavedCampaign(c);
     setSaves((n) => n + 1);
-  };
+  }, []);
 
   // What the saves work from, read when they run (not when they were scheduled).
   const latest = useRef({ form, recipients: recipients.args });
@@ -159,7 +159,7 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
     const settled = JSON.stringify(now.form) === savedForm.current && (now.recipients === undefined || JSON.stringify(now.recipients) === savedRecipients.current);
     show(setState, !ok ? 'failed' : settled || !mounted.current ? 'saved' : 'pending');
     return ok;
-  }, [action]);
+  }, [action, setSaved]);
 
   const flush = useCallback((): Promise<boolean> => {
     clearTimeout(timer.current);
@@ -177,16 +177,17 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
     return run;
   }, [saveOnce]);
 
-  // A change: saved once the user pauses.
+  // A change: saved once the user pauses. (Keyed by the values, not the objects: a re-render
+  // with the same form schedules nothing.)
   const formKey = JSON.stringify(form);
   const recipientsKey = JSON.stringify(recipients.args);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the keys stand for form and recipients; flush is stable.
   useEffect(() => {
     if (formKey === savedForm.current && (recipients.args === undefined || recipientsKey === savedRecipients.current)) return;
     if (ids.current === undefined && isBlank(form) && recipients.args === undefined) return;
     setState((s) => (s === 'saving' ? s : 'pending'));
     clearTimeout(timer.current);
     timer.current = setTimeout(() => void flush(), QUIET_MS);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [formKey, recipientsKey]);
 
   // Leaving the page (another page of the app, the window closing): what waits is saved now.
