@@ -102,4 +102,56 @@ describe('a frozen owner that wakes after a takeover', () => {
     await drain(second);
     for (const a of TEST_ACCOUNTS.slice(0, 2)) expect(gmail.acceptedBy(a.email).length).toBeLessThanOrEqual(3);
   });
+
+  it('does not remove the newcomer’s import in progress (its retry job’s clean-up of failed imports)', async () => {
+    setup = await createTestEngine({ accounts: [TEST_ACCOUNTS[0]!] });
+    // No batch runs (its claim would tell the old owner of the takeover before the moment under test).
+    await setup.engine.sending.pause();
+    await setup.engine.stop();
+    const first = await open(setup);
+    await first.start();
+    rmSync(join(setup.dataDir, 'trickle.sqlite.owner'));
+    setup.clock.advance(LEASE_STALE_MS);
+    const second = await open(setup);
+    await second.start();
+
+    // The newcomer imports a list (hidden until its last row is in, in many transactions)…
+    const creating = second.campaigns.create({ name: 'big', subject: 's', text: 'Hi', csv: recipientsCsv(40_000) });
+    const db = second.internals.sqlite;
+    await until(() => (db.prepare('select count(*) as n from campaigns where importing = 1').get() as { n: number }).n === 1, 'the import to start');
+    // …while the old owner, not yet told by its heartbeat, runs its retry job.
+    await expect(first.runRetryNow()).rejects.toMatchObject({ code: 'already_running' });
+
+    const { campaign, report } = await creating;
+    expect(report.imported).toBe(40_000);
+    expect((await second.campaigns.get({ id: campaign.id })).counts.pending).toBe(40_000);
+  });
+
+  it('a queueing it began before it froze ends with every message queued, or none', async () => {
+    setup = await createTestEngine({ accounts: [TEST_ACCOUNTS[0]!] });
+    // No batch runs (its claim would tell the old owner of the takeover before the moment under test).
+    await setup.engine.sending.pause();
+    await setup.engine.stop();
+    const first = await open(setup);
+    await first.start();
+    const { campaign } = await first.campaigns.create({ name: 'big', subject: 's', text: 'Hi', csv: recipientsCsv(60_000) });
+    rmSync(join(setup.dataDir, 'trickle.sqlite.owner'));
+
+    // The old owner queues (a range of messages at a time, the campaign a draft until the end)…
+    const queueing = first.campaigns.queue({ id: campaign.id }).catch((error: unknown) => error);
+    const db = first.internals.sqlite;
+    const queuedSoFar = () => (db.prepare(`select count(*) as n from messages where status = 'queued'`).get() as { n: number }).n;
+    await until(() => queuedSoFar() > 0, 'the queueing to begin');
+    // …and is taken over mid-way: the newcomer's start puts a draft's queued messages back to pending.
+    setup.clock.advance(LEASE_STALE_MS);
+    const second = await open(setup);
+    await second.start();
+    await queueing;
+
+    const counts = (await second.campaigns.get({ id: campaign.id })).counts;
+    const status = (await second.campaigns.get({ id: campaign.id })).status;
+    // Either the queueing was refused (a draft, all pending) or it is whole: no recipient left behind in a queued campaign.
+    if (status === 'draft') expect(counts).toMatchObject({ pending: 60_000, queued: 0 });
+    else expect(counts).toMatchObject({ pending: 0, queued: 60_000 });
+  });
 });
