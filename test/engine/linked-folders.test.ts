@@ -65,17 +65,20 @@ describe.runIf(posix)('Trickle’s own folders behind a symbolic link', () => {
     expect(seen.filter((m) => m & 0o077)).toEqual([]);
   });
 
-  it.runIf(root)('a linked backups or attachments folder that belongs to another user is refused, as the folder itself would be', async () => {
-    for (const name of ['backups', 'attachments']) {
-      const dataDir = folder();
-      const theirs = join(folder(), 'theirs');
-      mkdirSync(theirs, { mode: 0o777 });
-      chownSync(theirs, NOBODY, NOBODY);
-      symlinkSync(theirs, join(dataDir, name));
-      await expect(open(dataDir)).rejects.toMatchObject({
-        code: 'unsafe_data_folder',
-        message: expect.stringContaining(`it belongs to another user (uid ${NOBODY})`),
-      });
-    }
-  });
+  it.runIf(root)(
+    'a linked backups or attachments folder that belongs to another user is refused, as the folder itself would be',
+    async () => {
+      for (const name of ['backups', 'attachments']) {
+        const dataDir = folder();
+        const theirs = join(folder(), 'theirs');
+        mkdirSync(theirs, { mode: 0o777 });
+        chownSync(theirs, NOBODY, NOBODY);
+        symlinkSync(theirs, join(dataDir, name));
+        await expect(open(dataDir)).rejects.toMatchObject({
+          code: 'unsafe_data_folder',
+          message: expect.stringContaining(`it belongs to another user (uid ${NOBODY})`),
+        });
+      }
+    },
+  );
 });

@@ -88,7 +88,9 @@ describe('a frozen owner that wakes after a takeover', () => {
     freezing.wake();
     expect(await firstBatch).toMatchObject({ code: 'already_running' });
 
-    const emailOf = (id: number) => TEST_ACCOUNTS.find((a) => a.email === (db.prepare('select email from accounts where id = ?').get(id) as { email: string }).email)!.email;
+    const emailOf = (id: number) =>
+      TEST_ACCOUNTS.find((a) => a.email === (db.prepare('select email from accounts where id = ?').get(id) as { email: string }).email)!
+        .email;
     const logged = (id: number) =>
       (db.prepare('select count(*) as n from send_log where account_email = ?').get(emailOf(id)) as { n: number }).n;
     // The send log counts for each account at least what the server received from it.
@@ -118,7 +120,10 @@ describe('a frozen owner that wakes after a takeover', () => {
     // The newcomer imports a list (hidden until its last row is in, in many transactions)…
     const creating = second.campaigns.create({ name: 'big', subject: 's', text: 'Hi', csv: recipientsCsv(40_000) });
     const db = second.internals.sqlite;
-    await until(() => (db.prepare('select count(*) as n from campaigns where importing = 1').get() as { n: number }).n === 1, 'the import to start');
+    await until(
+      () => (db.prepare('select count(*) as n from campaigns where importing = 1').get() as { n: number }).n === 1,
+      'the import to start',
+    );
     // …while the old owner, not yet told by its heartbeat, runs its retry job.
     await expect(first.runRetryNow()).rejects.toMatchObject({ code: 'already_running' });
 
