@@ -166,4 +166,25 @@ describe('a frozen owner that wakes after a takeover', () => {
       expect(counts).toMatchObject({ pending: 0, queued: 60_000 });
     }
   });
+
+  it('leaves no batch of its own in the newcomer’s history when its claim is refused', async () => {
+    setup = await createTestEngine({ accounts: [TEST_ACCOUNTS[0]!] });
+    await setup.engine.stop();
+    const first = await open(setup);
+    await first.start();
+    rmSync(join(setup.dataDir, 'trickle.sqlite.owner'));
+    setup.clock.advance(LEASE_STALE_MS);
+    const second = await open(setup);
+    await second.start();
+    const { campaign } = await second.campaigns.create({ name: 'c', subject: 's', text: 'Hi', csv: recipientsCsv(3) });
+    await second.campaigns.queue({ id: campaign.id });
+
+    // The old owner's next batch (its heartbeat has not told it yet) is refused at the claim.
+    await expect(first.runBatchNow()).rejects.toMatchObject({ code: 'already_running' });
+    await drain(second);
+    // "Recent batches" shows the newcomer's batch, finished; no empty one that never ends.
+    const batches = await second.batches.list();
+    expect(batches.filter((b) => b.finishedAt === undefined)).toEqual([]);
+    expect(batches).toHaveLength(1);
+  });
 });
