@@ -170,6 +170,44 @@ describe('migrations', () => {
     expect(await db.selectFrom('batches').select(['claimed', 'sent', 'cancelled']).execute()).toEqual([{ claimed: 3, sent: 3, cancelled: 0 }]);
   });
 
+  it('0008_attachment_store: campaigns name stored files in order; a file in use cannot be deleted; ids are never reused', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0007_batch_cancelled');
+    const legacy = JSON.stringify([{ path: '/data/attachments/0a/agenda.txt', filename: 'agenda.txt' }]);
+    const c = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', attachments: legacy, created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await migrateTo(db, '0008_attachment_store');
+    // The old list stays for the engine to import at start (it needs the files).
+    expect((await db.selectFrom('campaigns').select('attachments').executeTakeFirstOrThrow()).attachments).toBe(legacy);
+
+    const add = (filename: string, size: number) =>
+      db.insertInto('attachments').values({ filename, size, created_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const a = await add('agenda.txt', 6);
+    const b = await add('minutes.pdf', 17);
+    await db.insertInto('campaign_attachments').values([
+      { campaign_id: c.id, position: 0, attachment_id: b.id },
+      { campaign_id: c.id, position: 1, attachment_id: a.id },
+    ]).execute();
+    const order = await db.selectFrom('campaign_attachments').select('attachment_id').where('campaign_id', '=', c.id).orderBy('position').execute();
+    expect(order.map((r) => r.attachment_id)).toEqual([b.id, a.id]);
+    await expect(db.insertInto('campaign_attachments').values({ campaign_id: c.id, position: 2, attachment_id: 999 }).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await expect(db.deleteFrom('attachments').where('id', '=', a.id).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await expect(add('', 1)).rejects.toThrow(/CHECK/);
+    await expect(add('x', -1)).rejects.toThrow(/CHECK/);
+
+    // A campaign's delete takes its links, not the files another campaign may send.
+    await db.deleteFrom('campaigns').execute();
+    expect(await db.selectFrom('campaign_attachments').selectAll().execute()).toEqual([]);
+    expect((await db.selectFrom('attachments').select('id').execute()).length).toBe(2);
+    // Once deleted, an id (a file's name in the store) is not handed out again.
+    await db.deleteFrom('attachments').where('id', '=', b.id).execute();
+    expect((await add('next.txt', 1)).id).toBe(b.id + 1);
+    expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

@@ -91,11 +91,12 @@ function Unauthorized() {
           <Flex direction="column" gap="3">
             <Text as="p">
               This page needs Trickle’s access key. In the terminal where Trickle is running, find the line that starts with{' '}
-              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It signs this browser in; you then
-              come back here.
+              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It hands the key to this page, which
+              keeps it for this address only and sends it with each request — no cookie, so no other site or local app receives it.
             </Text>
             <Text as="p" size="2" color="gray">
-              The key stays in the data folder, so the same link works after a restart.
+              The key stays in the data folder, so the same link works after a restart. Opened again at the same address, this
+              page remembers it.
             </Text>
           </Flex>
         </EmptyState>

@@ -1,5 +1,4 @@
-import type { Engine } from '../engine/engine';
-import { EngineError } from '../engine/core/errors';
+import { type Engine, EngineError } from '../engine';
 import type { ApiMethodName, Envelope } from './contract';
 import { servedBy } from './contract';
 import { API_METHODS, type AppInfo, type DesktopServices, type MethodDeps } from './methods';

@@ -11,23 +11,7 @@
  */
 import { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
-import { accountIdSchema, addAccountSchema, updateAccountSchema } from '../engine/accounts/account-schemas';
-import { storeAttachmentSchema } from '../engine/campaigns/attachments';
-import {
-  campaignIdSchema,
-  createCampaignSchema,
-  listMessagesSchema,
-  messageSelectionSchema,
-  updateCampaignSchema,
-} from '../engine/campaigns/campaign-schemas';
-import { previewSchema, testSendSchema } from '../engine/campaigns/campaign-tools';
-import { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from '../engine/campaigns/suppressions';
-import { EngineError } from '../engine/core/errors';
-import { noArgumentsSchema, parseInput } from '../engine/core/validation';
-import type { Engine } from '../engine/engine';
-import { listBatchesSchema } from '../engine/engine';
-import { sendHistorySchema } from '../engine/sending/history';
-import { settingsUpdateSchema } from '../engine/settings/settings';
+import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, campaignIdSchema, createCampaignSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';
 
 export type Door = 'desktop' | 'headless';
@@ -121,7 +105,7 @@ export const API_METHODS = {
   }),
   'campaigns.create': method({
     args: createCampaignSchema,
-    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report.',
+    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report. `attachments` are ids from `attachments.store`, never paths.',
     run: ({ engine }, args) => engine.campaigns.create(args),
   }),
   'campaigns.get': method({
@@ -131,7 +115,7 @@ export const API_METHODS = {
   }),
   'campaigns.update': method({
     args: updateCampaignSchema,
-    doc: 'Edits a draft or paused campaign.',
+    doc: 'Edits a draft or paused campaign; `attachments` (ids from `attachments.store`) replaces the list.',
     run: ({ engine }, args) => engine.campaigns.update(args),
   }),
   'campaigns.queue': method({
@@ -187,7 +171,7 @@ export const API_METHODS = {
 
   'attachments.store': method({
     args: storeAttachmentSchema,
-    doc: 'Keeps a copy of a file (base64) in the data folder and returns the path to attach.',
+    doc: 'Keeps a copy of a file (base64, up to 25 MB) in Trickle’s attachments store and returns `{ id, filename, size }`; a campaign attaches it by that id. Only files given this way can be attached.',
     run: ({ engine }, args) => engine.attachments.store(args),
   }),
 

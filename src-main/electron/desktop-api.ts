@@ -6,8 +6,7 @@
 
 import { desktopSettingsUpdateSchema } from '../api/desktop';
 import type { DesktopServices } from '../api/methods';
-import { EngineError } from '../engine/core/errors';
-import { noArgumentsSchema, parseInput } from '../engine/core/validation';
+import { EngineError, noArgumentsSchema, parseInput } from '../engine';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
 import type { DesktopSettings, DesktopSettingsFile } from './desktop-settings';
 import type { SecretStorageStatus } from './secret-storage';

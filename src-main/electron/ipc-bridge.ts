@@ -10,7 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Envelope } from '../api/contract';
 import { API_EVENT_NAMES } from '../api/contract';
-import type { EngineEvents } from '../engine/core/events';
+import type { EngineEvents } from '../engine';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './ipc-channels';
 
 /** The parts of IpcMainInvokeEvent the check reads. */

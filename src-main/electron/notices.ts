@@ -4,8 +4,7 @@
 //     account until it is fixed.
 // main.ts shows them with Electron's Notification; a click opens the window.
 
-import type { Engine } from '../engine/engine';
-import type { EngineLogger } from '../engine/context';
+import type { Engine, EngineLogger } from '../engine';
 
 export interface Notice {
   title: string;

@@ -15,8 +15,7 @@
 // password the current backend cannot open throws SecretUnreadableError, which the engine
 // turns into "needs a new app password" for that account instead of crashing.
 
-import { EngineError, type EngineErrorCode } from '../engine/core/errors';
-import { KeyFileSecretStore, type SecretStore, SecretUnreadableError } from '../engine/core/secrets';
+import { EngineError, type EngineErrorCode, KeyFileSecretStore, type SecretStore, SecretUnreadableError } from '../engine';
 import type { DesktopSettingsFile } from './desktop-settings';
 
 /** The part of Electron's `safeStorage` this store uses (the synchronous API: SecretStore is synchronous). */

@@ -3,8 +3,7 @@
 // `apply` (tray.ts draws it), and runs the menu's actions — Pause and Resume go to the
 // engine's `sending.pause()` / `sending.resume()`.
 
-import type { Engine } from '../engine/engine';
-import type { EngineLogger } from '../engine/context';
+import type { Engine, EngineLogger } from '../engine';
 import { API_EVENT_NAMES } from '../api/contract';
 import { type TrayAction, type TrayView, trayView } from './tray-state';
 

@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { Menu, type MenuItemConstructorOptions, type NativeImage, Tray, nativeImage } from 'electron';
-import type { EngineLogger } from '../engine/context';
+import type { EngineLogger } from '../engine';
 import { type TrayController, type TrayEngine, createTrayController } from './tray-controller';
 import { TRAY_ICONS, type TrayAction, type TrayView } from './tray-state';
 

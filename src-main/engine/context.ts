@@ -1,5 +1,5 @@
 import type { Clock } from './core/clock';
-import type { Db } from './db/open-database';
+import type { Db } from './db/schema';
 import type { WalSync } from './db/wal-sync';
 import type { EngineEventBus } from './core/events';
 import type { DryRunMailer, Mailer } from './smtp/mailer';
@@ -43,4 +43,10 @@ export interface EngineContext {
   campaignActions: Map<number, Promise<void>>;
   /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
   quickSendMs: number;
+  /** The attachments store: the files the user gave, each named by its id (attachments.ts). */
+  attachmentsDir: string;
+  /** Campaigns being imported right now (still hidden): the clean-up of cut-short imports leaves them be. */
+  importsInProgress: Set<number>;
+  /** Bytes free on the database's disk, or undefined when it cannot be told (an in-memory database). */
+  freeDiskBytes(): number | undefined;
 }

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statfsSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts/accounts';
 import { storeAttachment } from './campaigns/attachments';
@@ -9,6 +10,7 @@ import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import { type Clock, systemClock } from './core/clock';
+import { importLegacyAttachments } from './campaigns/legacy-attachments';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
 import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { EngineEventBus } from './core/events';
@@ -24,7 +26,7 @@ import type { SendingStatus } from '../../src-shared/views/sending';
 import { sendingStatus, toBatchInfo } from './sending/sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings/settings';
 import { EngineError } from './core/errors';
-import { storageError, withStorageErrors } from './db/storage-errors';
+import { sendingStoppedReason, storageError, withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
 
@@ -95,8 +97,16 @@ export class Engine {
       log: options.logger ?? silentLogger,
       campaignActions: new Map(),
       quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
+      attachmentsDir: join(options.dataDir, 'attachments', 'store'),
+      importsInProgress: new Set(),
+      freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
+    // An older version's attachment paths, moved into the store before anything can send. If
+    // that fails now, those campaigns refuse to send until it is done at a later start.
+    await importLegacyAttachments(ctx, options.dataDir).catch((error: unknown) =>
+      ctx.log.error('could not move older attachments into the store', { error: String(error) }),
+    );
     engine.paused = await readPaused(ctx.db);
     return engine;
   }
@@ -115,7 +125,7 @@ export class Engine {
     const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
       throw storageError(error);
     });
-    if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
+    if (bulk.discarded || bulk.unqueued || bulk.cancelled || bulk.discardLater) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;
@@ -134,6 +144,16 @@ export class Engine {
     await this.database.close();
     // Last: another engine may start on this folder once nothing more is written.
     this.ownerLock?.release();
+  }
+
+  /**
+   * @internal For tests and the bench only: the rooms' shared context and the raw SQLite
+   * connection, so they can look at or break what no public method exposes. Never used by
+   * the doors (dependency rules keep them to engine/index.ts, whose Engine type hides nothing
+   * else but does not document this).
+   */
+  get internals(): { ctx: EngineContext; sqlite: BetterSqlite3.Database } {
+    return { ctx: this.ctx, sqlite: this.database.sqlite };
   }
 
   // ---- The product's operations, grouped as the API names them ----
@@ -195,7 +215,7 @@ export class Engine {
   });
 
   readonly attachments = withStorageErrors({
-    store: async (input: unknown) => storeAttachment(this.dataDir, input),
+    store: (input: unknown) => storeAttachment(this.ctx, input),
   });
 
   readonly history = withStorageErrors({
@@ -247,13 +267,13 @@ export class Engine {
     this.currentBatch = this.oneBatch();
     try {
       const summary = await this.currentBatch;
+      if (this.batchFailure !== undefined) this.ctx.log.info('batches run again', { after: this.batchFailure });
       this.batchFailure = undefined;
       return summary;
     } catch (error) {
       // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
-      this.batchFailure =
-        error instanceof EngineError ? error.message : 'The last batch stopped on an unexpected error (see the log); Trickle tries again at the next batch.';
-      throw error;
+      this.batchFailure = sendingStoppedReason(error);
+      throw storageError(error);
     } finally {
       this.currentBatch = undefined;
       this.ctx.mailer.closeIdle(this.ctx.clock.now() - 5 * 60 * 1000);
@@ -279,16 +299,21 @@ export class Engine {
       });
     } catch (error) {
       if (batchId !== undefined) this.abortedBatches.set(batchId, neverHandedOver);
-      throw storageError(error);
+      throw error;
     }
   }
 
   async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
     this.takeOwnership();
-    return runRetry(this.ctx, await this.settingsNow()).catch((error: unknown) => {
+    try {
+      // What a failure on a full disk could not undo is undone as soon as there is room.
+      const tidied = await campaignActions.tidyAfterStorageFailures(this.ctx);
+      if (tidied.discarded || tidied.unqueued) this.ctx.log.info('undid what failed work left', tidied);
+      return await runRetry(this.ctx, await this.settingsNow());
+    } catch (error) {
       throw storageError(error);
-    });
+    }
   }
 
   /**
@@ -297,11 +322,23 @@ export class Engine {
    */
   private takeOwnership(): void {
     if (!this.ownerLockFile || this.ownerLock?.held) return;
-    this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+    try {
+      this.ownerLock = OwnerLock.acquire(this.ownerLockFile, this.ctx.clock.now(), () => this.database.sqlite.open);
+    } catch (error) {
+      // The lock's file may not be writable either (a full disk): said in words.
+      throw storageError(error);
+    }
   }
 
   private async batchJob(): Promise<void> {
-    await this.runBatchNow();
+    const failedBefore = this.batchFailure;
+    try {
+      await this.runBatchNow();
+    } catch (error) {
+      // A disk that stays full fails every tick the same way: logged once, not every second.
+      if (failedBefore !== undefined && this.batchFailure === failedBefore) return;
+      throw error;
+    }
   }
 
   private async retryJob(): Promise<void> {
@@ -321,6 +358,16 @@ export class Engine {
   private async settingsNow(): Promise<Settings> {
     this.cachedSettings ??= await readSettings(this.ctx.db);
     return this.cachedSettings;
+  }
+}
+
+/** Bytes an unprivileged program may still write on the disk holding `dir`; undefined if it cannot be told. */
+function freeBytesOn(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Engine } from '../engine/engine';
-import type { EngineLogger } from '../engine/context';
+import type { Engine, EngineLogger } from '../engine';
 import { API_EVENT_NAMES, type Envelope } from '../api/contract';
 import { type ApiHandlers, invoke } from '../api/handlers';
 import { APP_CSP, PREVIEW_CSP } from '../api/content-policy';
 import { renderPreviewPage } from '../api/preview-page';
 import { tokensMatch } from './access-token';
 import { readStaticFile } from './static-files';
+import { TICKET_USES, type TicketUse, Tickets } from './tickets';
 
 export interface HeadlessServerOptions {
   engine: Engine;
@@ -17,9 +17,17 @@ export interface HeadlessServerOptions {
   logger: EngineLogger;
   /** Largest request body accepted; attachments arrive base64-encoded inside JSON. */
   maxBodyBytes?: number;
+  /** The time tickets expire by (tests give a fake one). */
+  now?: () => number;
 }
 
-const COOKIE = 'trickle_token';
+/**
+ * The cookie versions before issue #11 kept the token in. Cookies ignore the port, so every
+ * server on 127.0.0.1 received it: it is no credential any more, and a browser that still
+ * holds it is told to drop it.
+ */
+const OLD_COOKIE = 'trickle_token';
+const DROP_OLD_COOKIE = `${OLD_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`;
 // Room for what the engine itself accepts once JSON-encoded: a 50 MB recipients CSV (its line
 // breaks and quotes escaped) or 25 MB of attachments (about 34 MB in base64). Below that, the
 // door would refuse a file the desktop window imports, and without the engine's advice.
@@ -28,11 +36,15 @@ const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 /**
  * Headless mode's door: the built renderer, `POST /api/<method>` (JSON in, the envelope
  * out) and `GET /api/events` (Server-Sent Events). Every API request needs the access token
- * (Bearer header, or the HttpOnly cookie set by opening the printed link); a request from
- * another Origin, or for another Host (DNS rebinding), is refused.
+ * in an `Authorization: Bearer` header — never a cookie or anything else a browser adds by
+ * itself, so no other page or local server can use or receive it. The two requests a browser
+ * cannot add a header to (the EventSource, the preview frame) carry a one-use ticket from
+ * `POST /api/ticket` instead. A request from another Origin, or for another Host (DNS
+ * rebinding), is refused.
  */
 export function createHeadlessServer(options: HeadlessServerOptions): Server {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const tickets = new Tickets(options.now);
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.logger.error('request failed', { error: String(error) });
@@ -53,10 +65,11 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
     }
 
     if (url.pathname.startsWith('/api/')) {
-      if (!authorized(req, options.token)) {
+      const isEvents = url.pathname === '/api/events' && req.method === 'GET';
+      if (!authorized(req, options.token) && !(isEvents && tickets.redeem(url.searchParams.get('ticket'), 'events'))) {
         return sendJson(res, 401, failure('unauthorized', 'The access token is missing or wrong. Open the link Trickle printed when it started (it contains the token).'));
       }
-      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res, options.engine);
+      if (isEvents) return streamEvents(req, res, options.engine);
       const method = url.pathname.slice('/api/'.length);
       if (req.method !== 'POST') {
         return sendJson(res, 405, failure('method_not_allowed', 'Call API methods with POST and a JSON body.'));
@@ -77,6 +90,7 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
             : failure('invalid_json', 'The request body is not valid JSON.'),
         );
       }
+      if (method === 'ticket') return sendJson(res, 200, issueTicket(tickets, args));
       const envelope = await invoke(options.handlers, method, args, (error, name) =>
         options.logger.error('API method failed', { method: name, error: String(error) }),
       );
@@ -86,25 +100,19 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, failure('method_not_allowed', 'Not allowed.'));
     if (url.pathname === '/preview') {
-      if (!authorized(req, options.token)) {
+      if (!authorized(req, options.token) && !tickets.redeem(url.searchParams.get('ticket'), 'preview')) {
         res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
         return void res.end('The access token is missing or wrong.');
       }
       return sendPreview(res, options.handlers, url.searchParams);
     }
-    // Opening the printed link: keep the token in an HttpOnly cookie and drop it from the address bar.
+    // Opening the printed link: the page itself takes the token from the address (and drops it
+    // from there), keeps it in storage of this origin only and sends it as a header. The server
+    // sets no cookie; it only checks the link, so a wrong one says so at once.
     const given = url.searchParams.get('token');
-    if (given !== null) {
-      if (!tokensMatch(given, options.token)) {
-        res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
-        return void res.end('This link’s access token is wrong. Open the link Trickle printed when it started.');
-      }
-      res.writeHead(303, {
-        location: '/',
-        'set-cookie': `${COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`,
-        'cache-control': 'no-store',
-      });
-      return void res.end();
+    if (given !== null && !tokensMatch(given, options.token)) {
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+      return void res.end('This link’s access token is wrong. Open the link Trickle printed when it started.');
     }
     const file = await readStaticFile(options.staticDir, url.pathname);
     const page = file ?? (extensionless(url.pathname) ? await readStaticFile(options.staticDir, '/') : undefined);
@@ -117,7 +125,8 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
       'content-security-policy': APP_CSP,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      'cache-control': page.type.startsWith('text/html') ? 'no-store' : 'public, max-age=3600',
+      'cache-control': page.type.startsWith('text/html') || given !== null ? 'no-store' : 'public, max-age=3600',
+      ...(hasOldCookie(req) ? { 'set-cookie': DROP_OLD_COOKIE } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : page.body);
   }
@@ -159,14 +168,25 @@ function hostAllowed(host: string | undefined, server: Server): boolean {
   return allowed.has(host.toLowerCase());
 }
 
+/** Only the Authorization header: a credential the browser never adds by itself. */
 function authorized(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return tokensMatch(header.slice('Bearer '.length).trim(), token);
-  const cookie = req.headers.cookie
-    ?.split(';')
-    .map((c) => c.trim())
-    .find((c) => c.startsWith(`${COOKIE}=`));
-  return tokensMatch(cookie?.slice(COOKIE.length + 1), token);
+  if (!header?.startsWith('Bearer ')) return false;
+  return tokensMatch(header.slice('Bearer '.length).trim(), token);
+}
+
+function hasOldCookie(req: IncomingMessage): boolean {
+  return (req.headers.cookie ?? '').split(';').some((c) => c.trim().startsWith(`${OLD_COOKIE}=`));
+}
+
+/** `POST /api/ticket { "for": "events" | "preview" }` (token required) → a one-use ticket. */
+function issueTicket(tickets: Tickets, args: unknown): Envelope<{ ticket: string; expiresInSeconds: number }> {
+  const use = (args as { for?: unknown } | undefined)?.for;
+  const extra = typeof args === 'object' && args !== null ? Object.keys(args).filter((k) => k !== 'for') : [];
+  if (!TICKET_USES.includes(use as TicketUse) || extra.length > 0) {
+    return { ok: false, error: { code: 'invalid_input', field: 'for', message: 'for: Ask for a ticket "for": "events" or "preview".' } };
+  }
+  return { ok: true, value: tickets.issue(use as TicketUse) };
 }
 
 function streamEvents(req: IncomingMessage, res: ServerResponse, engine: Engine): void {

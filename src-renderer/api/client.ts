@@ -6,8 +6,11 @@
  *    `invoke(name, args)` (answering with the envelope) and `on(event, listener)`.
  *  - HTTP, in a browser talking to headless mode: `POST api/<name>` with a JSON body answers
  *    with the envelope; live updates come through ONE shared `EventSource('api/events')`.
- *    URLs are relative, so the page works wherever it is served from. Authentication is
- *    the HttpOnly cookie set when the user opened the printed `/?token=…` link.
+ *    URLs are relative, so the page works wherever it is served from. Authentication is the
+ *    token the printed `/?token=…` link handed to this page (lib/access-key.ts), sent as an
+ *    `Authorization: Bearer` header — never a cookie, which every server on 127.0.0.1 would
+ *    receive. The EventSource and the preview frame cannot send a header: each gets a one-use
+ *    ticket (`POST api/ticket`, with the header) in its URL.
  *
  * Only types are imported from src-main (a test enforces it): the renderer never bundles
  * engine code.
@@ -15,6 +18,7 @@
 import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope } from '../../src-main/api/contract';
 import type { TrickleBridge } from '../../src-main/preload/index';
 import { EVENT_NAMES } from '../../src-shared/events';
+import { type AccessKey, accessKeyFromAddress, browserStorage } from '../lib/access-key';
 
 export type { ApiArgs, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope };
 
@@ -29,6 +33,11 @@ export interface TrickleClient extends ApiClient {
   onUnauthorized(listener: () => void): () => void;
   /** Live-update connection state; `reconnected` fires after the stream came back (events may have been missed). */
   onConnection(listener: (state: Connection, reconnected: boolean) => void): () => void;
+  /**
+   * The address for a frame showing one of Trickle's own pages (`preview?…`): as is in the
+   * desktop window; with a one-use ticket in a browser. Undefined when none can be had.
+   */
+  frameUrl(path: string): Promise<string | undefined>;
 }
 
 type Listener = (payload: unknown) => void;
@@ -96,6 +105,7 @@ export function createIpcClient(bridge: TrickleBridge): TrickleClient {
     },
     onUnauthorized: (l) => signals.onUnauthorized(l),
     onConnection: (l) => signals.onConnection(l),
+    frameUrl: async (path) => path,
   };
 }
 
@@ -109,13 +119,15 @@ export interface HttpOptions {
   base?: string;
   /** How long to wait before opening the event stream again after it closed. */
   reconnectMs?: number;
+  /** The access token this page was given (none: requests go without, and are refused). */
+  accessKey?: AccessKey;
 }
 
 export function createHttpClient(options: HttpOptions = {}): TrickleClient {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const ES = options.EventSource ?? (typeof EventSource === 'undefined' ? undefined : EventSource);
   const base = options.base ?? '';
-  const reconnectMs = options.reconnectMs ?? 5000;
+  const reconnectMs = options.reconnectMs ?? 3000;
   const signals = new Signals();
   const listeners = new Map<string, Set<Listener>>();
   let source: EventSource | undefined;
@@ -132,39 +144,58 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
     for (const l of listeners.get(event) ?? []) l(payload);
   }
 
+  /** A one-use ticket for a request that cannot carry the header; undefined when refused or unreachable. */
+  async function ticket(use: 'events' | 'preview'): Promise<string | undefined> {
+    const answer = await invokeRaw('ticket', { for: use });
+    return answer.ok ? (answer.value as { ticket: string }).ticket : undefined;
+  }
+
+  let opening = false;
   function openStream(): void {
-    if (!ES || source || signals.wasUnauthorized) return;
-    const es = new ES(base + 'api/events');
-    source = es;
-    for (const name of EVENT_NAMES) es.addEventListener(name, (e) => dispatch(name, (e as MessageEvent<string>).data));
-    es.addEventListener('open', () => {
-      signals.setConnection('live', everOpened);
-      everOpened = true;
-    });
-    es.addEventListener('error', () => {
-      // The browser retries by itself while readyState is CONNECTING; a CLOSED stream (the
-      // server answered with an error, e.g. 401, or went away for good) is reopened by us.
-      if (es.readyState === 2) {
+    if (!ES || source || opening || signals.wasUnauthorized) return;
+    opening = true;
+    void ticket('events').then((t) => {
+      opening = false;
+      if (source || signals.wasUnauthorized) return;
+      if (t === undefined) return reopenLater();
+      const es = new ES(`${base}api/events?ticket=${encodeURIComponent(t)}`);
+      source = es;
+      for (const name of EVENT_NAMES) es.addEventListener(name, (e) => dispatch(name, (e as MessageEvent<string>).data));
+      es.addEventListener('open', () => {
+        signals.setConnection('live', everOpened);
+        everOpened = true;
+      });
+      es.addEventListener('error', () => {
+        // The browser's own reconnection would present the spent ticket again: close, and
+        // open a new stream with a new ticket.
         es.close();
-        source = undefined;
-        signals.setConnection('lost');
-        retryTimer ??= setTimeout(() => {
-          retryTimer = undefined;
-          openStream();
-        }, reconnectMs);
-      } else if (everOpened) {
-        signals.setConnection('lost');
-      }
+        if (source === es) source = undefined;
+        reopenLater();
+      });
     });
+  }
+
+  function reopenLater(): void {
+    signals.setConnection('lost');
+    retryTimer ??= setTimeout(() => {
+      retryTimer = undefined;
+      openStream();
+    }, reconnectMs);
   }
 
   async function invokeRaw(name: string, args?: unknown): Promise<Envelope<unknown>> {
     let response: Response;
+    const token = options.accessKey?.get();
     try {
       response = await doFetch(base + 'api/' + name, {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        // No ambient credential: the token goes in the header, and only there.
+        credentials: 'omit',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(args ?? {}),
       });
     } catch {
@@ -177,6 +208,7 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
       body = undefined;
     }
     if (response.status === 401 || (isEnvelope(body) && !body.ok && body.error.code === 'unauthorized')) {
+      options.accessKey?.forget();
       signals.fireUnauthorized();
       return isEnvelope(body) ? body : failure('unauthorized', 'The access token is missing or wrong.');
     }
@@ -198,13 +230,21 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
     },
     onUnauthorized: (l) => signals.onUnauthorized(l),
     onConnection: (l) => signals.onConnection(l),
+    async frameUrl(path) {
+      const t = await ticket('preview');
+      return t === undefined ? undefined : `${base}${path}${path.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(t)}`;
+    },
   };
   return client;
 }
 
-/** IPC when the preload bridge is there (the desktop window), HTTP otherwise (a browser). */
+/**
+ * IPC when the preload bridge is there (the desktop window: no token, the bridge answers our
+ * window only), HTTP otherwise (a browser), with the token the printed link gave this page.
+ */
 export function createApiClient(): TrickleClient {
-  return typeof window !== 'undefined' && window.trickle ? createIpcClient(window.trickle) : createHttpClient();
+  if (typeof window !== 'undefined' && window.trickle) return createIpcClient(window.trickle);
+  return createHttpClient({ accessKey: accessKeyFromAddress(window.location, window.history, browserStorage()) });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ export interface Campaign {
   text?: string;
   fromName?: string;
   replyTo?: string;
-  attachments: { path: string; filename: string; size: number | null }[];
+  /** The stored files it sends, by id (attachments.store); never a path. */
+  attachments: AttachmentInfo[];
   fields: string[];
   status: CampaignStatus;
   statusDetail?: string;
@@ -45,4 +46,13 @@ export interface Message {
   skipReason?: string;
   dryRun?: boolean;
   lastError?: { code: string; response: string; explanation: string };
+}
+
+/** A stored file as the API shows it: what the user gave, never where it lies. */
+export interface AttachmentInfo {
+  id: number;
+  filename: string;
+  size: number;
+  /** The store's copy is gone or changed (the data folder was damaged or edited by hand). */
+  missing?: true;
 }

@@ -1,6 +1,7 @@
 /**
  * Headless mode's HTTP door, over real HTTP on loopback with Node's fetch: the access token
- * (Bearer or the cookie from the printed link), Origin and Host checks, argument validation,
+ * (a Bearer header only; one-use tickets for the event stream and the preview frame), Origin
+ * and Host checks, argument validation,
  * a whole campaign sent through the API to the test Gmail, live events over SSE, the
  * sandboxed preview page, the static renderer, and no password in any answer.
  */
@@ -31,16 +32,21 @@ function accountArgs(s: TestServer, account: { email: string; appPassword: strin
   return { email: account.email, appPassword: account.appPassword, host: s.setup.gmail.host, port: s.setup.gmail.port, security: 'none', ...extra };
 }
 
-/** The cookie pair (name=value) from a Set-Cookie header. */
-function cookiePair(setCookie: string | null): string {
-  expect(setCookie).toBeTruthy();
-  return setCookie!.split(';')[0]!.trim();
+/** A one-use ticket, asked for with the token as the page does. */
+async function ticketFor(s: TestServer, use: 'events' | 'preview'): Promise<string> {
+  const res = await s.call('ticket', { for: use });
+  expect(res.body).toMatchObject({ ok: true, value: { ticket: expect.stringMatching(/^[\w-]{32}$/), expiresInSeconds: 60 } });
+  return res.body.value.ticket as string;
 }
 
 /** A Server-Sent Events stream read with fetch's body reader. */
 async function openEvents(s: TestServer, headers: Record<string, string> = { authorization: `Bearer ${s.token}` }) {
+  return openEventsAt(s, '/api/events', headers);
+}
+
+async function openEventsAt(s: TestServer, path: string, headers: Record<string, string> = {}) {
   const controller = new AbortController();
-  const response = await fetch(`${s.baseUrl}/api/events`, { headers, signal: controller.signal });
+  const response = await fetch(`${s.baseUrl}${path}`, { headers, signal: controller.signal });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';
@@ -115,24 +121,35 @@ describe('the access token', () => {
     expect((await s.setup.engine.sending.status()).paused).toBe(false);
   });
 
-  it('opening the printed link sets an HttpOnly SameSite=Strict cookie and redirects to /; the cookie then works', async () => {
+  it('opening the printed link serves the page itself, uncached, and sets no cookie: the token works only as a header', async () => {
     const s = await start();
     const link = await s.fetch(`/?token=${encodeURIComponent(s.token)}`);
-    expect(link.status).toBe(303);
-    expect(link.headers.get('location')).toBe('/');
-    const setCookie = link.headers.get('set-cookie');
-    expect(setCookie).toMatch(/;\s*HttpOnly/i);
-    expect(setCookie).toMatch(/;\s*SameSite=Strict/i);
-    const cookie = cookiePair(setCookie);
+    expect(link.status).toBe(200);
+    expect(link.text).toBe(TEST_INDEX_HTML);
+    expect(link.headers.get('set-cookie')).toBeNull();
+    expect(link.headers.get('cache-control')).toBe('no-store');
+    expect(link.headers.get('referrer-policy')).toBe('no-referrer');
 
-    const viaCookie = await s.call('accounts.list', undefined, { token: null, headers: { cookie } });
-    expect(viaCookie.status).toBe(200);
-    expect(viaCookie.body).toEqual({ ok: true, value: [] });
-    // …also among other cookies the browser sends along.
-    expect((await s.call('accounts.list', undefined, { token: null, headers: { cookie: `theme=dark; ${cookie}; lang=en` } })).status).toBe(200);
-    // A cookie with another value is no key.
-    const [name] = cookie.split('=');
-    expect((await s.call('accounts.list', undefined, { token: null, headers: { cookie: `${name}=${'z'.repeat(32)}` } })).status).toBe(401);
+    // The token as a cookie — the old way, or any name — opens nothing: cookies go to every
+    // server on 127.0.0.1, whatever its port, and are sent by the browser on its own.
+    for (const cookie of [`trickle_token=${s.token}`, `theme=dark; trickle_token=${s.token}; lang=en`, `token=${s.token}`]) {
+      const res = await s.call('accounts.list', undefined, { token: null, headers: { cookie } });
+      expect(res.status, cookie).toBe(401);
+      expect(res.body.error.code).toBe('unauthorized');
+    }
+    expect((await s.call('accounts.list')).body).toEqual({ ok: true, value: [] });
+  });
+
+  it('a browser still holding the old cookie is told to drop it', async () => {
+    const s = await start();
+    const page = await s.fetch('/', { headers: { cookie: `theme=dark; trickle_token=${s.token}` } });
+    expect(page.status).toBe(200);
+    const drop = page.headers.get('set-cookie') ?? '';
+    expect(drop).toMatch(/^trickle_token=;/);
+    expect(drop).toMatch(/Max-Age=0/i);
+    expect(drop).not.toContain(s.token);
+    // Nothing to drop, nothing said.
+    expect((await s.fetch('/', { headers: { cookie: 'theme=dark' } })).headers.get('set-cookie')).toBeNull();
   });
 
   it('a link with a wrong token → 401 and no cookie', async () => {
@@ -143,6 +160,57 @@ describe('the access token', () => {
       expect(res.headers.get('set-cookie'), bad).toBeNull();
       expect(res.text).not.toContain(s.token);
     }
+  });
+});
+
+describe('one-use tickets (for the two requests a browser cannot add a header to)', () => {
+  it('are given only for the token, to this origin, for events or a preview', async () => {
+    const s = await start();
+    expect((await s.call('ticket', { for: 'events' }, { token: null })).status).toBe(401);
+    expect((await s.call('ticket', { for: 'events' }, { token: null, headers: { cookie: `trickle_token=${s.token}` } })).status).toBe(401);
+    expect((await s.call('ticket', { for: 'events' }, { origin: 'http://evil.example' })).status).toBe(403);
+    for (const args of [{}, { for: 'api' }, { for: 'events', also: 1 }, undefined]) {
+      const res = await s.call('ticket', args);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'for' } });
+    }
+    const a = await ticketFor(s, 'events');
+    const b = await ticketFor(s, 'events');
+    expect(a).not.toBe(b);
+    expect(a).not.toContain(s.token);
+  });
+
+  it('open only what they were asked for, once, within a minute, and never the API', async () => {
+    let now = Date.UTC(2026, 10, 23, 9);
+    const s = await start({ now: () => now });
+    const id = (await s.call('campaigns.create', { name: 'c', subject: 'Hi', html: '<p>Dear {{first_name}},</p>', csv: 'email,first_name\nann@example.com,Ann' })).body.value.campaign.id;
+    const statusOf = async (path: string) => {
+      const controller = new AbortController();
+      const res = await fetch(s.baseUrl + path, { signal: controller.signal });
+      controller.abort();
+      return res.status;
+    };
+
+    // A preview ticket does not open the events, nor the other way round; either is spent trying.
+    const preview = await ticketFor(s, 'preview');
+    expect(await statusOf(`/api/events?ticket=${preview}`)).toBe(401);
+    expect(await statusOf(`/preview?campaign=${id}&ticket=${preview}`)).toBe(401);
+    const events = await ticketFor(s, 'events');
+    expect(await statusOf(`/preview?campaign=${id}&ticket=${events}`)).toBe(401);
+
+    // No API method takes one, in the address or as a Bearer token.
+    const api = await ticketFor(s, 'events');
+    expect((await s.call('sending.pause', {}, { token: null, headers: { authorization: `Bearer ${api}` } })).status).toBe(401);
+    expect((await s.fetch(`/api/sending.pause?ticket=${api}`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await s.setup.engine.sending.status()).paused).toBe(false);
+
+    // A minute to use it; not a moment more.
+    const late = await ticketFor(s, 'preview');
+    now += 60_000;
+    expect(await statusOf(`/preview?campaign=${id}&ticket=${late}`)).toBe(401);
+    const onTime = await ticketFor(s, 'preview');
+    now += 59_999;
+    expect(await statusOf(`/preview?campaign=${id}&ticket=${onTime}`)).toBe(200);
   });
 });
 
@@ -509,18 +577,22 @@ describe('live events (SSE)', () => {
     await eventually(() => s.setup.engine.events.listenerCount('batch') === 0 && s.setup.engine.events.listenerCount('message') === 0);
   });
 
-  it('needs the token (the cookie works, a foreign Origin does not)', async () => {
+  it('needs the token or a one-use ticket (a cookie is no credential, a foreign Origin is refused)', async () => {
     const s = await start();
     const none = await fetch(`${s.baseUrl}/api/events`);
     expect(none.status).toBe(401);
     s.received.push(await none.text());
+    const cookie = await fetch(`${s.baseUrl}/api/events`, { headers: { cookie: `trickle_token=${s.token}` } });
+    expect(cookie.status).toBe(401);
+    s.received.push(await cookie.text());
     const foreign = await fetch(`${s.baseUrl}/api/events`, { headers: { authorization: `Bearer ${s.token}`, origin: 'http://evil.example' } });
     expect(foreign.status).toBe(403);
     s.received.push(await foreign.text());
     expect(s.setup.engine.events.listenerCount('status')).toBe(0);
 
-    const cookie = cookiePair((await s.fetch(`/?token=${s.token}`)).headers.get('set-cookie'));
-    const stream = await openEvents(s, { cookie });
+    // What the page's EventSource does: a ticket asked for with the header, in the URL once.
+    const ticket = await ticketFor(s, 'events');
+    const stream = await openEventsAt(s, `/api/events?ticket=${ticket}`);
     try {
       expect(stream.response.status).toBe(200);
       await stream.readUntil((t) => t.includes('retry:'));
@@ -529,6 +601,10 @@ describe('live events (SSE)', () => {
     } finally {
       await stream.close();
     }
+    // Spent: the same URL opens nothing a second time.
+    const again = await fetch(`${s.baseUrl}/api/events?ticket=${ticket}`);
+    expect(again.status).toBe(401);
+    s.received.push(await again.text());
   });
 });
 
@@ -539,13 +615,19 @@ describe('the preview page', () => {
     return campaign.id as number;
   }
 
-  it('requires the token', async () => {
+  it('requires the token or a preview ticket, once', async () => {
     const s = await start();
     const id = await campaignWithScriptInData(s);
     const res = await s.fetch(`/preview?campaign=${id}`);
     expect(res.status).toBe(401);
     expect(res.text).not.toContain('Dear');
     expect((await s.fetch(`/preview?campaign=${id}`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
+    expect((await s.fetch(`/preview?campaign=${id}`, { headers: { cookie: `trickle_token=${s.token}` } })).status).toBe(401);
+    const ticket = await ticketFor(s, 'preview');
+    expect((await s.fetch(`/preview?campaign=${id}&ticket=${ticket}`)).text).toContain('Dear');
+    const spent = await s.fetch(`/preview?campaign=${id}&ticket=${ticket}`);
+    expect(spent.status).toBe(401);
+    expect(spent.text).not.toContain('Dear');
   });
 
   it('answers text/html under a sandbox CSP that allows no script, with merge data escaped', async () => {
@@ -565,10 +647,10 @@ describe('the preview page', () => {
     expect(res.text).toContain('Dear &lt;script&gt;alert(document.cookie)&lt;/script&gt;,');
     expect(res.text).not.toContain('<script');
 
-    // A chosen recipient, with the cookie the browser's frame would send.
+    // A chosen recipient, with the one-use ticket the page puts in its frame's address.
     const second = (await s.call('campaigns.messages', { id, limit: 10 })).body.value.items[1];
-    const cookie = cookiePair((await s.fetch(`/?token=${s.token}`)).headers.get('set-cookie'));
-    const other = await s.fetch(`/preview?campaign=${id}&message=${second.id}`, { headers: { cookie } });
+    const ticket = await ticketFor(s, 'preview');
+    const other = await s.fetch(`/preview?campaign=${id}&message=${second.id}&ticket=${ticket}`);
     expect(other.status).toBe(200);
     expect(other.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(other.text).not.toContain('<img src=x');

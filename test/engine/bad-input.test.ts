@@ -4,7 +4,7 @@
  * SQLite file reads the same before and after the refused call.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,27 +39,18 @@ const f = {
   empty: 0,
 };
 
-/** Paths of files used as attachments. */
-const p = { small: '', big26: '', half1: '', half2: '', gone: '', dir: '' };
+/** Ids of files kept in the attachments store, and what is refused from it. */
+const p = { small: 0, half1: 0, half2: 0, gone: 999_999, big26: '' };
 
 beforeAll(async () => {
   setup = await createTestEngine({ accounts: [ALICE] });
   const e = setup.engine;
   files = mkdtempSync(join(tmpdir(), 'trickle-bad-input-'));
-  p.small = join(files, 'agenda.txt');
-  writeFileSync(p.small, 'Agenda\n');
-  p.big26 = join(files, 'video.mp4');
-  writeFileSync(p.big26, '');
-  truncateSync(p.big26, 26 * MB); // sparse: no real 26 MB written
-  p.half1 = join(files, 'part1.zip');
-  writeFileSync(p.half1, '');
-  truncateSync(p.half1, 13 * MB);
-  p.half2 = join(files, 'part2.zip');
-  writeFileSync(p.half2, '');
-  truncateSync(p.half2, 13 * MB);
-  p.gone = join(files, 'never-existed.pdf');
-  p.dir = join(files, 'a-folder');
-  mkdirSync(p.dir);
+  const store = (filename: string, content: Buffer) => e.attachments.store({ filename, contentBase64: content.toString('base64') });
+  p.small = (await store('agenda.txt', Buffer.from('Agenda\n'))).id;
+  p.half1 = (await store('part1.zip', Buffer.alloc(13 * MB))).id;
+  p.half2 = (await store('part2.zip', Buffer.alloc(13 * MB))).id;
+  p.big26 = Buffer.alloc(26 * MB).toString('base64');
 
   f.account = (await e.accounts.list())[0]!.id;
   await e.suppressions.add({ email: 'blocked@example.com', reason: 'unsubscribed' });
@@ -113,12 +104,12 @@ beforeAll(async () => {
   f.nobody = (
     await e.campaigns.create({ name: 'All skipped', ...base, csv: 'email,first_name\nblocked@example.com,B\nbroken@,X\n' })
   ).campaign.id;
-  const lost = join(files, 'minutes.pdf');
-  writeFileSync(lost, '%PDF-1.4\n');
+  const lost = await store('minutes.pdf', Buffer.from('%PDF-1.4\n'));
   f.lostAttachment = (
-    await e.campaigns.create({ name: 'Lost file', ...base, attachments: [lost], csv: recipientsCsv(1, 'lost.example') })
+    await e.campaigns.create({ name: 'Lost file', ...base, attachments: [lost.id], csv: recipientsCsv(1, 'lost.example') })
   ).campaign.id;
-  unlinkSync(lost);
+  // The store's copy is lost (a damaged or hand-edited data folder).
+  unlinkSync(join(setup.dataDir, 'attachments', 'store', String(lost.id)));
   f.empty = (await e.campaigns.create({ name: 'Empty', ...base })).campaign.id;
 
   reader = new Database(setup.databaseFile, { readonly: true, fileMustExist: true });
@@ -556,28 +547,24 @@ describe('campaigns.create', () => {
       }),
     ),
     {
-      name: 'an attachment that does not exist',
+      name: 'an attachment id Trickle never gave',
       call: (e) => e.campaigns.create({ ...ok, attachments: [p.small, p.gone] }),
       code: 'attachment_problem',
-      says: [/never-existed\.pdf/, /Put it back or remove it/],
+      says: [/999999/, /not one Trickle keeps/, /Add the file again/],
     },
+    ...[['a relative path', 'agenda.txt'], ['a full path', join(tmpdir(), 'agenda.txt')], ['a folder', tmpdir()], ['an id as text', '1']].map(
+      ([what, path]): Case => ({
+        name: `an attachment given as ${what}`,
+        call: (e) => e.campaigns.create({ ...ok, attachments: [path] }),
+        code: 'invalid_input',
+        says: [/^attachments\.0:/, /named by the id attachments\.store answered with, never by a path/],
+      }),
+    ),
     {
-      name: 'an attachment given as a relative path',
-      call: (e) => e.campaigns.create({ ...ok, attachments: ['agenda.txt'] }),
-      code: 'attachment_problem',
-      says: [/agenda\.txt/, /full path/],
-    },
-    {
-      name: 'an attachment that is a folder',
-      call: (e) => e.campaigns.create({ ...ok, attachments: [p.dir] }),
-      code: 'attachment_problem',
-      says: [/a-folder/],
-    },
-    {
-      name: 'one 26 MB attachment',
-      call: (e) => e.campaigns.create({ ...ok, attachments: [p.big26] }),
-      code: 'attachment_problem',
-      says: [/26(\.0)? MB/, /25 MB/],
+      name: 'an attachment id 0 or negative',
+      call: (e) => e.campaigns.create({ ...ok, attachments: [0, -1] }),
+      code: 'invalid_input',
+      says: [/^attachments\.0:/],
     },
     {
       name: 'two 13 MB attachments (26 MB together)',
@@ -696,16 +683,22 @@ describe('campaigns.update', () => {
       says: [/^replyTo:/],
     },
     {
-      name: 'an attachment that does not exist',
+      name: 'an attachment id Trickle never gave',
       call: (e) => e.campaigns.update({ id: f.draft, attachments: [p.gone] }),
       code: 'attachment_problem',
-      says: [/never-existed\.pdf/],
+      says: [/not one Trickle keeps/],
+    },
+    {
+      name: 'an attachment given as a path',
+      call: (e) => e.campaigns.update({ id: f.draft, attachments: [join(setup.dataDir, 'secret.key')] }),
+      code: 'invalid_input',
+      says: [/^attachments\.0:/, /never by a path/],
     },
     {
       name: 'attachments over 25 MB',
-      call: (e) => e.campaigns.update({ id: f.draft, attachments: [p.small, p.big26] }),
+      call: (e) => e.campaigns.update({ id: f.draft, attachments: [p.small, p.half1, p.half2] }),
       code: 'attachment_problem',
-      says: [/25 MB/],
+      says: [/26(\.0)? MB/, /25 MB/],
     },
     {
       name: 'removing the only body of a paused campaign',
@@ -779,7 +772,35 @@ describe('campaigns.queue', () => {
       name: 'an attachment removed since the campaign was made',
       call: (e) => e.campaigns.queue({ id: f.lostAttachment }),
       code: 'attachment_problem',
-      says: [/minutes\.pdf/],
+      says: [/minutes\.pdf/, /missing or damaged/, /add the file again/],
+    },
+  ]);
+});
+
+describe('attachments.store', () => {
+  const content = Buffer.from('hi').toString('base64');
+  runCases([
+    { name: 'no input at all', call: (e) => e.attachments.store(undefined), code: 'invalid_input' },
+    { name: 'no file name', call: (e) => e.attachments.store({ contentBase64: content }), code: 'invalid_input', says: [/^filename:/] },
+    ...['', '.', '..', '../..', 'notes/..', '\u0000'].map(
+      (filename): Case => ({
+        name: `the file name ${JSON.stringify(filename)}`,
+        call: (e) => e.attachments.store({ filename, contentBase64: content }),
+        code: 'invalid_input',
+        says: [/^filename:/, /such as agenda\.pdf/],
+      }),
+    ),
+    {
+      name: 'a path beside the content',
+      call: (e) => e.attachments.store({ filename: 'x.txt', contentBase64: content, path: '/etc/passwd' }),
+      code: 'invalid_input',
+      says: [/Unknown argument: path/],
+    },
+    {
+      name: 'a 26 MB file',
+      call: (e) => e.attachments.store({ filename: 'video.mp4', contentBase64: p.big26 }),
+      code: 'invalid_input',
+      says: [/^contentBase64:/, /larger than 25 MB/],
     },
   ]);
 });

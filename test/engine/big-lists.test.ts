@@ -13,7 +13,7 @@ let setup: TestSetup;
 afterEach(async () => setup?.close());
 
 function sqliteOf(engine: Engine): BetterSqlite3.Database {
-  return (engine as unknown as { database: { sqlite: BetterSqlite3.Database } }).database.sqlite;
+  return engine.internals.sqlite;
 }
 
 function countRows(file: string, sql: string): number {

@@ -3,8 +3,7 @@
  * looks like, Message-IDs across retries, attachments, timing windows, the campaign controls,
  * preview / test send / export, and dry run. Mail goes through the test Gmail on loopback.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,11 +16,8 @@ import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv }
 const ALICE = TEST_ACCOUNTS[0]!;
 
 let setup: TestSetup;
-let scratch: string | undefined;
 afterEach(async () => {
   await setup?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-  scratch = undefined;
 });
 
 async function oneAccount(settings?: SettingsUpdate) {
@@ -29,10 +25,6 @@ async function oneAccount(settings?: SettingsUpdate) {
   return setup;
 }
 
-function scratchDir(): string {
-  scratch ??= mkdtempSync(join(tmpdir(), 'trickle-campaign-files-'));
-  return scratch;
-}
 
 // ---- A small MIME reader: enough to look at what the recipient's mail program shows ----
 
@@ -382,16 +374,16 @@ describe('Message-ID', () => {
 describe('attachments', () => {
   it('a small file arrives with the message', async () => {
     const { engine, gmail } = await oneAccount();
-    const file = join(scratchDir(), 'agenda.txt');
-    writeFileSync(file, 'Agenda: 1. Welcome 2. Budget\n');
+    const file = await engine.attachments.store({ filename: 'agenda.txt', contentBase64: Buffer.from('Agenda: 1. Welcome 2. Budget\n').toString('base64') });
+    expect(file).toEqual({ id: expect.any(Number), filename: 'agenda.txt', size: 29 });
     const { campaign } = await engine.campaigns.create({
       name: 'With file',
       subject: 'Agenda',
       text: 'See attached.',
-      attachments: [file],
+      attachments: [file.id],
       csv: recipientsCsv(1),
     });
-    expect(campaign.attachments).toEqual([{ path: file, filename: 'agenda.txt', size: 29 }]);
+    expect(campaign.attachments).toEqual([{ id: file.id, filename: 'agenda.txt', size: 29 }]);
     await engine.campaigns.queue({ id: campaign.id });
     await drain(engine);
     expect(gmail.accepted).toHaveLength(1);
@@ -399,15 +391,16 @@ describe('attachments', () => {
     expect(attached?.body).toBe('Agenda: 1. Welcome 2. Budget\n');
   });
 
-  it('a file removed after queueing pauses the campaign, naming the file, and burns nothing; resume after restoring sends', async () => {
-    const { engine, gmail } = await oneAccount();
-    const file = join(scratchDir(), 'minutes.pdf');
-    writeFileSync(file, '%PDF-1.4 minutes\n');
+  it('a stored file removed after queueing pauses the campaign, naming the file, and burns nothing; resume after restoring sends', async () => {
+    const { engine, gmail, dataDir } = await oneAccount();
+    const stored = await engine.attachments.store({ filename: 'minutes.pdf', contentBase64: Buffer.from('%PDF-1.4 minutes\n').toString('base64') });
+    // The store's copy, as a damaged data folder or a careless clean-up would lose it.
+    const file = join(dataDir, 'attachments', 'store', String(stored.id));
     const { campaign } = await engine.campaigns.create({
       name: 'Minutes',
       subject: 'Minutes',
       text: 'Attached.',
-      attachments: [file],
+      attachments: [stored.id],
       csv: recipientsCsv(2),
     });
     await engine.campaigns.queue({ id: campaign.id });
@@ -418,7 +411,8 @@ describe('attachments', () => {
     const paused = await engine.campaigns.get({ id: campaign.id });
     expect(paused.status).toBe('paused');
     expect(paused.statusDetail).toMatch(/minutes\.pdf/);
-    expect(paused.statusDetail).toMatch(/Put it back or remove it/);
+    expect(paused.statusDetail).toMatch(/Remove it from the campaign and add the file again/);
+    expect(paused.attachments).toEqual([{ id: stored.id, filename: 'minutes.pdf', size: 17, missing: true }]);
     const items = (await engine.campaigns.messages({ id: campaign.id })).items;
     expect(items.map((m) => [m.status, m.attempts])).toEqual([
       ['queued', 0],

@@ -66,7 +66,7 @@ function deliveredTo(gmail: TestGmail, account?: string): string[] {
 
 /** What Gmail does when its connections sit idle for a few minutes: they are closed, the next send logs in again. */
 function closeConnections(engine: Engine): void {
-  (engine as unknown as { ctx: { mailer: { closeAll(): void } } }).ctx.mailer.closeAll();
+  engine.internals.ctx.mailer.closeAll();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,10 +29,10 @@ const RUN_AHEAD = { quickSendMs: 1000 };
 const NEVER_AHEAD = { quickSendMs: 0 };
 
 function ctxOf(engine: Engine): EngineContext {
-  return (engine as unknown as { ctx: EngineContext }).ctx;
+  return engine.internals.ctx;
 }
 function sqliteOf(engine: Engine): BetterSqlite3.Database {
-  return (engine as unknown as { database: { sqlite: BetterSqlite3.Database } }).database.sqlite;
+  return engine.internals.sqlite;
 }
 const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
 
@@ -139,9 +139,9 @@ describe('a disk flush that fails for real', () => {
     const campaignId = await queuedCampaign(first, 6);
     expect(await first.runBatchNow()).toMatchObject({ sent: 4 });
     // The WAL's descriptor goes bad: the next fdatasync really fails (EBADF).
-    const walSync = ctxOf(first).walSync as unknown as { fd: number };
-    const goodFd = walSync.fd;
-    walSync.fd = 1_000_000;
+    const walSync = ctxOf(first).walSync;
+    const goodFd = walSync.descriptorForTests;
+    walSync.descriptorForTests = 1_000_000;
 
     await expect(first.runBatchNow()).rejects.toMatchObject({ code: 'storage_failed' });
     const status = await first.sending.status();
@@ -151,7 +151,7 @@ describe('a disk flush that fails for real', () => {
     await expect(first.runBatchNow()).rejects.toMatchObject({ code: 'storage_failed' });
     expect(gmail.accepted).toHaveLength(4);
 
-    walSync.fd = goodFd;
+    walSync.descriptorForTests = goodFd;
     await first.stop();
     const second = await setup.reopen();
     await second.start();

@@ -19,7 +19,7 @@ const QUICK_TIMEOUT = { connectionMs: 2000, socketMs: 400, idleMs: 60_000 };
 const RUN_AHEAD = { quickSendMs: 1000 };
 
 function ctxOf(engine: Engine): EngineContext {
-  return (engine as unknown as { ctx: EngineContext }).ctx;
+  return engine.internals.ctx;
 }
 
 /** The engine's disk flushes, held until the test lets them go (each is still really done). */
@@ -195,7 +195,7 @@ describe('the send path journal', () => {
     expect(summary).toMatchObject({ claimed: 30, sent: 10, requeued: 20, inDoubt: 0 });
     expect(await statusCounts(engine, campaignId)).toEqual({ sent: 10, queued: 20 });
     // No mark is left on a message that was never handed over.
-    const marked = (engine as unknown as { database: { sqlite: BetterSqlite3.Database } }).database.sqlite
+    const marked = engine.internals.sqlite
       .prepare(`select count(*) as n from messages where status = 'queued' and send_started_at is not null`)
       .get() as { n: number };
     expect(marked.n).toBe(0);

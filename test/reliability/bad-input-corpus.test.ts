@@ -430,7 +430,7 @@ describe('subjects and names with line breaks', () => {
       name: 'Headers',
       subject: 'News\u2028X-Injected: yes for {{first_name}}',
       html: '<p>Hi {{first_name}}</p>',
-      attachments: [file.path],
+      attachments: [file.id],
       csv: rows.join('\r\n'),
     });
     const first = (await value('campaigns.messages', { id: campaign.id })).items[0];

@@ -1,12 +1,14 @@
 /**
  * The doors, held against everything a stranger can send: every API method over HTTP without
- * the token, with a wrong one, from a foreign Origin, with oversized or odd bodies; every method
+ * the token, with a wrong one, with the token only in a cookie, from a foreign Origin, with
+ * oversized or odd bodies; a server on another loopback port, which must receive no credential
+ * after the printed link was followed; every method
  * over IPC from a frame that is not our window's; and a known password followed through a whole
  * run of the built headless app — it must turn up nowhere: no answer, no event, no log line, no
  * exported file, no file in the data folder (the key-file store included, which claims to
  * encrypt).
  *
- * Extends test/api/http.test.ts (token, cookie, Origin, Host and 413 for single methods) and
+ * Extends test/api/http.test.ts (token, tickets, Origin, Host and 413 for single methods) and
  * test/electron/ipc.test.ts (each kind of foreign frame, for one method).
  */
 import Database from 'better-sqlite3';
@@ -21,6 +23,7 @@ import { FORBIDDEN, createInvokeHandler } from '../../src-main/electron/ipc-brid
 import type { EngineLogger } from '../../src-main/engine/context';
 import { startApp } from '../e2e/support/app';
 import { snapshotTables } from '../support/db-snapshot';
+import { startOtherServer } from '../support/other-server';
 import { createTestEngine } from '../support/test-engine';
 import { type TestGmail, startTestGmail } from '../support/test-gmail';
 import { type TestServer, startTestServer } from '../support/test-server';
@@ -101,6 +104,23 @@ describe('the HTTP door', () => {
     // refusals above were what stopped them.
     for (const [name, body] of Object.entries(args)) expect((await srv.call(name, body)).body.ok, name).toBe(true);
     expect(snapshot()).not.toEqual(before);
+  });
+
+  it('every method with only ambient credentials (the token in a cookie, no header) → 401; nothing runs', async () => {
+    const args = effectiveArgs(srv);
+    const before = snapshot();
+    for (const name of API_METHOD_NAMES) {
+      for (const cookie of [`trickle_token=${srv.token}`, `theme=dark; trickle_token=${srv.token}`, `token=${srv.token}`]) {
+        const res = await srv.call(name, args[name] ?? {}, { token: null, headers: { cookie } });
+        expect(res.status, `${name} with ${cookie}`).toBe(401);
+        expect(res.body.error.code).toBe('unauthorized');
+      }
+    }
+    for (const path of ['/api/events', '/preview?campaign=1']) {
+      const res = await srv.fetch(path, { headers: { cookie: `trickle_token=${srv.token}` } });
+      expect(res.status, path).toBe(401);
+    }
+    expect(snapshot()).toEqual(before);
   });
 
   it('no answer lets a foreign page read it: no CORS header, a preflight is refused', async () => {
@@ -256,6 +276,80 @@ describe('the IPC door', () => {
   });
 });
 
+// ---- Another server on another loopback port -------------------------------------------------
+
+/**
+ * Cookies as a browser keeps them: by host name, whatever the port (RFC 6265 §8.5), so a cookie
+ * Trickle set on 127.0.0.1:A is sent to every server on 127.0.0.1. Follows redirects by hand.
+ */
+class CookieJar {
+  private readonly cookies = new Map<string, Map<string, string>>();
+  async get(url: string): Promise<{ status: number; text: string; url: string }> {
+    let current = new URL(url);
+    for (let hop = 0; hop < 5; hop++) {
+      const cookie = [...(this.cookies.get(current.hostname) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(current, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair, ...attributes] = line.split(';');
+        const [name, value] = [pair!.slice(0, pair!.indexOf('=')).trim(), pair!.slice(pair!.indexOf('=') + 1).trim()];
+        const expired = attributes.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a)) || value === '';
+        const forHost = this.cookies.get(current.hostname) ?? new Map<string, string>();
+        if (expired) forHost.delete(name);
+        else forHost.set(name, value);
+        this.cookies.set(current.hostname, forHost);
+      }
+      const location = res.headers.get('location');
+      const text = await res.text();
+      if (res.status >= 300 && res.status < 400 && location) {
+        current = new URL(location, current);
+        continue;
+      }
+      return { status: res.status, text, url: current.href };
+    }
+    throw new Error('too many redirects');
+  }
+  /** Every cookie value kept for a host name. */
+  valuesFor(hostname: string): string[] {
+    return [...(this.cookies.get(hostname)?.values() ?? [])];
+  }
+}
+
+describe('a server on another loopback port', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'trickle-doors-port-'));
+  });
+  afterAll(() => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('receives no credential after a cookie jar followed the printed link', async () => {
+    const app = await startApp(dataDir);
+    const other = await startOtherServer();
+    try {
+      const jar = new CookieJar();
+      // The printed link, followed as a browser would.
+      const opened = await jar.get(app.link);
+      expect(opened.status).toBe(200);
+      expect(new URL(opened.url).origin).toBe(app.origin);
+
+      // Then the user opens another local web app.
+      expect((await jar.get(`http://127.0.0.1:${other.port}/`)).status).toBe(200);
+      expect((await jar.get(`http://localhost:${other.port}/`)).status).toBe(200);
+      expect(other.requests).toHaveLength(2);
+      for (const request of other.requests) {
+        expect(JSON.stringify(request)).not.toContain(app.token);
+        expect(request.headers.authorization).toBeUndefined();
+      }
+      // Nothing the link left in the jar holds the token.
+      expect(jar.valuesFor('127.0.0.1').filter((v) => v.includes(app.token))).toEqual([]);
+    } finally {
+      await other.close();
+      expect(await app.stop()).toBe(0);
+    }
+  }, 30_000);
+});
+
 // ---- A whole run of the built app, and a grep for the password --------------------------------
 
 describe('a known password, after a full run of the built headless app', () => {
@@ -339,7 +433,7 @@ describe('a known password, after a full run of the built headless app', () => {
           name: 'Spring news',
           subject: 'Hello {{first_name}}',
           html: '<p>Dear {{first_name}}</p>',
-          attachments: [file.path],
+          attachments: [file.id],
           csv: 'email,first_name\nann@example.com,Ann\nbob@example.com,Bob\ngone@example.com,Gone\nnot-an-address,X\n',
         })
       ).value;

@@ -20,10 +20,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
@@ -57,6 +57,8 @@ interface Run extends TestSetup {
   ids: Record<string, number>;
   /** Recipient (r1…) → the Message-ID fixed when the campaign was queued. */
   storedIds: Map<string, string>;
+  /** The attachments store's copies of the files given, in order. */
+  storedFiles: string[];
 }
 
 /**
@@ -66,7 +68,7 @@ interface Run extends TestSetup {
  */
 async function queuedCampaign(
   n: number,
-  options: Parameters<typeof createTestEngine>[0] & { attachments?: string[] } = {},
+  options: Parameters<typeof createTestEngine>[0] & { /** Files the user picks; stored, then attached by id. */ attachments?: string[] } = {},
 ): Promise<Run> {
   const { attachments, accounts = [ALICE, BOB], ...engineOptions } = options;
   if (!engineOptions.gmail) {
@@ -77,19 +79,24 @@ async function queuedCampaign(
   setup = await createTestEngine(engineOptions);
   for (const a of accounts) await setup.addAccount(a, { verify: false });
   const { engine } = setup;
+  const stored = [];
+  for (const file of attachments ?? []) {
+    stored.push(await engine.attachments.store({ filename: basename(file), contentBase64: readFileSync(file).toString('base64') }));
+  }
   const { campaign } = await engine.campaigns.create({
     name: 'Club news',
     subject: 'Hello {{first_name}}',
     text: 'Dear {{first_name}}, the club meets on Friday.',
     csv: recipientsCsv(n),
-    ...(attachments ? { attachments } : {}),
+    ...(attachments ? { attachments: stored.map((a) => a.id) } : {}),
   });
   expect((await engine.campaigns.queue({ id: campaign.id })).queued).toBe(n);
   const ids: Record<string, number> = {};
   for (const a of await engine.accounts.list()) ids[a.email.split('@')[0]!] = a.id;
   const { items } = await engine.campaigns.messages({ id: campaign.id, limit: 1000 });
   const storedIds = new Map(items.map((m) => [short(m.email), m.messageId!]));
-  return { ...setup, campaignId: campaign.id, ids, storedIds };
+  const storedFiles = stored.map((a) => join(setup!.dataDir, 'attachments', 'store', String(a.id)));
+  return { ...setup, campaignId: campaign.id, ids, storedIds, storedFiles };
 }
 
 const short = (address: string) => address.replace('@example.com', '');
@@ -152,7 +159,7 @@ async function closedPort(): Promise<number> {
 }
 
 function engineSqlite(engine: Engine): Database.Database {
-  return (engine as unknown as { database: { sqlite: Database.Database } }).database.sqlite;
+  return engine.internals.sqlite;
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -450,7 +457,7 @@ describe('6. 550 5.4.5 in the middle of a batch', () => {
     const alice = await account(run.engine, 'alice');
     expect(alice).toMatchObject({ stateUntil: iso(firstSend + DAY), sentLast24h: 2 });
     const status = await run.engine.sending.status();
-    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot \d\d:\d\d\.$/);
+    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot tomorrow at \d\d:\d\d\.$/); // the slot frees a day after the first send
     expect(status.resumesAt).toBe(iso(firstSend + DAY));
 
     // Until the window turns, ticks leave everything alone and Gmail sees no login.
@@ -687,7 +694,7 @@ describe('8. SQLITE_FULL during an import, SQLITE_BUSY during a tick', () => {
 
 // ---- 9. Attachments ---------------------------------------------------------------------------
 
-describe('9. attachments over 25 MB or missing at send time', () => {
+describe('9. attachments over 25 MB, or missing or changed at send time', () => {
   function scratch(): string {
     const dir = mkdtempSync(join(tmpdir(), 'trickle-attach-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -697,19 +704,24 @@ describe('9. attachments over 25 MB or missing at send time', () => {
 
   it('over 25 MB: refused before anything is created or sent', async () => {
     setup = await createTestEngine({ accounts: [ALICE] });
-    const file = join(scratch(), 'video.mp4');
-    writeFileSync(file, '');
-    truncateSync(file, 25 * MB + 1); // sparse: no 25 MB written to the disk
+    const store = (filename: string, size: number) => setup!.engine.attachments.store({ filename, contentBase64: Buffer.alloc(size).toString('base64') });
+    // One file over 25 MB is not even kept.
+    await expect(store('video.mp4', 25 * MB + 1)).rejects.toMatchObject({ code: 'attachment_problem', message: expect.stringMatching(/video\.mp4 is larger than 25 MB/) });
+    // Two that fit alone but not together are kept, and refused together.
+    const half = await store('part1.zip', 12.5 * MB);
+    const rest = await store('part2.zip', 12.5 * MB + 1);
     await expect(
-      setup.engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(2), attachments: [file] }),
+      setup.engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(2), attachments: [half.id, rest.id] }),
     ).rejects.toMatchObject({ code: 'attachment_problem', message: expect.stringMatching(/25\.0 MB; Gmail accepts 25 MB/) });
     expect(await setup.engine.campaigns.list()).toEqual([]);
     expect(setup.gmail.accepted).toHaveLength(0);
   });
 
+  // The store's copy is Trickle's own: if it changes or disappears (a damaged or hand-edited data
+  // folder), that is found before sending, whatever the size now says.
   const atSendTime = [
-    { name: 'grown over 25 MB', spoil: (file: string) => truncateSync(file, 26 * MB), reason: /26\.0 MB; Gmail accepts 25 MB/ },
-    { name: 'missing', spoil: (file: string) => unlinkSync(file), reason: /minutes\.pdf cannot be read .*Put it back or remove it/ },
+    { name: 'grown to 26 MB in the store', spoil: (file: string) => truncateSync(file, 26 * MB), reason: /minutes\.pdf is missing or damaged/ },
+    { name: 'missing from the store', spoil: (file: string) => unlinkSync(file), reason: /minutes\.pdf is missing or damaged.*add the file again/ },
   ];
 
   // The campaign is paused with the reason rather than every message failed one by one: nothing
@@ -718,7 +730,8 @@ describe('9. attachments over 25 MB or missing at send time', () => {
     const file = join(scratch(), 'minutes.pdf');
     writeFileSync(file, '%PDF-1.4 minutes\n');
     const run = await queuedCampaign(3, { attachments: [file] });
-    spoil(file);
+    const stored = run.storedFiles[0]!;
+    spoil(stored);
 
     expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 3, sent: 0, requeued: 3 });
     const waiting: Outcome = {
@@ -735,7 +748,7 @@ describe('9. attachments over 25 MB or missing at send time', () => {
     expect(run.gmail.logins).toHaveLength(0); // not even a login
     await expect(run.engine.campaigns.resume({ id: run.campaignId })).rejects.toMatchObject({ code: 'attachment_problem' });
 
-    writeFileSync(file, '%PDF-1.4 minutes\n');
+    writeFileSync(stored, '%PDF-1.4 minutes\n'); // restored, e.g. from a backup
     await run.engine.campaigns.resume({ id: run.campaignId });
     await drain(run.engine);
     await expectOutcome(run, {

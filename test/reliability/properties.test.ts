@@ -116,7 +116,7 @@ describe('CSV import', () => {
           const seen = firstRow.get(key);
           if (seen !== undefined) return void duplicates.push({ row, value: r.email.normalize('NFC'), firstRow: seen });
           firstRow.set(key, row);
-          recipients.push({ row, email: r.email.normalize('NFC'), fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()])) });
+          recipients.push({ row, email: r.email.normalize('NFC'), fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()]).filter(([, v]) => v !== '')) }); // empty cells are not kept
         });
 
         expect(result.columns).toEqual(t.columns);
@@ -317,7 +317,7 @@ describe('the message nodemailer builds', () => {
     await fc.assert(
       fc.asyncProperty(headerish, headerish, headerish, headerish, async (subject, fromName, name, first) => {
         const rendered = renderMessage(
-          { subject: `${subject} {{first_name|x}}`, html: '<p>{{first_name|x}}</p>', text: null, from_name: fromName, reply_to: null, attachments: '[]' },
+          { subject: `${subject} {{first_name|x}}`, html: '<p>{{first_name|x}}</p>', text: null, from_name: fromName, reply_to: null },
           { email: 'r@example.com', name, fields: JSON.stringify({ first_name: first }), message_id: '<m1@trickle.invalid>' },
           { email: 'alice@gmail.test', fromName: '' },
         );

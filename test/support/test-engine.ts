@@ -47,9 +47,11 @@ export async function createTestEngine(
     logger?: EngineLogger;
     /** The engine's quickSendMs: how quick a send must be for start marks to run ahead. */
     quickSendMs?: number;
+    /** Where the data folder is made (a temp folder of its own inside it); the system's temp folder by default. */
+    under?: string;
   } = {},
 ): Promise<TestSetup> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'trickle-test-'));
+  const dataDir = mkdtempSync(join(options.under ?? tmpdir(), 'trickle-test-'));
   const gmail = options.gmail ?? (await startTestGmail());
   const clock = new FakeClock();
   const engines: Engine[] = [];
@@ -117,7 +119,7 @@ export async function drain(engine: Engine, max = 1000): Promise<number> {
  * they run in the thread pool on real time, which fake timers do not advance.
  */
 export async function diskFlushed(engine: Engine): Promise<void> {
-  await (engine as unknown as { ctx: EngineContext }).ctx.walSync.durable();
+  await engine.internals.ctx.walSync.durable();
 }
 
 /**
@@ -126,7 +128,7 @@ export async function diskFlushed(engine: Engine): Promise<void> {
  * stays; a real SIGKILL test lives in test/chaos.)
  */
 export function crash(engine: Engine): void {
-  (engine as unknown as { database: { sqlite: { close(): void } } }).database.sqlite.close();
+  engine.internals.sqlite.close();
 }
 
 /** Polls `condition` every 5 ms (real time) until it holds; throws after `timeoutMs`. */

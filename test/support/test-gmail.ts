@@ -138,7 +138,8 @@ export interface SessionEvent {
 }
 
 export interface TestGmail {
-  host: '127.0.0.1';
+  /** As an account's SMTP host is written: '127.0.0.1', or '[::1]' when listening on IPv6. */
+  host: '127.0.0.1' | '[::1]';
   port: number;
   /** Registers an account, or replaces the one with the same address. */
   addAccount(account: TestGmailAccount): void;
@@ -203,6 +204,8 @@ export interface TestGmailOptions {
   replyDelayMs?: number;
   /** Gives each account a Gmail-shaped mailbox there: Sent Mail copies, failure notices, answers. */
   mailbox?: Dovecot;
+  /** Listen on IPv6's loopback (::1) instead of 127.0.0.1. */
+  ipv6?: boolean;
 }
 
 export async function startTestGmail(opts: TestGmailOptions = {}): Promise<TestGmail> {
@@ -235,7 +238,7 @@ type SmtpReplyError = Error & { responseCode: number };
 type Callback = (err?: Error | null) => void;
 
 class TestGmailServer implements TestGmail {
-  readonly host = '127.0.0.1';
+  readonly host: '127.0.0.1' | '[::1]';
   port = 0;
   readonly accepted: AcceptedMessage[] = [];
   readonly receivedButUnacknowledged: AcceptedMessage[] = [];
@@ -284,6 +287,7 @@ class TestGmailServer implements TestGmail {
   private mailboxFailure: Error | undefined;
 
   constructor(options: TestGmailOptions) {
+    this.host = options.ipv6 ? '[::1]' : '127.0.0.1';
     this.keepBodies = options.keepBodies ?? true;
     this.replyDelayMs = options.replyDelayMs ?? 0;
     this.mailbox = options.mailbox;
@@ -311,7 +315,7 @@ class TestGmailServer implements TestGmail {
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.server.once('error', reject);
-      this.server.listen(0, this.host, () => {
+      this.server.listen(0, this.host === '[::1]' ? '::1' : this.host, () => {
         this.server.server.off('error', reject);
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();

@@ -78,6 +78,8 @@ export async function startTestServer(
     accounts?: (TestGmailAccount & { dailyCap?: number })[];
     settings?: SettingsUpdate;
     maxBodyBytes?: number;
+    /** The server's clock for tickets (default: real time). */
+    now?: () => number;
   } = {},
 ): Promise<TestServer> {
   const setup = await createTestEngine({ accounts: options.accounts ?? [], settings: options.settings });
@@ -105,6 +107,7 @@ export async function startTestServer(
     staticDir,
     logger,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

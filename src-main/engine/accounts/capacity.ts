@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { DAY } from '../core/clock';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 
 export interface Capacity {
   sentLast24h: number;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { effectiveState } from './account-state';
 import { capacityOf } from './capacity';
 import type { RotationCandidate } from './rotation';

@@ -6,9 +6,11 @@ import type { CampaignStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
-import { attachmentSizes } from './attachments';
+import { attachmentsToSend } from './attachments';
+import { checkMessageSize } from './message-size';
 import {
   checkMergeFields,
+  discardAbandonedImports,
   forEachIdRange,
   NOT_YET_SENT,
   queuePending,
@@ -20,7 +22,6 @@ import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { getCampaign } from './campaigns';
-import type { StoredAttachment } from './compose';
 
 // What the user does to a campaign after writing it: queue, pause, resume, cancel, retry the
 // failed messages, resend the in-doubt ones.
@@ -56,13 +57,16 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
 
   let queued: number;
   try {
     const slicer = new TimeSlicer();
+    // What an earlier attempt queued before failing, if putting it back failed too (a full disk).
+    await unqueueDraft(ctx.db, id);
     await skipSuppressed(ctx.db, id, now, slicer);
     await checkMergeFields(ctx.db, campaign, slicer);
+    await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
     queued = await queuePending(ctx.db, id, now, messageIdDomain(), slicer);
     if (queued === 0) {
       throw new EngineError(
@@ -127,8 +131,9 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
-  attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+  const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
+  await checkMessageSize(ctx.db, campaign, attachmentBytes, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();
   await completeIfDone(ctx, id);
@@ -241,3 +246,26 @@ async function requeueSelection(
 
 /** Message ids requeued per transaction when the user picked them. */
 const ID_LIST_SLICE = 2_500;
+
+/**
+ * What a storage failure left behind when undoing it failed too (a full disk): an import's
+ * hidden campaign is removed, a draft's messages queued before a failed queueing go back to
+ * pending. Run by the retry job; each draft after any action on it still running. Returns
+ * how many of each.
+ */
+export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number; unqueued: number }> {
+  const discarded = await discardAbandonedImports(ctx.db, ctx.importsInProgress);
+  const drafts = await ctx.db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('status', '=', 'draft')
+    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
+    .execute();
+  let unqueued = 0;
+  for (const { id } of drafts) unqueued += await oneAtATime(ctx, id, () => unqueueDraft(ctx.db, id));
+  return { discarded, unqueued };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

@@ -8,15 +8,16 @@
  * its last row is stored, and removed if the import fails or the app dies first; a campaign
  * being queued stays a `draft`, which nothing sends, until its last message is queued.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { CsvImportResult } from './csv-import';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
 import type { CampaignRow, MessageStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
 import { TimeSlicer } from '../core/time-slice';
+import { storageProblem } from '../db/storage-errors';
 
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
@@ -205,7 +206,7 @@ export async function checkMergeFields(
         .where('status', 'in', statuses)
         .where('id', '>=', from)
         .where('id', '<', to)
-        .where(sql<boolean>`coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''`)
+        .where(isBlankSql(value))
         .orderBy('id')
         .execute();
       count += missing.length;
@@ -219,6 +220,26 @@ export async function checkMergeFields(
       );
     }
   }
+}
+
+/**
+ * The SQL twin of merge.ts's isBlankValue: the value is missing, or shows nothing. trim() takes
+ * off the invisible characters, but not a NUL (SQLite reads trim's list of characters only up
+ * to one, and replace() cannot find one). So a value holding a NUL (its recipient's fields, as
+ * stored JSON, then hold the escape \u0000, a cheap test that spares the other rows; length()
+ * stops at the NUL) is looked at as JSON text: the NUL escapes are dropped (after every escaped
+ * backslash is made a visible letter, so "\\u0000", typed text, stays), the rest decoded and
+ * trimmed.
+ */
+function isBlankSql(value: RawBuilder<string>) {
+  return sql<boolean>`(
+    coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''
+    or (
+      instr(fields, '\\u0000') > 0
+      and octet_length(substr(${value}, 1, length(${value}))) < octet_length(${value})
+      and coalesce(trim(json_extract(replace(replace(json_quote(${value}), '\\\\', 'x'), '\\u0000', ''), '$'), ${INVISIBLE_CHARACTERS}), '') = ''
+    )
+  )`;
 }
 
 /**
@@ -306,13 +327,69 @@ export async function setMessagesStatus(
 
 /**
  * Removes a campaign whose import did not complete, its messages a range at a time. Also
- * run at start for imports a crash or kill cut short.
+ * run at start for imports a crash or kill cut short, and by the retry job for one whose
+ * removal failed (a full disk).
+ *
+ * Then the write-ahead log is checkpointed and truncated: an import that filled the disk
+ * left it as large as its biggest slices, and SQLite never shrinks it by itself. (The pages
+ * the campaign took in the database file itself are free for Trickle's next writes; only a
+ * VACUUM would give them back to the system.) Best effort: on a disk still full, the
+ * checkpoint cannot complete yet, and a later one will.
  */
 export async function discardStagedCampaign(db: Db, campaignId: number, slicer: TimeSlicer): Promise<void> {
   await forEachIdRange(db, campaignId, slicer, async (from, to) => {
     await db.deleteFrom('messages').where('campaign_id', '=', campaignId).where('id', '>=', from).where('id', '<', to).execute();
   });
   await db.deleteFrom('campaigns').where('id', '=', campaignId).where('importing', '=', 1).execute();
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db).catch(() => undefined);
+}
+
+/**
+ * Hidden campaigns whose import is over but whose removal failed (the disk was full), removed
+ * now. Those in `inProgress` are imports still running and are left alone. Returns how many
+ * were removed; one that fails again stays for the next try.
+ */
+export async function discardAbandonedImports(db: Db, inProgress: ReadonlySet<number>): Promise<number> {
+  const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
+  let discarded = 0;
+  for (const { id } of staged) {
+    if (inProgress.has(id)) continue;
+    await discardStagedCampaign(db, id, new TimeSlicer());
+    discarded++;
+  }
+  return discarded;
+}
+
+/** Merge data and addresses of a row, as stored; rows per step of estimateStorageBytes. */
+const ROWS_PER_ESTIMATE_STEP = 20_000;
+/** What a message row and its index entries take besides its texts (measured: about 100 bytes). */
+const ROW_OVERHEAD_BYTES = 120;
+/** B-tree pages are not full: texts take about 1.3 times their size on disk (measured). */
+const PAGE_FILL_FACTOR = 1.3;
+/**
+ * Room for the write-ahead log besides: it holds what was written since the last checkpoint
+ * (1,000 pages and a slice at most), and a small import whole.
+ */
+const WAL_HEADROOM_BYTES = 8 * 1024 * 1024;
+
+/**
+ * About how many bytes of disk storing the import takes, on the safe side: measured on lists of
+ * short and of wide rows, the database file grew by 80–85 % of the `database` part; the log
+ * needs room besides. Written as steps, so a million rows are counted without holding the app up.
+ */
+export function* estimateStorageBytes(imported: CsvImportResult): Generator<void, number> {
+  let texts = 0;
+  let k = 0;
+  for (const r of imported.recipients) {
+    texts += 2 * r.email.length + (r.name?.length ?? 0) + 2;
+    for (const key in r.fields) texts += key.length + r.fields[key]!.length + 6;
+    if (++k % ROWS_PER_ESTIMATE_STEP === 0) yield;
+  }
+  for (const r of imported.invalid) texts += 2 * Math.min(r.value.length, 1000) + r.reason.length + 20;
+  for (const r of imported.duplicates) texts += 2 * r.value.length + 30;
+  const rows = imported.recipients.length + imported.invalid.length + imported.duplicates.length;
+  const database = rows * ROW_OVERHEAD_BYTES + texts * PAGE_FILL_FACTOR;
+  return Math.ceil(database + Math.min(database, WAL_HEADROOM_BYTES));
 }
 
 /**
@@ -334,10 +411,25 @@ export async function unqueueDraft(db: Db, campaignId: number): Promise<number> 
  * After a crash: imports cut short are removed, drafts whose queueing was cut short are
  * all-pending again, and cancellations cut short are finished.
  */
-export async function recoverInterruptedBulkWork(db: Db, now: number): Promise<{ discarded: number; unqueued: number; cancelled: number }> {
+export async function recoverInterruptedBulkWork(
+  db: Db,
+  now: number,
+): Promise<{ discarded: number; unqueued: number; cancelled: number; discardLater?: string }> {
   const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
   const slicer = new TimeSlicer();
-  for (const { id } of staged) await discardStagedCampaign(db, id, slicer);
+  let discarded = 0;
+  let discardLater: string | undefined;
+  for (const { id } of staged) {
+    try {
+      await discardStagedCampaign(db, id, slicer);
+      discarded++;
+    } catch (error) {
+      // On a full disk even a delete may not fit in the log: the campaign stays hidden, and the
+      // retry job removes it once there is room. That is no reason to refuse to start.
+      if (storageProblem(error) !== 'full') throw error;
+      discardLater = String(error);
+    }
+  }
   const drafts = await db
     .selectFrom('campaigns')
     .select('id')
@@ -354,5 +446,5 @@ export async function recoverInterruptedBulkWork(db: Db, now: number): Promise<{
     .execute();
   let cancelled = 0;
   for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, NOT_YET_SENT, 'cancelled', now, slicer);
-  return { discarded: staged.length, unqueued, cancelled };
+  return { discarded, unqueued, cancelled, ...(discardLater ? { discardLater } : {}) };
 }

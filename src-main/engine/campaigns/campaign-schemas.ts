@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MESSAGE_STATUSES } from '../db/schema';
 import { emailAddress, singleLine } from '../core/validation';
+import { attachmentIdsSchema } from './attachments';
 
 // The arguments of the campaign operations, checked (zod) where each operation starts.
 
@@ -24,7 +25,7 @@ const content = {
   text: z.string().max(5_000_000).optional(),
   fromName: campaignFromName.optional(),
   replyTo: replyTo.optional(),
-  attachments: z.array(z.string().min(1)).max(50).optional(),
+  attachments: attachmentIdsSchema.optional(),
   sendAfter: isoDate.nullable().optional(),
   stopAfter: isoDate.nullable().optional(),
 };

@@ -1,5 +1,5 @@
 import type { EngineContext } from '../context';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import type { CampaignStatus, MessageStatus } from '../db/schema';
 import { EngineError, notFound } from '../core/errors';
 import { countMessages, UNFINISHED } from '../db/message-counts';

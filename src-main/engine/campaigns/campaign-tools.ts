@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
 import { toMessage } from './campaign-views';
+import { attachmentsToSend } from './attachments';
 import { renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
@@ -77,9 +78,11 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
     );
   }
   const account = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', chosen.id).executeTakeFirstOrThrow();
+  // Only the campaign's stored files, checked as for a real send.
+  const attachments = await attachmentsToSend(ctx, campaign);
   let rendered;
   try {
-    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name });
+    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name }, attachments);
   } catch (error) {
     if (error instanceof MergeError) throw new EngineError('merge_missing_field', error.message, { field: error.field });
     throw error;

@@ -1,13 +1,10 @@
-import { statSync } from 'node:fs';
 import { iso } from '../core/clock';
 import type { CampaignRow, MessageStatus } from '../db/schema';
-import type { Campaign, Message, MessageCounts } from '../../../src-shared/views/campaigns';
-import type { StoredAttachment } from './compose';
+import type { AttachmentInfo, Campaign, Message, MessageCounts } from '../../../src-shared/views/campaigns';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
 
-export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined): Campaign {
-  const attachments = JSON.parse(row.attachments) as StoredAttachment[];
+export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number | undefined, attachments: AttachmentInfo[]): Campaign {
   return {
     id: row.id,
     name: row.name,
@@ -16,7 +13,7 @@ export function toCampaign(row: CampaignRow, counts: MessageCounts, eta: number 
     ...(row.text ? { text: row.text } : {}),
     ...(row.from_name ? { fromName: row.from_name } : {}),
     ...(row.reply_to ? { replyTo: row.reply_to } : {}),
-    attachments: attachments.map((a) => ({ ...a, size: fileSize(a.path) })),
+    attachments,
     fields: JSON.parse(row.fields) as string[],
     status: row.status,
     ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
@@ -69,12 +66,4 @@ export function toMessage(row: {
         }
       : {}),
   };
-}
-
-function fileSize(path: string): number | null {
-  try {
-    return statSync(path).size;
-  } catch {
-    return null;
-  }
 }

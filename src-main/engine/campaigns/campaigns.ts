@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { discardStagedCampaign, insertRecipients, checkMergeFields } from './campaign-recipients';
+import { checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta } from './eta';
@@ -9,7 +10,7 @@ import { countMessages } from '../db/message-counts';
 import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
-import { checkAttachments } from './attachments';
+import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
 import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
@@ -26,12 +27,13 @@ export async function createCampaign(
   input: unknown,
 ): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(createCampaignSchema, input);
-  const attachments = checkAttachments(args.attachments ?? []);
+  const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
   const sendAfter = toMs(args.sendAfter);
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
   const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
   const now = ctx.clock.now();
 
   // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
@@ -45,7 +47,6 @@ export async function createCampaign(
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
-      attachments: JSON.stringify(attachments),
       fields: JSON.stringify(imported.columns),
       send_after: sendAfter,
       stop_after: stopAfter,
@@ -56,15 +57,22 @@ export async function createCampaign(
     .returning('id')
     .executeTakeFirstOrThrow();
   let suppressed: number;
+  ctx.importsInProgress.add(id);
   try {
+    await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
     suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
     await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      // Still hidden; the next start removes it.
-      ctx.log.error('could not remove a failed import', { campaignId: id, error: String(cleanupError) }),
+      // Still hidden; the retry job (or the next start) removes it once there is room.
+      ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', {
+        campaignId: id,
+        error: String(cleanupError),
+      }),
     );
     throw error;
+  } finally {
+    ctx.importsInProgress.delete(id);
   }
 
   ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
@@ -93,7 +101,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
       `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`,
     );
   }
-  const attachments = args.attachments ? checkAttachments(args.attachments) : undefined;
+  const attachments = args.attachments ? await attachmentsById(ctx.db, args.attachments) : undefined;
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
@@ -103,29 +111,63 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
-    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
+    const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
+    const files = attachments ?? (await campaignAttachments(ctx, current.id));
+    await checkMessageSize(ctx.db, edited, sum(files.map((a) => a.size)), new TimeSlicer(), UNSENT);
   }
-  const edited = await ctx.db
-    .updateTable('campaigns')
-    .set({
-      ...(args.name !== undefined ? { name: args.name } : {}),
-      ...(args.subject !== undefined ? { subject: args.subject } : {}),
-      html,
-      text,
-      ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
-      ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
-      ...(attachments ? { attachments: JSON.stringify(attachments) } : {}),
-      send_after: sendAfter,
-      stop_after: stopAfter,
-      updated_at: ctx.clock.now(),
-    })
-    .where('id', '=', args.id)
-    // As checked above: a campaign the scheduler has since moved on is not edited.
-    .where('status', '=', current.status)
-    .executeTakeFirst();
-  if (Number(edited.numUpdatedRows) === 0) throw changedMeanwhile();
+  const edited = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('campaigns')
+      .set({
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        ...(args.subject !== undefined ? { subject: args.subject } : {}),
+        html,
+        text,
+        ...(args.fromName !== undefined ? { from_name: args.fromName ? sanitizeHeaderText(args.fromName) : null } : {}),
+        ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        updated_at: ctx.clock.now(),
+      })
+      .where('id', '=', args.id)
+      // As checked above: a campaign the scheduler has since moved on is not edited.
+      .where('status', '=', current.status)
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed && attachments) {
+      await setCampaignAttachments(trx, args.id, attachments.map((a) => a.id));
+      // An older version's list of paths, if any was left, is replaced by what the user chose now.
+      await trx.updateTable('campaigns').set({ attachments: '[]' }).where('id', '=', args.id).execute();
+    }
+    return changed;
+  });
+  if (!edited) throw changedMeanwhile();
   ctx.events.emit('campaign', { campaignId: args.id, status: current.status });
   return getCampaign(ctx, { id: args.id });
+}
+
+/**
+ * Refuses an import the disk has no room for, before anything is written: an import that
+ * fills the disk part-way fails anyway, and until its partial rows are removed the disk stays
+ * full for every program.
+ */
+async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
+  const free = ctx.freeDiskBytes();
+  if (free === undefined || free >= needed) return;
+  throw new EngineError(
+    'storage_full',
+    `There is not enough free disk space for this list: storing it takes about ${megabytes(needed)}, and the disk has ${megabytes(free)} free. Nothing was changed. Free some disk space, then import again.`,
+    { neededBytes: needed, freeBytes: free },
+  );
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.max(1, Math.ceil(bytes / (1024 * 1024))).toLocaleString('en-US')} MB`;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 async function importRecipients(
@@ -135,7 +177,16 @@ async function importRecipients(
   slicer: TimeSlicer,
 ): Promise<CsvImportResult> {
   try {
-    if (csv !== undefined) return await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+    if (csv !== undefined) {
+      const imported = await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+      if (imported.recipients.length + imported.invalid.length + imported.duplicates.length === 0) {
+        // A header and nothing under it: a campaign of nobody is a mistake, not a list.
+        throw new CsvImportError(
+          'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
+        );
+      }
+      return imported;
+    }
     return recipientsFromList(
       (list ?? []).map((r) => ({
         email: r.email,
@@ -159,7 +210,9 @@ export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
-    rows.map(async (row) => toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now))),
+    rows.map(async (row) =>
+      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), await campaignAttachments(ctx, row.id)),
+    ),
   );
 }
 
@@ -167,7 +220,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta);
+  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {

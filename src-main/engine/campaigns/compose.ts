@@ -4,6 +4,7 @@ import { sanitizeHeaderText } from '../core/addresses';
 import type { CampaignRow, MessageRow } from '../db/schema';
 import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
 
+/** A file to attach: the store's copy (attachments.ts checked it) and the name it goes by. */
 export interface StoredAttachment {
   path: string;
   filename: string;
@@ -21,7 +22,7 @@ export interface RenderedMessage {
   attachments: StoredAttachment[];
 }
 
-type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to' | 'attachments'>;
+type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to'>;
 type MessageForRender = Pick<MessageRow, 'email' | 'name' | 'fields' | 'message_id'>;
 
 /** The values a recipient's merge fields draw on: their CSV columns, plus email and name. */
@@ -35,11 +36,13 @@ export function mergeValues(message: Pick<MessageRow, 'email' | 'name' | 'fields
  * in HTML), a plain-text part derived from the HTML when the campaign has none, and an
  * unsubscribe line plus a List-Unsubscribe header. Header texts are single lines, so no
  * subject, name or merge value can add a header. Throws MergeError on a missing field.
+ * `attachments` are the campaign's stored files, as attachmentsToSend checked them.
  */
 export function renderMessage(
   campaign: CampaignForRender,
   message: MessageForRender,
   sender: { email: string; fromName: string },
+  attachments: StoredAttachment[] = [],
 ): RenderedMessage {
   const values = mergeValues(message);
   const unsubscribeAddress = campaign.reply_to || sender.email;
@@ -59,8 +62,36 @@ export function renderMessage(
     text: `${text}\n\n--\nYou received this from ${who}. To unsubscribe, reply with "unsubscribe" or write to ${unsubscribeAddress}.\n`,
     messageId: message.message_id ?? '',
     listUnsubscribe: `<${unsubscribeMailto}>`,
-    attachments: JSON.parse(campaign.attachments) as StoredAttachment[],
+    attachments,
   };
+}
+
+/**
+ * The most a message may be: Gmail accepts 25 MB per message, body and attachments together,
+ * counted before the encoding for sending (which adds about a third: its SMTP server takes
+ * about 35 MB as sent). The same 25 MB as for the attachments alone.
+ */
+export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+/** The headers besides subject and names: addresses, Message-ID, List-Unsubscribe, MIME parts. */
+const HEADER_ALLOWANCE_BYTES = 2048;
+
+/** The message's size as Gmail counts it: its texts in UTF-8 and its attachments' files. */
+export function messageBytes(rendered: RenderedMessage, attachmentBytes: number): number {
+  const utf8 = (s: string | undefined) => (s ? Buffer.byteLength(s, 'utf8') : 0);
+  return (
+    utf8(rendered.subject) +
+    utf8(rendered.html) +
+    utf8(rendered.text) +
+    utf8(rendered.from.name) +
+    utf8(rendered.to.name) +
+    HEADER_ALLOWANCE_BYTES +
+    attachmentBytes
+  );
+}
+
+/** "26.3 MB" */
+export function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 function unsubscribeHtml(who: string, address: string, mailto: string): string {

@@ -1,6 +1,6 @@
 import { effectiveState } from '../accounts/account-state';
 import { DAY } from '../core/clock';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { unfinishedUpTo } from '../db/message-counts';
 import type { Settings } from '../../../src-shared/views/settings';
 

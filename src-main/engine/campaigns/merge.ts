@@ -14,8 +14,8 @@ import { normalizeFieldName } from '../../../src-shared/field-names';
  * direction marks, line and paragraph separators, the byte-order mark. A merge value made of
  * these only is empty: in a subject it would vanish once header text is made a single line,
  * leaving a message without a Subject. The queue's SQL check trims the same list; NUL is left
- * out of it because SQLite's trim() stops reading its list at a NUL (a NUL-only value is
- * still caught when the message is rendered).
+ * out of it because SQLite's trim() stops reading its list at a NUL: that check finds a value
+ * of NULs and invisible characters another way (campaign-recipients.ts, isBlankSql).
  */
 export const INVISIBLE_CHARACTERS = String.fromCodePoint(
   ...range(0x01, 0x20),
@@ -89,6 +89,19 @@ export function templateFields(...templates: (string | null | undefined)[]): Tem
     }
   }
   return [...fields.values()];
+}
+
+/** How many times the templates use each field (for weighing recipients by message size). */
+export function fieldUses(...templates: (string | null | undefined)[]): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const template of templates) {
+    if (!template) continue;
+    for (const match of template.matchAll(FIELD_TOKEN)) {
+      const token = parseToken(match[1] ?? '');
+      if (token) uses.set(token.name, (uses.get(token.name) ?? 0) + 1);
+    }
+  }
+  return uses;
 }
 
 /**

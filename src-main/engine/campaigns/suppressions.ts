@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { checkAddress } from '../core/addresses';
 import { iso } from '../core/clock';
 import type { EngineContext } from '../context';
-import type { SuppressionReason } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { parseInput } from '../core/validation';
 import type { Suppression } from '../../../src-shared/views/suppressions';

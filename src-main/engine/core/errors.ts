@@ -18,8 +18,17 @@ export type EngineErrorCode =
   | 'storage_full'
   /** Another program held the database longer than Trickle waits: nothing was changed. */
   | 'storage_busy'
-  /** The disk failed a flush of the database's log: sending stops until a restart (WalSync). */
+  /** The database file, its folder or the disk cannot be written: nothing was changed. */
+  | 'storage_read_only'
+  /** SQLite found the database file damaged (SQLITE_CORRUPT, SQLITE_NOTADB): nothing was changed. */
+  | 'storage_damaged'
+  /**
+   * The disk reported an error reading or writing the database (SQLITE_IOERR); or it failed a
+   * flush of the database's log, after which sending stops until a restart (WalSync).
+   */
   | 'storage_failed'
+  /** A message would be larger than Gmail accepts. */
+  | 'message_too_big'
   /** The desktop's secret storage refuses to keep a password (no keyring, weaker storage not accepted). */
   | 'secret_storage_refused';
 

@@ -1,4 +1,4 @@
-import type { Db } from './open-database';
+import type { Db } from './schema';
 import { MESSAGE_STATUSES, type MessageStatus } from './schema';
 import type { MessageCounts } from '../../../src-shared/views/campaigns';
 

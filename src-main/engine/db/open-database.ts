@@ -17,27 +17,47 @@ import {
 } from 'kysely';
 import { type MigrationProvider, Migrator } from 'kysely/migration';
 import { migrations } from '../../../migrations';
-import type { Database } from './schema';
+import type { Database, Db } from './schema';
 import { WalSync } from './wal-sync';
 
-export type Db = Kysely<Database>;
 
 /**
  * Write transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred
  * transaction that reads and then writes can fail at once with SQLITE_BUSY when another
  * process wrote in between, and busy_timeout cannot help it; an immediate one waits its turn.
+ *
+ * A failed transaction is rolled back only if it is still open: after some errors (a full
+ * disk, an I/O error) SQLite has already rolled the whole transaction back itself, and a
+ * second rollback would fail with "cannot rollback - no transaction is active", which Kysely
+ * would throw instead of the error that says what happened.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
+    super(config);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.inTransaction()) return;
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 }
 
 /** Kysely's SQLite dialect, with the driver above. */
-class TrickleSqliteDialect implements Dialect {
-  constructor(private readonly config: SqliteDialectConfig) {}
+export class TrickleSqliteDialect implements Dialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    /** Whether the connection has a transaction open (better-sqlite3's `inTransaction`). */
+    private readonly inTransaction: () => boolean,
+  ) {}
   createDriver(): Driver {
-    return new ImmediateTransactionDriver(this.config);
+    return new ImmediateTransactionDriver(this.config, this.inTransaction);
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
@@ -65,7 +85,9 @@ export interface OpenedDatabase {
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   const sqlite = new BetterSqlite3(file);
   applyPragmas(sqlite);
-  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction),
+  });
   try {
     await migrateToLatest(db);
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 import type {
   AccountSecurity,
   CampaignStatus,
@@ -41,6 +41,7 @@ export interface CampaignsTable {
   text: string | null;
   from_name: string | null;
   reply_to: string | null;
+  /** Before migration 0008: attachments as JSON paths; imported into the store at start, then '[]'. */
   attachments: Generated<string>;
   fields: Generated<string>;
   status: Generated<CampaignStatus>;
@@ -55,6 +56,21 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
+}
+
+/** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
+export interface AttachmentsTable {
+  id: Generated<number>;
+  filename: string;
+  size: number;
+  created_at: number;
+}
+
+/** Which stored files a campaign sends, in order. */
+export interface CampaignAttachmentsTable {
+  campaign_id: number;
+  position: number;
+  attachment_id: number;
 }
 
 export interface MessagesTable {
@@ -135,9 +151,14 @@ export interface Database {
   suppressions: SuppressionsTable;
   settings: SettingsTable;
   campaign_message_counts: CampaignMessageCountsTable;
+  attachments: AttachmentsTable;
+  campaign_attachments: CampaignAttachmentsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type BatchRow = Selectable<BatchesTable>;
+
+/** The database as the engine queries it. */
+export type Db = Kysely<Database>;

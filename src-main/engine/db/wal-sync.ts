@@ -2,7 +2,7 @@ import { closeSync, fdatasync, openSync, realpathSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { sql } from 'kysely';
 import { EngineError } from '../core/errors';
-import type { Db } from './open-database';
+import type { Db } from './schema';
 
 /**
  * Makes commits durable without holding the event loop for the disk. A transaction run with
@@ -25,6 +25,16 @@ import type { Db } from './open-database';
  */
 export class WalSync {
   private fd: number | undefined;
+
+  /** @internal For fault tests only: the WAL's file descriptor, to make the next flush fail for real. */
+  get descriptorForTests(): number | undefined {
+    return this.fd;
+  }
+
+  /** @internal For fault tests only. */
+  set descriptorForTests(fd: number | undefined) {
+    this.fd = fd;
+  }
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
   private closed = false;

@@ -1,7 +1,15 @@
 import { applyAccountReply, effectiveState, smtpAccountOf } from '../accounts/account-state';
-import { attachmentSizes } from '../campaigns/attachments';
+import { attachmentsToSend } from '../campaigns/attachments';
 import { campaignRow, completeIfDone, setCampaignStatus } from '../campaigns/campaign-state';
-import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from '../campaigns/compose';
+import {
+  MAX_MESSAGE_BYTES,
+  megabytes,
+  messageBytes,
+  type RenderedMessage,
+  renderMessage,
+  type StoredAttachment,
+  toMailOptions,
+} from '../campaigns/compose';
 import type { EngineContext } from '../context';
 import type { AccountRow } from '../db/schema';
 import { EngineError } from '../core/errors';
@@ -158,10 +166,13 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'skipped', reason: `On the suppression list (${suppressed.reason}).` });
   }
 
-  // Attachments are checked again now: a file moved since queueing pauses the campaign
-  // (nothing is burned) rather than failing every message.
+  // Attachments are checked again now: a stored file gone or damaged since queueing pauses the
+  // campaign (nothing is burned) rather than failing every message, or sending without it.
+  let attachments: (StoredAttachment & { size: number })[];
+  let attachmentBytes: number;
   try {
-    attachmentSizes(JSON.parse(campaign.attachments) as StoredAttachment[]);
+    attachments = await attachmentsToSend(ctx, campaign);
+    attachmentBytes = attachments.reduce((n, a) => n + a.size, 0);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     await setCampaignStatus(ctx, campaign.id, 'paused', error.message, ['queued', 'sending']);
@@ -173,11 +184,18 @@ async function sendOne(
 
   let rendered: RenderedMessage;
   try {
-    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name });
+    rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name }, attachments);
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
     return outcomes.record(claimed, { kind: 'failed', reply });
+  }
+
+  // Measured before it goes: Gmail would refuse it only after it had crossed the network whole.
+  const bytes = messageBytes(rendered, attachmentBytes);
+  if (bytes > MAX_MESSAGE_BYTES) {
+    const explanation = `This message would be ${megabytes(bytes)}; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.`;
+    return outcomes.record(claimed, { kind: 'failed', reply: { action: 'message_failed', code: 'SIZE', response: '', explanation } });
   }
 
   if (settings.dryRun) {

@@ -3,7 +3,7 @@
 import { planAssignments } from '../accounts/rotation';
 import { usableAccounts } from '../accounts/usable-accounts';
 import type { EngineContext } from '../context';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { countAllMessages } from '../db/message-counts';
 
 export interface ClaimedMessage {

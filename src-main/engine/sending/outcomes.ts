@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import type { MessageStatus } from '../db/schema';
 import type { ClassifiedReply } from '../smtp/server-replies';
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { completeIfDone } from '../campaigns/campaign-state';
 import { queuedCount } from './claim';
 import type { EngineContext } from '../context';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 
 /**
  * After a crash, a kill or a power cut: messages left in `sending` are settled. One that was

@@ -1,5 +1,5 @@
 import type { EngineContext } from '../context';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import type { MessageStatus } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
 import type { Settings } from '../../../src-shared/views/settings';

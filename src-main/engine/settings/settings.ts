@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db/open-database';
+import type { Db } from '../db/schema';
 import { parseInput } from '../core/validation';
 import type { Settings } from '../../../src-shared/views/settings';
 

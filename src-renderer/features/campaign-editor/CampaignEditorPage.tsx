@@ -19,7 +19,7 @@ import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
 import { ApiCallError, fieldError } from '../../api/client';
-import { useAction, useActionState, useApi } from '../../api/hooks';
+import { useAction, useActionState, useApi, useClient } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { CampaignBadge, ConfirmDialog, describedBy, ErrorCallout, Field, Loading, Note, PageHeader } from '../../components/ui';
 import { normalizeFieldName } from '../../../src-shared/field-names';
@@ -34,10 +34,12 @@ import { reachable } from '../campaign-list/CampaignListPage';
 
 type TextTarget = 'subject' | 'html' | 'text';
 
+/** A file kept in Trickle's attachments store (attachments.store), named by its id. */
 interface Attachment {
-  path: string;
+  id: number;
   filename: string;
-  size: number | null;
+  size: number;
+  missing?: true;
 }
 
 interface Form {
@@ -220,7 +222,10 @@ function Editor({ campaign }: { campaign?: Campaign }) {
       setUploading((n) => n + 1);
       try {
         const envelope = await action('attachments.store', { filename: file.name, contentBase64: await readBase64(file) });
-        if (envelope.ok) setForm((f) => ({ ...f, attachments: [...f.attachments, envelope.value] }));
+        if (envelope.ok) {
+          const stored = envelope.value;
+          setForm((f) => ({ ...f, attachments: [...f.attachments, stored] }));
+        }
         else setAttachError(envelope.error.message);
       } catch {
         setAttachError(`${file.name} could not be read.`);
@@ -229,7 +234,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
       }
     }
   }
-  const attachTotal = form.attachments.reduce((n, a) => n + (a.size ?? 0), 0);
+  const attachTotal = form.attachments.reduce((n, a) => n + a.size, 0);
 
   // ---- save ----
   function contentArgs() {
@@ -257,7 +262,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
           ...(form.text.trim() ? { text: form.text } : {}),
           ...(form.fromName.trim() ? { fromName: form.fromName.trim() } : {}),
           ...(form.replyTo.trim() ? { replyTo: form.replyTo.trim() } : {}),
-          ...(form.attachments.length ? { attachments: form.attachments.map((a) => a.path) } : {}),
+          ...(form.attachments.length ? { attachments: form.attachments.map((a) => a.id) } : {}),
           ...(sendAfter ? { sendAfter } : {}),
           ...(stopAfter ? { stopAfter } : {}),
           ...r,
@@ -285,7 +290,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
         text: form.text.trim() ? form.text : null,
         fromName: form.fromName.trim() || null,
         replyTo: form.replyTo.trim() || null,
-        attachments: form.attachments.map((a) => a.path),
+        attachments: form.attachments.map((a) => a.id),
         sendAfter,
         stopAfter,
       });
@@ -362,6 +367,14 @@ function Editor({ campaign }: { campaign?: Campaign }) {
       />
 
       {report && showReport && <ImportReportCard report={report} onClose={() => setShowReport(false)} />}
+      {!isNew && campaign.statusDetail && (
+        <Callout.Root color="amber" mb="4">
+          <Callout.Icon>
+            <ExclamationTriangleIcon />
+          </Callout.Icon>
+          <Callout.Text>{campaign.statusDetail}</Callout.Text>
+        </Callout.Root>
+      )}
 
       <form
         noValidate
@@ -485,14 +498,14 @@ function Editor({ campaign }: { campaign?: Campaign }) {
           <Section title="Attachments" aside={form.attachments.length > 0 ? `${bytes(attachTotal)} of 25 MB` : undefined}>
             {form.attachments.length > 0 && (
               <ul className="tr-attachments">
-                {form.attachments.map((a) => (
-                  <li key={a.path}>
+                {form.attachments.map((a, i) => (
+                  <li key={`${a.id}-${i}`}>
                     <FileIcon />
                     <Text size="2" className="tr-break">
                       {a.filename}
                     </Text>
-                    <Text size="1" color={a.size === null ? 'red' : 'gray'}>
-                      {a.size === null ? 'missing — remove it or put the file back' : bytes(a.size)}
+                    <Text size="1" color={a.missing ? 'red' : 'gray'}>
+                      {a.missing ? 'missing from Trickle’s data folder — remove it and add the file again' : bytes(a.size)}
                     </Text>
                     <IconButton
                       type="button"
@@ -500,7 +513,7 @@ function Editor({ campaign }: { campaign?: Campaign }) {
                       variant="ghost"
                       color="gray"
                       aria-label={`Remove ${a.filename}`}
-                      onClick={() => set('attachments', form.attachments.filter((x) => x.path !== a.path))}
+                      onClick={() => set('attachments', form.attachments.filter((_, j) => j !== i))}
                     >
                       <Cross2Icon />
                     </IconButton>
@@ -930,6 +943,24 @@ function ReportStat({ label, value, tone }: { label: string; value: number; tone
   );
 }
 
+/**
+ * The address of a frame showing one of Trickle's pages: in a browser it carries a one-use
+ * ticket (a frame cannot send the token's header), so a new one is asked for each time.
+ */
+function useFrameUrl(path: string | undefined): string | undefined {
+  const client = useClient();
+  const [url, setUrl] = useState<{ path: string; url: string | undefined }>();
+  useEffect(() => {
+    if (path === undefined) return;
+    let current = true;
+    void client.frameUrl(path).then((u) => current && setUrl({ path, url: u }));
+    return () => {
+      current = false;
+    };
+  }, [client, path]);
+  return url && url.path === path ? url.url : undefined;
+}
+
 function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; version: number; dirty: boolean }) {
   const messages = useApi('campaigns.messages', { id: campaign.id, limit: 200 });
   const people = (messages.data?.items ?? []).filter((m) => m.status !== 'skipped');
@@ -939,6 +970,7 @@ function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; vers
   // The preview page is served next to this one (headless mode, or a custom protocol); a window
   // loaded from file:// has nothing to serve it, so it shows the plain-text version instead.
   const canFrame = location.protocol !== 'file:';
+  const frameSrc = useFrameUrl(canFrame && messageId !== undefined ? `preview?campaign=${campaign.id}&message=${messageId}&v=${version}` : undefined);
   const [to, setTo] = useState('');
   const test = useActionState();
   const [testResult, setTestResult] = useState<string>();
@@ -994,14 +1026,11 @@ function PreviewSection({ campaign, version, dirty }: { campaign: Campaign; vers
             {messageId !== undefined &&
               !preview.error &&
               (canFrame ? (
-                <iframe
-                  key={`${messageId}-${version}`}
-                  className="tr-preview"
-                  title="Message preview"
-                  sandbox=""
-                  referrerPolicy="no-referrer"
-                  src={`preview?campaign=${campaign.id}&message=${messageId}&v=${version}`}
-                />
+                frameSrc ? (
+                  <iframe key={frameSrc} className="tr-preview" title="Message preview" sandbox="" referrerPolicy="no-referrer" src={frameSrc} />
+                ) : (
+                  <Loading label="Loading the preview…" />
+                )
               ) : (
                 <>
                   <pre className="tr-preview tr-preview--text">{preview.data?.text}</pre>
