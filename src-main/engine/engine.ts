@@ -29,6 +29,8 @@ import { EngineError } from './core/errors';
 import { sendingStoppedReason, storageError, withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
+import { checkInbox, Inbox } from './inbox/inbox';
+import { DEFAULT_IMAP_TIMEOUTS, type ImapTimeouts } from './inbox/look';
 
 export interface EngineOptions {
   /** Holds the database, the key file (when no other secret store is given) and the dry-run log. */
@@ -45,6 +47,8 @@ export interface EngineOptions {
    * (batch.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
    */
   quickSendMs?: number;
+  /** How long a mailbox server may take to answer (tests make it short). */
+  imapTimeouts?: ImapTimeouts;
 }
 
 export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
@@ -58,6 +62,7 @@ export class Engine {
   readonly events: EngineEventBus;
   private readonly ctx: EngineContext;
   private readonly scheduler: Scheduler;
+  private readonly inbox: Inbox;
   private paused = false;
   private stopping = false;
   private sleepAbort = new AbortController();
@@ -76,10 +81,12 @@ export class Engine {
     readonly dataDir: string,
     /** The owner lock's file beside the database; none for an in-memory one. */
     private readonly ownerLockFile: string | undefined,
+    imapTimeouts: ImapTimeouts,
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
-    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob() }, ctx.log);
+    this.inbox = new Inbox(ctx, imapTimeouts);
+    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob(), inbox: () => this.inboxJob() }, ctx.log);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -101,7 +108,13 @@ export class Engine {
       importsInProgress: new Set(),
       freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
     };
-    const engine = new Engine(database, ctx, options.dataDir, databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`);
+    const engine = new Engine(
+      database,
+      ctx,
+      options.dataDir,
+      databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`,
+      options.imapTimeouts ?? DEFAULT_IMAP_TIMEOUTS,
+    );
     // An older version's attachment paths, moved into the store before anything can send. If
     // that fails now, those campaigns refuse to send until it is done at a later start.
     await importLegacyAttachments(ctx, options.dataDir).catch((error: unknown) =>
@@ -139,6 +152,7 @@ export class Engine {
     this.stopping = true;
     this.scheduler.stop();
     this.sleepAbort.abort();
+    await this.inbox.stop();
     await this.currentBatch?.catch(() => undefined);
     this.ctx.mailer.closeAll();
     await this.database.close();
@@ -167,6 +181,11 @@ export class Engine {
     update: (input: unknown) => accounts.updateAccount(this.ctx, input),
     remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
     verify: (input: unknown) => accounts.verifyAccount(this.ctx, input),
+    checkInbox: async (input: unknown) => {
+      // A look may settle in-doubt messages: only the engine that owns the data folder does.
+      this.takeOwnership();
+      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow());
+    },
   });
 
   readonly campaigns = withStorageErrors({
@@ -225,7 +244,12 @@ export class Engine {
   readonly batches = withStorageErrors({
     list: async (input: unknown = {}) => {
       const { limit } = parseInput(listBatchesSchema, input ?? {});
-      const rows = await this.ctx.db.selectFrom('batches').selectAll().orderBy('id', 'desc').limit(limit ?? 20).execute();
+      const rows = await this.ctx.db
+        .selectFrom('batches')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(limit ?? 20)
+        .execute();
       return rows.map(toBatchInfo);
     },
   });
@@ -343,6 +367,24 @@ export class Engine {
 
   private async retryJob(): Promise<void> {
     await this.runRetryNow();
+  }
+
+  /**
+   * Looks at every watched mailbox now, one after another (the inbox job; tests call it as they
+   * call runBatchNow). A mailbox that cannot be read is recorded on its account, never thrown.
+   */
+  async runInboxChecksNow(): Promise<void> {
+    if (this.stopping) return;
+    this.takeOwnership();
+    try {
+      await this.inbox.lookAtAll(await this.settingsNow());
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  private async inboxJob(): Promise<void> {
+    await this.runInboxChecksNow();
   }
 
   private async status(): Promise<SendingStatus> {

@@ -11,7 +11,14 @@ beforeAll(async () => {
 afterAll(() => dovecot?.close());
 
 async function login(user: string, pass: string): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false });
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass },
+    logger: false,
+  });
   client.on('error', () => {});
   await client.connect();
   return client;

@@ -32,7 +32,13 @@ export const SAMPLE_FORMS = [
 ] as const;
 export type SampleForm = (typeof SAMPLE_FORMS)[number];
 
-export const NOTICE_FORMS = ['gmail-dsn', 'gmail-legacy', 'postfix', 'exchange-ndr', 'gmail-delayed'] as const satisfies readonly SampleForm[];
+export const NOTICE_FORMS = [
+  'gmail-dsn',
+  'gmail-legacy',
+  'postfix',
+  'exchange-ndr',
+  'gmail-delayed',
+] as const satisfies readonly SampleForm[];
 export type NoticeForm = (typeof NOTICE_FORMS)[number];
 
 export interface SampleValues {
@@ -71,7 +77,10 @@ export function noticeDefaults(form: NoticeForm, rcpt: string): { STATUS: string
     case 'postfix':
       return { STATUS: '5.1.1', DIAGNOSTIC: `550 5.1.1 <${rcpt}> User doesn't exist: ${rcpt}` };
     case 'exchange-ndr':
-      return { STATUS: '5.1.10', DIAGNOSTIC: `550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient ${rcpt} not found by SMTP address lookup` };
+      return {
+        STATUS: '5.1.10',
+        DIAGNOSTIC: `550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient ${rcpt} not found by SMTP address lookup`,
+      };
     case 'gmail-delayed':
       return {
         STATUS: '4.4.1',
@@ -100,7 +109,15 @@ export function sampleMail(form: SampleForm, values: SampleValues): string {
     ORIGINAL_SUBJECT: subject,
     ORIGINAL_HEADERS:
       values.ORIGINAL_HEADERS ??
-      [`From: Club <${values.ACCOUNT}>`, `To: ${rcpt}`, `Subject: ${subject}`, `Message-ID: ${originalId}`, 'Date: Mon, 23 Nov 2026 09:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8'].join('\n'),
+      [
+        `From: Club <${values.ACCOUNT}>`,
+        `To: ${rcpt}`,
+        `Subject: ${subject}`,
+        `Message-ID: ${originalId}`,
+        'Date: Mon, 23 Nov 2026 09:00:00 +0000',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+      ].join('\n'),
     ORIGINAL_BODY: values.ORIGINAL_BODY ?? 'Dear member, the spring meeting is on Saturday.',
     DATE: values.DATE ?? new Date().toUTCString().replace('GMT', '+0000'),
     NOTICE_ID: values.NOTICE_ID ?? `<${randomBytes(10).toString('hex')}@mx.example.net>`,
@@ -108,7 +125,7 @@ export function sampleMail(form: SampleForm, values: SampleValues): string {
     REPLIER_NAME: values.REPLIER_NAME ?? 'Dana Reader',
     TOKEN_ADDRESS: values.TOKEN_ADDRESS ?? values.ACCOUNT,
     FIRST_LINE: values.FIRST_LINE ?? 'Thanks, see you on Saturday!',
-    ...(NOTICE_FORMS as readonly string[]).includes(form) ? noticeDefaults(form as NoticeForm, rcpt) : { STATUS: '', DIAGNOSTIC: '' },
+    ...((NOTICE_FORMS as readonly string[]).includes(form) ? noticeDefaults(form as NoticeForm, rcpt) : { STATUS: '', DIAGNOSTIC: '' }),
     ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)),
   } as Required<SampleValues>;
   const text = template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => {

@@ -20,7 +20,13 @@ let transport: Transporter;
 beforeAll(async () => {
   dovecot = await startDovecot();
   gmail = await startTestGmail({ mailbox: dovecot, accounts: [ALICE, BERT] });
-  transport = nodemailer.createTransport({ host: gmail.host, port: gmail.port, secure: false, ignoreTLS: true, auth: { user: ALICE.email, pass: ALICE.appPassword } });
+  transport = nodemailer.createTransport({
+    host: gmail.host,
+    port: gmail.port,
+    secure: false,
+    ignoreTLS: true,
+    auth: { user: ALICE.email, pass: ALICE.appPassword },
+  });
 }, 600_000);
 afterEach(() => gmail.clearFaults());
 afterAll(async () => {
@@ -30,7 +36,14 @@ afterAll(async () => {
 });
 
 async function login(account: { email: string; appPassword: string }): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: account.email, pass: account.appPassword }, logger: false });
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: account.email, pass: account.appPassword },
+    logger: false,
+  });
   client.on('error', () => {});
   await client.connect();
   return client;
@@ -66,7 +79,8 @@ describe('the test Gmail with a mailbox', () => {
     const before = gmail.accepted.length;
     for (const [i, form] of NOTICE_FORMS.entries()) gmail.bounce({ rcpt: `gone${i}@example.org`, form, times: 1 });
     const ids: string[] = [];
-    for (const i of NOTICE_FORMS.keys()) ids.push((await transport.sendMail({ from: ALICE.email, to: `gone${i}@example.org`, subject: `Notice ${i}`, text: 'x' })).messageId);
+    for (const i of NOTICE_FORMS.keys())
+      ids.push((await transport.sendMail({ from: ALICE.email, to: `gone${i}@example.org`, subject: `Notice ${i}`, text: 'x' })).messageId);
     expect(gmail.accepted.length - before).toBe(NOTICE_FORMS.length);
     await gmail.mailboxIdle();
     const client = await login(ALICE);
@@ -78,14 +92,19 @@ describe('the test Gmail with a mailbox', () => {
       expect(notice, form).toBeDefined();
       expect(notice, form).toContain(ids[i]);
     }
-    expect(notices.find((n) => n.includes('gone1@example.org'))).toMatch(/X-Failed-Recipients: gone1@example\.org[\s\S]*----- Original message -----/);
+    expect(notices.find((n) => n.includes('gone1@example.org'))).toMatch(
+      /X-Failed-Recipients: gone1@example\.org[\s\S]*----- Original message -----/,
+    );
     expect(notices.find((n) => n.includes('gone4@example.org'))).toMatch(/Action: delayed\r\nStatus: 4\.4\.1/);
   });
 
   it('drops the notice "a few seconds later": after the scripted delay, not before', async () => {
     gmail.bounce({ rcpt: 'late@example.org', delayMs: 300, times: 1 });
     const client = await login(ALICE);
-    const count = async () => { const status = await client.status('INBOX', { messages: true }); return status ? status.messages : undefined; };
+    const count = async () => {
+      const status = await client.status('INBOX', { messages: true });
+      return status ? status.messages : undefined;
+    };
     const before = await count();
     await transport.sendMail({ from: ALICE.email, to: 'late@example.org', subject: 'Late', text: 'x' });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -97,7 +116,9 @@ describe('the test Gmail with a mailbox', () => {
 
   it('still refuses at RCPT when told to, as other hosts do: nothing kept, nothing reported', async () => {
     gmail.fail({ stage: 'rcpt', rcpt: 'refused@example.org', fault: { reply: GMAIL_REPLIES.noSuchUser } });
-    await expect(transport.sendMail({ from: ALICE.email, to: 'refused@example.org', subject: 'No', text: 'x' })).rejects.toMatchObject({ responseCode: 550 });
+    await expect(transport.sendMail({ from: ALICE.email, to: 'refused@example.org', subject: 'No', text: 'x' })).rejects.toMatchObject({
+      responseCode: 550,
+    });
     await gmail.mailboxIdle();
     const client = await login(ALICE);
     const sent = await messagesIn(client, '[Gmail]/Sent Mail');
@@ -106,8 +127,20 @@ describe('the test Gmail with a mailbox', () => {
   });
 
   it('puts answers, and mail sent outside Trickle, where Gmail would: a reply in the inbox, the outside message in Sent Mail under its localised name', async () => {
-    const bertTransport = nodemailer.createTransport({ host: gmail.host, port: gmail.port, secure: false, ignoreTLS: true, auth: { user: BERT.email, pass: BERT.appPassword } });
-    await bertTransport.sendMail({ from: BERT.email, to: 'friend@example.com', subject: 'Treffen', text: 'x', headers: { 'List-Unsubscribe': '<mailto:bert+unsub-0123456789abcdef-7@gmail.test?subject=unsubscribe>' } });
+    const bertTransport = nodemailer.createTransport({
+      host: gmail.host,
+      port: gmail.port,
+      secure: false,
+      ignoreTLS: true,
+      auth: { user: BERT.email, pass: BERT.appPassword },
+    });
+    await bertTransport.sendMail({
+      from: BERT.email,
+      to: 'friend@example.com',
+      subject: 'Treffen',
+      text: 'x',
+      headers: { 'List-Unsubscribe': '<mailto:bert+unsub-0123456789abcdef-7@gmail.test?subject=unsubscribe>' },
+    });
     bertTransport.close();
     const message = gmail.acceptedBy(BERT.email).at(-1)!;
     await gmail.answer(message, 'reply', { FIRST_LINE: 'Gerne!' });

@@ -107,6 +107,11 @@ export type Fault =
   | { drop: 'before-data' }
   /** Only at 'data': read the whole message (final dot included), then destroy the connection without a reply. */
   | { drop: 'after-data' }
+  /**
+   * Only at 'data': destroy the connection as the first part of the message data arrives, before
+   * its end is read. The client may have written it all (it is in doubt); Gmail never took it.
+   */
+  | { drop: 'mid-data' }
   /** Only at 'data': read the whole message, then never answer (the client waits, as when the app dies mid-send). */
   | { stall: 'after-data' };
 
@@ -224,7 +229,7 @@ interface ActiveRule {
   fault: ParsedFault;
 }
 
-type ParsedFault = { reply: SmtpReply } | { drop: 'before-data' | 'after-data' } | { stall: 'after-data' };
+type ParsedFault = { reply: SmtpReply } | { drop: 'before-data' | 'after-data' | 'mid-data' } | { stall: 'after-data' };
 
 interface SmtpReply {
   code: number;
@@ -599,13 +604,20 @@ class TestGmailServer implements TestGmail {
     // Replies for DATA only go out once the whole message (up to the final dot) has arrived.
     const chunks: Buffer[] = [];
     let size = 0;
+    let cut = false;
     stream.on('data', (chunk: Buffer) => {
+      if (cut) return;
+      if (fault && 'drop' in fault && fault.drop === 'mid-data') {
+        cut = true;
+        return this.dropConnection(session);
+      }
       size += chunk.length;
       // Without bodies, the first 64 KB are enough for the header block.
       if (this.keepBodies || size - chunk.length < 65_536) chunks.push(chunk);
       this.observer?.({ point: 'data-chunk', account, rcpts: envelope.to });
     });
     stream.on('end', () => {
+      if (cut) return;
       const received = Buffer.concat(chunks);
       const headerEnd = received.indexOf('\r\n\r\n');
       // Without bodies, only the header bytes are decoded (a slice of a longer string would keep it all).
@@ -681,6 +693,7 @@ function activeRule(rule: FaultRule): ActiveRule {
     (stage === 'connect' && account !== undefined && 'no account is known at the connect stage') ||
     (rcpt !== undefined && stage !== 'rcpt' && stage !== 'data' && `no recipient is known at the ${stage} stage`) ||
     ('drop' in fault && fault.drop === 'after-data' && stage !== 'data' && "'after-data' drops happen at the data stage") ||
+    ('drop' in fault && fault.drop === 'mid-data' && stage !== 'data' && "'mid-data' drops happen at the data stage") ||
     ('stall' in fault && stage !== 'data' && 'stalls happen at the data stage');
   if (invalid) throw new Error(`test Gmail: ${invalid}`);
   return {

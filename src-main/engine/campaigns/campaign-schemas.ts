@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MESSAGE_STATUSES } from '../db/schema';
+import { MESSAGE_MARKS } from '../../../src-shared/states';
 import { emailAddress, singleLine } from '../core/validation';
 import { attachmentIdsSchema } from './attachments';
 
@@ -66,6 +67,8 @@ export const listMessagesSchema = z
   .object({
     id: z.int().positive(),
     status: z.enum(MESSAGE_STATUSES).optional(),
+    /** Only messages marked by what came back: replied, auto_replied or unsubscribed. */
+    mark: z.enum(MESSAGE_MARKS).optional(),
     offset: z.int().min(0).optional(),
     limit: z.int().min(1).max(1000).optional(),
   })

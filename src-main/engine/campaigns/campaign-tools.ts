@@ -7,6 +7,7 @@ import { renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
 import { iso } from '../core/clock';
+import { testCopyMessageId } from '../core/message-ids';
 import type { EngineContext } from '../context';
 import { EngineError } from '../core/errors';
 import { MergeError } from './merge';
@@ -87,8 +88,9 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
     if (error instanceof MergeError) throw new EngineError('merge_missing_field', error.message, { field: error.field });
     throw error;
   }
-  // A test copy gets its own Message-ID (none given): the recipient's is kept for the real send.
-  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: '' });
+  // A test copy gets its own Message-ID: the recipient's is kept for the real send. Trickle's
+  // own kind, so the account's Sent Mail does not count it again as sent outside Trickle.
+  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: testCopyMessageId() });
   if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
     throw new EngineError('no_account', 'That account is at its daily cap.');
   }
@@ -137,7 +139,28 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   const accounts = new Map(
     (await ctx.db.selectFrom('accounts').select(['id', 'email']).execute()).map((a) => [a.id, a.email] as const),
   );
-  const header = ['row', 'email', 'name', 'status', 'attempts', 'sent_at', 'account', 'message_id', 'error_code', 'server_reply', 'explanation', 'skip_reason'];
+  const header = [
+    'row',
+    'email',
+    'name',
+    'status',
+    'attempts',
+    'sent_at',
+    'account',
+    'message_id',
+    'error_code',
+    'server_reply',
+    'explanation',
+    'skip_reason',
+    // What came back in the mailbox (PRODUCT.md §5b).
+    'bounce_status',
+    'bounce_reply',
+    'bounce_explanation',
+    'bounced_at',
+    'replied_at',
+    'auto_replied_at',
+    'unsubscribed_at',
+  ];
   const lines = [header.map(csvCell).join(',')];
   const rows = await ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', id).orderBy('id').execute();
   for (const row of rows) {
@@ -156,6 +179,13 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
         m.lastError?.response ?? '',
         m.lastError?.explanation ?? '',
         m.skipReason ?? '',
+        m.bounce?.status ?? '',
+        m.bounce?.diagnostic ?? '',
+        m.bounce?.explanation ?? '',
+        m.bounce?.at ?? '',
+        m.repliedAt ?? '',
+        m.autoRepliedAt ?? '',
+        m.unsubscribedAt ?? '',
       ]
         .map((v) => csvCell(String(v)))
         .join(','),

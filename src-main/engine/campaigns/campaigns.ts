@@ -6,7 +6,7 @@ import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta } from './eta';
-import { countMessages } from '../db/message-counts';
+import { countMessages, countReplies } from '../db/message-counts';
 import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
@@ -211,7 +211,13 @@ export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
   const now = ctx.clock.now();
   return Promise.all(
     rows.map(async (row) =>
-      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), await campaignAttachments(ctx, row.id)),
+      toCampaign(
+        row,
+        await countMessages(ctx.db, row.id),
+        await countReplies(ctx.db, row.id),
+        await campaignEta(ctx.db, row.id, settings, now),
+        await campaignAttachments(ctx, row.id),
+      ),
     ),
   );
 }
@@ -220,7 +226,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id));
+  return toCampaign(row, await countMessages(ctx.db, id), await countReplies(ctx.db, id), eta, await campaignAttachments(ctx, id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -228,8 +234,14 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) query = query.where('status', '=', args.status);
+  // Marked by what came back: each mark has a partial index of the messages carrying it.
+  if (args.mark) query = query.where(MARK_COLUMN[args.mark], 'is not', null);
   const counts = await countMessages(ctx.db, args.id);
-  const total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  let total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  if (args.mark) {
+    const marked = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    total = Number(marked.n);
+  }
   const rows = await query
     .selectAll()
     .orderBy('id')
@@ -238,6 +250,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     .execute();
   return { total, items: rows.map(toMessage) };
 }
+
+const MARK_COLUMN = { replied: 'replied_at', auto_replied: 'auto_replied_at', unsubscribed: 'unsubscribed_at' } as const;
 
 function toMs(value: string | null | undefined): number | null {
   return value ? Date.parse(value) : null;
