@@ -3,7 +3,7 @@
  * moment. Built by Vite (test/chaos/vite.config.ts) into test/chaos/out/chaos-child.js and run
  * with Node 22:
  *
- *   node chaos-child.js <dataDir> [--resend-in-doubt]
+ *   node chaos-child.js <dataDir> [--resend-in-doubt | --look]
  *
  * The data directory was prepared by the parent (accounts on its loopback test Gmail, one queued
  * campaign, long scheduler intervals). The child opens the engine as the app does after a crash
@@ -11,6 +11,8 @@
  * user's action), then sends batch after batch with no pause until nothing more can go, says
  * `idle` and stops cleanly. It speaks one JSON object per line on stdout; `batch` is written
  * (synchronously, pipes are synchronous on Linux) just before each batch starts its claim.
+ * With `--look` it only looks at the accounts' mailboxes once (settling what is in doubt from
+ * Sent Mail), says `looked` and stops: the scenario's last run, never killed.
  */
 import { createEngine } from '../../src-main/engine/engine';
 import type { EngineLogger } from '../../src-main/engine/context';
@@ -21,6 +23,7 @@ export type ChildLine =
   | { t: 'resent'; requeued: number }
   | { t: 'batch' }
   | { t: 'idle'; queued: number; retryWaiting: number; capacityLeft: number }
+  | { t: 'looked' }
   | { t: 'log'; level: string; message: string; data?: Record<string, unknown> };
 
 function say(line: ChildLine): void {
@@ -43,6 +46,12 @@ async function main(): Promise<void> {
     logger: lineLogger,
   });
   say({ t: 'opened', pid: process.pid });
+  if (flags.includes('--look')) {
+    await engine.runInboxChecksNow();
+    say({ t: 'looked' });
+    await engine.stop();
+    return;
+  }
   const recovered = await engine.start();
   say({ t: 'recovered', ...recovered });
 
