@@ -5,7 +5,8 @@
  * is what the end-to-end tests meet.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SAMPLE_FORMS = [
@@ -89,14 +90,26 @@ export function noticeDefaults(form: NoticeForm, rcpt: string): { STATUS: string
   }
 }
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/inbox/', import.meta.url));
 const templates = new Map<SampleForm, string>();
+
+/** test/fixtures/inbox, found from here upwards: this file also runs bundled (bench/out, test/chaos/out). */
+function fixturesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    for (const candidate of [join(dir, 'fixtures', 'inbox'), join(dir, 'test', 'fixtures', 'inbox')]) {
+      if (existsSync(candidate)) return candidate;
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('mail samples: test/fixtures/inbox not found');
+    dir = up;
+  }
+}
 
 /** The form filled with `values` (sensible ones where missing), as a CRLF message. */
 export function sampleMail(form: SampleForm, values: SampleValues): string {
   let template = templates.get(form);
   if (template === undefined) {
-    template = readFileSync(`${FIXTURES}${form}.eml`, 'utf8');
+    template = readFileSync(join(fixturesDir(), `${form}.eml`), 'utf8');
     templates.set(form, template);
   }
   const rcpt = values.RCPT ?? 'nobody@example.com';

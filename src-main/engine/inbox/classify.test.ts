@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleMail } from '../../../test/support/mail-samples';
 import { unsubscribeAddress } from '../core/message-ids';
 import { classify, worthReading } from './classify';
-import { INBOX_HEADER_FIELDS, readMail } from './read-mail';
+import { INBOX_TRIAGE_FIELDS, readMail, triageMail } from './read-mail';
 
 /**
  * One test per form of what comes back (test/fixtures/inbox/*.eml, filled with sample values):
@@ -14,16 +14,29 @@ const ACCOUNT = 'alice@gmail.com';
 const OURS = '<0123456789abcdef01234567.42@a1b2c3d4.trickle.invalid>';
 const RCPT = 'nobody@example.org';
 
+/**
+ * The mail as the reader sees it: first what triage fetches (the envelope a server parses, here
+ * taken from the full parse, and the few raw fields it lacks), then the whole mail.
+ */
 async function read(raw: string) {
   const full = await readMail(Buffer.from(raw));
   const headerEnd = raw.indexOf('\r\n\r\n');
-  const headerOnly = raw
+  const fields = raw
     .slice(0, headerEnd)
     .replace(/\r\n(?=[ \t])/g, ' ')
     .split('\r\n')
-    .filter((line) => INBOX_HEADER_FIELDS.includes(line.slice(0, line.indexOf(':')).toLowerCase()))
+    .filter((line) => INBOX_TRIAGE_FIELDS.includes(line.slice(0, line.indexOf(':')).toLowerCase()))
     .join('\r\n');
-  const headers = await readMail(Buffer.from(headerOnly + '\r\n\r\n'));
+  const list = (name: string) => [...(full.headers.get(name) ?? '').matchAll(/[^\s<>,;"]+@[^\s<>,;"]+/g)].map((m) => ({ address: m[0] }));
+  const envelope = {
+    ...(full.messageId ? { messageId: full.messageId } : {}),
+    subject: full.subject,
+    from: list('from'),
+    to: list('to'),
+    cc: list('cc'),
+    ...(full.headers.get('in-reply-to') ? { inReplyTo: full.headers.get('in-reply-to') } : {}),
+  };
+  const headers = triageMail(envelope, Buffer.from(fields));
   return { full, headers };
 }
 

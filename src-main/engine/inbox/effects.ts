@@ -3,13 +3,16 @@ import { DAY } from '../core/clock';
 import { ourMessageRowId } from '../core/message-ids';
 import type { EngineContext } from '../context';
 import type { Db } from '../db/schema';
+import { unsyncedTransaction } from '../db/wal-sync';
 import type { InboxNoticeKind, MessageRow } from '../db/schema';
 import type { Classified, NoticeRecipient } from './classify';
 import { bounceExplanation } from './notice-words';
 
 // What a classified mail does to Trickle's records (PRODUCT.md §5b), each in one transaction
 // with the mail's key, so a mail seen twice (a second look, a new UIDVALIDITY, a restart) acts
-// once. What is kept: the key, the kind, the message it was about and a status code; for a
+// once. Those commits do not wait for the disk on the event loop (unsyncedTransaction): the
+// look flushes them (WalSync) before it moves its cursor past the mail, so a power cut can only
+// lose a mail's effect together with the cursor, and the next look reads it again. What is kept: the key, the kind, the message it was about and a status code; for a
 // bounce the notice's fields on the message; for a request its first line in the suppression's
 // detail. Never another mail's body. A mail that matches nothing of ours changes nothing.
 
@@ -91,7 +94,7 @@ async function applyNotice(
   notice: Extract<Classified, { kind: 'notice' }>,
 ): Promise<Effect[]> {
   const now = ctx.clock.now();
-  const effects = await ctx.db.transaction().execute(async (trx) => {
+  const effects = await unsyncedTransaction(ctx.db, async (trx) => {
     const matched: { recipient: NoticeRecipient; message: Candidate }[] = [];
     for (const recipient of notice.recipients) {
       const message = notice.originalMessageId
@@ -160,7 +163,7 @@ async function applyUnsubscribe(
   arrivedAt: number,
 ): Promise<Effect[]> {
   const now = ctx.clock.now();
-  const effects = await ctx.db.transaction().execute(async (trx) => {
+  const effects = await unsyncedTransaction(ctx.db, async (trx) => {
     let message: Candidate | undefined;
     if (request.token) {
       const row = await trx.selectFrom('messages').select(CANDIDATE_COLUMNS).where('id', '=', request.token.rowId).executeTakeFirst();
@@ -207,7 +210,7 @@ async function applyAnswer(
 ): Promise<Effect[]> {
   const now = ctx.clock.now();
   const auto = answer.kind === 'auto_reply';
-  const effects = await ctx.db.transaction().execute(async (trx) => {
+  const effects = await unsyncedTransaction(ctx.db, async (trx) => {
     let message: Candidate | undefined;
     for (const reference of answer.references) message ??= await byMessageId(trx, owner, reference);
     if (!message && auto && answer.from) message = await byRecipient(trx, owner, answer.from);
@@ -303,11 +306,13 @@ export async function recordOutsideSend(
   send: { key: string; sentAt: number; recipients: number },
 ): Promise<boolean> {
   if (send.sentAt <= ctx.clock.now() - DAY) return false;
-  const inserted = await ctx.db
-    .insertInto('outside_sends')
-    .values({ account_email: owner.emailNorm, mail_key: send.key, sent_at: send.sentAt, recipients: send.recipients })
-    .onConflict((oc) => oc.columns(['account_email', 'mail_key']).doNothing())
-    .executeTakeFirst();
+  const inserted = await unsyncedTransaction(ctx.db, (trx) =>
+    trx
+      .insertInto('outside_sends')
+      .values({ account_email: owner.emailNorm, mail_key: send.key, sent_at: send.sentAt, recipients: send.recipients })
+      .onConflict((oc) => oc.columns(['account_email', 'mail_key']).doNothing())
+      .executeTakeFirst(),
+  );
   return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
@@ -344,7 +349,7 @@ export async function inDoubtOf(ctx: EngineContext, owner: MailboxOwner, limit: 
   return rows.map((r) => ({ id: r.id, campaignId: r.campaign_id, messageId: r.message_id!, attemptAt: Number(r.attempt_at) }));
 }
 
-/** Found in Sent Mail: Gmail took it. It is sent (its send-log row already counts it). */
+/** Found in Sent Mail: Gmail took it. It is sent (its send-log row already counts it). Outbox state: committed in full. */
 export async function confirmSent(
   ctx: EngineContext,
   owner: MailboxOwner,

@@ -6,6 +6,7 @@ import { SecretUnreadableError } from '../core/secrets';
 import { TimeSlicer } from '../core/time-slice';
 import type { EngineContext } from '../context';
 import type { AccountRow, StoredInboxState } from '../db/schema';
+import { unsyncedTransaction } from '../db/wal-sync';
 import type { Settings } from '../../../src-shared/views/settings';
 import type { InboxCheckResult } from '../../../src-shared/views/accounts';
 import { classify, worthReading } from './classify';
@@ -19,14 +20,15 @@ import {
   recordOutsideSend,
   requeueMissing,
 } from './effects';
-import { INBOX_HEADER_FIELDS, readMail, SENT_HEADER_FIELDS } from './read-mail';
+import { INBOX_TRIAGE_QUERY, readMail, SENT_QUERY, triageMail } from './read-mail';
 
 // One look at an account's mailbox (PRODUCT.md §5b): its inbox for failure notices, unsubscribe
 // requests, replies and auto-replies; its Sent Mail for what it sent outside Trickle and for the
 // in-doubt messages Gmail did or did not take. Read-only: the mailboxes are opened with EXAMINE
 // and read with BODY.PEEK, never a flag set, a message moved or deleted. Only new messages are
-// fetched (the last UID read is kept per mailbox and UIDVALIDITY), their headers first; a body
-// only for a mail that may be ours to act on, and only its first BODY_LIMIT bytes.
+// fetched (the last UID read is kept per mailbox and UIDVALIDITY), their envelope and a few
+// header fields first; a body only for a mail that may be ours to act on, and only its first
+// BODY_LIMIT bytes.
 
 export interface ImapTimeouts {
   connectionMs: number;
@@ -155,10 +157,10 @@ async function readInbox(
   const slicer = new TimeSlicer();
   for (let i = 0; i < uids.length; i += CHUNK) {
     const chunk = uids.slice(i, i + CHUNK);
-    const heads = await client.fetchAll(chunk.join(','), { uid: true, internalDate: true, headers: INBOX_HEADER_FIELDS }, { uid: true });
+    const heads = await client.fetchAll(chunk.join(','), INBOX_TRIAGE_QUERY, { uid: true });
     const worth: { uid: number; key: string; arrivedAt: number }[] = [];
     for (const head of heads) {
-      const mail = await readMail(head.headers ?? Buffer.alloc(0));
+      const mail = triageMail(head.envelope, head.headers);
       if (worthReading(mail)) worth.push({ uid: head.uid, key: mailKey(mail.messageId, head), arrivedAt: dateOf(head, ctx.clock.now()) });
       await slicer.maybeYield();
     }
@@ -193,11 +195,11 @@ async function readSent(ctx: EngineContext, client: ImapFlow, account: Account, 
   const slicer = new TimeSlicer();
   for (let i = 0; i < uids.length; i += CHUNK) {
     const chunk = uids.slice(i, i + CHUNK);
-    const heads = await client.fetchAll(chunk.join(','), { uid: true, internalDate: true, headers: SENT_HEADER_FIELDS }, { uid: true });
+    const heads = await client.fetchAll(chunk.join(','), SENT_QUERY, { uid: true });
     for (const head of heads) {
       const sentAt = dateOf(head, 0);
       if (sentAt <= now - DAY) continue;
-      const mail = await readMail(head.headers ?? Buffer.alloc(0));
+      const mail = triageMail(head.envelope, undefined);
       if (isOurMessageId(mail.messageId)) continue;
       await recordOutsideSend(ctx, owner, { key: mailKey(mail.messageId, head), sentAt, recipients: mail.recipients.length });
       await slicer.maybeYield();

@@ -1,3 +1,4 @@
+import type { MessageEnvelopeObject } from 'imapflow';
 import { type AddressObject, type Attachment, type HeaderValue, type ParsedMail, simpleParser } from 'mailparser';
 
 // A mail from the mailbox, reduced to what classification reads. The MIME work (encodings,
@@ -5,18 +6,15 @@ import { type AddressObject, type Attachment, type HeaderValue, type ParsedMail,
 // better than our code would. Nothing here is stored: classify.ts decides, effects.ts keeps only
 // what PRODUCT.md §5b allows.
 
-/** The headers fetched for every new message of the inbox (BODY.PEEK[HEADER.FIELDS (…)]). */
-export const INBOX_HEADER_FIELDS = [
-  'message-id',
-  'from',
-  'to',
-  'cc',
+/**
+ * What is fetched of every new message of the inbox, to decide whether it may be ours: its
+ * ENVELOPE (the server's parse of From, To, Cc, Subject, Message-ID, In-Reply-To, decoded) and
+ * a few header fields the envelope lacks (BODY.PEEK[HEADER.FIELDS (…)]), never its body.
+ */
+export const INBOX_TRIAGE_FIELDS = [
+  'references',
   'delivered-to',
   'x-original-to',
-  'subject',
-  'date',
-  'in-reply-to',
-  'references',
   'content-type',
   'auto-submitted',
   'x-autoreply',
@@ -24,9 +22,10 @@ export const INBOX_HEADER_FIELDS = [
   'precedence',
   'x-failed-recipients',
 ];
+export const INBOX_TRIAGE_QUERY = { uid: true, internalDate: true, envelope: true, headers: INBOX_TRIAGE_FIELDS } as const;
 
-/** The headers fetched for every new message of Sent Mail. */
-export const SENT_HEADER_FIELDS = ['message-id', 'to', 'cc', 'bcc'];
+/** What is fetched of every new message of Sent Mail: its envelope (Message-ID, To, Cc, Bcc) and its date. */
+export const SENT_QUERY = { uid: true, internalDate: true, envelope: true } as const;
 
 /** How much of a candidate's text classification reads: a notice's report and quoted headers come first. */
 export const TEXT_LIMIT = 64 * 1024;
@@ -108,6 +107,35 @@ export async function readMail(source: Buffer): Promise<ReadMail> {
     }
   }
   return mail;
+}
+
+/**
+ * The same reduction from what triage fetched: the envelope the server parsed and the few header
+ * fields it lacks, read without a MIME parser (they are ASCII: ids, addresses, tokens), so a
+ * mailbox of thousands of messages is sorted without parsing each one.
+ */
+export function triageMail(envelope: MessageEnvelopeObject | undefined, fields: Buffer | undefined): ReadMail {
+  const headers = new Map<string, string>();
+  const block = (fields ?? Buffer.alloc(0)).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!headers.has(name)) headers.set(name, line.slice(colon + 1).trim());
+  }
+  const addressesOf = (list: { address?: string | undefined }[] | undefined) => (list ?? []).flatMap((a) => (a.address ? [a.address.toLowerCase()] : []));
+  const to = [...addressesOf(envelope?.to), ...addressesOf(envelope?.cc), ...rawAddresses(headers.get('delivered-to')), ...rawAddresses(headers.get('x-original-to'))];
+  const references = [...messageIds(envelope?.inReplyTo ?? ''), ...messageIds(headers.get('references') ?? '')];
+  const from = addressesOf(envelope?.from)[0];
+  return {
+    ...(envelope?.messageId ? { messageId: envelope.messageId } : {}),
+    ...(from ? { from } : {}),
+    to: [...new Set(to)],
+    recipients: [...new Set([...addressesOf(envelope?.to), ...addressesOf(envelope?.cc), ...addressesOf(envelope?.bcc)])],
+    subject: (envelope?.subject ?? '').trim(),
+    references: [...new Set(references)],
+    headers,
+  };
 }
 
 /** A header block alone (as IMAP returns HEADER.FIELDS) must end with its blank line to parse as one. */
