@@ -208,9 +208,37 @@ describe('migrations', () => {
     expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
   });
 
-  it('0009_mailbox: messages may be bounced, keeping rows, ids, references, counters and indexes; accounts know their mailbox', async () => {
+  it('0009_owner_lease: one row, the owner of the database; nothing else changes', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0008_attachment_store');
+    await db.insertInto('batches').values({ started_at: NOW, claimed: 1, sent: 1 }).execute();
+    await migrateTo(db, '0009_owner_lease');
+    expect(columns(sqlite, 'owner_lease')).toEqual(['id', 'session', 'pid', 'host', 'lock_file', 'taken_at', 'heartbeat_at', 'released_at']);
+    const lease = { session: 's', pid: 1, host: 'h', lock_file: '1:2', taken_at: NOW, heartbeat_at: NOW };
+    await db.insertInto('owner_lease').values({ id: 1, ...lease }).execute();
+    await expect(db.insertInto('owner_lease').values({ id: 2, ...lease }).execute()).rejects.toThrow(/CHECK/);
+    expect(await db.selectFrom('owner_lease').select(['id', 'released_at']).execute()).toEqual([{ id: 1, released_at: null }]);
+    expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
+  });
+
+  it('0010_archive_and_import_delimiter: campaigns can be archived and remember their file’s separator', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0009_owner_lease');
+    await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
+    expect(columns(sqlite, 'campaigns')).toEqual(expect.arrayContaining(['archived_at', 'csv_delimiter']));
+    expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([{ archived_at: null, csv_delimiter: null }]);
+    for (const delimiter of [',', ';', '\t']) {
+      await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: delimiter }).execute();
+    }
+    await expect(
+      db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: '|' }).execute(),
+    ).rejects.toThrow(/CHECK/);
+  });
+
+  it('0011_mailbox: messages may be bounced, keeping rows, ids, references, counters and indexes; accounts know their mailbox', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
     await db.insertInto('accounts').values({ email: 'a@gmail.com', email_norm: 'a@gmail.com', password_secret: 'c', created_at: NOW }).execute();
     await db
       .insertInto('accounts')
@@ -227,7 +255,7 @@ describe('migrations', () => {
     await db.insertInto('send_log').values({ account_email: 'a@gmail.com', message_id: 1, kind: 'campaign', sent_at: NOW }).execute();
     const indexesBefore = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
 
-    await migrateTo(db, '0009_mailbox');
+    await migrateTo(db, '0011_mailbox');
     expect(await db.selectFrom('messages').select(['id', 'status', 'message_id']).orderBy('id').execute()).toEqual([
       { id: 1, status: 'sent', message_id: '<id1>' },
       { id: 2, status: 'queued', message_id: '<id2>' },
@@ -262,12 +290,12 @@ describe('migrations', () => {
     expect(columns(sqlite, 'outside_sends')).toEqual(['id', 'account_email', 'mail_key', 'sent_at', 'recipients']);
   });
 
-  it('0009_mailbox: rolled back, a bounced message is sent again, as it was', async () => {
+  it('0011_mailbox: rolled back, a bounced message is sent again, as it was', async () => {
     const { db } = freshDb();
-    await migrateTo(db, '0009_mailbox');
+    await migrateTo(db, '0011_mailbox');
     const { id } = await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
     await db.insertInto('messages').values({ campaign_id: id, row: 1, email: 'a@x', email_norm: 'a@x', status: 'bounced', updated_at: NOW }).execute();
-    await migrateTo(db, '0008_attachment_store');
+    await migrateTo(db, '0010_archive_and_import_delimiter');
     expect(await db.selectFrom('messages').select('status').execute()).toEqual([{ status: 'sent' }]);
   });
 

@@ -9,6 +9,7 @@ import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
 import { checkMessageSize } from './message-size';
 import {
+  checkKnownFields,
   checkMergeFields,
   discardAbandonedImports,
   forEachIdRange,
@@ -56,6 +57,10 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   }
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
+  }
+  // With nobody to send to, that is what the user hears (below), not what the message lacks.
+  if (await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'pending').limit(1).executeTakeFirst()) {
+    checkKnownFields(campaign);
   }
   const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
 
@@ -125,6 +130,7 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
   const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
+  checkKnownFields(campaign);
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
   await checkMessageSize(ctx.db, campaign, attachmentBytes, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();

@@ -18,6 +18,12 @@ import { EngineError } from '../core/errors';
 import { INVISIBLE_CHARACTERS, templateFields } from './merge';
 import { TimeSlicer } from '../core/time-slice';
 import { storageProblem } from '../db/storage-errors';
+import { describeUnknownFields, unknownMergeFields } from '../../../src-shared/merge-fields';
+
+/** How each kind of skipped row's reason begins (a copy re-checks suppressed rows, keeps the rest). */
+export const SKIPPED_INVALID = 'Invalid address: ';
+export const SKIPPED_DUPLICATE = 'Duplicate of row ';
+export const SKIPPED_SUPPRESSED = 'On the suppression list (';
 
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
@@ -135,7 +141,7 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
         name: null,
         fields: '{}',
         status: 'skipped',
-        skipReason: `Invalid address: ${x.reason}`,
+        skipReason: `${SKIPPED_INVALID}${x.reason}`,
       };
     } else {
       const x = duplicates[d]!;
@@ -147,7 +153,7 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
         name: null,
         fields: '{}',
         status: 'skipped',
-        skipReason: `Duplicate of row ${x.firstRow}.`,
+        skipReason: `${SKIPPED_DUPLICATE}${x.firstRow}.`,
       };
     }
   }
@@ -163,7 +169,7 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
       .updateTable('messages')
       .set({
         status: 'skipped',
-        skip_reason: sql<string>`'On the suppression list (' || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
+        skip_reason: sql<string>`${SKIPPED_SUPPRESSED} || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
         updated_at: now,
       })
       .where('campaign_id', '=', campaignId)
@@ -175,6 +181,22 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
     skipped += Number(result.numUpdatedRows);
   });
   return skipped;
+}
+
+/**
+ * Every merge field must name a column of the list (or the address): `{{frist_name}}` is a
+ * typo whose default, or nothing, would go to everyone. The window says the same while the
+ * user types (src-shared/merge-fields.ts); here it stops a queue, a resume or an edit.
+ */
+export function checkKnownFields(campaign: Pick<CampaignRow, 'subject' | 'html' | 'text' | 'fields'>): void {
+  const columns = JSON.parse(campaign.fields) as string[];
+  const unknown = unknownMergeFields([campaign.subject, campaign.html, campaign.text], columns);
+  if (unknown.length > 0) {
+    throw new EngineError('merge_unknown_field', describeUnknownFields(unknown, columns), {
+      field: unknown[0]!.field,
+      ...(unknown[0]!.suggestion ? { suggestion: unknown[0]!.suggestion } : {}),
+    });
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { checkKnownFields, checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
 import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
@@ -11,10 +12,11 @@ import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import { campaignIdSchema, createCampaignSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { toCampaign, toMessage } from './campaign-views';
+import { cleanCampaignHtml } from './email-html';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
 // What happens to it afterwards (queue, pause, cancel, retry) is in campaign-actions.ts.
@@ -43,11 +45,12 @@ export async function createCampaign(
     .values({
       name: args.name,
       subject: args.subject,
-      html: emptyToNull(args.html),
+      html: storedHtml(args.html),
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
       fields: JSON.stringify(imported.columns),
+      csv_delimiter: imported.delimiter ?? null,
       send_after: sendAfter,
       stop_after: stopAfter,
       created_at: now,
@@ -105,13 +108,14 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
-  const html = args.html === undefined ? current.html : emptyToNull(args.html ?? undefined);
+  const html = args.html === undefined ? current.html : storedHtml(args.html ?? undefined);
   const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
   if (current.status === 'paused' && !html && !text) {
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
     const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    checkKnownFields(edited);
     await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
     const files = attachments ?? (await campaignAttachments(ctx, current.id));
     await checkMessageSize(ctx.db, edited, sum(files.map((a) => a.size)), new TimeSlicer(), UNSENT);
@@ -205,8 +209,12 @@ async function importRecipients(
 // ---------------------------------------------------------------------------------------
 // Read
 
-export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
-  const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
+/** Newest first; archived ones only when asked for (`includeArchived`). */
+export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Promise<Campaign[]> {
+  const args = parseInput(listCampaignsSchema, input ?? {});
+  let query = ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0);
+  if (!args.includeArchived) query = query.where('archived_at', 'is', null);
+  const rows = await query.orderBy('id', 'desc').execute();
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
@@ -236,11 +244,20 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   if (args.status) query = query.where('status', '=', args.status);
   // Marked by what came back: each mark has a partial index of the messages carrying it.
   if (args.mark) query = query.where(MARK_COLUMN[args.mark], 'is not', null);
-  const counts = await countMessages(ctx.db, args.id);
-  let total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
-  if (args.mark) {
-    const marked = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    total = Number(marked.n);
+  if (args.row !== undefined) query = query.where('row', '=', args.row);
+  if (args.search) {
+    const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
+    query = query.where((eb) =>
+      eb.or([eb('email_norm', 'like', sql<string>`${pattern} escape '\\'`), eb(sql`lower(coalesce(name, ''))`, 'like', sql<string>`${pattern} escape '\\'`)]),
+    );
+  }
+  let total: number;
+  if (args.search || args.row !== undefined || args.mark) {
+    // Counted, not read from the counters: a search looks through one campaign's rows, a mark through its index.
+    total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  } else {
+    const counts = await countMessages(ctx.db, args.id);
+    total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
   }
   const rows = await query
     .selectAll()
@@ -263,6 +280,12 @@ function checkWindow(sendAfter: number | null, stopAfter: number | null): void {
       field: 'stopAfter',
     });
   }
+}
+
+/** The body as stored: cleaned (email-html.ts), and none when nothing is left to show. */
+function storedHtml(value: string | undefined): string | null {
+  const html = emptyToNull(value);
+  return html === null ? null : emptyToNull(cleanCampaignHtml(html));
 }
 
 function emptyToNull(value: string | undefined): string | null {

@@ -3,6 +3,7 @@ import type { SendMailOptions } from 'nodemailer';
 import { sanitizeHeaderText } from '../core/addresses';
 import { unsubscribeAddress } from '../core/message-ids';
 import type { CampaignRow, MessageRow } from '../db/schema';
+import { cleanRenderedHtml } from './email-html';
 import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
 
 /** A file to attach: the store's copy (attachments.ts checked it) and the name it goes by. */
@@ -55,7 +56,8 @@ export function renderMessage(
   const how = campaign.reply_to ? `write "unsubscribe" to ${sender.email}` : `reply with "unsubscribe" or write to ${sender.email}`;
   const fromName = sanitizeHeaderText(campaign.from_name || sender.fromName);
 
-  const html = campaign.html ? renderTemplate(campaign.html, values, { escape: 'html' }) : undefined;
+  // Cleaned after merging: a value filled into a link or image address is checked like the rest.
+  const html = campaign.html ? cleanRenderedHtml(renderTemplate(campaign.html, values, { escape: 'html' })) : undefined;
   const text = campaign.text ? renderTemplate(campaign.text, values, { escape: 'none' }) : htmlToPlainText(html ?? '');
   const who = fromName || sender.email;
 

@@ -136,6 +136,7 @@ describe('parseRecipientsCsv: format details', () => {
     expect(parseRecipientsCsv('email,name\r\n')).toEqual({
       columns: ['name'],
       emailColumn: 'email',
+      delimiter: ',',
       recipients: [],
       invalid: [],
       duplicates: [],

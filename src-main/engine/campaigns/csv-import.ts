@@ -35,6 +35,8 @@ export interface CsvImportResult {
   columns: string[];
   /** The email column's header as written in the file. */
   emailColumn: string;
+  /** The file's separator (none for a list given as such): its results export uses it too. */
+  delimiter?: Delimiter;
   recipients: ImportedRecipient[];
   invalid: { row: number; value: string; reason: string }[];
   duplicates: { row: number; value: string; firstRow: number }[];
@@ -55,7 +57,7 @@ const MB = 1024 * 1024;
 const EMAIL_COLUMN_NAMES = new Set(['email', 'e_mail', 'email_address', 'mail', 'e_mail_address']);
 const NAME_COLUMN_NAMES = new Set(['name', 'full_name']);
 const DELIMITERS = [',', ';', '\t'] as const; // in order of preference on a tie
-type Delimiter = (typeof DELIMITERS)[number];
+export type Delimiter = (typeof DELIMITERS)[number];
 
 const NON_WHITESPACE = /\S/;
 // What a decoder puts where bytes were not UTF-8: a Windows-1252 ("ANSI") file read as UTF-8.
@@ -183,7 +185,7 @@ function* readRows(
     yield;
   }
   if (!layout || !collector) throw new CsvImportError('The file is empty.');
-  return collector.result(layout.emailHeader);
+  return { ...collector.result(layout.emailHeader), delimiter };
 }
 
 function checkColumnCount(count: number, limits: ImportLimits, row?: number): void {

@@ -7,7 +7,7 @@
  */
 import { compile } from 'html-to-text';
 import type { DomNode, FormatCallback } from 'html-to-text';
-import { normalizeFieldName } from '../../../src-shared/field-names';
+import { FIELD_TOKEN, mergeTokens, parseMergeToken } from '../../../src-shared/merge-fields';
 
 /**
  * Characters that show nothing: white space, control characters (C0, DEL, C1), zero-width and
@@ -56,39 +56,12 @@ export class MergeError extends Error {
   }
 }
 
-// No braces inside, so `{{` without a matching `}}` never matches and stays literal text.
-const FIELD_TOKEN = /\{\{([^{}]*)\}\}/g;
-
-interface ParsedToken {
-  name: string;
-  defaultValue?: string;
-}
-
-/** Returns undefined for tokens without a usable name (`{{}}`, `{{ | x }}`), which stay literal. */
-function parseToken(inner: string): ParsedToken | undefined {
-  const bar = inner.indexOf('|');
-  const name = normalizeFieldName(bar === -1 ? inner : inner.slice(0, bar));
-  if (name === '') return undefined;
-  return bar === -1 ? { name } : { name, defaultValue: inner.slice(bar + 1).trim() };
-}
-
 /**
  * Every field the templates use, in order of first use. A field used anywhere
  * without a default is reported without one: some recipient must supply it.
  */
 export function templateFields(...templates: (string | null | undefined)[]): TemplateField[] {
-  const fields = new Map<string, TemplateField>();
-  for (const template of templates) {
-    if (!template) continue;
-    for (const match of template.matchAll(FIELD_TOKEN)) {
-      const token = parseToken(match[1] ?? '');
-      if (!token) continue;
-      const seen = fields.get(token.name);
-      if (!seen) fields.set(token.name, token);
-      else if (token.defaultValue === undefined) delete seen.defaultValue;
-    }
-  }
-  return [...fields.values()];
+  return mergeTokens(...templates);
 }
 
 /** How many times the templates use each field (for weighing recipients by message size). */
@@ -97,7 +70,7 @@ export function fieldUses(...templates: (string | null | undefined)[]): Map<stri
   for (const template of templates) {
     if (!template) continue;
     for (const match of template.matchAll(FIELD_TOKEN)) {
-      const token = parseToken(match[1] ?? '');
+      const token = parseMergeToken(match[1] ?? '');
       if (token) uses.set(token.name, (uses.get(token.name) ?? 0) + 1);
     }
   }
@@ -117,7 +90,7 @@ export function renderTemplate(
 ): string {
   const encode = opts.escape === 'html' ? escapeHtml : (s: string) => s;
   return template.replace(FIELD_TOKEN, (literal, inner: string) => {
-    const token = parseToken(inner);
+    const token = parseMergeToken(inner);
     if (!token) return literal;
     // hasOwn: a field named "constructor" must not read Object.prototype.
     const value = Object.hasOwn(values, token.name) ? values[token.name] : undefined;

@@ -8,6 +8,8 @@ export type EngineErrorCode =
   | 'conflict'
   | 'csv_invalid'
   | 'merge_missing_field'
+  /** A merge field names no column of the list (a typo such as {{frist_name}}). */
+  | 'merge_unknown_field'
   | 'attachment_problem'
   | 'login_failed'
   | 'no_account'
@@ -30,7 +32,18 @@ export type EngineErrorCode =
   /** A message would be larger than Gmail accepts. */
   | 'message_too_big'
   /** The desktop's secret storage refuses to keep a password (no keyring, weaker storage not accepted). */
-  | 'secret_storage_refused';
+  | 'secret_storage_refused'
+  // ---- Refusals at start-up (opening the data folder and its database) ----
+  /** The database file, or its folder, cannot be written (read-only disk, file or folder). */
+  | 'storage_readonly'
+  /** The database is damaged or not a database: quick_check failed, or SQLite says so. */
+  | 'storage_damaged'
+  /** The database is missing or empty although this folder was used before (backups or a key exist). */
+  | 'database_missing'
+  /** The data folder, or a file in it, belongs to another user. */
+  | 'unsafe_data_folder'
+  /** Passwords were encrypted with a key file that is gone. */
+  | 'secret_key_missing';
 
 export class EngineError extends Error {
   override readonly name = 'EngineError';

@@ -51,7 +51,7 @@ function toCounts(rows: { status: MessageStatus; n: number | string }[]): Messag
 
 /**
  * How many of a campaign's messages were answered, auto-answered or unsubscribed (PRODUCT.md
- * §5b): each served by its partial index (migration 0009), which holds only marked messages.
+ * §5b): each served by its partial index (migration 0011), which holds only marked messages.
  */
 export async function countReplies(db: Db, campaignId: number): Promise<ReplyCounts> {
   const count = async (column: 'replied_at' | 'auto_replied_at' | 'unsubscribed_at') =>

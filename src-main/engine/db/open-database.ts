@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -18,6 +19,7 @@ import {
 import { type MigrationProvider, Migrator } from 'kysely/migration';
 import { migrations } from '../../../migrations';
 import type { Database, Db } from './schema';
+import { checkIntegrity } from './start-checks';
 import { WalSync } from './wal-sync';
 
 
@@ -78,16 +80,38 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** Runs SQLite's quick_check before anything is written (start-up): a damaged file throws. */
+  verify?: boolean;
+  /** How long to wait for another program's lock, ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
 /**
  * Opens (creating if needed) the database at `file` (':memory:' for tests), sets the
- * durability pragmas and applies pending migrations, each in its own transaction.
+ * durability pragmas and applies pending migrations, each in its own transaction. A new file is
+ * created readable by its owner only; SQLite gives its -wal and -shm the same mode.
  */
-export async function openDatabase(file: string): Promise<OpenedDatabase> {
-  const sqlite = new BetterSqlite3(file);
-  applyPragmas(sqlite);
-  const db = new Kysely<Database>({
-    dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction),
-  });
+export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) createPrivately(file);
+  const sqlite = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+  try {
+    // A symlink to a file SQLite had to create (not pre-created above): private before its -wal
+    // exists. (A file system without modes refuses: core/data-folder.ts has warned of it.)
+    if (onDisk && statSync(file).mode & 0o077) {
+      try {
+        chmodSync(file, 0o600);
+      } catch {}
+    }
+    // Before any write: migrating (or recovering into) a damaged file could spread the damage.
+    if (options.verify && onDisk) checkIntegrity(sqlite);
+    applyPragmas(sqlite, options.busyTimeoutMs);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
   try {
     await migrateToLatest(db);
   } catch (error) {
@@ -104,6 +128,18 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
       await walSync.close();
     },
   };
+}
+
+/**
+ * Creates a missing database file with mode 0600. Never opens an existing one: closing a
+ * descriptor of the file would drop the POSIX locks another connection of this process holds.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // It exists already (or SQLite will say what is wrong).
+  }
 }
 
 /** Compiled statements kept for reuse; the engine runs a few dozen distinct queries. */
@@ -134,13 +170,15 @@ export function withStatementCache(sqlite: BetterSqlite3.Database, size = STATEM
   };
 }
 
-export function applyPragmas(sqlite: BetterSqlite3.Database): void {
+/** Another process (a second engine, a backup tool) may hold the write lock briefly. */
+const BUSY_TIMEOUT_MS = 5000;
+
+export function applyPragmas(sqlite: BetterSqlite3.Database, busyTimeoutMs = BUSY_TIMEOUT_MS): void {
   sqlite.pragma('journal_mode = WAL');
   // FULL: a commit survives a power cut, which the outbox's promises rest on.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  // Another process (a second engine, a backup tool) may hold the write lock briefly.
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
 }
 
 const registeredMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -69,7 +69,13 @@ export interface CampaignsTable {
   importing: Generated<number>;
   /** When the user was told that its bounces passed 5 % (once). */
   bounce_alerted_at: number | null;
+  /** When the user archived it (migration 0010): hidden from the list, kept for the history. */
+  archived_at: Generated<number | null>;
+  /** The separator of the CSV its recipients came from (migration 0010), for its export. */
+  csv_delimiter: Generated<CsvDelimiter | null>;
 }
+
+export type CsvDelimiter = ',' | ';' | '\t';
 
 /** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
 export interface AttachmentsTable {
@@ -201,6 +207,18 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One row (id 1): the engine that owns the database (db/owner-lease.ts). */
+export interface OwnerLeaseTable {
+  id: number;
+  session: string;
+  pid: number;
+  host: string;
+  lock_file: string;
+  taken_at: number;
+  heartbeat_at: number;
+  released_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   campaigns: CampaignsTable;
@@ -215,6 +233,7 @@ export interface Database {
   inbox_cursors: InboxCursorsTable;
   inbox_notices: InboxNoticesTable;
   outside_sends: OutsideSendsTable;
+  owner_lease: OwnerLeaseTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

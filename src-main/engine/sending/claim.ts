@@ -49,6 +49,7 @@ export async function claimBatch(
 ): Promise<ClaimedMessage[]> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
     const accounts = await usableAccounts(trx, now);
     const capacity = options.reserveCapacity ? accounts.reduce((sum, a) => sum + a.remaining, 0) : limit;
     const wanted = Math.min(limit, capacity);

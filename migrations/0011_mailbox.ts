@@ -41,7 +41,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       await trx.schema.alterTable('suppressions').addColumn('source_message_id', 'integer').execute();
       await inboxTables(trx);
       const problems = await sql`pragma foreign_key_check`.execute(trx);
-      if (problems.rows.length > 0) throw new Error(`0009_mailbox: ${problems.rows.length} foreign key problems after rebuilding messages`);
+      if (problems.rows.length > 0) throw new Error(`0011_mailbox: ${problems.rows.length} foreign key problems after rebuilding messages`);
     });
   } finally {
     await sql`pragma foreign_keys = on`.execute(db);
@@ -158,10 +158,10 @@ async function rebuildMessages(
 ): Promise<void> {
   const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'messages'`.execute(trx);
   const definition = table.rows[0]?.sql;
-  if (!definition) throw new Error('0009_mailbox: no messages table');
+  if (!definition) throw new Error('0011_mailbox: no messages table');
   const check = /(check\s*\(\s*"?status"?\s+in\s*\()([^)]*)(\))/i;
   const found = check.exec(definition);
-  if (!found) throw new Error('0009_mailbox: the messages table has no status check to extend');
+  if (!found) throw new Error('0011_mailbox: the messages table has no status check to extend');
   const list = statuses(found[2]!.split(',').map((s) => s.trim()));
   const rebuilt = definition
     .replace(check, `$1${list.join(', ')}$3`)
