@@ -259,9 +259,9 @@ export class Engine {
     remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
     verify: (input: unknown) => accounts.verifyAccount(this.ctx, input),
     checkInbox: async (input: unknown) => {
-      // A look may settle in-doubt messages: only the engine that owns the data folder does.
-      this.takeOwnership();
-      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow());
+      // A look may settle in-doubt messages: only the engine that owns the data folder does
+      // (ownership is taken once the arguments are checked: bad input changes nothing).
+      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow(), () => this.takeOwnership());
     },
   });
 
@@ -551,7 +551,7 @@ export class Engine {
    */
   async runInboxChecksNow(): Promise<void> {
     if (this.stopping) return;
-    this.takeOwnership();
+    await this.takeOwnership();
     try {
       await this.inbox.lookAtAll(await this.settingsNow());
     } catch (error) {

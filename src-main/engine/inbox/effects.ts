@@ -130,7 +130,8 @@ async function applyNotice(
       await suppress(trx, {
         email: message.email,
         reason: 'bounced',
-        detail: `${recipient.status} ${recipient.diagnostic}`.slice(0, 500),
+        // The server's words, which name the status themselves, else led by it.
+        detail: (recipient.diagnostic.includes(recipient.status) ? recipient.diagnostic : `${recipient.status} ${recipient.diagnostic}`).slice(0, 500),
         owner,
         messageId: message.id,
         now,

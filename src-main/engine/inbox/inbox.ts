@@ -68,8 +68,11 @@ export class Inbox {
   }
 }
 
-/** accounts.checkInbox: looks at the account's mailbox now and says what it found. */
-export async function checkInbox(ctx: EngineContext, inbox: Inbox, input: unknown, settings: Settings): Promise<InboxCheckResult> {
+/**
+ * accounts.checkInbox: looks at the account's mailbox now and says what it found. `own` takes
+ * the data folder's ownership (a look may settle in-doubt messages), once the input is checked.
+ */
+export async function checkInbox(ctx: EngineContext, inbox: Inbox, input: unknown, settings: Settings, own: () => Promise<void>): Promise<InboxCheckResult> {
   const { id } = parseInput(accountIdSchema, input);
   const account = await ctx.db.selectFrom('accounts').select(['imap_host', 'watch_inbox']).where('id', '=', id).executeTakeFirst();
   if (!account) throw notFound('Account', id);
@@ -82,6 +85,7 @@ export async function checkInbox(ctx: EngineContext, inbox: Inbox, input: unknow
   if (!account.watch_inbox) {
     throw new EngineError('conflict', 'Watching this mailbox is turned off. Turn it on in the account’s settings, then check again.');
   }
+  await own();
   const { bouncedCampaigns: _, ...result } = await inbox.look(id, settings);
   return result;
 }
