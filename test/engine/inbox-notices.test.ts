@@ -132,12 +132,14 @@ describe('a failure notice in the inbox', () => {
 
     await setup.engine.stop();
     const again = await setup.reopen();
-    // Another server address for the same mailbox: the cursors are forgotten, everything is read again.
-    await again.accounts.update({ id: accountId, imapHost: 'localhost' });
+    // After a restart, and with the mailbox renumbered by the server (a new UIDVALIDITY: every
+    // message is read again), the notices still count once. The user meanwhile put the address back.
+    await again.suppressions.remove({ email: 'gone@example.org' });
+    await dovecot.renewUidValidity(alice.email);
     const reread = await again.accounts.checkInbox({ id: accountId });
-    expect(reread).toMatchObject({ bounces: 0 });
+    expect(reread).toEqual({ bounces: 0, unsubscribes: 0, replies: 0, autoReplies: 0, settled: 0 });
     expect((await again.campaigns.get({ id })).counts).toMatchObject({ bounced: 1, sent: 0 });
-    expect((await again.suppressions.list()).total).toBe(1);
+    expect((await again.suppressions.list()).total).toBe(0);
   });
 
   it('reads only what is new: the next look fetches the messages after the last one it read', async () => {

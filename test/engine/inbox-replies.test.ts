@@ -113,6 +113,28 @@ describe('unsubscribe requests', () => {
     expect((await setup.engine.suppressions.list()).items.map((s) => s.email)).toEqual(['ann@example.org']);
     expect((await messageTo(id, 'ann@example.org')).unsubscribedAt).toBeDefined();
   });
+
+  it('an old request read again (the mailbox read from the start) does not undo the user putting the address back', async () => {
+    const alice = freshAccount();
+    setup = await createTestEngine({ mailbox: dovecot, accounts: [alice] });
+    await sendCampaign(['ann@example.org']);
+    await setup.gmail.answer(setup.gmail.acceptedBy(alice.email)[0]!, 'reply', { FIRST_LINE: 'Unsubscribe' });
+    await setup.gmail.mailboxIdle();
+    const accountId = (await setup.engine.accounts.list())[0]!.id;
+    expect((await setup.engine.accounts.checkInbox({ id: accountId })).unsubscribes).toBe(1);
+    // Ann asked to be added back; the user removes her from the list.
+    await setup.engine.suppressions.remove({ email: 'ann@example.org' });
+    // The server renumbers the mailbox (a new UIDVALIDITY): every message is read again.
+    await dovecot.renewUidValidity(alice.email);
+    expect(await setup.engine.accounts.checkInbox({ id: accountId })).toEqual({
+      bounces: 0,
+      unsubscribes: 0,
+      replies: 0,
+      autoReplies: 0,
+      settled: 0,
+    });
+    expect((await setup.engine.suppressions.list()).total).toBe(0);
+  });
 });
 
 describe('replies and auto-replies', () => {

@@ -13,7 +13,7 @@
  * per test file, never per test: it answers about a second after start.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,12 @@ export interface Dovecot {
   session(email: string): Promise<ImapFlow>;
   /** The user's Sent Mail path. */
   sentMailbox(email: string): string;
+  /**
+   * Gives the user's INBOX a new UIDVALIDITY, as a server does when it rebuilds a mailbox: its
+   * UID list and indexes are removed, so Dovecot numbers the messages afresh (a client must read
+   * it again from the start). Resolves once the new value is in place.
+   */
+  renewUidValidity(email: string): Promise<void>;
   /** Dovecot's own log, for a failing test's message. */
   log(): string;
   close(): Promise<void>;
@@ -216,6 +222,30 @@ class DovecotServer implements Dovecot {
     if (!user) throw new Error(`Dovecot: no user ${email}`);
     user.password = password;
     this.writeUsers();
+  }
+
+  async renewUidValidity(email: string): Promise<void> {
+    const maildir = join(this.root, 'mail', email.toLowerCase(), 'Maildir');
+    const validity = async () => {
+      const session = await this.session(email);
+      try {
+        const status = await session.status('INBOX', { uidValidity: true });
+        return status ? String(status.uidValidity) : '';
+      } finally {
+        await closeSession(session);
+        this.sessions.delete(session);
+      }
+    };
+    const before = await validity();
+    for (let tries = 0; tries < 3; tries++) {
+      for (const file of readdirSync(maildir)) {
+        if (file === 'dovecot-uidlist' || file.startsWith('dovecot.index')) rmSync(join(maildir, file), { force: true });
+      }
+      if ((await validity()) !== before) return;
+      // UIDVALIDITY is the time in whole seconds: within the same second it comes out the same.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    throw new Error(`Dovecot: the UIDVALIDITY of ${email}'s INBOX did not change`);
   }
 
   sentMailbox(email: string): string {
