@@ -260,4 +260,37 @@ describe('two engines on one data folder, every file but the database deleted', 
     expect(delivered).toBe(24);
     expect(statusCounts(dataDir)).toEqual({ in_doubt: 1, sent: 23 });
   }, 40_000);
+
+  it('frozen for real (SIGSTOP) mid-batch while a newcomer takes over and sends everything, then woken (SIGCONT): it sends nothing more', async () => {
+    const setup = await prepare({ recipients: 24, cap: 12, batchSize: 10, messageDelayMs: 50, batchIntervalSeconds: 86_400, envKey: true });
+    const { dataDir, gmail } = setup;
+
+    const first = engineChild(dataDir);
+    // Frozen as the server has a message's data and has not answered yet (review of #11, rev11).
+    let frozen = false;
+    gmail.onReceived(() => {
+      if (gmail.accepted.length >= 3) {
+        gmail.onReceived(undefined);
+        first.child.kill('SIGSTOP');
+        frozen = true;
+      }
+    });
+    await until(() => frozen, 'the first engine to be frozen mid-send');
+    deleteAllButTheDatabase(dataDir);
+    const second = engineChild(dataDir, '--stale-ms', '0');
+    expect(await second.exited).toBe(0);
+    const deliveredBySecond = gmail.accepted.length;
+
+    first.child.kill('SIGCONT');
+    const firstExit = await first.exited;
+    expectNothingTwiceNoCapPassed(setup);
+    // Woken, the first reads the answer to the message it had in hand (already counted above),
+    // and hands over nothing after it.
+    expect(gmail.accepted.length).toBe(deliveredBySecond);
+    expect(firstExit).toBe(1);
+    expect(first.output()).toMatch(/Another Trickle \(process \d+\) took over this data folder/);
+    const counts = statusCounts(dataDir);
+    expect(counts['sending'] ?? 0).toBe(0);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(24);
+  }, 40_000);
 });

@@ -9,9 +9,10 @@ import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
 import { checkMessageSize } from './message-size';
 import {
+  abandonedImports,
   checkKnownFields,
   checkMergeFields,
-  discardAbandonedImports,
+  discardStagedCampaign,
   forEachIdRange,
   NOT_YET_SENT,
   queuePending,
@@ -68,7 +69,7 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   try {
     const slicer = new TimeSlicer();
     // What an earlier attempt queued before failing, if putting it back failed too (a full disk).
-    await unqueueDraft(ctx.db, id);
+    await unqueueDraftFenced(ctx, id);
     await skipSuppressed(ctx.db, id, now, slicer);
     await checkMergeFields(ctx.db, campaign, slicer);
     await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
@@ -80,6 +81,8 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
       );
     }
     await ctx.db.transaction().execute(async (trx) => {
+      // After a takeover the newcomer's start put this draft's first ranges back to pending.
+      await ctx.owner?.assertHeld(trx);
       const seq = await trx
         .selectFrom('campaigns')
         .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
@@ -93,10 +96,13 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
       if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
     });
   } catch (error) {
-    // Messages queued before the failure go back to pending: a draft has none queued.
-    await unqueueDraft(ctx.db, id).catch((undoError: unknown) =>
-      ctx.log.error('could not undo a failed queue', { campaignId: id, error: String(undoError) }),
-    );
+    // Messages queued before the failure go back to pending: a draft has none queued. (Not by an
+    // engine another has taken over from: the draft may be the newcomer's queueing in progress.)
+    await unqueueDraftFenced(ctx, id).catch((undoError: unknown) => {
+      if (!(undoError instanceof EngineError && undoError.code === 'already_running')) {
+        ctx.log.error('could not undo a failed queue', { campaignId: id, error: String(undoError) });
+      }
+    });
     throw error;
   }
   ctx.log.info('campaign queued', { campaignId: id, queued });
@@ -253,7 +259,15 @@ const ID_LIST_SLICE = 2_500;
  * how many of each.
  */
 export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number; unqueued: number }> {
-  const discarded = await discardAbandonedImports(ctx.db, ctx.importsInProgress);
+  // Chosen under the owner's fence (the transaction holds the write lock and checks the lease):
+  // after a takeover, a hidden import or a half-queued draft may be the newcomer's work in
+  // progress, not a failure's leftover. What is chosen here never becomes the newcomer's: its
+  // imports get new ids, and its start-up removes these anyway.
+  const abandoned = await ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
+    return abandonedImports(trx, ctx.importsInProgress);
+  });
+  for (const id of abandoned) await discardStagedCampaign(ctx.db, id, new TimeSlicer());
   const drafts = await ctx.db
     .selectFrom('campaigns')
     .select('id')
@@ -261,8 +275,19 @@ export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ di
     .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
     .execute();
   let unqueued = 0;
-  for (const { id } of drafts) unqueued += await oneAtATime(ctx, id, () => unqueueDraft(ctx.db, id));
-  return { discarded, unqueued };
+  for (const { id } of drafts) unqueued += await oneAtATime(ctx, id, () => unqueueDraftFenced(ctx, id));
+  return { discarded: abandoned.length, unqueued };
+}
+
+/**
+ * A draft's queued messages back to pending, under the owner's fence: in an engine another took
+ * over from, they may be the newcomer's queueing in progress, which this would cut short.
+ */
+function unqueueDraftFenced(ctx: EngineContext, id: number): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
+    return unqueueDraft(trx, id);
+  });
 }
 
 function sum(values: number[]): number {

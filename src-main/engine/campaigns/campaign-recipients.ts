@@ -367,19 +367,13 @@ export async function discardStagedCampaign(db: Db, campaignId: number, slicer: 
 }
 
 /**
- * Hidden campaigns whose import is over but whose removal failed (the disk was full), removed
- * now. Those in `inProgress` are imports still running and are left alone. Returns how many
- * were removed; one that fails again stays for the next try.
+ * Hidden campaigns whose import is over but whose removal failed (the disk was full), to be
+ * removed now (discardStagedCampaign). Those in `inProgress` are imports still running and are
+ * left alone.
  */
-export async function discardAbandonedImports(db: Db, inProgress: ReadonlySet<number>): Promise<number> {
+export async function abandonedImports(db: Db, inProgress: ReadonlySet<number>): Promise<number[]> {
   const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
-  let discarded = 0;
-  for (const { id } of staged) {
-    if (inProgress.has(id)) continue;
-    await discardStagedCampaign(db, id, new TimeSlicer());
-    discarded++;
-  }
-  return discarded;
+  return staged.map((c) => c.id).filter((id) => !inProgress.has(id));
 }
 
 /** Merge data and addresses of a row, as stored; rows per step of estimateStorageBytes. */

@@ -11,8 +11,8 @@ import { EngineError } from './errors';
  * ssh's rule: a file or folder that is readable or writable by others, but ours, is made
  * private and a warning says so; one that belongs to another user is refused (we could not fix
  * it, and whoever owns it can read or replace it). Symbolic links inside the folder are left
- * alone (never followed to change something elsewhere), except the key file, whose target is
- * what matters. Windows has no such modes (its folders are private per user): nothing is done.
+ * alone (never followed to change something elsewhere), except the key file and Trickle's own
+ * folders (backups, attachments), whose targets are what matters. Windows has no such modes (its folders are private per user): nothing is done.
  */
 
 /** The system facts the rules depend on; tests may pass others. */
@@ -82,7 +82,16 @@ function secureEntries(dir: string, prefix: string, owner: FileSystemOwner, log:
       securePrivateFile(path, 'key', log, owner);
       continue;
     }
-    if (stat.isSymbolicLink()) continue;
+    if (stat.isSymbolicLink()) {
+      // Trickle's own folders are written through a link (backups kept on another disk): what
+      // protects what it writes there is the target, as for the key file. Other links: left alone.
+      if (!(prefix === '' && OWN_FOLDERS.has(name))) continue;
+      try {
+        stat = statSync(path);
+      } catch {
+        continue; // a dangling link: the folder is made where it points when needed
+      }
+    }
     const own = prefix !== '' || OWN_FILE.test(name) || OWN_FOLDERS.has(name);
     if (stat.uid !== owner.uid) {
       if (own) throw notOurs(path, stat, stat.isDirectory() ? 'folder' : 'file');

@@ -81,6 +81,9 @@ export async function backUpDatabase(
   const partial = join(folder, PARTIAL_PREFIX + name);
   rmSync(partial, { force: true });
   try {
+    // Private from the first byte (SQLite would create it as the umask says, and its journal
+    // takes its mode): the folder may be a link to one others can read.
+    closeSync(openSync(partial, 'wx', 0o600));
     const progress = await sqlite.backup(partial, {
       progress: () => {
         if (shouldStop()) throw new Error('Trickle is stopping: the backup was abandoned.');

@@ -67,7 +67,15 @@ export async function runBatch(
   const startedAt = ctx.clock.now();
   const batch = await ctx.db.insertInto('batches').values({ started_at: startedAt }).returning('id').executeTakeFirstOrThrow();
   control.onStarted?.(batch.id);
-  const claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
+  let claimed: ClaimedMessage[];
+  try {
+    claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
+  } catch (error) {
+    // The claim is one transaction: nothing was claimed, and the batch goes as an empty one does.
+    // (Refused by the fence, this engine would never settle it: the history is the newcomer's now.)
+    await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute().catch(() => undefined);
+    throw error;
+  }
   if (claimed.length === 0) {
     await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute();
     return undefined;
