@@ -358,21 +358,25 @@ export async function confirmSent(
   takenAt: number | undefined,
 ): Promise<boolean> {
   const now = ctx.clock.now();
-  const result = await ctx.db
-    .updateTable('messages')
-    .set({
-      status: 'sent',
-      sent_at: takenAt ?? message.attemptAt,
-      settled_how: 'sent_mail_found',
-      settled_at: now,
-      error_code: null,
-      error_response: null,
-      error_explanation: null,
-      updated_at: now,
-    })
-    .where('id', '=', message.id)
-    .where('status', '=', 'in_doubt')
-    .executeTakeFirst();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    // The owner's fence: an engine that lost the data folder to another settles nothing.
+    await ctx.owner?.assertHeld(trx);
+    return trx
+      .updateTable('messages')
+      .set({
+        status: 'sent',
+        sent_at: takenAt ?? message.attemptAt,
+        settled_how: 'sent_mail_found',
+        settled_at: now,
+        error_code: null,
+        error_response: null,
+        error_explanation: null,
+        updated_at: now,
+      })
+      .where('id', '=', message.id)
+      .where('status', '=', 'in_doubt')
+      .executeTakeFirst();
+  });
   if (Number(result.numUpdatedRows) === 0) return false;
   ctx.log.info('in doubt, confirmed in Sent Mail', { messageId: message.id, accountId: owner.id });
   ctx.events.emit('message', { messageId: message.id, campaignId: message.campaignId, status: 'sent', accountId: owner.id });
@@ -387,6 +391,8 @@ export async function confirmSent(
 export async function requeueMissing(ctx: EngineContext, owner: MailboxOwner, message: InDoubt, afterMinutes: number): Promise<boolean> {
   const now = ctx.clock.now();
   const done = await ctx.db.transaction().execute(async (trx) => {
+    // The owner's fence: only the engine that sends may put a message back in its queue.
+    await ctx.owner?.assertHeld(trx);
     const campaign = await trx.selectFrom('campaigns').select('status').where('id', '=', message.campaignId).executeTakeFirst();
     if (!campaign || campaign.status === 'cancelled' || campaign.status === 'draft') return false;
     const result = await trx
