@@ -9,6 +9,7 @@ import * as m0007 from './0007_batch_cancelled';
 import * as m0008 from './0008_attachment_store';
 import * as m0009 from './0009_owner_lease';
 import * as m0010 from './0010_archive_and_import_delimiter';
+import * as m0011 from './0011_mailbox';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008_attachment_store': m0008,
   '0009_owner_lease': m0009,
   '0010_archive_and_import_delimiter': m0010,
+  '0011_mailbox': m0011,
 };

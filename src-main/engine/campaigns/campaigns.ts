@@ -7,7 +7,7 @@ import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta } from './eta';
-import { countMessages } from '../db/message-counts';
+import { countMessages, countReplies } from '../db/message-counts';
 import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
@@ -219,7 +219,13 @@ export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Pr
   const now = ctx.clock.now();
   return Promise.all(
     rows.map(async (row) =>
-      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), await campaignAttachments(ctx, row.id)),
+      toCampaign(
+        row,
+        await countMessages(ctx.db, row.id),
+        await countReplies(ctx.db, row.id),
+        await campaignEta(ctx.db, row.id, settings, now),
+        await campaignAttachments(ctx, row.id),
+      ),
     ),
   );
 }
@@ -228,7 +234,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id));
+  return toCampaign(row, await countMessages(ctx.db, id), await countReplies(ctx.db, id), eta, await campaignAttachments(ctx, id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -236,6 +242,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) query = query.where('status', '=', args.status);
+  // Marked by what came back: each mark has a partial index of the messages carrying it.
+  if (args.mark) query = query.where(MARK_COLUMN[args.mark], 'is not', null);
   if (args.row !== undefined) query = query.where('row', '=', args.row);
   if (args.search) {
     const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
@@ -244,8 +252,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     );
   }
   let total: number;
-  if (args.search || args.row !== undefined) {
-    // Counted, not read from the counters: a search looks through one campaign's rows.
+  if (args.search || args.row !== undefined || args.mark) {
+    // Counted, not read from the counters: a search looks through one campaign's rows, a mark through its index.
     total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   } else {
     const counts = await countMessages(ctx.db, args.id);
@@ -259,6 +267,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     .execute();
   return { total, items: rows.map(toMessage) };
 }
+
+const MARK_COLUMN = { replied: 'replied_at', auto_replied: 'auto_replied_at', unsubscribed: 'unsubscribed_at' } as const;
 
 function toMs(value: string | null | undefined): number | null {
   return value ? Date.parse(value) : null;

@@ -1,4 +1,5 @@
 import { effectiveState } from '../accounts/account-state';
+import { windowSendTimes } from '../accounts/capacity';
 import { DAY } from '../core/clock';
 import type { Db } from '../db/schema';
 import { unfinishedUpTo } from '../db/message-counts';
@@ -62,15 +63,9 @@ export async function accountsForEstimate(db: Db, now: number) {
   for (const row of rows) {
     const state = effectiveState(row, now);
     if (state === 'disabled' || state === 'auth_failed') continue;
-    const sends = await db
-      .selectFrom('send_log')
-      .select('sent_at')
-      .where('account_email', '=', row.email_norm)
-      .where('sent_at', '>', now - DAY)
-      .execute();
     accounts.push({
       dailyCap: row.daily_cap,
-      windowSends: sends.map((s) => s.sent_at),
+      windowSends: await windowSendTimes(db, row.email_norm, now),
       availableFrom: state === 'ok' ? now : (row.state_until ?? now),
     });
   }

@@ -10,6 +10,7 @@ const TILES: { key: keyof Campaign['counts']; label: string }[] = [
   { key: 'retry_wait', label: 'Retrying' },
   { key: 'failed', label: 'Failed' },
   { key: 'in_doubt', label: 'In doubt' },
+  { key: 'bounced', label: 'Bounced' },
   { key: 'skipped', label: 'Skipped' },
   { key: 'cancelled', label: 'Cancelled' },
   { key: 'expired', label: 'Expired' },
@@ -17,10 +18,10 @@ const TILES: { key: keyof Campaign['counts']; label: string }[] = [
 
 export function Counts({ campaign: c }: { campaign: Campaign }) {
   return (
-    <Grid columns={{ initial: '2', sm: '4' }} gap="3" role="list" aria-label="Messages by state">
+    <Grid columns={{ initial: '2', sm: '3', md: '5' }} gap="3" role="list" aria-label="Messages by state">
       {TILES.map((t) => {
         const value = t.key === 'queued' ? c.counts.queued + c.counts.sending : c.counts[t.key];
-        const tone = value > 0 && (t.key === 'failed' || t.key === 'in_doubt') ? 'red' : value > 0 && t.key === 'retry_wait' ? 'amber' : t.key === 'sent' && value > 0 ? 'green' : undefined;
+        const tone = value > 0 && (t.key === 'failed' || t.key === 'in_doubt' || t.key === 'bounced') ? 'red' : value > 0 && t.key === 'retry_wait' ? 'amber' : t.key === 'sent' && value > 0 ? 'green' : undefined;
         return (
           <Box key={t.key} role="listitem" className={`tr-tile${tone ? ` tr-tile--${tone}` : ''}${value === 0 ? ' tr-tile--zero' : ''}`} title={MESSAGE_STATUS[t.key]?.hint}>
             <Text as="div" size="6" weight="bold">
