@@ -1,6 +1,6 @@
 /**
  * Trickle's benchmarks: the runner. Each measure is a file of its own (claim.ts, import.ts,
- * send.ts, quota.ts, dashboard.ts, start.ts; shared pieces in support.ts and fixtures.ts);
+ * send.ts, quota.ts, dashboard.ts, start.ts, inbox.ts; shared pieces in support.ts and fixtures.ts);
  * this file runs them in order, prints the table and writes the results. Built by Vite into
  * bench/out/bench.js (bench/vite.config.ts) and run with Node: `npm run bench`, or
  * `npm run bench -- --smoke` (or BENCH_SMOKE=1) for tiny sizes in a few seconds.
@@ -23,6 +23,7 @@ import { sendMeasure } from './send';
 import { quotaMeasure } from './quota';
 import { dashboardMeasure } from './dashboard';
 import { childMain, runChild } from './start';
+import { inboxMeasure } from './inbox';
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -151,6 +152,23 @@ async function main(): Promise<void> {
     row({ measure: 'quota use', size: `${quota.days} d, caps ${quota.caps.join('/')}`, value: `${fmt(quota.sent)} sent = ${quota.pctOfSummedCaps}%`, baseline: `${fmt(quota.summedCaps)} summed caps`, ratio: '', target: '≥ 99%', met: quota.pctOfSummedCaps >= 99 });
     row({ measure: 'cap violations (24 h)', size: `${quota.days} d`, value: String(quota.capViolations), baseline: '', ratio: '', target: '0', met: quota.capViolations === 0 });
     row({ measure: 'logins/account/day', size: 'cap:min–max', value: loginSummary, baseline: '', ratio: '', target: 'reported', met: null });
+  }
+
+  if (wanted('inbox')) {
+    console.log('\n[8] reading a mailbox: the engine\'s first look vs a bare imapflow fetch of the same headers, loopback Dovecot');
+    const inbox = await inboxMeasure();
+    results.inbox = inbox;
+    const e = inbox.engine;
+    const b = inbox.bare;
+    row({
+      measure: 'mailbox look',
+      size: `${fmt(inbox.messages)} messages`,
+      value: `${ms(e.ms)}, peak RSS ${e.peakRssMB} MB (+${e.rssGrowthMB}), loop max ${ms(e.loopMaxMs)}`,
+      baseline: `${ms(b.ms)}, peak RSS ${b.peakRssMB} MB (+${b.rssGrowthMB}), loop max ${ms(b.loopMaxMs)}`,
+      ratio: `${inbox.ratio.toFixed(2)}× bare (${inbox.ours * 3} of ours among them; next look ${ms(inbox.nextLook.ms)})`,
+      target: 'loop ≤ 50 ms',
+      met: e.loopMaxMs <= 50,
+    });
   }
 
   results.totalSeconds = round((performance.now() - startedAt) / 1000, 1);

@@ -35,9 +35,11 @@ export const SIZES = {
   /** Caps are 100, 180, … 500 times this (the smoke run divides them by 10). */
   quotaCapScale: num('BENCH_QUOTA_CAP_SCALE', 1, 0.1),
   dashboardRuns: num('BENCH_DASHBOARD_RUNS', 10, 5),
+  /** Messages in the inbox the mailbox reader looks at (PRODUCT.md §5b). */
+  inboxMessages: num('BENCH_INBOX', 10_000, 500),
 };
 
-/** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, quota): for working on one. */
+/** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, quota, inbox): for working on one. */
 export const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 export const wanted = (part: string) => !ONLY || ONLY.has(part);
 

@@ -236,9 +236,72 @@ describe('migrations', () => {
     ).rejects.toThrow(/CHECK/);
   });
 
-  it('0011_rehearsal: what the old app-wide dry run did is reported, rows kept, states checked by a table', async () => {
+  it('0011_mailbox: messages may be bounced, keeping rows, ids, references, counters and indexes; accounts know their mailbox', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0010_archive_and_import_delimiter');
+    await db.insertInto('accounts').values({ email: 'a@gmail.com', email_norm: 'a@gmail.com', password_secret: 'c', created_at: NOW }).execute();
+    await db
+      .insertInto('accounts')
+      .values({ email: 'b@club.example', email_norm: 'b@club.example', password_secret: 'c', host: 'mail.club.example', created_at: NOW })
+      .execute();
+    const { id: campaignId } = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const message = (n: number, status: string) => ({ campaign_id: campaignId, row: n, email: `m${n}@x.com`, email_norm: `m${n}@x.com`, status, updated_at: NOW, message_id: `<id${n}>` });
+    await db.insertInto('messages').values([message(1, 'sent'), message(2, 'queued'), message(3, 'in_doubt'), message(4, 'queued')]).execute();
+    await db.deleteFrom('messages').where('row', '=', 4).execute(); // the highest id, gone: never given out again
+    await db.insertInto('send_log').values({ account_email: 'a@gmail.com', message_id: 1, kind: 'campaign', sent_at: NOW }).execute();
+    const indexesBefore = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
+
+    await migrateTo(db, '0011_mailbox');
+    expect(await db.selectFrom('messages').select(['id', 'status', 'message_id']).orderBy('id').execute()).toEqual([
+      { id: 1, status: 'sent', message_id: '<id1>' },
+      { id: 2, status: 'queued', message_id: '<id2>' },
+      { id: 3, status: 'in_doubt', message_id: '<id3>' },
+    ]);
+    expect(await db.selectFrom('send_log').select('message_id').execute()).toEqual([{ message_id: 1 }]);
+    const after = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
+    expect(after).toEqual(expect.arrayContaining([...indexesBefore, 'messages_replied', 'messages_went_out']));
+    expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+
+    await db.updateTable('messages').set({ status: 'bounced', bounce_status: '5.1.1', bounced_at: NOW }).where('id', '=', 1).execute();
+    await expect(db.updateTable('messages').set({ status: 'lost' }).where('id', '=', 2).execute()).rejects.toThrow(/CHECK/);
+    const counts = sqlite.prepare('select status, n from campaign_message_counts where n > 0 order by status').all();
+    expect(counts).toEqual([
+      { status: 'bounced', n: 1 },
+      { status: 'in_doubt', n: 1 },
+      { status: 'queued', n: 1 },
+    ]);
+    const { id: next } = await db.insertInto('messages').values(message(5, 'pending')).returning('id').executeTakeFirstOrThrow();
+    expect(next).toBe(5);
+    // Deleting a message still lets go of its send-log row (the reference survived the rebuild).
+    await db.deleteFrom('messages').where('id', '=', 1).execute();
+    expect(await db.selectFrom('send_log').select('message_id').execute()).toEqual([{ message_id: null }]);
+
+    expect(await db.selectFrom('accounts').select(['email', 'imap_host', 'imap_port', 'imap_security', 'watch_inbox']).orderBy('id').execute()).toEqual([
+      { email: 'a@gmail.com', imap_host: 'imap.gmail.com', imap_port: 993, imap_security: 'tls', watch_inbox: 1 },
+      { email: 'b@club.example', imap_host: null, imap_port: null, imap_security: null, watch_inbox: 1 },
+    ]);
+    const notice = { account_email: 'a@gmail.com', notice_key: 'k', kind: 'bounce', seen_at: NOW };
+    await db.insertInto('inbox_notices').values(notice).execute();
+    await expect(db.insertInto('inbox_notices').values(notice).execute()).rejects.toThrow(/UNIQUE/);
+    expect(columns(sqlite, 'outside_sends')).toEqual(['id', 'account_email', 'mail_key', 'sent_at', 'recipients']);
+  });
+
+  it('0011_mailbox: rolled back, a bounced message is sent again, as it was', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0011_mailbox');
+    const { id } = await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('messages').values({ campaign_id: id, row: 1, email: 'a@x', email_norm: 'a@x', status: 'bounced', updated_at: NOW }).execute();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
+    expect(await db.selectFrom('messages').select('status').execute()).toEqual([{ status: 'sent' }]);
+  });
+
+  it('0012_rehearsal: what the old app-wide dry run did is reported; rows, ids, links, counters and the mailbox columns kept', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0011_mailbox');
     await db.insertInto('accounts').values({ email: 'a@x.com', email_norm: 'a@x.com', password_secret: 'c', created_at: NOW }).execute();
     const campaign = async (status: string) =>
       (
@@ -291,7 +354,7 @@ describe('migrations', () => {
     ]).execute();
     await db.insertInto('settings').values([{ key: 'dryRun', value: 'true' }, { key: 'batchSize', value: '5' }]).execute();
 
-    await migrateTo(db, '0011_rehearsal');
+    await migrateTo(db, '0012_rehearsal');
 
     const statuses = (campaignId: number) =>
       db.selectFrom('messages').select('status').where('campaign_id', '=', campaignId).orderBy('id').execute().then((r) => r.map((m) => m.status));
@@ -332,18 +395,21 @@ describe('migrations', () => {
     await db.updateTable('messages').set({ status: 'queued' }).where('id', '=', next.id).execute();
     expect(sqlite.prepare('select n from campaign_message_counts where campaign_id = ? and status = ?').get(queued, 'queued')).toEqual({ n: 2 });
 
-    // The states are still checked, by the table the trigger consults.
-    await expect(db.updateTable('messages').set({ status: 'lost' }).where('id', '=', 1).execute()).rejects.toThrow(/unknown message status/);
-    await expect(db.insertInto('messages').values({ ...message(queued, 'lost'), dry_run: undefined }).execute()).rejects.toThrow(/unknown message status/);
+    // The states are still checked; the mailbox's state and columns are still there.
+    await expect(db.updateTable('messages').set({ status: 'lost' }).where('id', '=', 1).execute()).rejects.toThrow(/CHECK/);
+    await expect(db.insertInto('messages').values({ ...message(queued, 'lost'), dry_run: undefined }).execute()).rejects.toThrow(/CHECK/);
+    await db.updateTable('messages').set({ status: 'bounced', bounced_at: NOW }).where('id', '=', 2).execute();
+    expect(columns(sqlite, 'messages')).toEqual(expect.arrayContaining(['bounce_status', 'replied_at', 'settled_how']));
+    expect(indexes).toEqual(expect.arrayContaining(['messages_went_out', 'messages_replied']));
     // Deleting a campaign still deletes its messages; the send log keeps its rows, unlinked.
     await db.deleteFrom('campaigns').where('id', '=', real).execute();
     expect(await statuses(real)).toEqual([]);
     expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: null }, { message_id: null }, { message_id: null }]);
   });
 
-  it('0011_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
+  it('0012_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
     const { db } = freshDb();
-    await migrateTo(db, '0010_archive_and_import_delimiter');
+    await migrateTo(db, '0011_mailbox');
     const { id } = await db
       .insertInto('campaigns')
       .values({ name: 'n', subject: 's', status: 'sending', created_at: NOW, updated_at: NOW })
@@ -357,7 +423,7 @@ describe('migrations', () => {
       ])
       .execute();
     await db.insertInto('settings').values({ key: 'dryRun', value: 'false' }).execute();
-    await migrateTo(db, '0011_rehearsal');
+    await migrateTo(db, '0012_rehearsal');
     const row = await db.selectFrom('campaigns').select(['status', 'status_detail']).executeTakeFirstOrThrow();
     expect(row.status).toBe('sending');
     expect(row.status_detail).toMatch(/^Under the old app-wide dry run, 1 message was written to the log and never really sent/);
@@ -365,9 +431,9 @@ describe('migrations', () => {
     expect(await db.selectFrom('settings').selectAll().execute()).toEqual([]);
   });
 
-  it('0012_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
+  it('0013_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0011_rehearsal');
+    await migrateTo(db, '0012_rehearsal');
     const account = (email: string) =>
       db.insertInto('accounts').values({ email, email_norm: email, password_secret: 'c', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const sender = await account('a@x.com');
@@ -381,7 +447,7 @@ describe('migrations', () => {
       .insertInto('messages')
       .values([message(1, sender.id, 'sent', NOW + 5), message(2, sender.id, 'sent', NOW + 9), message(3, rehearser.id, 'rehearsed', NOW)])
       .execute();
-    await migrateTo(db, '0012_account_checks_and_pace');
+    await migrateTo(db, '0013_account_checks_and_pace');
     expect(columns(sqlite, 'accounts')).toEqual(expect.arrayContaining(['verified_at', 'pace_ms']));
     expect(await db.selectFrom('accounts').select(['email', 'verified_at', 'pace_ms']).orderBy('id').execute()).toEqual([
       { email: 'a@x.com', verified_at: NOW + 9, pace_ms: null },

@@ -74,12 +74,12 @@ export const API_METHODS = {
 
   'accounts.list': method({
     args: none,
-    doc: 'Every account with its state, sends in the last 24 h, remaining capacity and next free slot. Never the password.',
+    doc: 'Every account with its state, sends in the last 24 h (those sent outside Trickle apart), remaining capacity, next free slot and how reading its mailbox goes. Never the password.',
     run: ({ engine }, args) => engine.accounts.list(args),
   }),
   'accounts.add': method({
     args: addAccountSchema,
-    doc: 'Adds a Gmail account; logs in first (SMTP AUTH) unless `verify: false`. Spaces in a Gmail app password are removed.',
+    doc: 'Adds a Gmail account; logs in first (SMTP AUTH) unless `verify: false`. Spaces in a Gmail app password are removed. Its mailbox (imap.gmail.com:993 for Gmail) is watched unless `watchInbox: false`.',
     run: ({ engine }, args) => engine.accounts.add(args),
   }),
   'accounts.update': method({
@@ -96,6 +96,11 @@ export const API_METHODS = {
     args: accountIdSchema,
     doc: 'Logs in again and records what the server said.',
     run: ({ engine }, args) => engine.accounts.verify(args),
+  }),
+  'accounts.checkInbox': method({
+    args: accountIdSchema,
+    doc: 'Reads the account’s mailbox now (read-only): failure notices, unsubscribe requests, replies, Sent Mail. Says what it found and settled; the account’s `inbox` says how the look went.',
+    run: ({ engine }, args) => engine.accounts.checkInbox(args),
   }),
 
   'campaigns.list': method({
@@ -180,7 +185,7 @@ export const API_METHODS = {
   }),
   'campaigns.messages': method({
     args: listMessagesSchema,
-    doc: 'A page of the campaign’s messages in import order, optionally of one state, at one `row` of the file, or whose address or name contains `search`.',
+    doc: 'A page of the campaign’s messages in import order, optionally of one state, marked by what came back (`mark`: replied, auto_replied, unsubscribed), at one `row` of the file, or whose address or name contains `search`.',
     run: ({ engine }, args) => engine.campaigns.messages(args),
   }),
   'campaigns.testSend': method({
@@ -233,7 +238,7 @@ export const API_METHODS = {
 
   'settings.get': method({
     args: none,
-    doc: 'The scheduler settings: batch size and interval, pause between messages, retries.',
+    doc: 'The scheduler settings (batch size and interval, pause between messages, retries) and the mailbox checks (interval, settling in-doubt messages from Sent Mail).',
     run: ({ engine }, args) => engine.settings.get(args),
   }),
   'settings.update': method({

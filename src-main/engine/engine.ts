@@ -37,6 +37,8 @@ import { EngineError } from './core/errors';
 import { sendingStoppedReason, storageError, withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
+import { checkInbox, Inbox } from './inbox/inbox';
+import { DEFAULT_IMAP_TIMEOUTS, type ImapTimeouts } from './inbox/look';
 
 export interface EngineOptions {
   /** Holds the database, the key file (when no other secret store is given) and the rehearsal logs. */
@@ -53,6 +55,8 @@ export interface EngineOptions {
    * (batch.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
    */
   quickSendMs?: number;
+  /** How long a mailbox server may take to answer (tests make it short). */
+  imapTimeouts?: ImapTimeouts;
   /**
    * The owner lease's heartbeat (real time) and how old a heartbeat must be, behind a replaced
    * lock file, for its holder to count as gone (db/owner-lease.ts). Tests shorten them.
@@ -80,6 +84,7 @@ export class Engine {
   readonly events: EngineEventBus;
   private readonly ctx: EngineContext;
   private readonly scheduler: Scheduler;
+  private readonly inbox: Inbox;
   private paused = false;
   private stopping = false;
   private sleepAbort = new AbortController();
@@ -112,7 +117,8 @@ export class Engine {
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
-    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob() }, ctx.log);
+    this.inbox = new Inbox(ctx, options.imapTimeouts ?? DEFAULT_IMAP_TIMEOUTS);
+    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob(), inbox: () => this.inboxJob() }, ctx.log);
     ctx.sending = {
       paused: () => this.paused,
       nextTickAt: () => this.scheduler.nextBatchAt()?.getTime(),
@@ -224,6 +230,7 @@ export class Engine {
     clearInterval(this.heartbeat);
     clearInterval(this.backupTimer);
     this.sleepAbort.abort();
+    await this.inbox.stop();
     await this.currentBatch?.catch(() => undefined);
     await this.owning?.catch(() => undefined);
     // A backup in progress notices `stopping` at its next step and is abandoned.
@@ -261,6 +268,11 @@ export class Engine {
     update: (input: unknown) => accounts.updateAccount(this.ctx, input),
     remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
     verify: (input: unknown) => accounts.verifyAccount(this.ctx, input),
+    checkInbox: async (input: unknown) => {
+      // A look may settle in-doubt messages: only the engine that owns the data folder does
+      // (ownership is taken once the arguments are checked: bad input changes nothing).
+      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow(), () => this.takeOwnership());
+    },
   });
 
   readonly campaigns = withStorageErrors({
@@ -322,7 +334,12 @@ export class Engine {
   readonly batches = withStorageErrors({
     list: async (input: unknown = {}) => {
       const { limit } = parseInput(listBatchesSchema, input ?? {});
-      const rows = await this.ctx.db.selectFrom('batches').selectAll().orderBy('id', 'desc').limit(limit ?? 20).execute();
+      const rows = await this.ctx.db
+        .selectFrom('batches')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(limit ?? 20)
+        .execute();
       return rows.map(toBatchInfo);
     },
   });
@@ -539,6 +556,24 @@ export class Engine {
 
   private async retryJob(): Promise<void> {
     await this.runRetryNow();
+  }
+
+  /**
+   * Looks at every watched mailbox now, one after another (the inbox job; tests call it as they
+   * call runBatchNow). A mailbox that cannot be read is recorded on its account, never thrown.
+   */
+  async runInboxChecksNow(): Promise<void> {
+    if (this.stopping) return;
+    await this.takeOwnership();
+    try {
+      await this.inbox.lookAtAll(await this.settingsNow());
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  private async inboxJob(): Promise<void> {
+    await this.runInboxChecksNow();
   }
 
   private async status(): Promise<SendingStatus> {

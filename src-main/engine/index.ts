@@ -1,6 +1,6 @@
 /**
  * The engine's public surface: what the API and the doors (headless, desktop) may use. The
- * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending) are the engine's
+ * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending, inbox) are the engine's
  * own; docs/ENGINE.md describes them.
  */
 export { createEngine, Engine, type EngineOptions, listBatchesSchema, restoreFromBackup } from './engine';

@@ -177,6 +177,7 @@ export const MESSAGE_STATUS: Record<string, { label: string; color: BadgeColor; 
   skipped: { label: 'Skipped', color: 'gray', hint: 'Invalid, duplicate or on the suppression list.' },
   cancelled: { label: 'Cancelled', color: 'gray', hint: 'The campaign was cancelled before it went out.' },
   expired: { label: 'Expired', color: 'gray', hint: 'Not sent before the campaign’s stop time.' },
+  bounced: { label: 'Bounced', color: 'red', hint: 'Gmail took it, then a failure notice came back: the address does not take mail.' },
   rehearsed: { label: 'Rehearsed', color: 'purple', hint: 'A rehearsal: written to its log, never sent.' },
 };
 

@@ -321,16 +321,23 @@ describe('the message a recipient gets', () => {
     expect(textA).toMatch(/big news/i);
     expect(textA).toContain('Visit our site (https://example.com/x), Reader1.');
     expect(textA).not.toMatch(/<p>|<a /);
-    expect(textA).toMatch(/To unsubscribe, reply with "unsubscribe" or write to alice@gmail\.test/);
-    expect(part(a!, 'text/html')).toMatch(/To unsubscribe.*href="mailto:alice@gmail\.test\?subject=unsubscribe"/s);
-    expect(a!.headers.get('list-unsubscribe')).toBe('<mailto:alice@gmail.test?subject=unsubscribe>');
+    expect(textA).toMatch(/To unsubscribe, reply with "unsubscribe" or write to alice@gmail\.test\./);
+    // The mailto carries the message's token (its Message-ID's first 16 hex digits and row id),
+    // so a request to it is recognised without a subject (PRODUCT.md §5b).
+    const token = (m: typeof a) => {
+      const [, hex, row] = /^<([0-9a-f]{16})[0-9a-f]{8}\.(\d+)@/.exec(m!.messageId!)!;
+      return `alice+unsub-${hex}-${row}@gmail.test`;
+    };
+    expect(part(a!, 'text/html')).toContain(`To unsubscribe, reply with “unsubscribe” or <a href="mailto:${token(a)}?subject=unsubscribe">write to alice@gmail.test</a>`);
+    expect(a!.headers.get('list-unsubscribe')).toBe(`<mailto:${token(a)}?subject=unsubscribe>`);
     expect(a!.headers.has('reply-to')).toBe(false);
 
-    // With a reply-to, unsubscribe requests go there, not to the sending account.
+    // With a reply-to, replies go there, but unsubscribe requests still go to the sending
+    // account, whose inbox Trickle reads: the line asks for a message to it, not a reply.
     expect(b!.headers.get('reply-to')).toBe('office@club.example');
-    expect(b!.headers.get('list-unsubscribe')).toBe('<mailto:office@club.example?subject=unsubscribe>');
-    expect(part(b!, 'text/plain')).toMatch(/write to office@club\.example/);
-    expect(part(b!, 'text/html')).toMatch(/href="mailto:office@club\.example\?subject=unsubscribe"/);
+    expect(b!.headers.get('list-unsubscribe')).toBe(`<mailto:${token(b)}?subject=unsubscribe>`);
+    expect(part(b!, 'text/plain')).toMatch(/To unsubscribe, write "unsubscribe" to alice@gmail\.test\./);
+    expect(part(b!, 'text/html')).toContain(`To unsubscribe, <a href="mailto:${token(b)}?subject=unsubscribe">write to alice@gmail.test</a>`);
   });
 });
 
@@ -590,7 +597,8 @@ describe('preview, test send, export', () => {
     expect(second.html).toContain('<p>Dear Reader2 &lt;3</p>');
     expect(second.text).toContain('Dear Reader2 <3');
     expect(second.text).toMatch(/To unsubscribe/);
-    expect(second.headers['List-Unsubscribe']).toBe('<mailto:office@club.example?subject=unsubscribe>');
+    // A draft's message has no Message-ID yet, so no token: the sending account's plain address.
+    expect(second.headers['List-Unsubscribe']).toBe('<mailto:alice@gmail.test?subject=unsubscribe>');
     // Without a choice, the first recipient.
     expect((await engine.campaigns.preview({ id: campaign.id })).subject).toBe('Hello Reader1');
     expect(gmail.accepted).toHaveLength(0);

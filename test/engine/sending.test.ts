@@ -45,7 +45,8 @@ describe('sending a campaign through three accounts', () => {
     expect(new Set(gmail.accepted.map((m) => m.messageId)).size).toBe(25);
     expect(new Set(items.map((m) => m.messageId))).toEqual(new Set(gmail.accepted.map((m) => m.messageId)));
     expect(gmail.accepted[0]!.headers.get('subject')).toBe('Hello Reader1');
-    expect(gmail.accepted[0]!.headers.get('list-unsubscribe')).toMatch(/^<mailto:alice@gmail\.test\?subject=unsubscribe>$/);
+    const [, hex, row] = /^<([0-9a-f]{16})[0-9a-f]{8}\.(\d+)@/.exec(gmail.accepted[0]!.messageId!)!;
+    expect(gmail.accepted[0]!.headers.get('list-unsubscribe')).toBe(`<mailto:alice+unsub-${hex}-${row}@gmail.test?subject=unsubscribe>`);
   });
 });
 

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { EngineContext } from '../context';
 import type { CampaignStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
+import { messageIdDomain } from '../core/message-ids';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
@@ -115,13 +115,6 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
   ctx.events.emit('status');
   return { queued, message: `Queued ${queued.toLocaleString('en-US')} email${queued === 1 ? '' : 's'}` };
-}
-
-let cachedDomain: string | undefined;
-function messageIdDomain(): string {
-  // Random per process, so Message-IDs never reveal the user's machine name.
-  cachedDomain ??= `${randomBytes(4).toString('hex')}.trickle.invalid`;
-  return cachedDomain;
 }
 
 export async function pauseCampaign(ctx: EngineContext, input: unknown, reason?: string): Promise<Campaign> {

@@ -3,6 +3,7 @@ import { MAX_BODY_CHARS } from '../../../src-shared/limits';
 
 const BODY_TOO_LONG = `The message body is longer than ${MAX_BODY_CHARS.toLocaleString('en-US')} characters: shorten it, or link to the rest.`;
 import { MESSAGE_STATUSES } from '../db/schema';
+import { MESSAGE_MARKS } from '../../../src-shared/states';
 import { emailAddress, singleLine } from '../core/validation';
 import { attachmentIdsSchema } from './attachments';
 
@@ -109,6 +110,8 @@ export const listMessagesSchema = z
   .object({
     id: z.int().positive(),
     status: z.enum(MESSAGE_STATUSES).optional(),
+    /** Only messages marked by what came back: replied, auto_replied or unsubscribed. */
+    mark: z.enum(MESSAGE_MARKS).optional(),
     /** Part of an address or a name: finds a recipient among any number. */
     search: z.string().trim().max(200).optional(),
     /** The recipient at this row of the imported file. */

@@ -8,6 +8,7 @@ import { attachmentsToSend } from './attachments';
 import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
+import { testCopyMessageId } from '../core/message-ids';
 import type { EngineContext } from '../context';
 import { EngineError } from '../core/errors';
 import { MergeError } from './merge';
@@ -89,8 +90,9 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
     if (error instanceof MergeError) throw new EngineError('merge_missing_field', error.message, { field: error.field });
     throw error;
   }
-  // A test copy gets its own Message-ID (none given): the recipient's is kept for the real send.
-  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: '' });
+  // A test copy gets its own Message-ID: the recipient's is kept for the real send. Trickle's
+  // own kind, so the account's Sent Mail does not count it again as sent outside Trickle.
+  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: testCopyMessageId() });
   if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
     throw new EngineError('no_account', 'That account is at its daily cap.');
   }
@@ -160,7 +162,25 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** The results columns after the recipient's own (its address and every merge column). */
-const RESULT_COLUMNS = ['status', 'attempts', 'sent_at_utc', 'account', 'message_id', 'error_code', 'server_reply', 'explanation', 'skip_reason'];
+const RESULT_COLUMNS = [
+  'status',
+  'attempts',
+  'sent_at_utc',
+  'account',
+  'message_id',
+  'error_code',
+  'server_reply',
+  'explanation',
+  'skip_reason',
+  // What came back in the mailbox (PRODUCT.md §5b).
+  'bounce_status',
+  'bounce_reply',
+  'bounce_explanation',
+  'bounced_at_utc',
+  'replied_at_utc',
+  'auto_replied_at_utc',
+  'unsubscribed_at_utc',
+];
 
 /**
  * The campaign's results as CSV that a spreadsheet opens cleanly, one row per recipient (or
@@ -208,6 +228,13 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
         m.lastError?.response ?? '',
         m.lastError?.explanation ?? '',
         m.skipReason ?? '',
+        m.bounce?.status ?? '',
+        m.bounce?.diagnostic ?? '',
+        m.bounce?.explanation ?? '',
+        m.bounce ? utcTime.format(Date.parse(m.bounce.at)).replace(',', '') : '',
+        m.repliedAt ? utcTime.format(Date.parse(m.repliedAt)).replace(',', '') : '',
+        m.autoRepliedAt ? utcTime.format(Date.parse(m.autoRepliedAt)).replace(',', '') : '',
+        m.unsubscribedAt ? utcTime.format(Date.parse(m.unsubscribedAt)).replace(',', '') : '',
       ]),
     );
   }

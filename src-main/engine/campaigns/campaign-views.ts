@@ -1,12 +1,13 @@
 import { iso } from '../core/clock';
 import type { CampaignRow, MessageStatus } from '../db/schema';
-import type { AttachmentInfo, Campaign, Message, MessageCounts } from '../../../src-shared/views/campaigns';
+import type { AttachmentInfo, Campaign, Message, MessageCounts, ReplyCounts } from '../../../src-shared/views/campaigns';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
 
 export function toCampaign(
   row: CampaignRow,
   counts: MessageCounts,
+  replies: ReplyCounts,
   eta: number | undefined,
   attachments: AttachmentInfo[],
   rehearsalLog: string,
@@ -28,6 +29,7 @@ export function toCampaign(
     ...(row.send_after != null ? { sendAfter: iso(row.send_after)! } : {}),
     ...(row.stop_after != null ? { stopAfter: iso(row.stop_after)! } : {}),
     counts,
+    replies,
     total: Object.values(counts).reduce((a, b) => a + b, 0),
     createdAt: iso(row.created_at)!,
     ...(row.queued_at != null ? { queuedAt: iso(row.queued_at)! } : {}),
@@ -51,6 +53,15 @@ export function toMessage(row: {
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
+  bounce_status: string | null;
+  bounce_diagnostic: string | null;
+  bounce_explanation: string | null;
+  bounced_at: number | null;
+  replied_at: number | null;
+  auto_replied_at: number | null;
+  unsubscribed_at: number | null;
+  settled_how: 'sent_mail_found' | 'sent_mail_missing' | null;
+  settled_at: number | null;
 }): Message {
   return {
     id: row.id,
@@ -69,6 +80,27 @@ export function toMessage(row: {
             code: row.error_code,
             response: row.error_response ?? '',
             explanation: row.error_explanation ?? '',
+          },
+        }
+      : {}),
+    ...(row.bounce_status && row.bounced_at != null
+      ? {
+          bounce: {
+            status: row.bounce_status,
+            diagnostic: row.bounce_diagnostic ?? '',
+            explanation: row.bounce_explanation ?? '',
+            at: iso(row.bounced_at)!,
+          },
+        }
+      : {}),
+    ...(row.replied_at != null ? { repliedAt: iso(row.replied_at)! } : {}),
+    ...(row.auto_replied_at != null ? { autoRepliedAt: iso(row.auto_replied_at)! } : {}),
+    ...(row.unsubscribed_at != null ? { unsubscribedAt: iso(row.unsubscribed_at)! } : {}),
+    ...(row.settled_how && row.settled_at != null
+      ? {
+          settled: {
+            how: row.settled_how === 'sent_mail_found' ? ('confirmed_in_sent_mail' as const) : ('not_in_sent_mail' as const),
+            at: iso(row.settled_at)!,
           },
         }
       : {}),

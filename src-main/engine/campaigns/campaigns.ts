@@ -7,7 +7,7 @@ import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta, campaignEtas } from './eta';
-import { countMessages } from '../db/message-counts';
+import { countMessages, countReplies } from '../db/message-counts';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
@@ -267,7 +267,14 @@ export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Pr
   const etas = await campaignEtas(ctx);
   return Promise.all(
     rows.map(async (row) =>
-      toCampaign(row, await countMessages(ctx.db, row.id), etas.get(row.id), await campaignAttachments(ctx, row.id), ctx.rehearsals.fileOf(row.id)),
+      toCampaign(
+        row,
+        await countMessages(ctx.db, row.id),
+        await countReplies(ctx.db, row.id),
+        etas.get(row.id),
+        await campaignAttachments(ctx, row.id),
+        ctx.rehearsals.fileOf(row.id),
+      ),
     ),
   );
 }
@@ -276,7 +283,7 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx, id);
-  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id), ctx.rehearsals.fileOf(id));
+  return toCampaign(row, await countMessages(ctx.db, id), await countReplies(ctx.db, id), eta, await campaignAttachments(ctx, id), ctx.rehearsals.fileOf(id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -284,6 +291,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) query = query.where('status', '=', args.status);
+  // Marked by what came back: each mark has a partial index of the messages carrying it.
+  if (args.mark) query = query.where(MARK_COLUMN[args.mark], 'is not', null);
   if (args.row !== undefined) query = query.where('row', '=', args.row);
   if (args.search) {
     const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
@@ -292,8 +301,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     );
   }
   let total: number;
-  if (args.search || args.row !== undefined) {
-    // Counted, not read from the counters: a search looks through one campaign's rows.
+  if (args.search || args.row !== undefined || args.mark) {
+    // Counted, not read from the counters: a search looks through one campaign's rows, a mark through its index.
     total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   } else {
     const counts = await countMessages(ctx.db, args.id);
@@ -307,6 +316,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     .execute();
   return { total, items: rows.map(toMessage) };
 }
+
+const MARK_COLUMN = { replied: 'replied_at', auto_replied: 'auto_replied_at', unsubscribed: 'unsubscribed_at' } as const;
 
 function toMs(value: string | null | undefined): number | null {
   return value ? Date.parse(value) : null;

@@ -2,6 +2,7 @@
 // counts, the accounts with their rolling windows, read together (the caller's transaction).
 import { sql } from 'kysely';
 import { effectiveState } from '../accounts/account-state';
+import { windowSendTimes } from '../accounts/capacity';
 import { DAY } from '../core/clock';
 import type { Db } from '../db/schema';
 import type { AccountRow, CampaignRow } from '../db/schema';
@@ -59,17 +60,12 @@ export async function readSendingState(db: Db, now: number): Promise<StoredState
   const inFlight = new Map(inFlightRows.map((r) => [r.account_email, Number(r.n)]));
   const accounts: AccountWindow[] = [];
   for (const row of rows) {
-    const sends = await db
-      .selectFrom('send_log')
-      .select('sent_at')
-      .where('account_email', '=', row.email_norm)
-      .where('sent_at', '>', now - DAY)
-      .orderBy('sent_at')
-      .execute();
+    // Trickle's sends and, one per recipient, what the account sent outside it (its Sent Mail).
+    const sends = (await windowSendTimes(db, row.email_norm, now)).sort((a, b) => a - b);
     accounts.push({
       row,
       state: effectiveState(row, now),
-      windowSends: sends.map((s) => s.sent_at),
+      windowSends: sends,
       inFlight: inFlight.get(row.email_norm) ?? 0,
     });
   }

@@ -11,6 +11,10 @@ export const settingsSchema = z.object({
   messageDelayMs: z.int().min(0).max(10 * 60 * 1000),
   retryIntervalSeconds: z.int().min(1).max(24 * 60 * 60),
   maxRetries: z.int().min(1).max(20),
+  inboxCheckSeconds: z.int().min(10).max(24 * 60 * 60),
+  settleInDoubtFromSentMail: z.boolean(),
+  // Long enough for Gmail to have filed the copy of a message it took.
+  settleInDoubtAfterMinutes: z.int().min(5).max(7 * 24 * 60),
 }) satisfies z.ZodType<Settings>;
 export type { Settings };
 
@@ -23,6 +27,9 @@ export const DEFAULT_SETTINGS: Settings = {
   messageDelayMs: 2000,
   retryIntervalSeconds: 300,
   maxRetries: 3,
+  inboxCheckSeconds: 300,
+  settleInDoubtFromSentMail: true,
+  settleInDoubtAfterMinutes: 15,
 };
 
 /** Engine state that is not a user setting but must survive a restart. */

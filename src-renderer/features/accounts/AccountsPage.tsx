@@ -1,12 +1,12 @@
 /** Accounts: the Gmail accounts Trickle sends from, their state and their rolling 24-hour capacity. */
-import { Pencil1Icon, PersonIcon, PlusIcon, ReloadIcon, TrashIcon } from '@radix-ui/react-icons';
+import { EnvelopeClosedIcon, Pencil1Icon, PersonIcon, PlusIcon, ReloadIcon, TrashIcon } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Card, Flex, Grid, IconButton, Switch, Text } from '@radix-ui/themes';
 import { useState } from 'react';
-import type { Account } from '../../../src-shared/views/accounts';
+import type { Account, InboxCheckResult } from '../../../src-shared/views/accounts';
 import { useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { ConfirmDialog, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
-import { clock, num, serverLine, when } from '../../lib/format';
+import { clock, num, plural, serverLine, when } from '../../lib/format';
 import { AccountDialog } from './AccountDialog';
 
 export function AccountsPage() {
@@ -53,8 +53,8 @@ export function AccountsPage() {
               </Button>
             }
           >
-            You will need its address and an <strong>app password</strong> — a 16-letter password Google creates for apps
-            like Trickle at myaccount.google.com/apppasswords. Add more accounts later to send more each day.
+            You will need its address and an <strong>app password</strong> — a 16-letter password Google creates for apps like Trickle at
+            myaccount.google.com/apppasswords. Add more accounts later to send more each day.
           </EmptyState>
         </Card>
       ) : (
@@ -79,8 +79,8 @@ export function AccountsPage() {
           toast(`${removing.email} removed.`);
         }}
       >
-        Trickle will stop sending from this account and forget its app password. Its sends stay counted for 24 hours, so
-        adding it back later cannot go past Gmail’s limit.
+        Trickle will stop sending from this account and forget its app password. Its sends stay counted for 24 hours, so adding it back
+        later cannot go past Gmail’s limit.
       </ConfirmDialog>
     </>
   );
@@ -199,7 +199,11 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
       <Grid columns={{ initial: '1', sm: 'minmax(0, 1fr) 340px' }} gap="5" mt="3" align="start">
         <Box minWidth="0">
           {explanation ? (
-            <Text as="p" size="2" color={account.state === 'auth_failed' ? 'red' : account.state === 'ok' || account.state === 'disabled' ? 'gray' : 'amber'}>
+            <Text
+              as="p"
+              size="2"
+              color={account.state === 'auth_failed' ? 'red' : account.state === 'ok' || account.state === 'disabled' ? 'gray' : 'amber'}
+            >
               {explanation}
             </Text>
           ) : (
@@ -232,9 +236,75 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
           <Text as="p" size="1" color="gray" mt="1">
             {account.nextSlotAt ? `Next slot frees ${when(account.nextSlotAt)}` : 'No sends in the last 24 hours'}
           </Text>
+          {account.sentOutsideLast24h > 0 && (
+            <Text as="p" size="1" color="gray" className="tr-outside">
+              {num(account.sentOutsideLast24h)} of them sent outside Trickle (Gmail counts them too)
+            </Text>
+          )}
         </Box>
       </Grid>
+      <InboxRow account={account} />
     </Card>
   );
 }
 
+const INBOX: Record<Account['inbox']['state'], { label: string; color: 'green' | 'red' | 'amber' | 'gray' }> = {
+  ok: { label: 'Mailbox read', color: 'green' },
+  auth_failed: { label: 'Mailbox login refused', color: 'red' },
+  unreachable: { label: 'Mailbox unreachable', color: 'amber' },
+  off: { label: 'Mailbox not read', color: 'gray' },
+};
+
+/** How reading the account's mailbox goes (PRODUCT.md §5b), and "Check now". A mailbox problem never stops sending. */
+function InboxRow({ account }: { account: Account }) {
+  const check = useActionState();
+  const toast = useToast();
+  const inbox = account.inbox;
+  const look = INBOX[inbox.state];
+  const line =
+    inbox.state === 'ok'
+      ? inbox.lastCheckAt
+        ? `Last looked ${when(inbox.lastCheckAt)}: bounces, unsubscribe requests and replies are read from its inbox.${inbox.detail ? ` ${inbox.detail}` : ''}`
+        : (inbox.detail ?? 'Not looked at yet.')
+      : `${inbox.detail ?? ''}${inbox.lastCheckAt ? ` (last try ${when(inbox.lastCheckAt)})` : ''}`;
+  return (
+    <Flex className="tr-inbox" mt="3" pt="3" gap="3" align="center" justify="between" wrap="wrap">
+      <Flex gap="2" align="center" minWidth="0" className="tr-inbox__state">
+        <Badge color={look.color} variant="soft" radius="full">
+          <EnvelopeClosedIcon /> {look.label}
+        </Badge>
+        <Text size="1" color={inbox.state === 'auth_failed' ? 'red' : 'gray'} className="tr-break">
+          {line}
+        </Text>
+      </Flex>
+      {inbox.state !== 'off' && (
+        <Button
+          size="1"
+          variant="soft"
+          color="gray"
+          loading={check.busy}
+          onClick={async () => {
+            const result = await check.run('accounts.checkInbox', { id: account.id });
+            if (!result) toast(check.error?.message ?? 'Could not read the mailbox.', 'error');
+            else if (result.problem) toast(result.problem, 'error');
+            else toast(foundWords(account.email, result));
+          }}
+        >
+          <ReloadIcon /> Check now
+        </Button>
+      )}
+    </Flex>
+  );
+}
+
+/** "alice@gmail.com: 2 bounces, 1 reply." or "… nothing new." */
+function foundWords(email: string, r: InboxCheckResult): string {
+  const parts = [
+    r.bounces && plural(r.bounces, 'bounce'),
+    r.unsubscribes && plural(r.unsubscribes, 'unsubscribe request'),
+    r.replies && plural(r.replies, 'reply', 'replies'),
+    r.autoReplies && plural(r.autoReplies, 'auto-reply', 'auto-replies'),
+    r.settled && `${plural(r.settled, 'message')} in doubt settled`,
+  ].filter(Boolean);
+  return `${email}: ${parts.length ? `${parts.join(', ')}.` : 'nothing new.'}`;
+}

@@ -109,7 +109,7 @@ describe('a saved campaign (campaigns.update)', () => {
   it('starts from the saved campaign as the inputs show it', () => {
     const saved = formOf({
       id: 3, name: 'N', subject: 'S', html: '<p>x</p>', attachments: [], fields: [], status: 'draft', rehearsal: false,
-      sendAfter: new Date(2026, 5, 1, 8, 5).toISOString(), counts: {} as never, total: 0, createdAt: '2026-01-01T00:00:00.000Z',
+      sendAfter: new Date(2026, 5, 1, 8, 5).toISOString(), counts: {} as never, replies: { replied: 0, autoReplied: 0, unsubscribed: 0 }, total: 0, createdAt: '2026-01-01T00:00:00.000Z',
     });
     expect(saved).toMatchObject({ text: '', fromName: '', replyTo: '', sendAfter: '2026-06-01T08:05', stopAfter: '' });
     // Saving it unchanged sends the same times back.

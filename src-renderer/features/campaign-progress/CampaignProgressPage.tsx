@@ -19,7 +19,9 @@ import { href, navigate } from '../../lib/route';
 import { queuedMessages } from '../../lib/session';
 import { Counts } from './Counts';
 import { Failures } from './Failures';
+import { Bounced } from './Bounced';
 import { InDoubt } from './InDoubt';
+import { WhatCameBack } from './WhatCameBack';
 import { MessageList } from './MessageList';
 import { ProgressSummary } from './ProgressSummary';
 import { ExportDialog, type ExportOptions } from './ExportDialog';
@@ -171,7 +173,9 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
           <RecentBatches limit={6} />
         </Grid>
         {c.counts.failed > 0 && <Failures campaign={c} />}
+        {c.counts.bounced > 0 && <Bounced campaign={c} />}
         {c.counts.in_doubt > 0 && <InDoubt campaign={c} />}
+        {c.counts.sent + c.counts.bounced > 0 && <WhatCameBack campaign={c} />}
         {c.counts.retry_wait > 0 && <MessageList campaign={c} status="retry_wait" title="Waiting to retry" collapsed />}
         {c.counts.skipped > 0 && <MessageList campaign={c} status="skipped" title="Skipped at import or on the suppression list" collapsed />}
         {c.counts.expired > 0 && <MessageList campaign={c} status="expired" title="Expired (not sent before the stop time)" collapsed />}

@@ -11,6 +11,7 @@ const TILES: { key: keyof MessageCounts; label: string }[] = [
   { key: 'retry_wait', label: 'Retrying' },
   { key: 'failed', label: 'Failed' },
   { key: 'in_doubt', label: 'In doubt' },
+  { key: 'bounced', label: 'Bounced' },
   { key: 'skipped', label: 'Skipped' },
   { key: 'cancelled', label: 'Cancelled' },
   { key: 'expired', label: 'Expired' },
@@ -20,11 +21,11 @@ export function Counts({ progress: p }: { progress: CampaignProgress }) {
   // A rehearsal's messages end "rehearsed": that tile takes the place of "Sent", never beside it.
   const tiles = p.rehearsal ? TILES.map((t) => (t.key === 'sent' ? { key: 'rehearsed' as const, label: 'Rehearsed' } : t)) : TILES;
   return (
-    <Grid columns={{ initial: '2', sm: '4' }} gap="3" role="list" aria-label="Messages by state">
+    <Grid columns={{ initial: '2', sm: '3', md: '5' }} gap="3" role="list" aria-label="Messages by state">
       {tiles.map((t) => {
         const value = t.key === 'queued' ? p.counts.queued + p.counts.sending : p.counts[t.key];
         const tone =
-          value > 0 && (t.key === 'failed' || t.key === 'in_doubt')
+          value > 0 && (t.key === 'failed' || t.key === 'in_doubt' || t.key === 'bounced')
             ? 'red'
             : value > 0 && t.key === 'retry_wait'
               ? 'amber'
