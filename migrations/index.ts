@@ -10,6 +10,8 @@ import * as m0008 from './0008_attachment_store';
 import * as m0009 from './0009_owner_lease';
 import * as m0010 from './0010_archive_and_import_delimiter';
 import * as m0011 from './0011_mailbox';
+import * as m0012 from './0012_rehearsal';
+import * as m0013 from './0013_account_checks_and_pace';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -28,4 +30,6 @@ export const migrations: Record<string, Migration> = {
   '0009_owner_lease': m0009,
   '0010_archive_and_import_delimiter': m0010,
   '0011_mailbox': m0011,
+  '0012_rehearsal': m0012,
+  '0013_account_checks_and_pace': m0013,
 };

@@ -18,6 +18,8 @@ export const MESSAGE_STATUSES = [
   'expired',
   /** Gmail took it, and a failure notice came back later in the account's inbox (PRODUCT.md §5b). */
   'bounced',
+  /** Written to a rehearsal's log, never sent (a rehearsal campaign's messages end here). */
+  'rehearsed',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

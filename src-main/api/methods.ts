@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
-import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, exportSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
+import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, createDraftSchema, exportSchema, forecastSchema, importRecipientsSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';
 
 export type Door = 'desktop' | 'headless';
@@ -110,12 +110,22 @@ export const API_METHODS = {
   }),
   'campaigns.create': method({
     args: createCampaignSchema,
-    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report. `attachments` are ids from `attachments.store`, never paths.',
+    doc: 'Creates a draft from CSV text or a list of recipients (or none yet); returns the import report. `rehearsal: true` makes it a rehearsal (written to its log, never sent). `attachments` are ids from `attachments.store`, never paths.',
     run: ({ engine }, args) => engine.campaigns.create(args),
+  }),
+  'campaigns.createDraft': method({
+    args: createDraftSchema.optional(),
+    doc: 'Saves a draft as the user starts writing: nothing is required yet (an unnamed one is "Untitled campaign"); recipients are imported into it later.',
+    run: ({ engine }, args) => engine.campaigns.createDraft(args),
+  }),
+  'campaigns.importRecipients': method({
+    args: importRecipientsSchema,
+    doc: 'Imports recipients (CSV text or a list) into a draft: `mode: "replace"` swaps its list, `"add"` appends (addresses already there are skipped). Returns the import report.',
+    run: ({ engine }, args) => engine.campaigns.importRecipients(args),
   }),
   'campaigns.copy': method({
     args: copyCampaignSchema,
-    doc: 'Copies a campaign (its message, attachments and settings) into a new draft with `recipients`: `"all"` (default), `"unsent"` (failed, cancelled, expired or no longer suppressed; never one suppressed now, sent or in doubt) or `"none"`. Returns the draft and an import report.',
+    doc: 'Copies a campaign (its message, attachments and settings) into a new draft with `recipients`: `"all"` (default), `"unsent"` (failed, cancelled, expired or no longer suppressed; never one suppressed now, sent or in doubt) or `"none"`; `rehearsal: true` makes the copy a rehearsal (by default a copy is a real draft, so a rehearsal copies into one). Returns the draft and an import report.',
     run: ({ engine }, args) => engine.campaigns.copy(args),
   }),
   'campaigns.delete': method({
@@ -135,8 +145,13 @@ export const API_METHODS = {
   }),
   'campaigns.update': method({
     args: updateCampaignSchema,
-    doc: 'Edits a draft or paused campaign; `attachments` (ids from `attachments.store`) replaces the list.',
+    doc: 'Edits a draft or paused campaign; `attachments` (ids from `attachments.store`) replaces the list. Only a draft can become a rehearsal or stop being one.',
     run: ({ engine }, args) => engine.campaigns.update(args),
+  }),
+  'campaigns.forecast': method({
+    args: forecastSchema,
+    doc: 'Before Queue: when the campaign would finish at the accounts’ capacity (measured pace, caps, rolling windows, cadence), behind the campaigns queued before it; whether that is past today, how many of its messages go today, and the sends left today.',
+    run: ({ engine }, args) => engine.campaigns.forecast(args),
   }),
   'campaigns.queue': method({
     args: campaignIdSchema,
@@ -197,7 +212,7 @@ export const API_METHODS = {
 
   'sending.status': method({
     args: none,
-    doc: 'Paused or not, what is queued and in flight, capacity left, next batch, why sending waits, ETA, last batch.',
+    doc: 'The status line’s one truth, read in one transaction: state (idle, sending, waiting, paused), what is queued and in flight, sent in 24 h, capacity left, the next batch (only while sending), why it waits and until when, the ETA, the last batch, and every campaign’s progress.',
     run: ({ engine }, args) => engine.sending.status(args),
   }),
   'sending.pause': method({
@@ -223,7 +238,7 @@ export const API_METHODS = {
 
   'settings.get': method({
     args: none,
-    doc: 'The scheduler settings, dry run, and the mailbox checks (interval, settling in-doubt messages from Sent Mail).',
+    doc: 'The scheduler settings (batch size and interval, pause between messages, retries) and the mailbox checks (interval, settling in-doubt messages from Sent Mail).',
     run: ({ engine }, args) => engine.settings.get(args),
   }),
   'settings.update': method({

@@ -10,6 +10,8 @@ import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import * as campaignReuse from './campaigns/campaign-reuse';
+import * as draftRecipients from './campaigns/draft-recipients';
+import { forecastCampaign } from './campaigns/eta';
 import { type Clock, HOUR, iso, systemClock } from './core/clock';
 import { importLegacyAttachments } from './campaigns/legacy-attachments';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
@@ -20,7 +22,7 @@ import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { refuseLostDatabase, startFailure } from './db/start-checks';
 import { EngineEventBus } from './core/events';
 import { sendsPerHour } from './sending/history';
-import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
+import { Mailer, RehearsalLog, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
 import { OwnerLock } from './core/owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './sending/recovery';
 import { recoverInterruptedBulkWork } from './campaigns/campaign-recipients';
@@ -39,7 +41,7 @@ import { checkInbox, Inbox } from './inbox/inbox';
 import { DEFAULT_IMAP_TIMEOUTS, type ImapTimeouts } from './inbox/look';
 
 export interface EngineOptions {
-  /** Holds the database, the key file (when no other secret store is given) and the dry-run log. */
+  /** Holds the database, the key file (when no other secret store is given) and the rehearsal logs. */
   dataDir: string;
   /** Defaults to `<dataDir>/trickle.sqlite`; ':memory:' for throwaway tests. */
   databaseFile?: string;
@@ -107,7 +109,7 @@ export class Engine {
   private constructor(
     private readonly database: OpenedDatabase,
     ctx: EngineContext,
-    /** Where the database, key file, dry-run log and stored attachments live. */
+    /** Where the database, key file, rehearsal logs and stored attachments live. */
     readonly dataDir: string,
     /** The SQLite file, or ':memory:'. */
     private readonly databaseFile: string,
@@ -117,6 +119,12 @@ export class Engine {
     this.events = ctx.events;
     this.inbox = new Inbox(ctx, options.imapTimeouts ?? DEFAULT_IMAP_TIMEOUTS);
     this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob(), inbox: () => this.inboxJob() }, ctx.log);
+    ctx.sending = {
+      paused: () => this.paused,
+      nextTickAt: () => this.scheduler.nextBatchAt()?.getTime(),
+      nextRetryAt: () => this.scheduler.nextRetryAt()?.getTime(),
+      batchFailure: () => this.batchFailure,
+    };
   }
 
   /**
@@ -159,7 +167,7 @@ export class Engine {
       clock: options.clock ?? systemClock,
       secrets,
       mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),
-      dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
+      rehearsals: new RehearsalLog(join(options.dataDir, 'rehearsals')),
       events: new EngineEventBus(),
       log,
       campaignActions: new Map(),
@@ -167,6 +175,8 @@ export class Engine {
       attachmentsDir: join(options.dataDir, 'attachments', 'store'),
       importsInProgress: new Set(),
       freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
+      // Set by the engine object, which owns the scheduler.
+      sending: { paused: () => false, nextTickAt: () => undefined, nextRetryAt: () => undefined, batchFailure: () => undefined },
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile, options);
     engine.paused = await readPaused(ctx.db);
@@ -268,6 +278,8 @@ export class Engine {
   readonly campaigns = withStorageErrors({
     list: (input?: unknown) => campaigns.listCampaigns(this.ctx, input),
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
+    createDraft: (input?: unknown) => campaigns.createDraft(this.ctx, input),
+    importRecipients: (input: unknown) => draftRecipients.importIntoDraft(this.ctx, input),
     copy: (input: unknown) => campaignReuse.copyCampaign(this.ctx, input),
     delete: (input: unknown) => campaignReuse.deleteDraft(this.ctx, input),
     archive: (input: unknown) => campaignReuse.archiveCampaign(this.ctx, input),
@@ -280,6 +292,7 @@ export class Engine {
     retryFailed: (input: unknown) => campaignActions.retryFailed(this.ctx, input),
     resendInDoubt: (input: unknown) => campaignActions.resendInDoubt(this.ctx, input),
     messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
+    forecast: (input: unknown) => forecastCampaign(this.ctx, input),
     preview: (input: unknown) => tools.previewMessage(this.ctx, input),
     testSend: (input: unknown) => tools.testSend(this.ctx, input),
     export: (input: unknown) => tools.exportResults(this.ctx, input),
@@ -564,13 +577,7 @@ export class Engine {
   }
 
   private async status(): Promise<SendingStatus> {
-    const settings = await this.settingsNow();
-    return sendingStatus(this.ctx, {
-      paused: this.paused,
-      nextBatchAt: this.scheduler.nextBatchAt(),
-      settings,
-      ...(this.batchFailure ? { batchFailure: this.batchFailure } : {}),
-    });
+    return sendingStatus(this.ctx, { settings: await this.settingsNow() });
   }
 
   private async settingsNow(): Promise<Settings> {

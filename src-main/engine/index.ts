@@ -18,12 +18,15 @@ export {
   campaignIdSchema,
   copyCampaignSchema,
   createCampaignSchema,
+  createDraftSchema,
+  importRecipientsSchema,
   listCampaignsSchema,
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
 } from './campaigns/campaign-schemas';
 export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
+export { forecastSchema } from './campaigns/eta';
 export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
 export { sendHistorySchema } from './sending/history';
 export { settingsUpdateSchema } from './settings/settings';

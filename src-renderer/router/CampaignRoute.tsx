@@ -4,11 +4,15 @@ import { BackToCampaigns } from '../components/BackToCampaigns';
 import { ErrorCallout, Loading, PageHeader } from '../components/ui';
 import { CampaignEditorPage, NotEditablePage } from '../features/campaign-editor/CampaignEditorPage';
 import { CampaignProgressPage } from '../features/campaign-progress/CampaignProgressPage';
+import { useSavesSettled } from '../features/campaign-editor/use-autosave';
 import { type CampaignRoutePage, campaignPageFor } from './campaign-page';
 
 export function CampaignRoute({ id, page }: { id: number; page: CampaignRoutePage }) {
-  const campaign = useApi('campaigns.get', { id });
-  if (campaign.isPending) return <Loading />;
+  // A draft just left in the editor may still be saving: it is read once that is done, and read
+  // afresh, so the editor opens on the last edit, never on what a cache held before it.
+  const settled = useSavesSettled(id);
+  const campaign = useApi('campaigns.get', { id }, { enabled: settled, refetchOnMount: 'always' });
+  if (!settled || campaign.isPending || (!campaign.isFetchedAfterMount && campaign.isFetching)) return <Loading />;
   if (campaign.error) {
     return (
       <>

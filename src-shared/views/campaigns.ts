@@ -14,6 +14,10 @@ export interface Campaign {
   attachments: AttachmentInfo[];
   fields: string[];
   status: CampaignStatus;
+  /** A rehearsal: its messages are written to `rehearsalLog`, never sent; nothing of it counts towards a cap. */
+  rehearsal: boolean;
+  /** Where a rehearsal's messages are written (a file in the data folder). */
+  rehearsalLog?: string;
   statusDetail?: string;
   sendAfter?: string;
   stopAfter?: string;
@@ -57,7 +61,6 @@ export interface Message {
   messageId?: string;
   sentAt?: string;
   skipReason?: string;
-  dryRun?: boolean;
   lastError?: { code: string; response: string; explanation: string };
   /** A failure notice came back for it (it is `bounced`): the status code, the server's words, and a sentence in plain words. */
   bounce?: { status: string; diagnostic: string; explanation: string; at: string };

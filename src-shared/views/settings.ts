@@ -5,7 +5,6 @@ export interface Settings {
   messageDelayMs: number;
   retryIntervalSeconds: number;
   maxRetries: number;
-  dryRun: boolean;
   /** How often each watched account's mailbox is looked at (PRODUCT.md §5b). */
   inboxCheckSeconds: number;
   /** Settle in-doubt messages from Sent Mail: found → sent; missing long enough → queued again. */

@@ -1,9 +1,9 @@
 /**
  * Campaigns as a user meets them: the import report, merge fields, what the recipient's mail
  * looks like, Message-IDs across retries, attachments, timing windows, the campaign controls,
- * preview / test send / export, and dry run. Mail goes through the test Gmail on loopback.
+ * preview / test send / export. (Rehearsals: rehearsal.test.ts.) Mail goes through the test Gmail on loopback.
  */
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -653,44 +653,5 @@ describe('preview, test send, export', () => {
     expect(rows.every((r) => r.status === 'pending')).toBe(true);
     // No cell a spreadsheet would run starts with a formula character.
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
-  });
-});
-
-describe('dry run', () => {
-  it('renders every message to dry-run.log, sends nothing and leaves caps alone', async () => {
-    const { engine, gmail, dataDir } = await oneAccount();
-    await engine.settings.update({ dryRun: true });
-    const connections = gmail.connections;
-    const { campaign } = await engine.campaigns.create({
-      name: 'Rehearsal',
-      subject: 'Hello {{first_name}}',
-      html: '<p>Dear {{first_name}}</p>',
-      csv: recipientsCsv(3),
-    });
-    await engine.campaigns.queue({ id: campaign.id });
-    await drain(engine);
-
-    expect(gmail.accepted).toHaveLength(0);
-    expect(gmail.connections).toBe(connections);
-    const { items } = await engine.campaigns.messages({ id: campaign.id });
-    expect(items.map((m) => [m.status, m.dryRun])).toEqual([
-      ['sent', true],
-      ['sent', true],
-      ['sent', true],
-    ]);
-    expect(await engine.campaigns.get({ id: campaign.id })).toMatchObject({ status: 'completed' });
-    expect((await engine.accounts.list())[0]).toMatchObject({ sentLast24h: 0, remaining: 100 });
-
-    const logFile = join(dataDir, 'dry-run.log');
-    expect(existsSync(logFile)).toBe(true);
-    const log = readFileSync(logFile, 'utf8');
-    for (const [i, m] of items.entries()) {
-      expect(log).toContain(`Subject: Hello Reader${i + 1}`);
-      expect(log).toContain(`To: r${i + 1}@example.com`);
-      expect(log).toContain(`Message-ID: ${m.messageId}`);
-    }
-    expect(log).toContain('Dear Reader2');
-    // (Long enough now to be folded onto a second line, as RFC 5322 allows.)
-    expect(log).toMatch(/List-Unsubscribe:\s+<mailto:alice\+unsub-[0-9a-f]{16}-\d+@gmail\.test\?subject=unsubscribe>/);
   });
 });

@@ -91,6 +91,9 @@ describe('daily caps', () => {
     const status = await engine.sending.status();
     expect(status.capacityLeft).toBe(0);
     expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot tomorrow at \d\d:\d\d\.$/); // the slot frees a day after the first send
+    // The same, structured, for the window and the tray (the time in the user's own format).
+    expect(status).toMatchObject({ state: 'waiting', waiting: { reason: 'All accounts at their daily cap.', until: status.resumesAt } });
+    expect(status.nextBatchAt).toBeUndefined();
     const sentTimes = (await engine.campaigns.messages({ id: campaign.id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!));
     expect(Date.parse(status.resumesAt!)).toBe(Math.min(...sentTimes) + DAY);
 

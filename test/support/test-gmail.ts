@@ -63,6 +63,8 @@ export interface TestGmailAccount {
   appPassword: string;
   /** Accepted messages allowed between two resetDay() calls; unlimited when absent. */
   dailyLimit?: number;
+  /** Answers MAIL, RCPT and the end of the data this many ms late for this account (its own pace). */
+  replyDelayMs?: number;
   /** With a mailbox: the language of its folder names (Sent Mail is "[Gmail]/Gesendet" in German). */
   mailboxLanguage?: MailboxLanguage;
 }
@@ -274,9 +276,9 @@ class TestGmailServer implements TestGmail {
     logger: false,
     onConnect: (session, callback) => this.onConnect(session, callback),
     onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
-    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback)),
-    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback)),
-    onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback)),
+    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback, session)),
+    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback, session)),
+    onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback, session)),
   });
 
   private readonly keepBodies: boolean;
@@ -311,10 +313,15 @@ class TestGmailServer implements TestGmail {
     return this.connectionCount;
   }
 
-  /** The reply, after `replyDelayMs` of real time when set (the server is "further away"). */
-  private answerLater<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
-    if (this.replyDelayMs <= 0) return callback;
-    return (...args: A) => void setTimeout(() => callback(...args), this.replyDelayMs);
+  /**
+   * The reply, after `replyDelayMs` (the logged-in account's own, else the server's) when set:
+   * the server is "further away". Timed with setTimeout, so fake timers move it too.
+   */
+  private answerLater<A extends unknown[]>(callback: (...args: A) => void, session: SMTPServerSession): (...args: A) => void {
+    const user = typeof session.user === 'string' ? this.accounts.get(session.user.toLowerCase()) : undefined;
+    const delay = user?.replyDelayMs ?? this.replyDelayMs;
+    if (delay <= 0) return callback;
+    return (...args: A) => void setTimeout(() => callback(...args), delay);
   }
 
   listen(): Promise<void> {

@@ -107,7 +107,8 @@ export async function addAccount(ctx: EngineContext, input: unknown): Promise<Ac
     throw new EngineError('conflict', `${args.email} is already an account in Trickle. Edit it instead of adding it again.`);
   }
 
-  if (args.verify !== false) {
+  const verified = args.verify !== false;
+  if (verified) {
     const result = await ctx.mailer.verify({ id: 0, email: args.email, password, host: hostName, port: portNumber, security: sec });
     if (!result.ok) throw loginFailed(args.email, result.reply);
   }
@@ -130,6 +131,8 @@ export async function addAccount(ctx: EngineContext, input: unknown): Promise<Ac
       imap_port: imap.port,
       imap_security: imap.security,
       watch_inbox: args.watchInbox === false ? 0 : 1,
+      // Saved unchecked, it shows "Not checked" until a login succeeds (Verify, or a send).
+      verified_at: verified ? now : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -170,6 +173,7 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
     const result = await ctx.mailer.verify(smtp);
     if (!result.ok) throw loginFailed(current.email, result.reply);
   }
+  const checked = connectionChanged && args.verify !== false;
 
   await ctx.db
     .updateTable('accounts')
@@ -189,6 +193,8 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
       ...(args.watchInbox !== undefined ? { watch_inbox: args.watchInbox ? 1 : 0 } : {}),
       // The last look's verdict was about the old mailbox settings.
       ...(inboxChanged ? { inbox_state: null, inbox_detail: null } : {}),
+      // New credentials or server: checked now, or not checked until a login succeeds.
+      ...(connectionChanged ? { verified_at: checked ? ctx.clock.now() : null } : {}),
     })
     .where('id', '=', args.id)
     .execute();
@@ -235,6 +241,7 @@ export async function verifyAccount(ctx: EngineContext, input: unknown): Promise
   }
   const result = await ctx.mailer.verify(smtp);
   if (result.ok) {
+    await ctx.db.updateTable('accounts').set({ verified_at: ctx.clock.now() }).where('id', '=', id).execute();
     if (row.state === 'auth_failed' || row.state === 'cooling') {
       await setAccountState(ctx, id, 'ok', null, null);
     }

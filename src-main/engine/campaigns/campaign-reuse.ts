@@ -61,6 +61,7 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
       updated_at: now,
       // Hidden until every row is in, as an import is; removed if the copy fails half-way.
       importing: 1,
+      rehearsal: args.rehearsal ? 1 : 0,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -5,7 +5,7 @@ import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
 import { toMessage } from './campaign-views';
 import { attachmentsToSend } from './attachments';
-import { renderMessage, toMailOptions } from './compose';
+import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
 import { testCopyMessageId } from '../core/message-ids';
@@ -16,6 +16,7 @@ import { pickAccount } from '../accounts/rotation';
 import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
 import { parseInput } from '../core/validation';
+import { PaceMeter } from '../accounts/pace';
 
 export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
 export const testSendSchema = z
@@ -39,7 +40,7 @@ export async function previewMessage(ctx: EngineContext, input: unknown): Promis
   const campaign = await campaignRow(ctx.db, args.id);
   const message = await recipientFor(ctx, args.id, args.messageId);
   const account = await ctx.db.selectFrom('accounts').selectAll().where('enabled', '=', 1).orderBy('id').limit(1).executeTakeFirst();
-  const sender = account ? { email: account.email, fromName: account.from_name } : { email: 'you@gmail.com', fromName: '' };
+  const sender = account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER;
   try {
     const r = renderMessage(campaign, message, sender);
     return {
@@ -106,6 +107,10 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   const result = await ctx.mailer.send(smtp, mail, now);
   if (result.ok) {
     await ctx.db.updateTable('send_log').set({ sent_at: ctx.clock.now() }).where('id', '=', log.id).execute();
+    // A send like any other: it tells the account's pace, and that its login works.
+    const pace = new PaceMeter();
+    pace.note(account.id, ctx.clock.now() - now);
+    await pace.save(ctx.db, ctx.clock.now());
     return { sentTo: to.email, from: account.email, response: result.response };
   }
   if (result.reply.action !== 'in_doubt') await ctx.db.deleteFrom('send_log').where('id', '=', log.id).execute();
@@ -235,7 +240,8 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   }
   const safeName = campaign.name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 60) || `campaign-${args.id}`;
   return {
-    filename: `${safeName} ${args.status ?? 'results'}.csv`,
+    // A rehearsal says so in its name; its rows say `rehearsed`, never `sent`.
+    filename: `${safeName}${campaign.rehearsal ? ' rehearsal' : ''} ${args.status ?? 'results'}.csv`,
     csv: `\uFEFF${lines.join('\r\n')}\r\n`,
     delimiter,
   };

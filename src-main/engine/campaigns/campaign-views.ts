@@ -10,6 +10,7 @@ export function toCampaign(
   replies: ReplyCounts,
   eta: number | undefined,
   attachments: AttachmentInfo[],
+  rehearsalLog: string,
 ): Campaign {
   return {
     id: row.id,
@@ -22,6 +23,8 @@ export function toCampaign(
     attachments,
     fields: JSON.parse(row.fields) as string[],
     status: row.status,
+    rehearsal: row.rehearsal === 1,
+    ...(row.rehearsal === 1 ? { rehearsalLog } : {}),
     ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
     ...(row.send_after != null ? { sendAfter: iso(row.send_after)! } : {}),
     ...(row.stop_after != null ? { stopAfter: iso(row.stop_after)! } : {}),
@@ -47,7 +50,6 @@ export function toMessage(row: {
   message_id: string | null;
   sent_at: number | null;
   skip_reason: string | null;
-  dry_run: number;
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
@@ -72,7 +74,6 @@ export function toMessage(row: {
     ...(row.message_id ? { messageId: row.message_id } : {}),
     ...(row.sent_at != null ? { sentAt: iso(row.sent_at)! } : {}),
     ...(row.skip_reason ? { skipReason: row.skip_reason } : {}),
-    ...(row.dry_run ? { dryRun: true } : {}),
     ...(row.error_code
       ? {
           lastError: {

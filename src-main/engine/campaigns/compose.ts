@@ -24,6 +24,9 @@ export interface RenderedMessage {
   attachments: StoredAttachment[];
 }
 
+/** Who a message is from when no account exists yet (a preview, a rehearsal before any account is added). */
+export const PLACEHOLDER_SENDER = { email: 'you@gmail.com', fromName: '' };
+
 type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to'>;
 type MessageForRender = Pick<MessageRow, 'email' | 'name' | 'fields' | 'message_id'>;
 

@@ -42,6 +42,10 @@ export interface AccountsTable {
   inbox_state: StoredInboxState | null;
   inbox_checked_at: number | null;
   inbox_detail: string | null;
+  /** When a login last succeeded (a check, or a message the server accepted); null: never checked. */
+  verified_at: number | null;
+  /** The measured time one message takes on this account (moving average, ms); null until it has sent. */
+  pace_ms: number | null;
 }
 
 export interface CampaignsTable {
@@ -73,6 +77,8 @@ export interface CampaignsTable {
   archived_at: Generated<number | null>;
   /** The separator of the CSV its recipients came from (migration 0010), for its export. */
   csv_delimiter: Generated<CsvDelimiter | null>;
+  /** 1 for a rehearsal: its messages are written to a log, never sent, and touch no cap. */
+  rehearsal: Generated<number>;
 }
 
 export type CsvDelimiter = ',' | ';' | '\t';
@@ -113,7 +119,6 @@ export interface MessagesTable {
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
-  dry_run: Generated<number>;
   /** What a failure notice said (migration 0008). */
   bounce_status: string | null;
   bounce_diagnostic: string | null;
@@ -147,6 +152,7 @@ export interface BatchesTable {
   requeued: Generated<number>;
   skipped: Generated<number>;
   cancelled: Generated<number>;
+  rehearsed: Generated<number>;
   remaining: number | null;
   note: string | null;
 }

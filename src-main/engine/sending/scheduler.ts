@@ -53,6 +53,10 @@ export class Scheduler {
     return this.batchJob?.nextRun() ?? null;
   }
 
+  nextRetryAt(): Date | null {
+    return this.retryJob?.nextRun() ?? null;
+  }
+
   private every(seconds: number, name: string, run: () => Promise<void>): Cron {
     // Every second, at least `seconds` apart: any interval from 1 s up, not only divisors of 60.
     // No Croner `name`: names are global to the process, and two engines may run in one (one

@@ -6,7 +6,7 @@ import type { Account, InboxCheckResult } from '../../../src-shared/views/accoun
 import { useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { ConfirmDialog, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
-import { num, plural, serverLine, when } from '../../lib/format';
+import { clock, num, plural, serverLine, when } from '../../lib/format';
 import { AccountDialog } from './AccountDialog';
 
 export function AccountsPage() {
@@ -98,13 +98,31 @@ const STATE: Record<Account['state'], { label: string; color: 'green' | 'amber' 
   disabled: { label: 'Disabled', color: 'gray' },
 };
 
-export function AccountStateBadge({ account }: { account: Account }) {
+/**
+ * What the badge says is true: "Ready" only when a login succeeded and there is room to send;
+ * "Not checked" for an account saved without a check until one does; "At cap until 15:47" when
+ * nothing is left in its rolling 24 hours.
+ */
+export function badgeOf(account: Account): { label: string; color: 'green' | 'amber' | 'orange' | 'red' | 'gray' } {
+  if (account.state === 'ok' && account.remaining <= 0) {
+    return { label: account.nextSlotAt ? `At cap until ${untilTime(account.nextSlotAt)}` : 'At cap', color: 'orange' };
+  }
+  if (account.state === 'ok' && !account.verifiedAt) return { label: 'Not checked', color: 'amber' };
   const s = STATE[account.state];
-  const until = account.stateUntil ? ` until ${when(account.stateUntil)}` : '';
+  return { label: s.label + (account.stateUntil ? ` until ${untilTime(account.stateUntil)}` : ''), color: s.color };
+}
+
+/** "15:47" today, else with its day ("tomorrow 09:10"), in the user's own format. */
+function untilTime(iso: string): string {
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString() ? clock(at) : when(at);
+}
+
+export function AccountStateBadge({ account }: { account: Account }) {
+  const b = badgeOf(account);
   return (
-    <Badge color={s.color} variant="soft" radius="full" size="2">
-      {s.label}
-      {until}
+    <Badge color={b.color} variant="soft" radius="full" size="2" data-badge={b.label}>
+      {b.label}
     </Badge>
   );
 }
@@ -121,7 +139,9 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
     account.state === 'ok'
       ? full
         ? `At its daily cap: the next slot frees ${when(account.nextSlotAt)}.`
-        : undefined
+        : !account.verifiedAt
+          ? 'Saved without checking the login. Press Verify to check it now; its first accepted send checks it too.'
+          : undefined
       : account.state === 'disabled'
         ? 'Turned off: Trickle does not send from it.'
         : (account.stateDetail?.explanation ??
@@ -201,13 +221,14 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
           <Flex justify="between" mb="1" gap="2">
             <Text size="2" className="tr-nowrap">
               <strong>{num(used)}</strong> of {num(account.dailyCap)} sent in 24 h
+              {account.inFlight > 0 ? ` (+${num(account.inFlight)} being sent)` : ''}
             </Text>
             <Text size="2" color="gray" className="tr-nowrap">
               {num(Math.max(0, account.remaining))} left
             </Text>
           </Flex>
           <Meter
-            value={used}
+            value={used + account.inFlight}
             max={account.dailyCap}
             color={full ? 'red' : used / account.dailyCap > 0.8 ? 'amber' : 'indigo'}
             label={`${account.email}: ${num(used)} of ${num(account.dailyCap)} sent in the last 24 hours`}
