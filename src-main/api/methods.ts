@@ -120,7 +120,7 @@ export const API_METHODS = {
   }),
   'campaigns.importRecipients': method({
     args: importRecipientsSchema,
-    doc: 'Imports recipients (CSV text or a list) into a draft: `mode: "replace"` swaps its list, `"add"` appends (addresses already there are skipped). Returns the import report.',
+    doc: 'Imports recipients (CSV text or a list) into a draft: `mode: "replace"` swaps its list, `"add"` appends, its rows numbered on from the list\'s last row (addresses already there are skipped, counted in `duplicates` and in `alreadyInList`). Returns the import report, its invalid rows numbered as in the file.',
     run: ({ engine }, args) => engine.campaigns.importRecipients(args),
   }),
   'campaigns.copy': method({

@@ -48,6 +48,8 @@ export interface ImportReport {
   duplicates: number;
   invalid: { row: number; value: string; reason: string }[];
   suppressed: number;
+  /** Recipients added to a list (campaigns.importRecipients, mode `add`): of the duplicates, those already in it. */
+  alreadyInList?: number;
 }
 
 export interface Message {

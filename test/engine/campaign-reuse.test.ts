@@ -310,6 +310,19 @@ describe('suppressions in bulk', () => {
     expect(await engine.campaigns.queue({ id: campaign.id })).toMatchObject({ queued: 1 });
     await expect(engine.suppressions.addMany({ emails: ['a@example.com'], csv: 'x' })).rejects.toMatchObject({ code: 'invalid_input' });
   });
+
+  it('a search finds what was typed: _, % and \\ are letters, not wildcards', async () => {
+    const { engine } = await oneAccount();
+    await engine.suppressions.addMany({ emails: ['a_b@example.com', 'axb@example.com', '100%@example.com', '1000@example.com'] });
+    await engine.suppressions.add({ email: 'back\\slash@example.com' });
+    await engine.suppressions.add({ email: 'backxslash@example.com' });
+    const found = async (search: string) => (await engine.suppressions.list({ search })).items.map((s) => s.email).sort();
+    expect(await found('a_b')).toEqual(['a_b@example.com']);
+    expect(await found('0%')).toEqual(['100%@example.com']);
+    expect(await found('k\\s')).toEqual(['back\\slash@example.com']);
+    expect((await engine.suppressions.list({ search: '%' })).total).toBe(1);
+    expect((await engine.suppressions.list({ search: 'A_B' })).total).toBe(1);
+  });
 });
 
 describe('merge fields checked against the list’s columns', () => {

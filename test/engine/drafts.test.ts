@@ -103,7 +103,7 @@ describe('campaigns.importRecipients', () => {
       recipients: [{ email: 'cat@example.com', fields: { first_name: 'Cat' } }, { email: 'BEN@example.com' }, { email: 'dan@example.com' }],
       mode: 'add',
     });
-    expect(report).toEqual({ imported: 2, duplicates: 1, invalid: [], suppressed: 0 });
+    expect(report).toEqual({ imported: 2, duplicates: 1, alreadyInList: 1, invalid: [], suppressed: 0 });
     expect(after.fields).toEqual(['town', 'first_name']);
     const { items } = await engine.campaigns.messages({ id: campaign.id });
     expect(items.map((m) => [m.email, m.status, m.skipReason ?? ''])).toEqual([
@@ -114,6 +114,60 @@ describe('campaigns.importRecipients', () => {
       ['dan@example.com', 'pending', ''],
     ]);
     expect(counterTotals(databaseFile, campaign.id)).toEqual({ pending: 4, skipped: 1 });
+  });
+
+  it('add: an added list’s rows continue after the list’s last row, so a row names one recipient; the report names the file’s rows', async () => {
+    setup = await createTestEngine({});
+    const { engine } = setup;
+    // Rows 2–4 (row 1 is the header); row 4 is not an address.
+    const { campaign } = await engine.campaigns.create({
+      name: 'n',
+      subject: 's',
+      text: 'Hi {{first_name|there}}',
+      csv: 'email,town\nann@example.com,A\nben@example.com,B\nnot-an-address,C',
+    });
+    const { report } = await engine.campaigns.importRecipients({
+      id: campaign.id,
+      // Rows 2–6 of the second file: one address already in the list, one invalid, one repeated.
+      csv: 'email,first_name\ncat@example.com,Cat\nBEN@example.com,Ben\noops,X\ndan@example.com,Dan\ncat@example.com,Again',
+      mode: 'add',
+    });
+    // The invalid row is named as the user's file has it, so it can be fixed there.
+    expect(report).toEqual({
+      imported: 2,
+      duplicates: 2,
+      alreadyInList: 1,
+      invalid: [{ row: 4, value: 'oops', reason: expect.any(String) }],
+      suppressed: 0,
+    });
+    // A pasted list (rows 1–2 as a list counts them) goes after that.
+    await engine.campaigns.importRecipients({ id: campaign.id, recipients: [{ email: 'eve@example.com' }, { email: 'fay@example.com' }], mode: 'add' });
+
+    const { items } = await engine.campaigns.messages({ id: campaign.id });
+    expect(items.map((m) => [m.row, m.email, m.skipReason ?? ''])).toEqual([
+      [2, 'ann@example.com', ''],
+      [3, 'ben@example.com', ''],
+      [4, 'not-an-address', expect.stringMatching(/^Invalid address/)],
+      [5, 'cat@example.com', ''],
+      [6, 'BEN@example.com', 'Already in the list (row 3).'],
+      [7, 'oops', expect.stringMatching(/^Invalid address/)],
+      [8, 'dan@example.com', ''],
+      [9, 'cat@example.com', 'Duplicate of row 5.'],
+      [10, 'eve@example.com', ''],
+      [11, 'fay@example.com', ''],
+    ]);
+    // Each row finds exactly one recipient, to preview by its row.
+    for (const [k, m] of items.entries()) {
+      const found = await engine.campaigns.messages({ id: campaign.id, row: m.row });
+      expect(found.items.map((f) => f.email)).toEqual([items[k]!.email]);
+    }
+    const eve = (await engine.campaigns.messages({ id: campaign.id, row: 10 })).items[0]!;
+    expect((await engine.campaigns.preview({ id: campaign.id, messageId: eve.id })).recipient).toMatchObject({ email: 'eve@example.com', row: 10 });
+    // The export's row column names each recipient once.
+    const { csv } = await engine.campaigns.export({ id: campaign.id });
+    const [header, ...lines] = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(header!.split(',')[0]).toBe('row');
+    expect(lines.map((l) => Number(l.split(',')[0]))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   it('a broken file changes nothing: the old list stays, nothing hidden is left behind', async () => {

@@ -114,7 +114,7 @@ export const listMessagesSchema = z
     mark: z.enum(MESSAGE_MARKS).optional(),
     /** Part of an address or a name: finds a recipient among any number. */
     search: z.string().trim().max(200).optional(),
-    /** The recipient at this row of the imported file. */
+    /** The recipient at this row of the campaign's list (the rows of a list added to a draft follow the rows before it). */
     row: z.int().positive().optional(),
     offset: z.int().min(0).optional(),
     limit: z.int().min(1).max(1000).optional(),

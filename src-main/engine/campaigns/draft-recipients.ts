@@ -13,7 +13,8 @@ import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
-import { discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { discardStagedCampaign, estimateStorageBytes, forEachIdRange, insertRecipients } from './campaign-recipients';
+import type { CsvImportResult } from './csv-import';
 import { importRecipientsSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
 import { checkDiskSpace, getCampaign, readRecipients } from './campaigns';
@@ -23,8 +24,10 @@ const ALREADY_IN_LIST = 'Already in the list (row ';
 
 /**
  * Imports recipients into a draft: `replace` swaps its list for the new one, `add` appends the
- * new rows (an address already in the list is skipped, with the row it is at). Answers the same
- * report as campaigns.create, about the rows just imported.
+ * new rows, numbered after the list's last row (an address already in the list is skipped, with
+ * the row it is at). Answers the same report as campaigns.create, about the rows just imported
+ * (rows as the file numbers them); an addition says how many of its duplicates were already in
+ * the list.
  */
 export async function importIntoDraft(ctx: EngineContext, input: unknown): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(importRecipientsSchema, input);
@@ -33,6 +36,9 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
     mustBeDraft(draft);
     const slicer = new TimeSlicer();
     const imported = await readRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+    // The report names invalid rows as the user's file numbers them: that is where they are fixed.
+    const invalidInFile = imported.invalid;
+    if (args.mode === 'add') numberAfter(imported, await lastRow(ctx.db, draft.id, slicer));
     await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
     const now = ctx.clock.now();
     const stagingId = await stagingCampaign(ctx.db, draft, now);
@@ -49,8 +55,9 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
       report = {
         imported: imported.recipients.length - suppressed - alreadyThere,
         duplicates: imported.duplicates.length + alreadyThere,
-        invalid: imported.invalid,
+        invalid: invalidInFile,
         suppressed,
+        ...(args.mode === 'add' ? { alreadyInList: alreadyThere } : {}),
       };
     } catch (error) {
       await discardStagedCampaign(ctx.db, stagingId, slicer).catch((cleanupError: unknown) =>
@@ -74,6 +81,41 @@ function mustBeDraft(campaign: CampaignRow): void {
       `Only a draft's recipients can be changed; this campaign is ${campaign.status}. Copy it to a new draft to send it to another list.`,
     );
   }
+}
+
+/** The highest row of the campaign's list (0 for none), read a range of ids at a time. */
+async function lastRow(db: Db, campaignId: number, slicer: TimeSlicer): Promise<number> {
+  let last = 0;
+  await forEachIdRange(db, campaignId, slicer, async (from, to) => {
+    const range = await db
+      .selectFrom('messages')
+      .select(sql<number | null>`max(row)`.as('row'))
+      .where('campaign_id', '=', campaignId)
+      .where('id', '>=', from)
+      .where('id', '<', to)
+      .executeTakeFirst();
+    last = Math.max(last, range?.row ?? 0);
+  });
+  return last;
+}
+
+/**
+ * Rows added to a list continue after its last one (`last`), keeping their spacing in the
+ * file, so a row of the campaign — in the preview, the export, the progress lists — names one
+ * recipient, never one of each file. (A list with no rows yet keeps the file's own numbers.)
+ * Invalid rows are renumbered in a copy: the report keeps the file's numbers.
+ */
+function numberAfter(imported: CsvImportResult, last: number): void {
+  if (last === 0) return;
+  const first = Math.min(imported.recipients[0]?.row ?? Infinity, imported.invalid[0]?.row ?? Infinity, imported.duplicates[0]?.row ?? Infinity);
+  if (first === Infinity) return;
+  const shift = last + 1 - first;
+  for (const r of imported.recipients) r.row += shift;
+  for (const d of imported.duplicates) {
+    d.row += shift;
+    d.firstRow += shift;
+  }
+  imported.invalid = imported.invalid.map((r) => ({ ...r, row: r.row + shift }));
 }
 
 /** A hidden campaign that holds rows being imported for `draft` until they are complete. */

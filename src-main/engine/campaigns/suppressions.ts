@@ -40,7 +40,11 @@ export const listSuppressionsSchema = z
 export async function listSuppressions(ctx: EngineContext, input: unknown = {}): Promise<{ total: number; items: Suppression[] }> {
   const args = parseInput(listSuppressionsSchema, input ?? {});
   let query = ctx.db.selectFrom('suppressions');
-  if (args.search) query = query.where('suppressions.email_norm', 'like', `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`);
+  if (args.search) {
+    // Typed characters are searched for: `%`, `_` and `\` are escaped, and LIKE is told the escape.
+    const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
+    query = query.where('suppressions.email_norm', 'like', sql<string>`${pattern} escape '\\'`);
+  }
   const total = await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
   const rows = await query
     .leftJoin('messages', 'messages.id', 'suppressions.source_message_id')

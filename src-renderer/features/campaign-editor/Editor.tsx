@@ -2,7 +2,8 @@
  * The campaign editor: a new campaign, or a draft (or paused) one. It holds the form; the draft
  * saves itself as the user types (use-autosave.ts) — a new campaign becomes a draft at its first
  * change — so leaving the page loses nothing. The sections (sections/) draw the parts: message,
- * recipients (imported into the draft, replacing its list), attachments, schedule, rehearsal;
+ * recipients (imported into the draft, replacing its list, or added to it when the user chooses
+ * and presses Add), attachments, schedule, rehearsal;
  * once there is a draft, also the preview per recipient, the test send and the Queue button,
  * whose dialog says when it would finish before anything is queued.
  */
@@ -23,6 +24,7 @@ import { recipientArgs } from './campaign-args';
 import { type Form, formOf } from './form';
 import { placeError } from './save-errors';
 import { AttachmentsSection } from './sections/AttachmentsSection';
+import type { ListMode } from './sections/AnotherList';
 import { ImportReportCard } from './sections/ImportReportCard';
 import { MessageSection } from './sections/MessageSection';
 import { PreviewSection } from './sections/PreviewSection';
@@ -35,24 +37,33 @@ import { useAutosave } from './use-autosave';
 import { useListColumns, useMergeFields, useUnknownFields } from './use-merge-fields';
 import { useRecipients } from './use-recipients';
 
+/** A list chosen to be added is not the draft's until the user presses Add. */
+const NOT_ADDED_YET = 'The new recipients are not in the list yet: press “Add to the list”';
+
 export function Editor({ campaign: given }: { campaign?: Campaign }) {
   const [form, setForm] = useState<Form>(() => formOf(given));
   const [queueError, setQueueError] = useState<ApiCallError | null>(null);
   const [confirmQueue, setConfirmQueue] = useState(false);
   const [showLegacyReport, setShowLegacyReport] = useState(true);
+  const [listMode, setListMode] = useState<ListMode>('replace');
   const action = useAction();
   const toast = useToast();
   const recipientsInput = useRecipients(() => setQueueError(null));
   // A draft takes a new list; a paused campaign keeps the one it is sending.
   const canImport = given === undefined || given.status === 'draft';
   const chosen = canImport ? recipientArgs(recipientsInput.recipients, recipientsInput.pasted, recipientsInput.emailColumn) : undefined;
-  const autosave = useAutosave(given, form, { args: chosen });
+  // A list to add waits for the Add button; one that replaces the list is saved as chosen. (Adding
+  // is offered only once the draft has recipients.)
+  const adding = listMode === 'add';
+  const autosave = useAutosave(given, form, { args: adding ? undefined : chosen });
+  const toAdd = adding && chosen && !autosave.isImported(chosen) ? chosen : undefined;
 
   // The draft as it stands: the route's campaign (kept fresh), else the one this editor made.
   const made = useApi('campaigns.get', { id: autosave.id ?? 0 }, { enabled: given === undefined && autosave.id !== undefined });
   const campaign = given ?? made.data ?? autosave.saved;
-  // The list the message is written for: a new one chosen here, else the draft's own.
-  const listOwner = recipientsInput.shape || recipientsInput.pasted ? undefined : campaign && campaign.total > 0 ? campaign : undefined;
+  // The list the message is written for: a new one chosen here (unless it is still to be added), else the draft's own.
+  const listOwner =
+    (recipientsInput.shape || recipientsInput.pasted) && !adding ? undefined : campaign && campaign.total > 0 ? campaign : undefined;
   const columns = useListColumns(listOwner, recipientsInput.shape, recipientsInput.emailColumn, recipientsInput.pasted?.kind === 'list');
   const fields = useMergeFields(columns);
   // The engine's queue refuses these with the same words: Queue is not offered while any is left.
@@ -60,7 +71,8 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   const legacyReport = given ? importReports.get(given.id) : undefined;
-  const report = autosave.report ?? (showLegacyReport ? legacyReport : undefined);
+  // A report of an import made here is shown with the recipients; one made elsewhere (a copy, the quick start) at the top.
+  const report = autosave.report ? undefined : showLegacyReport ? legacyReport : undefined;
   const { e, attachmentsError, generalError } = placeError(autosave.error);
   const importProblem = autosave.recipientsError;
   const recipientsError = importProblem ? (placeError(importProblem).recipientsError ?? importProblem.message) : undefined;
@@ -70,6 +82,8 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
   async function queue(): Promise<string | void> {
     if (!campaign) return;
     if (!(await autosave.flush())) return 'The latest changes could not be saved; see the message on the page.';
+    // Queueing without it would send to the list as it is, without the people meant to be added.
+    if (toAdd) return `${NOT_ADDED_YET} in Recipients first, or choose “Replace the list”.`;
     const envelope = await action('campaigns.queue', { id: campaign.id });
     if (!envelope.ok) {
       setQueueError(new ApiCallError(envelope.error));
@@ -117,15 +131,7 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
         }
       />
 
-      {report && (
-        <ImportReportCard
-          report={report}
-          onClose={() => {
-            autosave.dismissReport();
-            setShowLegacyReport(false);
-          }}
-        />
-      )}
+      {report && <ImportReportCard report={report} onClose={() => setShowLegacyReport(false)} />}
       {campaign?.statusDetail && (
         <Callout.Root color="amber" mb="4">
           <Callout.Icon>
@@ -151,7 +157,24 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
             unknownFields={unknownFields}
             waitingForFile={!campaign?.total && !recipientsInput.shape && recipientsInput.pasted?.kind !== 'list'}
           />
-          <RecipientsSection campaign={campaign} canImport={canImport} input={recipientsInput} recipientsError={recipientsError} importing={saving && chosen !== undefined} />
+          <RecipientsSection
+            campaign={campaign}
+            canImport={canImport}
+            input={recipientsInput}
+            recipientsError={recipientsError}
+            importing={!adding && saving && chosen !== undefined}
+            listMode={listMode}
+            onListMode={(mode) => {
+              // The list just imported is the draft's already: adding it again would add nobody.
+              if (mode === 'add' && chosen && autosave.isImported(chosen)) recipientsInput.setRecipients((r) => ({ mode: r.mode, paste: '', emailColumn: '' }));
+              setListMode(mode);
+            }}
+            chosen={adding ? toAdd : chosen}
+            onAdd={autosave.addRecipients}
+            report={autosave.report}
+            reportListTotal={autosave.saved && reachable(autosave.saved)}
+            onCloseReport={autosave.dismissReport}
+          />
           <AttachmentsSection form={form} set={set} setForm={setForm} attachmentsError={attachmentsError} />
           <ScheduleSection form={form} set={set} e={e} />
           {(campaign === undefined || campaign.status === 'draft') && <RehearsalSection form={form} set={set} e={e} />}
@@ -159,12 +182,14 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
           {generalError && <ErrorCallout error={generalError} title="Not saved." />}
 
           <Flex className="tr-savebar" gap="3" align="center" justify="between" wrap="wrap">
-            <Text size="2" color={autosave.state === 'failed' ? 'red' : 'gray'} aria-live="polite" data-save-state={autosave.state}>
+            <Text size="2" color={autosave.state === 'failed' ? 'red' : toAdd && !saving ? 'amber' : 'gray'} aria-live="polite" data-save-state={autosave.state}>
               {autosave.state === 'failed'
                 ? 'Not saved: see the message above.'
                 : saving
                   ? 'Saving…'
-                  : campaign
+                  : toAdd
+                    ? `${NOT_ADDED_YET} above.`
+                    : campaign
                     ? 'All changes saved. Nothing is sent until you queue the campaign.'
                     : 'Saved as a draft as you type. Nothing is sent until you queue the campaign.'}
             </Text>

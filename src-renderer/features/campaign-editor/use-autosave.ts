@@ -6,6 +6,9 @@
  * whatever is waiting is saved at once when the editor is left (another page, or the window
  * closing: small requests outlive the page). Saves run one at a time, in order.
  *
+ * Adding a list to the draft's is no save: it is done when the user asks (addRecipients), once,
+ * since doing it again, or as an address is being typed, would add other people.
+ *
  * A field the engine refuses (a reply-to that is not an address yet) is left out and the rest
  * saved; its error is shown beside it until the user changes it.
  */
@@ -62,6 +65,10 @@ export interface Autosave {
   saves: number;
   /** Saves what is waiting now; resolves true when everything is saved. */
   flush(): Promise<boolean>;
+  /** Saves what is waiting, then adds these recipients to the draft's list; resolves true once added. */
+  addRecipients(args: RecipientArgs): Promise<boolean>;
+  /** Whether these are the recipients last imported (the draft's list is theirs). */
+  isImported(args: RecipientArgs): boolean;
   dismissReport(): void;
 }
 
@@ -161,9 +168,31 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
     return ok;
   }, [action, setSaved]);
 
-  const flush = useCallback((): Promise<boolean> => {
+  /** Adds a list to the draft's: the report is about the rows added. */
+  const addOnce = useCallback(
+    async (r: RecipientArgs): Promise<boolean> => {
+      const show = <T,>(set: (v: T) => void, v: T) => mounted.current && set(v);
+      if (ids.current === undefined) return false;
+      show(setState, 'saving');
+      const added = await action('campaigns.importRecipients', { id: ids.current, ...r, mode: 'add' });
+      // The list is no longer the one last imported: the same file chosen again replaces it.
+      if (added.ok) savedRecipients.current = undefined;
+      show(setRecipientsError, added.ok ? null : new ApiCallError(added.error));
+      if (added.ok) {
+        show(setReport, added.value.report);
+        show(setSaved, added.value.campaign);
+      }
+      const typedMeanwhile = JSON.stringify(latest.current.form) !== savedForm.current;
+      show(setState, !added.ok ? 'failed' : typedMeanwhile && mounted.current ? 'pending' : 'saved');
+      return added.ok;
+    },
+    [action, setSaved],
+  );
+
+  /** Runs `work` after the saves before it; the page that opens the draft again waits for it. */
+  const enqueue = useCallback((work: () => Promise<boolean>): Promise<boolean> => {
     clearTimeout(timer.current);
-    const run = chain.current.then(saveOnce, saveOnce);
+    const run = chain.current.then(work, work);
     chain.current = run;
     const track = () => {
       const id = ids.current;
@@ -175,7 +204,13 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
     // A new draft has its id only once created: tracked from then on too.
     if (ids.current === undefined) void run.then(track, track);
     return run;
-  }, [saveOnce]);
+  }, []);
+
+  const flush = useCallback((): Promise<boolean> => enqueue(saveOnce), [enqueue, saveOnce]);
+  const addRecipients = useCallback(
+    (r: RecipientArgs): Promise<boolean> => enqueue(async () => (await saveOnce()) && addOnce(r)),
+    [enqueue, saveOnce, addOnce],
+  );
 
   // A change: saved once the user pauses. (Keyed by the values, not the objects: a re-render
   // with the same form schedules nothing.)
@@ -213,6 +248,8 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
     saved,
     saves,
     flush,
+    addRecipients,
+    isImported: (args) => JSON.stringify(args) === savedRecipients.current,
     dismissReport: () => setReport(undefined),
   };
 }

@@ -82,7 +82,7 @@ export function PreviewSection({
           <Note>Nobody to preview: the campaign has no recipients yet.</Note>
         ) : (
           <>
-            <Field id="p-find" label="Find a recipient" hint="An address, a name, or a row number of your file (row 1 is the header).">
+            <Field id="p-find" label="Find a recipient" hint="An address, a name, or a row number of your file (row 1 is the header; a list added later is numbered on from the last row).">
               <input
                 {...describedBy('p-find', undefined)}
                 className="tr-input tr-input--wide"
