@@ -7,9 +7,12 @@
  * can be scripted to fail at any stage of a session (a reply of our choosing, or a dropped
  * connection before or after the message data). Everything it sees is recorded for assertions.
  *
- * Connect with nodemailer `{ host, port, secure: false, ignoreTLS: true }`: there is no TLS here.
+ * Connect with nodemailer `{ host, port, secure: false, ignoreTLS: true }`: there is no TLS by
+ * default. With `tls` it speaks implicit TLS as smtp.gmail.com does on port 465 (connect with
+ * `secure: true` and the certificate as `tls.ca`); with `latencyMs` and `dataReplyDelayMs` it
+ * answers from as far away as Gmail does from a home connection (the benchmarks).
  */
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, type Server, Socket, createServer } from 'node:net';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -155,6 +158,19 @@ export interface TestGmailOptions {
   quickGreeting?: boolean;
   /** Answers MAIL, RCPT and the end of the data this many real milliseconds late, like a server a few network hops away (benchmarks). */
   replyDelayMs?: number;
+  /**
+   * The end of the data is answered this many real milliseconds late instead (the server's
+   * own work on a message: Gmail takes a few hundred), on top of `latencyMs`.
+   */
+  dataReplyDelayMs?: number;
+  /**
+   * The network's round trip, in real milliseconds: everything the server writes (greeting,
+   * TLS handshake, every reply) reaches the client this much later, through a relay in front
+   * of the server, as over a real connection. For benchmarks; 0 (the default) adds nothing.
+   */
+  latencyMs?: number;
+  /** Implicit TLS from the first byte (smtp.gmail.com:465), with this certificate and key (test/support/test-tls.ts). */
+  tls?: { key: string; cert: string };
 }
 
 export async function startTestGmail(opts: TestGmailOptions = {}): Promise<TestGmail> {
@@ -205,34 +221,25 @@ class TestGmailServer implements TestGmail {
   private receivedListener: ((message: AcceptedMessage) => void) | undefined;
   private observer: ((event: SessionEvent) => void) | undefined;
 
-  private readonly server = new SMTPServer({
-    name: 'smtp.gmail.com',
-    banner: 'test-gmail - gsmtp',
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    authMethods: ['PLAIN', 'LOGIN'],
-    size: MAX_MESSAGE_BYTES,
-    // A reverse lookup of 127.0.0.1 can take the full 1.5 s timeout on some machines.
-    disableReverseLookup: true,
-    logger: false,
-    onConnect: (session, callback) => this.onConnect(session, callback),
-    onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
-    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback)),
-    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback)),
-    onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback)),
-  });
+  private readonly server: SMTPServer;
+  private relay: Server | undefined;
 
   private readonly keepBodies: boolean;
   private readonly replyDelayMs: number;
+  private readonly dataReplyDelayMs: number;
+  private readonly latencyMs: number;
 
   constructor(options: TestGmailOptions) {
     this.keepBodies = options.keepBodies ?? true;
     this.replyDelayMs = options.replyDelayMs ?? 0;
+    this.dataReplyDelayMs = options.dataReplyDelayMs ?? this.replyDelayMs;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.server = this.createServer(options.tls);
     // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
     // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
     this.server.on('error', () => {});
     if (options.quickGreeting ?? true) this.greetAtOnce();
+    // Raw TCP sockets, TLS or not (smtp-server upgrades them itself).
     this.server.server.on('connection', (socket: Socket) => {
       this.connectionCount++;
       this.sockets.add(socket);
@@ -240,23 +247,81 @@ class TestGmailServer implements TestGmail {
     });
   }
 
+  private createServer(tls: TestGmailOptions['tls']): SMTPServer {
+    return new SMTPServer({
+      name: 'smtp.gmail.com',
+      ...(tls ? { secure: true, key: tls.key, cert: tls.cert } : {}),
+      banner: 'test-gmail - gsmtp',
+      authOptional: false,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      authMethods: ['PLAIN', 'LOGIN'],
+      size: MAX_MESSAGE_BYTES,
+      // A reverse lookup of 127.0.0.1 can take the full 1.5 s timeout on some machines.
+      disableReverseLookup: true,
+      logger: false,
+      onConnect: (session, callback) => this.onConnect(session, callback),
+      onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
+      onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback)),
+      onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback)),
+      onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback, this.dataReplyDelayMs)),
+    });
+  }
+
   get connections(): number {
     return this.connectionCount;
   }
 
-  /** The reply, after `replyDelayMs` of real time when set (the server is "further away"). */
-  private answerLater<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
-    if (this.replyDelayMs <= 0) return callback;
-    return (...args: A) => void setTimeout(() => callback(...args), this.replyDelayMs);
+  /** The reply, after `delayMs` (default `replyDelayMs`) of real time when set (the server is "further away"). */
+  private answerLater<A extends unknown[]>(callback: (...args: A) => void, delayMs = this.replyDelayMs): (...args: A) => void {
+    if (delayMs <= 0) return callback;
+    return (...args: A) => void setTimeout(() => callback(...args), delayMs);
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
       this.server.server.once('error', reject);
       this.server.listen(0, this.host, () => {
         this.server.server.off('error', reject);
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();
+      });
+    });
+    if (this.latencyMs > 0) this.port = await this.listenThroughRelay(this.port);
+  }
+
+  /**
+   * A relay in front of the server that holds back everything the server writes by the
+   * round trip (latencyMs): each reply, the greeting and the TLS handshake's answers reach the
+   * client that much after its request, as over a real network. What the client writes goes
+   * through at once. Timers of one duration fire in the order they were set, so bytes keep
+   * their order. Returns the relay's port, which clients connect to.
+   */
+  private listenThroughRelay(serverPort: number): Promise<number> {
+    const relay = createServer((client) => {
+      this.sockets.add(client);
+      const upstream = new Socket();
+      this.sockets.add(upstream);
+      const later = (work: () => void) => void setTimeout(work, this.latencyMs);
+      upstream.connect(serverPort, this.host);
+      client.on('data', (chunk) => upstream.write(chunk));
+      client.on('end', () => upstream.end());
+      upstream.on('data', (chunk) => later(() => client.writable && client.write(chunk)));
+      upstream.on('end', () => later(() => client.end()));
+      for (const [socket, other] of [[client, upstream], [upstream, client]] as const) {
+        socket.on('error', () => other.destroy());
+        socket.once('close', () => {
+          this.sockets.delete(socket);
+          later(() => other.destroy());
+        });
+      }
+    });
+    this.relay = relay;
+    return new Promise((resolve, reject) => {
+      relay.once('error', reject);
+      relay.listen(0, this.host, () => {
+        relay.off('error', reject);
+        resolve((relay.address() as AddressInfo).port);
       });
     });
   }
@@ -299,6 +364,7 @@ class TestGmailServer implements TestGmail {
 
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
+      this.relay?.close();
       this.server.close(() => resolve());
       // smtp-server would otherwise give open sessions a 30 s grace period.
       for (const socket of this.sockets) socket.destroy();
