@@ -196,8 +196,8 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'requeue' });
   }
 
-  await outcomes.markStarted(position, account.id);
-  const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now());
+  const { onDisk } = await outcomes.markStarted(position, account.id);
+  const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now(), onDisk);
   if (result.ok) {
     if (campaign.policy_block_streak > 0) {
       await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', campaign.id).execute();
