@@ -29,6 +29,11 @@ export const SIZES = {
   /** Messages and reply delay of the send path's far-server diagnostic. */
   sendFar: num('BENCH_SEND_FAR', 500, 50),
   sendFarDelayMs: num('BENCH_SEND_FAR_DELAY_MS', 5, 5),
+  /** Messages each sender sends at Gmail's distance (about a third of a second each). */
+  sendGmail: num('BENCH_SEND_GMAIL', 100, 4),
+  /** Gmail from a home connection: the round trip, and the time to the reply to the message data. */
+  gmailRttMs: num('BENCH_GMAIL_RTT_MS', 30, 30),
+  gmailDataMs: num('BENCH_GMAIL_DATA_MS', 250, 250),
   /** Messages each send path runs before it is timed. */
   sendWarmUp: num('BENCH_SEND_WARM_UP', 500, 20),
   quotaDays: num('BENCH_QUOTA_DAYS', 7, 2),
@@ -37,7 +42,7 @@ export const SIZES = {
   dashboardRuns: num('BENCH_DASHBOARD_RUNS', 10, 5),
 };
 
-/** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, quota): for working on one. */
+/** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, gmail, quota, window): for working on one. */
 export const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 export const wanted = (part: string) => !ONLY || ONLY.has(part);
 
