@@ -208,6 +208,87 @@ describe('migrations', () => {
     expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
   });
 
+  it('0009_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0008_attachment_store');
+    const campaign = (status: string, queueSeq: number | null) =>
+      db.insertInto('campaigns').values({ name: status, subject: 's', status, queue_seq: queueSeq, created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const draft = await campaign('draft', null);
+    const paused = await campaign('paused', 1);
+    const message = (campaignId: number, row: number, status: string, messageId: string | null = null) =>
+      db.insertInto('messages').values({ campaign_id: campaignId, row, email: `r${row}@x.com`, email_norm: `r${row}@x.com`, status, message_id: messageId, updated_at: NOW }).execute();
+    await message(draft.id, 2, 'pending');
+    await message(draft.id, 3, 'pending');
+    await message(draft.id, 4, 'skipped');
+    // A draft an earlier version had begun to queue keeps the Message-ID it was given.
+    await message(draft.id, 5, 'queued', '<kept@x.trickle.invalid>');
+    await message(paused.id, 2, 'queued', '<p@x.trickle.invalid>');
+
+    await migrateTo(db, '0009_drafts_stored_ready_to_send');
+    const rows = await db.selectFrom('messages').select(['campaign_id', 'row', 'status', 'message_id']).orderBy('id').execute();
+    expect(rows.map((r) => [r.campaign_id, r.row, r.status])).toEqual([
+      [draft.id, 2, 'queued'],
+      [draft.id, 3, 'queued'],
+      [draft.id, 4, 'skipped'],
+      [draft.id, 5, 'queued'],
+      [paused.id, 2, 'queued'],
+    ]);
+    expect(rows[0]!.message_id).toMatch(new RegExp(`^<[0-9a-f]{24}\\.${draft.id}\\.2@[0-9a-f]{8}\\.trickle\\.invalid>$`));
+    expect(rows[1]!.message_id).not.toBe(rows[0]!.message_id);
+    expect(rows[2]!.message_id).toBeNull();
+    expect(rows[3]!.message_id).toBe('<kept@x.trickle.invalid>');
+    expect(rows[4]!.message_id).toBe('<p@x.trickle.invalid>');
+    // The per-campaign counters follow (their trigger).
+    const counts = await db.selectFrom('campaign_message_counts').select(['status', 'n']).where('campaign_id', '=', draft.id).orderBy('status').execute();
+    expect(counts.filter((c) => c.n > 0)).toEqual([
+      { status: 'queued', n: 3 },
+      { status: 'skipped', n: 1 },
+    ]);
+  });
+
+  it('0010_import_counts_in_code: an insert no longer counts itself; status changes and deletes still do', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0010_import_counts_in_code');
+    const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('messages').values({ campaign_id: c.id, row: 2, email: 'a@x.com', email_norm: 'a@x.com', status: 'queued', updated_at: NOW }).execute();
+    const counts = () => db.selectFrom('campaign_message_counts').select(['status', 'n']).where('campaign_id', '=', c.id).orderBy('status').execute();
+    expect(await counts()).toEqual([]);
+    // As the import does: the rows it stored, counted in the same transaction.
+    await db.insertInto('campaign_message_counts').values({ campaign_id: c.id, status: 'queued', n: 1 }).execute();
+    await db.updateTable('messages').set({ status: 'sent' }).execute();
+    expect(await counts()).toEqual([
+      { status: 'queued', n: 0 },
+      { status: 'sent', n: 1 },
+    ]);
+    await db.deleteFrom('messages').execute();
+    expect((await counts()).map((r) => r.n)).toEqual([0, 0]);
+  });
+
+  it('0011_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0011_status_index_for_the_few');
+    const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const statuses = ['queued', 'queued', 'sending', 'retry_wait', 'sent', 'skipped'];
+    await db.insertInto('messages').values(statuses.map((status, i) => ({ campaign_id: c.id, row: i + 2, email: `r${i}@x.com`, email_norm: `r${i}@x.com`, status, updated_at: NOW }))).execute();
+    const indexed = sqlite.prepare(`select status from messages indexed by messages_unsettled where status = 'sending' or status = 'retry_wait' order by status`).all();
+    expect(indexed).toEqual([{ status: 'retry_wait' }, { status: 'sending' }]);
+    // As the engine asks (a bound status): an index search, not a scan of every message.
+    for (const status of ['sending', 'retry_wait']) {
+      const plan = (sqlite.prepare('explain query plan select id from messages where status = ?').all(status) as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan).toMatch(/USING (COVERING )?INDEX messages_unsettled/);
+    }
+    expect(sqlite.prepare(`select name from sqlite_master where name = 'messages_status'`).all()).toEqual([]);
+  });
+
+  it('0012_fields_with_blanks: campaigns note their blank merge fields; older ones are unknown (null)', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0011_status_index_for_the_few');
+    await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
+    await migrateTo(db, '0012_fields_with_blanks');
+    expect(columns(sqlite, 'campaigns')).toContain('fields_with_blanks');
+    expect((await db.selectFrom('campaigns').select('fields_with_blanks').executeTakeFirstOrThrow()).fields_with_blanks).toBeNull();
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

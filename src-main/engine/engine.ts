@@ -123,7 +123,7 @@ export class Engine {
     const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now()).catch((error: unknown) => {
       throw storageError(error);
     });
-    if (bulk.discarded || bulk.unqueued || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
+    if (bulk.discarded || bulk.cancelled) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     this.scheduler.start(await this.settingsNow());
     this.events.emit('status');
     return recovered;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { EngineContext } from '../context';
@@ -11,11 +10,10 @@ import {
   checkMergeFields,
   forEachIdRange,
   NOT_YET_SENT,
-  queuePending,
   setMessagesStatus,
   skipSuppressed,
-  unqueueDraft,
 } from './campaign-recipients';
+import { countMessages } from '../db/message-counts';
 import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
 import type { Campaign } from '../../../src-shared/views/campaigns';
@@ -26,12 +24,12 @@ import { getCampaign } from './campaigns';
 
 
 /**
- * Moves every pending recipient to `queued`, fixing each message's Message-ID, after checking
- * that every merge field without a default has a value for every recipient, that the
- * attachments are readable and within 25 MB, and that the stop time has not passed. The
- * messages are queued a slice at a time while the campaign is still a draft (which nothing
- * sends); one last transaction makes it `queued`, so the scheduler sees all of it or none.
- * Answers at once; the scheduler sends.
+ * Queues a draft: after checking that every merge field without a default has a value for
+ * every recipient, that the attachments are readable and within 25 MB, and that the stop
+ * time has not passed, one transaction makes it `queued`, so the scheduler sees all of it or
+ * none. Its messages were stored ready to send, Message-IDs fixed, when they were imported
+ * (campaign-recipients.ts): queueing changes none of them, whatever their number. Answers at
+ * once; the scheduler sends.
  */
 export async function queueCampaign(ctx: EngineContext, input: unknown): Promise<{ queued: number; message: string }> {
   const { id } = parseInput(campaignIdSchema, input);
@@ -57,49 +55,35 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   }
   await attachmentsToSend(ctx, campaign);
 
-  let queued: number;
-  try {
-    const slicer = new TimeSlicer();
-    await skipSuppressed(ctx.db, id, now, slicer);
-    await checkMergeFields(ctx.db, campaign, slicer);
-    queued = await queuePending(ctx.db, id, now, messageIdDomain(), slicer);
-    if (queued === 0) {
-      throw new EngineError(
-        'conflict',
-        'This campaign has nobody to send to: every recipient was skipped (invalid, duplicate or suppressed). Import recipients first.',
-      );
-    }
-    await ctx.db.transaction().execute(async (trx) => {
-      const seq = await trx
-        .selectFrom('campaigns')
-        .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
-        .executeTakeFirstOrThrow();
-      const result = await trx
-        .updateTable('campaigns')
-        .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'draft')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
-    });
-  } catch (error) {
-    // Messages queued before the failure go back to pending: a draft has none queued.
-    await unqueueDraft(ctx.db, id).catch((undoError: unknown) =>
-      ctx.log.error('could not undo a failed queue', { campaignId: id, error: String(undoError) }),
+  const slicer = new TimeSlicer();
+  // Addresses suppressed since the import are skipped now (idempotent: nothing to undo if
+  // the queueing fails below).
+  await skipSuppressed(ctx.db, id, now, slicer);
+  await checkMergeFields(ctx.db, campaign, slicer);
+  const queued = (await countMessages(ctx.db, id)).queued;
+  if (queued === 0) {
+    throw new EngineError(
+      'conflict',
+      'This campaign has nobody to send to: every recipient was skipped (invalid, duplicate or suppressed). Import recipients first.',
     );
-    throw error;
   }
+  await ctx.db.transaction().execute(async (trx) => {
+    const seq = await trx
+      .selectFrom('campaigns')
+      .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
+      .executeTakeFirstOrThrow();
+    const result = await trx
+      .updateTable('campaigns')
+      .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'draft')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
+  });
   ctx.log.info('campaign queued', { campaignId: id, queued });
   ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
   ctx.events.emit('status');
   return { queued, message: `Queued ${queued.toLocaleString('en-US')} email${queued === 1 ? '' : 's'}` };
-}
-
-let cachedDomain: string | undefined;
-function messageIdDomain(): string {
-  // Random per process, so Message-IDs never reveal the user's machine name.
-  cachedDomain ??= `${randomBytes(4).toString('hex')}.trickle.invalid`;
-  return cachedDomain;
 }
 
 export async function pauseCampaign(ctx: EngineContext, input: unknown, reason?: string): Promise<Campaign> {

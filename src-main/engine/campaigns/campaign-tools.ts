@@ -141,7 +141,7 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   const lines = [header.map(csvCell).join(',')];
   const rows = await ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', id).orderBy('id').execute();
   for (const row of rows) {
-    const m = toMessage(row);
+    const m = toMessage(campaign.status, row);
     lines.push(
       [
         m.row,

@@ -13,7 +13,7 @@ import { attachmentsById, campaignAttachments, setCampaignAttachments } from './
 import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
-import { toCampaign, toMessage } from './campaign-views';
+import { shownCounts, storedStatus, toCampaign, toMessage } from './campaign-views';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
 // What happens to it afterwards (queue, pause, cancel, retry) is in campaign-actions.ts.
@@ -57,8 +57,9 @@ export async function createCampaign(
   let suppressed: number;
   try {
     await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
-    suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
-    await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
+    const stored = await insertRecipients(ctx.db, id, imported, now, slicer);
+    suppressed = stored.suppressed;
+    await ctx.db.updateTable('campaigns').set({ importing: 0, fields_with_blanks: JSON.stringify(stored.fieldsWithBlanks) }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
       // Still hidden; the next start removes it.
@@ -182,18 +183,22 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
   const args = parseInput(listMessagesSchema, input);
-  await campaignRow(ctx.db, args.id);
-  let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
-  if (args.status) query = query.where('status', '=', args.status);
-  const counts = await countMessages(ctx.db, args.id);
+  const campaign = await campaignRow(ctx.db, args.id);
+  const counts = shownCounts(campaign.status, await countMessages(ctx.db, args.id));
   const total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
+  if (args.status) {
+    const stored = storedStatus(campaign.status, args.status);
+    if (stored === undefined) return { total, items: [] };
+    query = query.where('status', '=', stored);
+  }
   const rows = await query
     .selectAll()
     .orderBy('id')
     .offset(args.offset ?? 0)
     .limit(args.limit ?? 100)
     .execute();
-  return { total, items: rows.map(toMessage) };
+  return { total, items: rows.map((row) => toMessage(campaign.status, row)) };
 }
 
 function toMs(value: string | null | undefined): number | null {

@@ -56,6 +56,8 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
+  /** JSON array: merge fields blank for at least one recipient, as imported; null when unknown (imported before migration 0012). */
+  fields_with_blanks: string | null;
 }
 
 /** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
