@@ -23,6 +23,7 @@ import { sendMeasure } from './send';
 import { sendDistanceMeasure } from './send-distance';
 import { quotaMeasure } from './quota';
 import { dashboardMeasure } from './dashboard';
+import { builtWindowFiles, windowMeasure } from './window';
 import { childMain, runChild } from './start';
 
 async function main(): Promise<void> {
@@ -166,6 +167,21 @@ async function main(): Promise<void> {
     row({ measure: 'quota use', size: `${quota.days} d, caps ${quota.caps.join('/')}`, value: `${fmt(quota.sent)} sent = ${quota.pctOfSummedCaps}%`, baseline: `${fmt(quota.summedCaps)} summed caps`, ratio: '', target: '≥ 99%', met: quota.pctOfSummedCaps >= 99 });
     row({ measure: 'cap violations (24 h)', size: `${quota.days} d`, value: String(quota.capViolations), baseline: '', ratio: '', target: '0', met: quota.capViolations === 0 });
     row({ measure: 'logins/account/day', size: 'cap:min–max', value: loginSummary, baseline: '', ratio: '', target: 'reported', met: null });
+  }
+
+  if (wanted('window')) {
+    console.log('\n[7] the window in Chromium through headless mode (each phase beside a baseline page of the same size, served the same way)');
+    const w = await windowMeasure();
+    results.window = { ...w, files: builtWindowFiles() };
+    console.log(`  browser: ${w.browser}`);
+    console.log(`  first page scripts: ${w.load.app.scripts.join(', ')}`);
+    const a = w.load.app;
+    const b = w.load.baseline;
+    row({ measure: 'window: first page JavaScript (compressed)', size: `${a.scripts.length} files`, value: `${a.jsEncodedKB} KB (${a.jsDecodedKB} KB unpacked), CSS ${a.cssEncodedKB} KB`, baseline: '', ratio: '', target: '≤ 150 KB', met: a.jsEncodedKB <= 150 });
+    row({ measure: 'window: first contentful paint', size: `${w.loads} loads`, value: `${ms(a.fcpMsMedian)} median (max ${ms(a.fcpMsMax)})`, baseline: `${ms(b.fcpMsMedian)} (max ${ms(b.fcpMsMax)})`, ratio: `${(a.fcpMsMedian / b.fcpMsMedian).toFixed(2)}×`, target: 'reported', met: null });
+    row({ measure: 'window: longest task while loading', size: `${w.loads} loads`, value: `${ms(a.longestTaskMsMax)} max (median ${ms(a.longestTaskMsMedian)})`, baseline: `${ms(b.longestTaskMsMax)} max`, ratio: '', target: '≤ 100 ms', met: a.longestTaskMsMax <= 100 });
+    row({ measure: 'window: longest task while importing', size: `${fmt(w.importRows)} rows`, value: `${ms(w.import.app.longestTaskMs)} (${w.import.app.longTasks} long tasks, ${ms(w.import.app.ms)} in all)`, baseline: `${ms(w.import.baseline.longestTaskMs)} (${ms(w.import.baseline.ms)})`, ratio: '', target: '≤ 100 ms', met: w.import.app.longestTaskMs <= 100 });
+    row({ measure: 'window: longest task while a campaign sends', size: `${fmt(w.sends)} messages`, value: `${ms(w.sending.app.longestTaskMs)} (${w.sending.app.longTasks} long tasks, ${ms(w.sending.app.ms)})`, baseline: `${ms(w.sending.baseline.longestTaskMs)} (${ms(w.sending.baseline.ms)})`, ratio: '', target: 'reported', met: null });
   }
 
   results.totalSeconds = round((performance.now() - startedAt) / 1000, 1);

@@ -40,6 +40,10 @@ export const SIZES = {
   /** Caps are 100, 180, … 500 times this (the smoke run divides them by 10). */
   quotaCapScale: num('BENCH_QUOTA_CAP_SCALE', 1, 0.1),
   dashboardRuns: num('BENCH_DASHBOARD_RUNS', 10, 5),
+  /** The window in Chromium: page loads of each page, rows of the CSV imported in the editor, messages sent while it watches. */
+  windowLoads: num('BENCH_WINDOW_LOADS', 5, 1),
+  windowImport: num('BENCH_WINDOW_IMPORT', 20_000, 500),
+  windowSend: num('BENCH_WINDOW_SEND', 2_000, 50),
 };
 
 /** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, gmail, quota, window): for working on one. */
