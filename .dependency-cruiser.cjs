@@ -10,6 +10,7 @@ const OPERATIONS = [
   'campaigns/campaigns',
   'campaigns/campaign-actions',
   'campaigns/campaign-tools',
+  'campaigns/campaign-reuse',
   'campaigns/suppressions',
 ];
 

@@ -44,8 +44,6 @@ export async function queuedFixture(n: number): Promise<Fixture> {
       const email = `r${i}@example.com`;
       insert.run(campaignId, i, email, email, `{"first_name":"Reader${i}"}`, now, now, `<bench.${i}@trickle.test>`);
     }
-    // Counted as the engine's import counts what it stores (no insert trigger since migration 0010).
-    sqlite.prepare(`insert into campaign_message_counts (campaign_id, status, n) values (?, 'queued', ?)`).run(campaignId, n);
   })();
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   return { dataDir, engine, clock, campaignId };

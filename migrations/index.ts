@@ -7,10 +7,11 @@ import * as m0005 from './0005_list_indexes';
 import * as m0006 from './0006_counts_and_staged_imports';
 import * as m0007 from './0007_batch_cancelled';
 import * as m0008 from './0008_attachment_store';
-import * as m0009 from './0009_drafts_stored_ready_to_send';
-import * as m0010 from './0010_import_counts_in_code';
-import * as m0011 from './0011_status_index_for_the_few';
-import * as m0012 from './0012_fields_with_blanks';
+import * as m0009 from './0009_owner_lease';
+import * as m0010 from './0010_archive_and_import_delimiter';
+import * as m0011 from './0011_drafts_stored_ready_to_send';
+import * as m0012 from './0012_status_index_for_the_few';
+import * as m0013 from './0013_fields_with_blanks';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -26,8 +27,9 @@ export const migrations: Record<string, Migration> = {
   '0006_counts_and_staged_imports': m0006,
   '0007_batch_cancelled': m0007,
   '0008_attachment_store': m0008,
-  '0009_drafts_stored_ready_to_send': m0009,
-  '0010_import_counts_in_code': m0010,
-  '0011_status_index_for_the_few': m0011,
-  '0012_fields_with_blanks': m0012,
+  '0009_owner_lease': m0009,
+  '0010_archive_and_import_delimiter': m0010,
+  '0011_drafts_stored_ready_to_send': m0011,
+  '0012_status_index_for_the_few': m0012,
+  '0013_fields_with_blanks': m0013,
 };

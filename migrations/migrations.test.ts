@@ -208,9 +208,37 @@ describe('migrations', () => {
     expect(columns(sqlite, 'attachments')).toEqual(['id', 'filename', 'size', 'created_at']);
   });
 
-  it('0009_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
-    const { db } = freshDb();
+  it('0009_owner_lease: one row, the owner of the database; nothing else changes', async () => {
+    const { db, sqlite } = freshDb();
     await migrateTo(db, '0008_attachment_store');
+    await db.insertInto('batches').values({ started_at: NOW, claimed: 1, sent: 1 }).execute();
+    await migrateTo(db, '0009_owner_lease');
+    expect(columns(sqlite, 'owner_lease')).toEqual(['id', 'session', 'pid', 'host', 'lock_file', 'taken_at', 'heartbeat_at', 'released_at']);
+    const lease = { session: 's', pid: 1, host: 'h', lock_file: '1:2', taken_at: NOW, heartbeat_at: NOW };
+    await db.insertInto('owner_lease').values({ id: 1, ...lease }).execute();
+    await expect(db.insertInto('owner_lease').values({ id: 2, ...lease }).execute()).rejects.toThrow(/CHECK/);
+    expect(await db.selectFrom('owner_lease').select(['id', 'released_at']).execute()).toEqual([{ id: 1, released_at: null }]);
+    expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
+  });
+
+  it('0010_archive_and_import_delimiter: campaigns can be archived and remember their file’s separator', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0009_owner_lease');
+    await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
+    expect(columns(sqlite, 'campaigns')).toEqual(expect.arrayContaining(['archived_at', 'csv_delimiter']));
+    expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([{ archived_at: null, csv_delimiter: null }]);
+    for (const delimiter of [',', ';', '\t']) {
+      await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: delimiter }).execute();
+    }
+    await expect(
+      db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: '|' }).execute(),
+    ).rejects.toThrow(/CHECK/);
+  });
+
+  it('0011_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
     const campaign = (status: string, queueSeq: number | null) =>
       db.insertInto('campaigns').values({ name: status, subject: 's', status, queue_seq: queueSeq, created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const draft = await campaign('draft', null);
@@ -224,7 +252,7 @@ describe('migrations', () => {
     await message(draft.id, 5, 'queued', '<kept@x.trickle.invalid>');
     await message(paused.id, 2, 'queued', '<p@x.trickle.invalid>');
 
-    await migrateTo(db, '0009_drafts_stored_ready_to_send');
+    await migrateTo(db, '0011_drafts_stored_ready_to_send');
     const rows = await db.selectFrom('messages').select(['campaign_id', 'row', 'status', 'message_id']).orderBy('id').execute();
     expect(rows.map((r) => [r.campaign_id, r.row, r.status])).toEqual([
       [draft.id, 2, 'queued'],
@@ -246,27 +274,9 @@ describe('migrations', () => {
     ]);
   });
 
-  it('0010_import_counts_in_code: an insert no longer counts itself; status changes and deletes still do', async () => {
-    const { db } = freshDb();
-    await migrateTo(db, '0010_import_counts_in_code');
-    const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
-    await db.insertInto('messages').values({ campaign_id: c.id, row: 2, email: 'a@x.com', email_norm: 'a@x.com', status: 'queued', updated_at: NOW }).execute();
-    const counts = () => db.selectFrom('campaign_message_counts').select(['status', 'n']).where('campaign_id', '=', c.id).orderBy('status').execute();
-    expect(await counts()).toEqual([]);
-    // As the import does: the rows it stored, counted in the same transaction.
-    await db.insertInto('campaign_message_counts').values({ campaign_id: c.id, status: 'queued', n: 1 }).execute();
-    await db.updateTable('messages').set({ status: 'sent' }).execute();
-    expect(await counts()).toEqual([
-      { status: 'queued', n: 0 },
-      { status: 'sent', n: 1 },
-    ]);
-    await db.deleteFrom('messages').execute();
-    expect((await counts()).map((r) => r.n)).toEqual([0, 0]);
-  });
-
-  it('0011_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
+  it('0012_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0011_status_index_for_the_few');
+    await migrateTo(db, '0012_status_index_for_the_few');
     const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const statuses = ['queued', 'queued', 'sending', 'retry_wait', 'sent', 'skipped'];
     await db.insertInto('messages').values(statuses.map((status, i) => ({ campaign_id: c.id, row: i + 2, email: `r${i}@x.com`, email_norm: `r${i}@x.com`, status, updated_at: NOW }))).execute();
@@ -280,11 +290,11 @@ describe('migrations', () => {
     expect(sqlite.prepare(`select name from sqlite_master where name = 'messages_status'`).all()).toEqual([]);
   });
 
-  it('0012_fields_with_blanks: campaigns note their blank merge fields; older ones are unknown (null)', async () => {
+  it('0013_fields_with_blanks: campaigns note their blank merge fields; older ones are unknown (null)', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0011_status_index_for_the_few');
+    await migrateTo(db, '0012_status_index_for_the_few');
     await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
-    await migrateTo(db, '0012_fields_with_blanks');
+    await migrateTo(db, '0013_fields_with_blanks');
     expect(columns(sqlite, 'campaigns')).toContain('fields_with_blanks');
     expect((await db.selectFrom('campaigns').select('fields_with_blanks').executeTakeFirstOrThrow()).fields_with_blanks).toBeNull();
   });

@@ -9,8 +9,9 @@ import { useRoute } from './lib/route';
 import { AccountsPage } from './features/accounts/AccountsPage';
 import { CampaignEditorPage } from './features/campaign-editor/CampaignEditorPage';
 import { CampaignsPage } from './features/campaign-list/CampaignListPage';
-import { CampaignProgressPage, ProgressOverviewPage } from './features/campaign-progress/CampaignProgressPage';
+import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';
 import { SettingsPage } from './features/settings/SettingsPage';
+import { CampaignRoute } from './router/CampaignRoute';
 
 const TITLES: Record<string, string> = {
   progress: 'Progress',
@@ -48,10 +49,9 @@ export function App() {
       page = <CampaignEditorPage />;
       break;
     case 'campaign':
-      page = <CampaignProgressPage key={route.id} id={route.id} />;
-      break;
     case 'campaign-edit':
-      page = <CampaignEditorPage key={route.id} id={route.id} />;
+      // Which page a campaign opens on (editor or progress) is decided by router/campaign-page.ts.
+      page = <CampaignRoute key={`${route.page}-${route.id}`} id={route.id} page={route.page} />;
       break;
     case 'accounts':
       page = <AccountsPage />;

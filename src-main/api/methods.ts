@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
-import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, campaignIdSchema, createCampaignSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
+import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, exportSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';
 
 export type Door = 'desktop' | 'headless';
@@ -99,14 +99,29 @@ export const API_METHODS = {
   }),
 
   'campaigns.list': method({
-    args: none,
-    doc: 'Every campaign with its counts per message state and ETA.',
+    args: listCampaignsSchema.optional(),
+    doc: 'Every campaign with its counts per message state and ETA, newest first; archived ones only with `includeArchived: true`.',
     run: ({ engine }, args) => engine.campaigns.list(args),
   }),
   'campaigns.create': method({
     args: createCampaignSchema,
     doc: 'Creates a draft from CSV text or a list of recipients; returns the import report. `attachments` are ids from `attachments.store`, never paths.',
     run: ({ engine }, args) => engine.campaigns.create(args),
+  }),
+  'campaigns.copy': method({
+    args: copyCampaignSchema,
+    doc: 'Copies a campaign (its message, attachments and settings) into a new draft with `recipients`: `"all"` (default), `"unsent"` (failed, cancelled, expired or no longer suppressed; never one suppressed now, sent or in doubt) or `"none"`. Returns the draft and an import report.',
+    run: ({ engine }, args) => engine.campaigns.copy(args),
+  }),
+  'campaigns.delete': method({
+    args: campaignIdSchema,
+    doc: 'Deletes a draft and its recipients. A campaign that was ever queued has a history: archive it instead.',
+    run: ({ engine }, args) => engine.campaigns.delete(args),
+  }),
+  'campaigns.archive': method({
+    args: archiveCampaignSchema,
+    doc: 'Hides a completed or cancelled campaign from the list (`archived: false` brings it back). Its messages and sends stay: the history and the daily caps are unchanged.',
+    run: ({ engine }, args) => engine.campaigns.archive(args),
   }),
   'campaigns.get': method({
     args: campaignIdSchema,
@@ -150,7 +165,7 @@ export const API_METHODS = {
   }),
   'campaigns.messages': method({
     args: listMessagesSchema,
-    doc: 'A page of the campaign’s messages, optionally of one state, in import order.',
+    doc: 'A page of the campaign’s messages in import order, optionally of one state, at one `row` of the file, or whose address or name contains `search`.',
     run: ({ engine }, args) => engine.campaigns.messages(args),
   }),
   'campaigns.testSend': method({
@@ -164,8 +179,8 @@ export const API_METHODS = {
     run: ({ engine }, args) => engine.campaigns.preview(args),
   }),
   'campaigns.export': method({
-    args: campaignIdSchema,
-    doc: 'The results as CSV, one row per recipient; formula-like cells are neutralised.',
+    args: exportSchema,
+    doc: 'The results as CSV for a spreadsheet: UTF-8 with a byte-order mark, the import’s separator (or `delimiter`), every merge column (a filtered export imports again as it is), send times in UTC and in `timeZone`; only one `status` if asked. Formula-like cells are neutralised.',
     run: ({ engine }, args) => engine.campaigns.export(args),
   }),
 
@@ -221,6 +236,11 @@ export const API_METHODS = {
     args: addSuppressionSchema,
     doc: 'Never send to this address again.',
     run: ({ engine }, args) => engine.suppressions.add(args),
+  }),
+  'suppressions.addMany': method({
+    args: addSuppressionsSchema,
+    doc: 'Never send to these addresses again: `emails` (a pasted list) or `csv` (its email column, or one address per line). Returns a report: added, already there, repeated, and invalid rows with the reason.',
+    run: ({ engine }, args) => engine.suppressions.addMany(args),
   }),
   'suppressions.remove': method({
     args: removeSuppressionSchema,

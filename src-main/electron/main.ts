@@ -3,15 +3,16 @@
 // beside this file; this one only connects them to Electron.
 //
 //   before ready  user-data folder, single-instance lock, trickle:// registered as privileged
-//   on ready      desktop settings → secret store (safeStorage) → engine → trickle:// served →
-//                 IPC → engine.start() → tray, notifications → window
+//   on ready      desktop settings → secret store (safeStorage) → engine, started (a refusal
+//                 that names a remedy — restore a backup, make a new key — is offered in a
+//                 dialog) → trickle:// served → IPC → tray, notifications → window
 //   on quit       before-quit is held until engine.stop() has let the message in hand finish
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, safeStorage, session } from 'electron';
 import { createApiHandlers, invoke } from '../api/handlers';
-import { type Engine, consoleLogger, createEngine } from '../engine';
+import { type Engine, consoleLogger, createEngine, restoreFromBackup } from '../engine';
 import { APP_ID, PRODUCT_NAME } from './app-id';
 import { APP_START_URL, isAppUrl } from './app-protocol';
 import { createDesktopServices } from './desktop-api';
@@ -21,6 +22,7 @@ import { applyStartAtLogin, startedHidden } from './login-item';
 import { type Notice, watchNotices } from './notices';
 import { registerAppScheme, serveAppScheme } from './protocol';
 import { createQuitGuard } from './quit';
+import { StartDeclined, startRemedy } from './start-remedies';
 import { SafeStorageSecretStore } from './secret-storage';
 import { type TrickleTray, createTray } from './tray';
 import { createMainWindow, openExternalSafely } from './window';
@@ -80,12 +82,50 @@ if (!app.requestSingleInstanceLock()) {
     .then(start)
     .catch((error: unknown) => {
       logger.error('Trickle could not start', { error: String(error) });
-      dialog.showErrorBox('Trickle could not start', error instanceof Error ? error.message : String(error));
+      // Declined in the start-up dialog, which already showed why.
+      if (!(error instanceof StartDeclined)) dialog.showErrorBox('Trickle could not start', error instanceof Error ? error.message : String(error));
       app.exit(1);
     });
 }
 
 // ---- On ready ----------------------------------------------------------------------------
+
+/**
+ * Opens the engine and starts it (ownership, recovery). When it refuses with a remedy — its
+ * database damaged or lost with a backup at hand, or the key to the stored passwords gone — the
+ * user is asked in a dialog; if they accept, it is applied and the start tried again.
+ */
+async function openEngine(dataDir: string, secrets: SafeStorageSecretStore): Promise<{ engine: Engine; recovered: { inDoubt: number } }> {
+  let replaceLostKey = false;
+  for (;;) {
+    let engine: Engine | undefined;
+    try {
+      engine = await createEngine({ dataDir, secrets, logger, replaceLostKey });
+      return { engine, recovered: await engine.start() };
+    } catch (error) {
+      await engine?.stop().catch(() => undefined);
+      const remedy = startRemedy(error);
+      if (!remedy) throw error;
+      const { response } = await dialog.showMessageBox({
+        type: 'error',
+        title: 'Trickle could not start',
+        message: 'Trickle could not start',
+        detail: (error as Error).message,
+        buttons: [remedy.button, 'Quit'],
+        defaultId: 0,
+        cancelId: 1,
+        noLink: true,
+      });
+      if (response !== 0) throw new StartDeclined((error as Error).message);
+      if (remedy.kind === 'replace-lost-key') {
+        replaceLostKey = true;
+      } else {
+        const restored = await restoreFromBackup({ dataDir, logger });
+        await dialog.showMessageBox({ type: 'info', title: 'Backup restored', message: 'Trickle’s database was restored', detail: restored.message, buttons: ['OK'] });
+      }
+    }
+  }
+}
 
 async function start(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
@@ -103,7 +143,7 @@ async function start(): Promise<void> {
     });
   }
 
-  const engine: Engine = await createEngine({ dataDir, secrets, logger });
+  const { engine, recovered } = await openEngine(dataDir, secrets);
   const loginItem = (enabled: boolean) =>
     applyStartAtLogin(enabled, {
       platform: process.platform,
@@ -144,7 +184,6 @@ async function start(): Promise<void> {
   });
   app.on('before-quit', (event) => quitGuard.beforeQuit(event));
 
-  const recovered = await engine.start();
   if (recovered.inDoubt > 0) {
     logger.warn('messages in doubt after the last stop', { inDoubt: recovered.inDoubt });
   }

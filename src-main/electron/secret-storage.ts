@@ -15,7 +15,7 @@
 // password the current backend cannot open throws SecretUnreadableError, which the engine
 // turns into "needs a new app password" for that account instead of crashing.
 
-import { EngineError, type EngineErrorCode, KeyFileSecretStore, type SecretStore, SecretUnreadableError } from '../engine';
+import { EngineError, type EngineErrorCode, KeyFileSecretStore, keyFileIn, type SecretStore, SecretUnreadableError } from '../engine';
 import type { DesktopSettingsFile } from './desktop-settings';
 
 /** The part of Electron's `safeStorage` this store uses (the synchronous API: SecretStore is synchronous). */
@@ -43,6 +43,11 @@ export const SECRET_STORAGE_REFUSED: EngineErrorCode = 'secret_storage_refused';
 export class SafeStorageSecretStore implements SecretStore {
   readonly kind = 'safe-storage';
   private keyFileStore: KeyFileSecretStore | undefined;
+
+  /** Passwords saved while safeStorage was unavailable (`v1:`) need the key file. */
+  get keyFile(): string {
+    return keyFileIn(this.options.dataDir);
+  }
 
   constructor(
     private readonly options: {
@@ -85,7 +90,7 @@ export class SafeStorageSecretStore implements SecretStore {
     if (!status.canStore) throw new EngineError(SECRET_STORAGE_REFUSED, refusalMessage(status.protection));
     let sealed: string;
     if (status.protection === 'unavailable') {
-      sealed = this.keyFile().encrypt(plaintext);
+      sealed = this.keyFileStoreNow().encrypt(plaintext);
     } else {
       sealed = SECRET_PREFIX + this.options.safeStorage.encryptString(plaintext).toString('base64');
     }
@@ -114,7 +119,7 @@ export class SafeStorageSecretStore implements SecretStore {
         );
       }
     }
-    if (ciphertext.startsWith('v1:')) return this.keyFile().decrypt(ciphertext);
+    if (ciphertext.startsWith('v1:')) return this.keyFileStoreNow().decrypt(ciphertext);
     throw new SecretUnreadableError('The saved app password is not in a format Trickle can read. Enter the app password again.');
   }
 
@@ -134,7 +139,7 @@ export class SafeStorageSecretStore implements SecretStore {
     return { backend, protection: backend === 'basic_text' || backend === 'unknown' ? 'weak' : 'os' };
   }
 
-  private keyFile(): KeyFileSecretStore {
+  private keyFileStoreNow(): KeyFileSecretStore {
     this.keyFileStore ??= new KeyFileSecretStore({ dataDir: this.options.dataDir });
     return this.keyFileStore;
   }

@@ -5,25 +5,8 @@ import type { EngineEventBus } from './core/events';
 import type { DryRunMailer, Mailer } from './smtp/mailer';
 import type { SecretStore } from './core/secrets';
 
-/** Where the engine reports what it does. Never given a password or message content. */
-export interface EngineLogger {
-  info(message: string, data?: Record<string, unknown>): void;
-  warn(message: string, data?: Record<string, unknown>): void;
-  error(message: string, data?: Record<string, unknown>): void;
-}
-
-export const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };
-
-/** One timestamped line per event on stdout/stderr, for headless mode and the desktop app. */
-export const consoleLogger: EngineLogger = {
-  info: (message, data) => console.log(logLine('info', message, data)),
-  warn: (message, data) => console.warn(logLine('warn', message, data)),
-  error: (message, data) => console.error(logLine('error', message, data)),
-};
-
-function logLine(level: string, message: string, data?: Record<string, unknown>): string {
-  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
-}
+export { consoleLogger, type EngineLogger, silentLogger } from './core/log';
+import type { EngineLogger } from './core/log';
 
 /** What every engine room works with; built once by createEngine. */
 export interface EngineContext {
@@ -45,4 +28,14 @@ export interface EngineContext {
   quickSendMs: number;
   /** The attachments store: the files the user gave, each named by its id (attachments.ts). */
   attachmentsDir: string;
+  /** Campaigns being imported right now (still hidden): the clean-up of cut-short imports leaves them be. */
+  importsInProgress: Set<number>;
+  /** Bytes free on the database's disk, or undefined when it cannot be told (an in-memory database). */
+  freeDiskBytes(): number | undefined;
+  /**
+   * Set once this engine owns the data folder (db/owner-lease.ts): claims, recovery and the
+   * send path's commits call `assertHeld` in their transaction, which throws once another engine
+   * has taken over, so nothing is claimed, marked as started (handed over) or settled after that.
+   */
+  owner?: { assertHeld(trx: Db): Promise<void> };
 }

@@ -3,24 +3,27 @@
  * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending) are the engine's
  * own; docs/ENGINE.md describes them.
  */
-export { createEngine, Engine, type EngineOptions, listBatchesSchema } from './engine';
+export { createEngine, Engine, type EngineOptions, listBatchesSchema, restoreFromBackup } from './engine';
 export { type EngineContext, type EngineLogger, consoleLogger, silentLogger } from './context';
 export { EngineError, type EngineErrorCode } from './core/errors';
 export type { EngineEvents } from './core/events';
-export { KeyFileSecretStore, type SecretStore, SecretUnreadableError } from './core/secrets';
+export { KeyFileSecretStore, keyFileIn, type SecretStore, SecretUnreadableError } from './core/secrets';
 export { noArgumentsSchema, parseInput } from './core/validation';
 
 // The arguments of the public operations, for the API's method table (types and docs).
 export { accountIdSchema, addAccountSchema, updateAccountSchema } from './accounts/account-schemas';
 export { storeAttachmentSchema } from './campaigns/attachments';
 export {
+  archiveCampaignSchema,
   campaignIdSchema,
+  copyCampaignSchema,
   createCampaignSchema,
+  listCampaignsSchema,
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
 } from './campaigns/campaign-schemas';
-export { previewSchema, testSendSchema } from './campaigns/campaign-tools';
-export { addSuppressionSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
+export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
+export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
 export { sendHistorySchema } from './sending/history';
 export { settingsUpdateSchema } from './settings/settings';

@@ -24,6 +24,8 @@ export interface Campaign {
   completedAt?: string;
   /** When its last message should have gone out, at the current caps and cadence. */
   eta?: string;
+  /** Put away by the user: hidden from the list unless asked for; its history stays. */
+  archivedAt?: string;
 }
 
 export interface ImportReport {

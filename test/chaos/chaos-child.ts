@@ -3,8 +3,10 @@
  * moment. Built by Vite (test/chaos/vite.config.ts) into test/chaos/out/chaos-child.js and run
  * with Node 22:
  *
- *   node chaos-child.js <dataDir> [--resend-in-doubt]
+ *   node chaos-child.js <dataDir> [--resend-in-doubt] [--stale-ms N]
  *
+ * `--stale-ms N` (the two-engine test, test/reliability/two-engines.test.ts): an owner lease
+ * whose heartbeat is N ms old, behind a replaced lock file, counts as its holder being gone.
  * The data directory was prepared by the parent (accounts on its loopback test Gmail, one queued
  * campaign, long scheduler intervals). The child opens the engine as the app does after a crash
  * (start() settles what was in flight), optionally resends the messages in doubt on purpose (the
@@ -35,9 +37,11 @@ const lineLogger: EngineLogger = {
 
 async function main(): Promise<void> {
   const [dataDir, ...flags] = process.argv.slice(2);
-  if (!dataDir) throw new Error('usage: chaos-child <dataDir> [--resend-in-doubt]');
+  if (!dataDir) throw new Error('usage: chaos-child <dataDir> [--resend-in-doubt] [--stale-ms N]');
+  const staleAt = flags.indexOf('--stale-ms');
   const engine = await createEngine({
     dataDir,
+    ...(staleAt >= 0 ? { ownerLease: { staleMs: Number(flags[staleAt + 1]) } } : {}),
     // Loopback: a connection that does not answer within a second is not going to.
     smtpTimeouts: { connectionMs: 2000, socketMs: 2000, idleMs: 60_000 },
     logger: lineLogger,

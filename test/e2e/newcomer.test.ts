@@ -107,6 +107,8 @@ describe('a newcomer in a real browser', () => {
     await page.goto(`${app.origin}/#/campaigns/new`);
     await page.getByLabel('Campaign name').fill('Spring fair');
     await page.getByLabel('Subject').fill('See you Saturday, {{first_name|friend}}');
+    // Pasted as HTML, in the source view (the editor opens on the visual view).
+    await page.getByRole('radio', { name: 'HTML source' }).click();
     await page.getByLabel('Message body').fill('<p>Dear {{first_name|friend}},</p><p>The fair opens at <b>10:00</b>.</p>');
     await page.locator('input[type=file]').first().setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
     await expect.poll(() => page.locator('main').textContent()).toContain('members.csv');

@@ -312,8 +312,21 @@ export const shell = {
   openExternal: vi.fn(async (_url: string) => undefined),
 };
 
+export interface FakeMessageBoxOptions {
+  type?: string;
+  title?: string;
+  message: string;
+  detail?: string;
+  buttons?: string[];
+  defaultId?: number;
+  cancelId?: number;
+}
+
 export const dialog = {
   showErrorBox: vi.fn((_title: string, _content: string) => undefined),
+  /** The user's clicks, by button index, taken in order (the cancel button when none is left). */
+  answers: [] as number[],
+  showMessageBox: vi.fn(async (options: FakeMessageBoxOptions) => ({ response: dialog.answers.shift() ?? options.cancelId ?? 0, checkboxChecked: false })),
 };
 
 /** A safeStorage whose "keyring" is a tag per backend: what one backend sealed, another cannot open. */
@@ -368,6 +381,8 @@ export function resetFakeElectron(): void {
   session.defaultSession = makeSession();
   shell.openExternal.mockClear();
   dialog.showErrorBox.mockClear();
+  dialog.showMessageBox.mockClear();
+  dialog.answers = [];
   safeStorage.available = true;
   safeStorage.backend = 'gnome_libsecret';
   contextBridge.exposed.clear();

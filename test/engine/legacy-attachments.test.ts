@@ -84,9 +84,11 @@ async function olderDataFolder(campaigns: { name: string; status: 'draft' | 'que
   return ids;
 }
 
+/** Opens and starts an engine: the move into the store is done once it owns the folder. */
 async function open(logger?: EngineLogger): Promise<Engine> {
   const engine = await createEngine({ dataDir: dataDir!, clock: new FakeClock(NOW), smtpTimeouts: { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 }, ...(logger ? { logger } : {}) });
   engines.push(engine);
+  await engine.start();
   return engine;
 }
 

@@ -89,7 +89,7 @@ describe('daily caps', () => {
     expect(gmail.accepted).toHaveLength(12);
     const status = await engine.sending.status();
     expect(status.capacityLeft).toBe(0);
-    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot \d\d:\d\d\.$/);
+    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot tomorrow at \d\d:\d\d\.$/); // the slot frees a day after the first send
     const sentTimes = (await engine.campaigns.messages({ id: campaign.id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!));
     expect(Date.parse(status.resumesAt!)).toBe(Math.min(...sentTimes) + DAY);
 

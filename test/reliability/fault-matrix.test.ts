@@ -457,7 +457,7 @@ describe('6. 550 5.4.5 in the middle of a batch', () => {
     const alice = await account(run.engine, 'alice');
     expect(alice).toMatchObject({ stateUntil: iso(firstSend + DAY), sentLast24h: 2 });
     const status = await run.engine.sending.status();
-    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot \d\d:\d\d\.$/);
+    expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot tomorrow at \d\d:\d\d\.$/); // the slot frees a day after the first send
     expect(status.resumesAt).toBe(iso(firstSend + DAY));
 
     // Until the window turns, ticks leave everything alone and Gmail sees no login.

@@ -116,7 +116,7 @@ describe('CSV import', () => {
           const seen = firstRow.get(key);
           if (seen !== undefined) return void duplicates.push({ row, value: r.email.normalize('NFC'), firstRow: seen });
           firstRow.set(key, row);
-          recipients.push({ row, email: r.email.normalize('NFC'), fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()])) });
+          recipients.push({ row, email: r.email.normalize('NFC'), fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()]).filter(([, v]) => v !== '')) }); // empty cells are not kept
         });
 
         expect(result.columns).toEqual(t.columns);

@@ -47,9 +47,11 @@ export async function createTestEngine(
     logger?: EngineLogger;
     /** The engine's quickSendMs: how quick a send must be for start marks to run ahead. */
     quickSendMs?: number;
+    /** Where the data folder is made (a temp folder of its own inside it); the system's temp folder by default. */
+    under?: string;
   } = {},
 ): Promise<TestSetup> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'trickle-test-'));
+  const dataDir = mkdtempSync(join(options.under ?? tmpdir(), 'trickle-test-'));
   const gmail = options.gmail ?? (await startTestGmail());
   const clock = new FakeClock();
   const engines: Engine[] = [];

@@ -112,7 +112,8 @@ export interface SessionEvent {
 }
 
 export interface TestGmail {
-  host: '127.0.0.1';
+  /** As an account's SMTP host is written: '127.0.0.1', or '[::1]' when listening on IPv6. */
+  host: '127.0.0.1' | '[::1]';
   port: number;
   /** Registers an account, or replaces the one with the same address. */
   addAccount(account: TestGmailAccount): void;
@@ -171,6 +172,8 @@ export interface TestGmailOptions {
   latencyMs?: number;
   /** Implicit TLS from the first byte (smtp.gmail.com:465), with this certificate and key (test/support/test-tls.ts). */
   tls?: { key: string; cert: string };
+  /** Listen on IPv6's loopback (::1) instead of 127.0.0.1. */
+  ipv6?: boolean;
 }
 
 export async function startTestGmail(opts: TestGmailOptions = {}): Promise<TestGmail> {
@@ -203,7 +206,7 @@ type SmtpReplyError = Error & { responseCode: number };
 type Callback = (err?: Error | null) => void;
 
 class TestGmailServer implements TestGmail {
-  readonly host = '127.0.0.1';
+  readonly host: '127.0.0.1' | '[::1]';
   port = 0;
   readonly accepted: AcceptedMessage[] = [];
   readonly receivedButUnacknowledged: AcceptedMessage[] = [];
@@ -230,6 +233,7 @@ class TestGmailServer implements TestGmail {
   private readonly latencyMs: number;
 
   constructor(options: TestGmailOptions) {
+    this.host = options.ipv6 ? '[::1]' : '127.0.0.1';
     this.keepBodies = options.keepBodies ?? true;
     this.replyDelayMs = options.replyDelayMs ?? 0;
     this.dataReplyDelayMs = options.dataReplyDelayMs ?? this.replyDelayMs;
@@ -278,10 +282,14 @@ class TestGmailServer implements TestGmail {
     return (...args: A) => void setTimeout(() => callback(...args), delayMs);
   }
 
+  private bindAddress(): string {
+    return this.host === '[::1]' ? '::1' : this.host;
+  }
+
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.server.once('error', reject);
-      this.server.listen(0, this.host, () => {
+      this.server.listen(0, this.bindAddress(), () => {
         this.server.server.off('error', reject);
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();
@@ -303,7 +311,7 @@ class TestGmailServer implements TestGmail {
       const upstream = new Socket();
       this.sockets.add(upstream);
       const later = (work: () => void) => void setTimeout(work, this.latencyMs);
-      upstream.connect(serverPort, this.host);
+      upstream.connect(serverPort, this.bindAddress());
       client.on('data', (chunk) => upstream.write(chunk));
       client.on('end', () => upstream.end());
       upstream.on('data', (chunk) => later(() => client.writable && client.write(chunk)));
@@ -319,7 +327,7 @@ class TestGmailServer implements TestGmail {
     this.relay = relay;
     return new Promise((resolve, reject) => {
       relay.once('error', reject);
-      relay.listen(0, this.host, () => {
+      relay.listen(0, this.bindAddress(), () => {
         relay.off('error', reject);
         resolve((relay.address() as AddressInfo).port);
       });

@@ -34,7 +34,7 @@ export function normalizeAppPassword(password: string, hostName: string): string
 
 function isLoopbackHost(name: string): boolean {
   const h = name.toLowerCase();
-  return h === 'localhost' || h === '[::1]' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+  return h === 'localhost' || h === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 function checkSecurity(hostName: string, sec: AccountSecurity): void {

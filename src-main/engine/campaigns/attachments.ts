@@ -158,7 +158,7 @@ export async function campaignAttachments(ctx: Pick<EngineContext, 'db' | 'attac
 export async function attachmentsToSend(
   ctx: Pick<EngineContext, 'db' | 'attachmentsDir'>,
   campaign: Pick<CampaignRow, 'id' | 'attachments'>,
-): Promise<StoredAttachment[]> {
+): Promise<(StoredAttachment & { size: number })[]> {
   // An older Trickle's list of paths that was not imported into the store yet (see
   // legacy-attachments.ts): never sent without them, never read from where they point.
   if (campaign.attachments !== '[]') {
@@ -177,7 +177,7 @@ export async function attachmentsToSend(
     }
   }
   checkTotal(files.reduce((n, a) => n + a.size, 0));
-  return files.map((f) => ({ path: storedFilePath(ctx.attachmentsDir, f.id), filename: f.filename }));
+  return files.map((f) => ({ path: storedFilePath(ctx.attachmentsDir, f.id), filename: f.filename, size: f.size }));
 }
 
 function checkTotal(total: number): void {

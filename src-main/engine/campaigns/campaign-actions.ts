@@ -6,8 +6,12 @@ import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
+import { checkMessageSize } from './message-size';
 import {
+  abandonedImports,
+  checkKnownFields,
   checkMergeFields,
+  discardStagedCampaign,
   forEachIdRange,
   NOT_YET_SENT,
   setMessagesStatus,
@@ -24,12 +28,13 @@ import { getCampaign } from './campaigns';
 
 
 /**
- * Queues a draft: after checking that every merge field without a default has a value for
- * every recipient, that the attachments are readable and within 25 MB, and that the stop
- * time has not passed, one transaction makes it `queued`, so the scheduler sees all of it or
- * none. Its messages were stored ready to send, Message-IDs fixed, when they were imported
- * (campaign-recipients.ts): queueing changes none of them, whatever their number. Answers at
- * once; the scheduler sends.
+ * Queues a draft: after checking that every merge field names a column and, used without a
+ * default, has a value for every recipient, that the largest message fits Gmail's limit, that
+ * the attachments are readable and within 25 MB, and that the stop time has not passed, one
+ * transaction makes it `queued`, so the scheduler sees all of it or none. Its messages were
+ * stored ready to send, Message-IDs fixed, when they were imported (campaign-recipients.ts):
+ * queueing changes none of them, whatever their number, and leaves nothing half-done to undo.
+ * Answers at once; the scheduler sends.
  */
 export async function queueCampaign(ctx: EngineContext, input: unknown): Promise<{ queued: number; message: string }> {
   const { id } = parseInput(campaignIdSchema, input);
@@ -53,13 +58,16 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
   }
-  await attachmentsToSend(ctx, campaign);
+  // A draft's recipients are stored `queued` (ready to send, shown as pending).
+  // With nobody to send to, that is what the user hears (below), not what the message lacks.
+  if ((await countMessages(ctx.db, id)).queued > 0) checkKnownFields(campaign);
+  const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
 
   const slicer = new TimeSlicer();
-  // Addresses suppressed since the import are skipped now (idempotent: nothing to undo if
-  // the queueing fails below).
+  // Addresses suppressed since the import are skipped now (nothing to undo if queueing fails below).
   await skipSuppressed(ctx.db, id, now, slicer);
   await checkMergeFields(ctx.db, campaign, slicer);
+  await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
   const queued = (await countMessages(ctx.db, id)).queued;
   if (queued === 0) {
     throw new EngineError(
@@ -68,6 +76,7 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
     );
   }
   await ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
     const seq = await trx
       .selectFrom('campaigns')
       .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
@@ -110,8 +119,10 @@ async function resumePaused(ctx: EngineContext, id: number): Promise<Campaign> {
   if (campaign.status !== 'paused') {
     throw new EngineError('conflict', `Only a paused campaign can be resumed; this one is ${campaign.status}.`);
   }
-  await attachmentsToSend(ctx, campaign);
+  const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
+  checkKnownFields(campaign);
   await checkMergeFields(ctx.db, campaign, new TimeSlicer(), UNSENT);
+  await checkMessageSize(ctx.db, campaign, attachmentBytes, new TimeSlicer(), UNSENT);
   await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', id).execute();
   if (!(await setCampaignStatus(ctx, id, 'queued', null, ['paused']))) throw changedMeanwhile();
   await completeIfDone(ctx, id);
@@ -224,3 +235,25 @@ async function requeueSelection(
 
 /** Message ids requeued per transaction when the user picked them. */
 const ID_LIST_SLICE = 2_500;
+
+/**
+ * What a storage failure left behind when undoing it failed too (a full disk): an import's
+ * hidden campaign is removed. Run by the retry job. Returns how many. (Queueing a draft
+ * changes no message, so a failed queueing leaves nothing to undo.)
+ */
+export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number }> {
+  // Chosen under the owner's fence (the transaction holds the write lock and checks the lease):
+  // after a takeover, a hidden import may be the newcomer's work in progress, not a failure's
+  // leftover. What is chosen here never becomes the newcomer's: its imports get new ids, and
+  // its start-up removes these anyway.
+  const abandoned = await ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
+    return abandonedImports(trx, ctx.importsInProgress);
+  });
+  for (const id of abandoned) await discardStagedCampaign(ctx.db, id, new TimeSlicer());
+  return { discarded: abandoned.length };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

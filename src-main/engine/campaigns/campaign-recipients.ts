@@ -1,6 +1,6 @@
 /**
  * The bulk work on a campaign's recipients — storing an import, skipping suppressed
- * addresses, checking merge fields, cancelling — done in many small transactions, each about
+ * addresses, checking merge fields, queueing — done in many small transactions, each about
  * one time slice long (`TimeSlicer`), with the event loop given a turn between them. One
  * transaction over a million rows would end in a commit and a WAL checkpoint that hold the
  * app up for half a second or more; small ones commit in milliseconds. What makes the work
@@ -13,7 +13,7 @@
  * same for a million recipients as for ten, and there is nothing half-done to undo after a
  * crash. Outside the engine a draft's messages are `pending` (campaign-views.ts).
  */
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { CsvImportResult } from './csv-import';
 import type { Db } from '../db/schema';
@@ -23,7 +23,13 @@ import { EngineError } from '../core/errors';
 import { INVISIBLE_CHARACTERS, isBlankValue, templateFields } from './merge';
 import { TimeSlicer } from '../core/time-slice';
 import { messageIdsFor } from './message-ids';
-import { addToCounts } from '../db/message-counts';
+import { storageProblem } from '../db/storage-errors';
+import { describeUnknownFields, unknownMergeFields } from '../../../src-shared/merge-fields';
+
+/** How each kind of skipped row's reason begins (a copy re-checks suppressed rows, keeps the rest). */
+export const SKIPPED_INVALID = 'Invalid address: ';
+export const SKIPPED_DUPLICATE = 'Duplicate of row ';
+export const SKIPPED_SUPPRESSED = 'On the suppression list (';
 
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
@@ -40,7 +46,7 @@ const MESSAGE_COLUMNS = ['campaign_id', 'row', 'email', 'email_norm', 'name', 'f
  * Message-IDs (ready to send once the draft is queued), invalid and duplicate rows as
  * `skipped` with their reason, so the campaign accounts for every row. Recipients on the
  * suppression list are skipped too. Returns how many were suppressed, and the merge fields
- * blank for at least one recipient (for campaigns.fields_with_blanks: checkMergeFields).
+ * blank for at least one recipient (campaigns.fields_with_blanks, for checkMergeFields).
  */
 export async function insertRecipients(
   db: Db,
@@ -63,16 +69,12 @@ export async function insertRecipients(
   let more = true;
   while (more) {
     await stagedTransaction(db, async (trx) => {
-      // Counted here, in the same transaction as the rows (migration 0010: no insert trigger).
-      const stored = { queued: 0, skipped: 0 };
       do {
-        const { params, count, queued } = nextChunk(rows, campaignId, now);
+        const params = nextChunk(rows, campaignId, now);
+        const count = params.length / MESSAGE_COLUMNS.length;
         if (count < INSERT_ROWS) more = false;
         if (count > 0) await trx.executeQuery(CompiledQuery.raw(count === INSERT_ROWS ? fullChunkSql : insertSql(count), params));
-        stored.queued += queued;
-        stored.skipped += count - queued;
       } while (more && !slicer.used);
-      await addToCounts(trx, campaignId, stored);
     });
     await slicer.maybeYield();
   }
@@ -88,8 +90,8 @@ export async function insertRecipients(
  */
 const stagedTransaction = unsyncedTransaction;
 
-/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order, and how many rows, of which how many queued. */
-function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): { params: unknown[]; count: number; queued: number } {
+/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order. */
+function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): unknown[] {
   const chunk: StoredRow[] = [];
   for (let k = 0; k < INSERT_ROWS; k++) {
     const next = rows.next();
@@ -98,13 +100,10 @@ function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): 
   }
   const ids = messageIdsFor(campaignId, chunk.map((r) => r.row));
   const params: unknown[] = [];
-  let queued = 0;
   for (const [k, r] of chunk.entries()) {
-    const ready = r.status === 'queued';
-    if (ready) queued++;
-    params.push(campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now, ready ? ids[k] : null);
+    params.push(campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now, r.status === 'queued' ? ids[k] : null);
   }
-  return { params, count: chunk.length, queued };
+  return params;
 }
 
 interface StoredRow {
@@ -159,7 +158,7 @@ function* inFileOrder(imported: CsvImportResult, fieldsWithBlanks: Set<string>):
         name: null,
         fields: '{}',
         status: 'skipped',
-        skipReason: `Invalid address: ${x.reason}`,
+        skipReason: `${SKIPPED_INVALID}${x.reason}`,
       };
     } else {
       const x = duplicates[d]!;
@@ -171,13 +170,13 @@ function* inFileOrder(imported: CsvImportResult, fieldsWithBlanks: Set<string>):
         name: null,
         fields: '{}',
         status: 'skipped',
-        skipReason: `Duplicate of row ${x.firstRow}.`,
+        skipReason: `${SKIPPED_DUPLICATE}${x.firstRow}.`,
       };
     }
   }
 }
 
-/** Recipients not yet sent whose address is on the suppression list become `skipped` (a draft's, as it is imported or queued). */
+/** Recipients not yet sent whose address is on the suppression list become `skipped` (a draft's, as it is imported, copied or queued). */
 export async function skipSuppressed(db: Db, campaignId: number, now: number, slicer: TimeSlicer): Promise<number> {
   const anySuppressed = await db.selectFrom('suppressions').select('email_norm').limit(1).executeTakeFirst();
   if (!anySuppressed) return 0;
@@ -187,7 +186,7 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
       .updateTable('messages')
       .set({
         status: 'skipped',
-        skip_reason: sql<string>`'On the suppression list (' || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
+        skip_reason: sql<string>`${SKIPPED_SUPPRESSED} || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
         updated_at: now,
       })
       .where('campaign_id', '=', campaignId)
@@ -199,6 +198,22 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
     skipped += Number(result.numUpdatedRows);
   });
   return skipped;
+}
+
+/**
+ * Every merge field must name a column of the list (or the address): `{{frist_name}}` is a
+ * typo whose default, or nothing, would go to everyone. The window says the same while the
+ * user types (src-shared/merge-fields.ts); here it stops a queue, a resume or an edit.
+ */
+export function checkKnownFields(campaign: Pick<CampaignRow, 'subject' | 'html' | 'text' | 'fields'>): void {
+  const columns = JSON.parse(campaign.fields) as string[];
+  const unknown = unknownMergeFields([campaign.subject, campaign.html, campaign.text], columns);
+  if (unknown.length > 0) {
+    throw new EngineError('merge_unknown_field', describeUnknownFields(unknown, columns), {
+      field: unknown[0]!.field,
+      ...(unknown[0]!.suggestion ? { suggestion: unknown[0]!.suggestion } : {}),
+    });
+  }
 }
 
 /**
@@ -237,7 +252,7 @@ export async function checkMergeFields(
         .where('status', 'in', statuses)
         .where('id', '>=', from)
         .where('id', '<', to)
-        .where(sql<boolean>`coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''`)
+        .where(isBlankSql(value))
         .orderBy('id')
         .execute();
       count += missing.length;
@@ -251,6 +266,26 @@ export async function checkMergeFields(
       );
     }
   }
+}
+
+/**
+ * The SQL twin of merge.ts's isBlankValue: the value is missing, or shows nothing. trim() takes
+ * off the invisible characters, but not a NUL (SQLite reads trim's list of characters only up
+ * to one, and replace() cannot find one). So a value holding a NUL (its recipient's fields, as
+ * stored JSON, then hold the escape \u0000, a cheap test that spares the other rows; length()
+ * stops at the NUL) is looked at as JSON text: the NUL escapes are dropped (after every escaped
+ * backslash is made a visible letter, so "\\u0000", typed text, stays), the rest decoded and
+ * trimmed.
+ */
+function isBlankSql(value: RawBuilder<string>) {
+  return sql<boolean>`(
+    coalesce(trim(${value}, ${INVISIBLE_CHARACTERS}), '') = ''
+    or (
+      instr(fields, '\\u0000') > 0
+      and octet_length(substr(${value}, 1, length(${value}))) < octet_length(${value})
+      and coalesce(trim(json_extract(replace(replace(json_quote(${value}), '\\\\', 'x'), '\\u0000', ''), '$'), ${INVISIBLE_CHARACTERS}), '') = ''
+    )
+  )`;
 }
 
 /**
@@ -307,23 +342,89 @@ export async function setMessagesStatus(
 
 /**
  * Removes a campaign whose import did not complete, its messages a range at a time. Also
- * run at start for imports a crash or kill cut short.
+ * run at start for imports a crash or kill cut short, and by the retry job for one whose
+ * removal failed (a full disk).
+ *
+ * Then the write-ahead log is checkpointed and truncated: an import that filled the disk
+ * left it as large as its biggest slices, and SQLite never shrinks it by itself. (The pages
+ * the campaign took in the database file itself are free for Trickle's next writes; only a
+ * VACUUM would give them back to the system.) Best effort: on a disk still full, the
+ * checkpoint cannot complete yet, and a later one will.
  */
 export async function discardStagedCampaign(db: Db, campaignId: number, slicer: TimeSlicer): Promise<void> {
   await forEachIdRange(db, campaignId, slicer, async (from, to) => {
     await db.deleteFrom('messages').where('campaign_id', '=', campaignId).where('id', '>=', from).where('id', '<', to).execute();
   });
   await db.deleteFrom('campaigns').where('id', '=', campaignId).where('importing', '=', 1).execute();
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db).catch(() => undefined);
+}
+
+/**
+ * Hidden campaigns whose import is over but whose removal failed (the disk was full), to be
+ * removed now (discardStagedCampaign). Those in `inProgress` are imports still running and are
+ * left alone.
+ */
+export async function abandonedImports(db: Db, inProgress: ReadonlySet<number>): Promise<number[]> {
+  const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
+  return staged.map((c) => c.id).filter((id) => !inProgress.has(id));
+}
+
+/** Merge data and addresses of a row, as stored; rows per step of estimateStorageBytes. */
+const ROWS_PER_ESTIMATE_STEP = 20_000;
+/** What a message row and its index entries take besides its texts (measured: about 100 bytes). */
+const ROW_OVERHEAD_BYTES = 120;
+/** B-tree pages are not full: texts take about 1.3 times their size on disk (measured). */
+const PAGE_FILL_FACTOR = 1.3;
+/**
+ * Room for the write-ahead log besides: it holds what was written since the last checkpoint
+ * (1,000 pages and a slice at most), and a small import whole.
+ */
+const WAL_HEADROOM_BYTES = 8 * 1024 * 1024;
+
+/**
+ * About how many bytes of disk storing the import takes, on the safe side: measured on lists of
+ * short and of wide rows, the database file grew by 80–85 % of the `database` part; the log
+ * needs room besides. Written as steps, so a million rows are counted without holding the app up.
+ */
+export function* estimateStorageBytes(imported: CsvImportResult): Generator<void, number> {
+  let texts = 0;
+  let k = 0;
+  for (const r of imported.recipients) {
+    // Each recipient's Message-ID is stored with it (message-ids.ts: about 64 characters).
+    texts += 2 * r.email.length + (r.name?.length ?? 0) + 2 + 64;
+    for (const key in r.fields) texts += key.length + r.fields[key]!.length + 6;
+    if (++k % ROWS_PER_ESTIMATE_STEP === 0) yield;
+  }
+  for (const r of imported.invalid) texts += 2 * Math.min(r.value.length, 1000) + r.reason.length + 20;
+  for (const r of imported.duplicates) texts += 2 * r.value.length + 30;
+  const rows = imported.recipients.length + imported.invalid.length + imported.duplicates.length;
+  const database = rows * ROW_OVERHEAD_BYTES + texts * PAGE_FILL_FACTOR;
+  return Math.ceil(database + Math.min(database, WAL_HEADROOM_BYTES));
 }
 
 /**
  * After a crash: imports cut short are removed, and cancellations cut short are finished.
  * (Queueing a draft changes no message, so nothing of it is ever left half-done.)
  */
-export async function recoverInterruptedBulkWork(db: Db, now: number): Promise<{ discarded: number; cancelled: number }> {
+export async function recoverInterruptedBulkWork(
+  db: Db,
+  now: number,
+): Promise<{ discarded: number; cancelled: number; discardLater?: string }> {
   const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
   const slicer = new TimeSlicer();
-  for (const { id } of staged) await discardStagedCampaign(db, id, slicer);
+  let discarded = 0;
+  let discardLater: string | undefined;
+  for (const { id } of staged) {
+    try {
+      await discardStagedCampaign(db, id, slicer);
+      discarded++;
+    } catch (error) {
+      // On a full disk even a delete may not fit in the log: the campaign stays hidden, and the
+      // retry job removes it once there is room. That is no reason to refuse to start.
+      if (storageProblem(error) !== 'full') throw error;
+      discardLater = String(error);
+    }
+  }
   const cancelledWithOpen = await db
     .selectFrom('campaigns')
     .select('id')
@@ -332,5 +433,5 @@ export async function recoverInterruptedBulkWork(db: Db, now: number): Promise<{
     .execute();
   let cancelled = 0;
   for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, NOT_YET_SENT, 'cancelled', now, slicer);
-  return { discarded: staged.length, cancelled };
+  return { discarded, cancelled, ...(discardLater ? { discardLater } : {}) };
 }

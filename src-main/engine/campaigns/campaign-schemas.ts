@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { MAX_BODY_CHARS } from '../../../src-shared/limits';
+
+const BODY_TOO_LONG = `The message body is longer than ${MAX_BODY_CHARS.toLocaleString('en-US')} characters: shorten it, or link to the rest.`;
 import { MESSAGE_STATUSES } from '../db/schema';
 import { emailAddress, singleLine } from '../core/validation';
 import { attachmentIdsSchema } from './attachments';
@@ -21,8 +24,8 @@ const campaignFromName = singleLine('The sender name', z.string().max(200));
 const content = {
   name: z.string().trim().min(1, 'Give the campaign a name.').max(200),
   subject,
-  html: z.string().max(5_000_000).optional(),
-  text: z.string().max(5_000_000).optional(),
+  html: z.string().max(MAX_BODY_CHARS, BODY_TOO_LONG).optional(),
+  text: z.string().max(MAX_BODY_CHARS, BODY_TOO_LONG).optional(),
   fromName: campaignFromName.optional(),
   replyTo: replyTo.optional(),
   attachments: attachmentIdsSchema.optional(),
@@ -48,8 +51,8 @@ export const updateCampaignSchema = z
     id: z.int().positive(),
     name: content.name.optional(),
     subject: subject.optional(),
-    html: z.string().max(5_000_000).nullable().optional(),
-    text: z.string().max(5_000_000).nullable().optional(),
+    html: z.string().max(MAX_BODY_CHARS, BODY_TOO_LONG).nullable().optional(),
+    text: z.string().max(MAX_BODY_CHARS, BODY_TOO_LONG).nullable().optional(),
     fromName: campaignFromName.nullable().optional(),
     replyTo: replyTo.nullable().optional(),
     attachments: content.attachments,
@@ -66,7 +69,31 @@ export const listMessagesSchema = z
   .object({
     id: z.int().positive(),
     status: z.enum(MESSAGE_STATUSES).optional(),
+    /** Part of an address or a name: finds a recipient among any number. */
+    search: z.string().trim().max(200).optional(),
+    /** The recipient at this row of the imported file. */
+    row: z.int().positive().optional(),
     offset: z.int().min(0).optional(),
     limit: z.int().min(1).max(1000).optional(),
   })
+  .strict();
+
+export const listCampaignsSchema = z
+  .object({ includeArchived: z.boolean().optional() })
+  .strict();
+
+/** Which recipients a copy takes: every one, only those the campaign did not reach, or none. */
+export const COPY_RECIPIENTS = ['all', 'unsent', 'none'] as const;
+
+/** A copy of a campaign as a new draft: its content and (some of) its recipients. */
+export const copyCampaignSchema = z
+  .object({
+    id: z.int().positive(),
+    name: content.name.optional(),
+    recipients: z.enum(COPY_RECIPIENTS).optional(),
+  })
+  .strict();
+
+export const archiveCampaignSchema = z
+  .object({ id: z.int().positive(), archived: z.boolean().optional() })
   .strict();

@@ -50,6 +50,7 @@ export function toCampaign(row: CampaignRow, storedCounts: MessageCounts, eta: n
     ...(row.queued_at != null ? { queuedAt: iso(row.queued_at)! } : {}),
     ...(row.completed_at != null ? { completedAt: iso(row.completed_at)! } : {}),
     ...(eta !== undefined ? { eta: iso(eta)! } : {}),
+    ...(row.archived_at != null ? { archivedAt: iso(row.archived_at)! } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
-import { discardStagedCampaign, insertRecipients, checkMergeFields } from './campaign-recipients';
+import { checkKnownFields, checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';
+import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
 import { campaignEta } from './eta';
@@ -10,10 +12,11 @@ import { readSettings } from '../settings/settings';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import { campaignIdSchema, createCampaignSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { shownCounts, storedStatus, toCampaign, toMessage } from './campaign-views';
+import { cleanCampaignHtml } from './email-html';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
 // What happens to it afterwards (queue, pause, cancel, retry) is in campaign-actions.ts.
@@ -32,6 +35,7 @@ export async function createCampaign(
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
   const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
   const now = ctx.clock.now();
 
   // Stored hidden (importing = 1) in many small transactions, then shown in one step; an
@@ -41,11 +45,12 @@ export async function createCampaign(
     .values({
       name: args.name,
       subject: args.subject,
-      html: emptyToNull(args.html),
+      html: storedHtml(args.html),
       text: emptyToNull(args.text),
       from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
       reply_to: args.replyTo ?? null,
       fields: JSON.stringify(imported.columns),
+      csv_delimiter: imported.delimiter ?? null,
       send_after: sendAfter,
       stop_after: stopAfter,
       created_at: now,
@@ -55,6 +60,7 @@ export async function createCampaign(
     .returning('id')
     .executeTakeFirstOrThrow();
   let suppressed: number;
+  ctx.importsInProgress.add(id);
   try {
     await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
     const stored = await insertRecipients(ctx.db, id, imported, now, slicer);
@@ -62,10 +68,15 @@ export async function createCampaign(
     await ctx.db.updateTable('campaigns').set({ importing: 0, fields_with_blanks: JSON.stringify(stored.fieldsWithBlanks) }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
-      // Still hidden; the next start removes it.
-      ctx.log.error('could not remove a failed import', { campaignId: id, error: String(cleanupError) }),
+      // Still hidden; the retry job (or the next start) removes it once there is room.
+      ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', {
+        campaignId: id,
+        error: String(cleanupError),
+      }),
     );
     throw error;
+  } finally {
+    ctx.importsInProgress.delete(id);
   }
 
   ctx.log.info('campaign created', { campaignId: id, recipients: imported.recipients.length });
@@ -98,13 +109,17 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
   const stopAfter = args.stopAfter === undefined ? current.stop_after : toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
-  const html = args.html === undefined ? current.html : emptyToNull(args.html ?? undefined);
+  const html = args.html === undefined ? current.html : storedHtml(args.html ?? undefined);
   const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
   if (current.status === 'paused' && !html && !text) {
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
   if (current.status === 'paused') {
-    await checkMergeFields(ctx.db, { id: current.id, subject: args.subject ?? current.subject, html, text }, new TimeSlicer(), UNSENT);
+    const edited = { ...current, subject: args.subject ?? current.subject, html, text };
+    checkKnownFields(edited);
+    await checkMergeFields(ctx.db, edited, new TimeSlicer(), UNSENT);
+    const files = attachments ?? (await campaignAttachments(ctx, current.id));
+    await checkMessageSize(ctx.db, edited, sum(files.map((a) => a.size)), new TimeSlicer(), UNSENT);
   }
   const edited = await ctx.db.transaction().execute(async (trx) => {
     const result = await trx
@@ -137,6 +152,29 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   return getCampaign(ctx, { id: args.id });
 }
 
+/**
+ * Refuses an import the disk has no room for, before anything is written: an import that
+ * fills the disk part-way fails anyway, and until its partial rows are removed the disk stays
+ * full for every program.
+ */
+async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
+  const free = ctx.freeDiskBytes();
+  if (free === undefined || free >= needed) return;
+  throw new EngineError(
+    'storage_full',
+    `There is not enough free disk space for this list: storing it takes about ${megabytes(needed)}, and the disk has ${megabytes(free)} free. Nothing was changed. Free some disk space, then import again.`,
+    { neededBytes: needed, freeBytes: free },
+  );
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.max(1, Math.ceil(bytes / (1024 * 1024))).toLocaleString('en-US')} MB`;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
 async function importRecipients(
   csv: string | undefined,
   emailColumn: string | undefined,
@@ -144,7 +182,16 @@ async function importRecipients(
   slicer: TimeSlicer,
 ): Promise<CsvImportResult> {
   try {
-    if (csv !== undefined) return await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+    if (csv !== undefined) {
+      const imported = await slicer.run(readRecipientsCsv(csv, emailColumn ? { emailColumn } : {}));
+      if (imported.recipients.length + imported.invalid.length + imported.duplicates.length === 0) {
+        // A header and nothing under it: a campaign of nobody is a mistake, not a list.
+        throw new CsvImportError(
+          'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
+        );
+      }
+      return imported;
+    }
     return recipientsFromList(
       (list ?? []).map((r) => ({
         email: r.email,
@@ -163,8 +210,12 @@ async function importRecipients(
 // ---------------------------------------------------------------------------------------
 // Read
 
-export async function listCampaigns(ctx: EngineContext): Promise<Campaign[]> {
-  const rows = await ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0).orderBy('id', 'desc').execute();
+/** Newest first; archived ones only when asked for (`includeArchived`). */
+export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Promise<Campaign[]> {
+  const args = parseInput(listCampaignsSchema, input ?? {});
+  let query = ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0);
+  if (!args.includeArchived) query = query.where('archived_at', 'is', null);
+  const rows = await query.orderBy('id', 'desc').execute();
   const settings = await readSettings(ctx.db);
   const now = ctx.clock.now();
   return Promise.all(
@@ -184,13 +235,27 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
   const args = parseInput(listMessagesSchema, input);
   const campaign = await campaignRow(ctx.db, args.id);
-  const counts = shownCounts(campaign.status, await countMessages(ctx.db, args.id));
-  const total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
   if (args.status) {
+    // A draft's recipients are stored queued and shown as pending (campaign-views.ts).
     const stored = storedStatus(campaign.status, args.status);
-    if (stored === undefined) return { total, items: [] };
+    if (stored === undefined) return { total: 0, items: [] };
     query = query.where('status', '=', stored);
+  }
+  if (args.row !== undefined) query = query.where('row', '=', args.row);
+  if (args.search) {
+    const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
+    query = query.where((eb) =>
+      eb.or([eb('email_norm', 'like', sql<string>`${pattern} escape '\\'`), eb(sql`lower(coalesce(name, ''))`, 'like', sql<string>`${pattern} escape '\\'`)]),
+    );
+  }
+  let total: number;
+  if (args.search || args.row !== undefined) {
+    // Counted, not read from the counters: a search looks through one campaign's rows.
+    total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  } else {
+    const counts = shownCounts(campaign.status, await countMessages(ctx.db, args.id));
+    total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
   }
   const rows = await query
     .selectAll()
@@ -211,6 +276,12 @@ function checkWindow(sendAfter: number | null, stopAfter: number | null): void {
       field: 'stopAfter',
     });
   }
+}
+
+/** The body as stored: cleaned (email-html.ts), and none when nothing is left to show. */
+function storedHtml(value: string | undefined): string | null {
+  const html = emptyToNull(value);
+  return html === null ? null : emptyToNull(cleanCampaignHtml(html));
 }
 
 function emptyToNull(value: string | undefined): string | null {

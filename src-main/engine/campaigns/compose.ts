@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { SendMailOptions } from 'nodemailer';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { CampaignRow, MessageRow } from '../db/schema';
+import { cleanRenderedHtml } from './email-html';
 import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
 
 /** A file to attach: the store's copy (attachments.ts checked it) and the name it goes by. */
@@ -49,7 +50,8 @@ export function renderMessage(
   const unsubscribeMailto = `mailto:${unsubscribeAddress}?subject=unsubscribe`;
   const fromName = sanitizeHeaderText(campaign.from_name || sender.fromName);
 
-  const html = campaign.html ? renderTemplate(campaign.html, values, { escape: 'html' }) : undefined;
+  // Cleaned after merging: a value filled into a link or image address is checked like the rest.
+  const html = campaign.html ? cleanRenderedHtml(renderTemplate(campaign.html, values, { escape: 'html' })) : undefined;
   const text = campaign.text ? renderTemplate(campaign.text, values, { escape: 'none' }) : htmlToPlainText(html ?? '');
   const who = fromName || sender.email;
 
@@ -64,6 +66,34 @@ export function renderMessage(
     listUnsubscribe: `<${unsubscribeMailto}>`,
     attachments,
   };
+}
+
+/**
+ * The most a message may be: Gmail accepts 25 MB per message, body and attachments together,
+ * counted before the encoding for sending (which adds about a third: its SMTP server takes
+ * about 35 MB as sent). The same 25 MB as for the attachments alone.
+ */
+export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+/** The headers besides subject and names: addresses, Message-ID, List-Unsubscribe, MIME parts. */
+const HEADER_ALLOWANCE_BYTES = 2048;
+
+/** The message's size as Gmail counts it: its texts in UTF-8 and its attachments' files. */
+export function messageBytes(rendered: RenderedMessage, attachmentBytes: number): number {
+  const utf8 = (s: string | undefined) => (s ? Buffer.byteLength(s, 'utf8') : 0);
+  return (
+    utf8(rendered.subject) +
+    utf8(rendered.html) +
+    utf8(rendered.text) +
+    utf8(rendered.from.name) +
+    utf8(rendered.to.name) +
+    HEADER_ALLOWANCE_BYTES +
+    attachmentBytes
+  );
+}
+
+/** "26.3 MB" */
+export function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 function unsubscribeHtml(who: string, address: string, mailto: string): string {

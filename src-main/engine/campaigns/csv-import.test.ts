@@ -50,8 +50,8 @@ describe('parseRecipientsCsv: a messy real-world file', () => {
         normalized: 'bob@example.com',
         fields: { first_name: 'Bob', notes: 'line one\r\nline two' },
       },
-      // A short row gets empty values for its missing cells.
-      { row: 9, email: 'eve@example.com', normalized: 'eve@example.com', fields: { first_name: 'Eve', notes: '' } },
+      // A short row's missing cells, like empty ones, are not kept: a field without a value reads as empty.
+      { row: 9, email: 'eve@example.com', normalized: 'eve@example.com', fields: { first_name: 'Eve' } },
     ]);
   });
 
@@ -80,7 +80,7 @@ describe('parseRecipientsCsv: format details', () => {
     expect(result.columns).toEqual(['name_full', 'city']);
     expect(result.recipients.map((r) => r.fields)).toEqual([
       { name_full: 'Ann Lee', city: 'Oslo, Norway' },
-      { name_full: '', city: '' },
+      {},
     ]);
   });
 
@@ -103,7 +103,7 @@ describe('parseRecipientsCsv: format details', () => {
     const result = parseRecipientsCsv('Full Name,Email\n"  Ann Lee ",ann@example.com\n,bob@example.com\n');
     expect(result.recipients).toEqual([
       { row: 2, email: 'ann@example.com', normalized: 'ann@example.com', name: 'Ann Lee', fields: { full_name: 'Ann Lee' } },
-      { row: 3, email: 'bob@example.com', normalized: 'bob@example.com', fields: { full_name: '' } },
+      { row: 3, email: 'bob@example.com', normalized: 'bob@example.com', fields: {} },
     ]);
   });
 
@@ -136,6 +136,7 @@ describe('parseRecipientsCsv: format details', () => {
     expect(parseRecipientsCsv('email,name\r\n')).toEqual({
       columns: ['name'],
       emailColumn: 'email',
+      delimiter: ',',
       recipients: [],
       invalid: [],
       duplicates: [],
@@ -324,5 +325,59 @@ describe('readRecipientsCsv: a large file is read in slices, exactly as in one p
     const error = importError(() => parseRecipientsCsv(broken.join('\n') + '\nlast@example.com,L,x\n'));
     expect(error.row).toBe(30_001);
     expect(error.message).toMatch(/Row 30001 has a quote that is never closed/);
+  });
+});
+
+// Attack finding #11.5: a 708 KB file with a 100,000-column header and rows holding only an
+// address gave every row 100,000 fields and ran the app out of memory. What an import may cost
+// is now limited, and refused in words as the rows are read, before anything grows.
+describe('what an import may cost', () => {
+  const wideHeader = (columns: number, name = (i: number) => `c${i}`) =>
+    ['email', ...Array.from({ length: columns - 1 }, (_, i) => name(i + 1))].join(',');
+
+  it('refuses a header of 100,000 columns at its first row, before reading a recipient', () => {
+    const csv = [wideHeader(100_000), ...Array.from({ length: 1000 }, (_, i) => `r${i}@example.com`)].join('\n');
+    expect(csv.length).toBeGreaterThan(700_000);
+    const error = importError(() => parseRecipientsCsv(csv));
+    expect(error.row).toBe(1);
+    expect(error.message).toBe(
+      'The file has 100,000 columns; Trickle imports up to 200 (the address and 199 merge fields). Remove the columns your message does not use, then import again.',
+    );
+  });
+
+  it('takes 200 columns; a row that fills few of them keeps only those', () => {
+    const csv = [wideHeader(200), 'ann@example.com,A' + ','.repeat(198), `bob@example.com${',x'.repeat(199)}`].join('\n');
+    const result = parseRecipientsCsv(csv);
+    expect(result.columns).toHaveLength(199);
+    expect(result.recipients[0]!.fields).toEqual({ c1: 'A' });
+    expect(Object.keys(result.recipients[1]!.fields)).toHaveLength(199);
+  });
+
+  it('refuses a row holding more than 64 KB of merge data, naming it', () => {
+    const big = 'é'.repeat(33 * 1024); // 66 KB in UTF-8, plus the column name: shown rounded up
+    const error = importError(() => parseRecipientsCsv(`email,bio\nann@example.com,short\nbob@example.com,${big}\n`));
+    expect(error.row).toBe(3);
+    expect(error.message).toMatch(/^Row 3 holds 67 KB of merge data; Trickle keeps up to 64 KB per recipient\. Shorten its longest values/);
+  });
+
+  it('refuses a list whose merge data passes 200 MB, as the rows are read (long column names cost on every row)', () => {
+    // 200 columns of 250-character names and one-letter values: a 2 MB file, 50 KB of merge data per row.
+    const header = wideHeader(200, (i) => `${'n'.repeat(246)}${String(i).padStart(4, '0')}`);
+    const rows = Array.from({ length: 4_500 }, (_, i) => `r${i}@example.com${',x'.repeat(199)}`);
+    const csv = [header, ...rows].join('\n');
+    expect(csv.length).toBeLessThan(2.1 * 1024 * 1024);
+    const error = importError(() => parseRecipientsCsv(csv));
+    expect(error.message).toMatch(/^The recipients' merge data passes 200 MB at row 4\d\d\d; Trickle imports up to 200 MB at a time\. Split the list/);
+    expect(error.row).toBeLessThan(4_300);
+  });
+
+  it('applies the same limits to a list of recipients', () => {
+    const fields = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`f${i}`, 'x']));
+    expect(importError(() => recipientsFromList([{ email: 'ann@example.com', fields }])).message).toBe(
+      'The recipients have more than 199 different fields; Trickle imports up to 199 (besides the address). Leave out the fields your message does not use, then import again.',
+    );
+    const long = { bio: 'x'.repeat(10_000), a: 'x'.repeat(10_000), b: 'x'.repeat(10_000), c: 'x'.repeat(10_000), d: 'x'.repeat(10_000), e: 'x'.repeat(10_000), g: 'x'.repeat(10_000) };
+    expect(importError(() => recipientsFromList([{ email: 'ann@example.com' }, { email: 'bob@example.com', fields: long }])).row).toBe(2);
+    expect(recipientsFromList([{ email: 'ann@example.com', fields: { a: 'A', b: '  ' } }]).recipients[0]!.fields).toEqual({ a: 'A' });
   });
 });

@@ -36,6 +36,8 @@ export interface CsvImportResult {
   columns: string[];
   /** The email column's header as written in the file. */
   emailColumn: string;
+  /** The file's separator (none for a list given as such): its results export uses it too. */
+  delimiter?: Delimiter;
   recipients: ImportedRecipient[];
   invalid: { row: number; value: string; reason: string }[];
   duplicates: { row: number; value: string; firstRow: number }[];
@@ -56,7 +58,7 @@ const MB = 1024 * 1024;
 const EMAIL_COLUMN_NAMES = new Set(['email', 'e_mail', 'email_address', 'mail', 'e_mail_address']);
 const NAME_COLUMN_NAMES = new Set(['name', 'full_name']);
 const DELIMITERS = [',', ';', '\t'] as const; // in order of preference on a tie
-type Delimiter = (typeof DELIMITERS)[number];
+export type Delimiter = (typeof DELIMITERS)[number];
 
 const NON_WHITESPACE = /\S/;
 // What a decoder puts where bytes were not UTF-8: a Windows-1252 ("ANSI") file read as UTF-8.
@@ -69,7 +71,25 @@ export function parseRecipientsCsv(text: string, opts: CsvImportOptions = {}): C
 export interface CsvImportOptions {
   emailColumn?: string;
   maxBytes?: number;
+  /** Lower limits than IMPORT_LIMITS, for tests. */
+  limits?: Partial<ImportLimits>;
 }
+
+/**
+ * What one import may cost, checked as rows are read, before anything is stored: a file
+ * whose header has 100,000 columns would otherwise give every row 100,000 fields and run
+ * the app out of memory, or fill the disk.
+ */
+export interface ImportLimits {
+  /** Named columns in the header, the address column included. */
+  columns: number;
+  /** Merge data of one recipient: the names and values of its non-empty fields, in UTF-8 bytes. */
+  rowBytes: number;
+  /** Merge data of the whole import, measured the same way. */
+  totalBytes: number;
+}
+
+export const IMPORT_LIMITS: ImportLimits = { columns: 200, rowBytes: 64 * 1024, totalBytes: 200 * MB };
 
 /** Rows validated between two yields of the import: a few milliseconds of work. */
 const ROWS_PER_STEP = 2_000;
@@ -100,15 +120,17 @@ export function* readRecipientsCsv(text: string, opts: CsvImportOptions = {}): G
   if (!NON_WHITESPACE.test(text)) throw new CsvImportError('The file is empty.');
 
   const delimiter = detectDelimiter(text);
+  const limits = { ...IMPORT_LIMITS, ...opts.limits };
+  yield* refuseOverlongRows(text, delimiter, limits);
   // Rare and refused whole, so found with one plain parse rather than row by row.
   if (text.includes(REPLACEMENT_CHAR)) throw unreadableCharacters(parseWhole(text, delimiter));
   yield;
   try {
-    return yield* readRows(text, delimiter, opts.emailColumn, CSV_SLICE_CHARS);
+    return yield* readRows(text, delimiter, opts.emailColumn, CSV_SLICE_CHARS, limits);
   } catch (err) {
     if (!(err instanceof SliceSyntaxError)) throw err;
     // Parsed in one piece, the error (or a file the slicing misjudged) is the parser's own.
-    return yield* readRows(text, delimiter, opts.emailColumn, Infinity);
+    return yield* readRows(text, delimiter, opts.emailColumn, Infinity, limits);
   }
 }
 
@@ -118,6 +140,7 @@ function* readRows(
   delimiter: Delimiter,
   emailColumn: string | undefined,
   sliceChars: number,
+  limits: ImportLimits,
 ): Generator<void, CsvImportResult> {
   let header: string[] | undefined;
   let layout: HeaderLayout | undefined;
@@ -133,7 +156,8 @@ function* readRows(
       if (!header || !layout || !collector) {
         header = cells;
         layout = readHeader(header, row, emailColumn);
-        collector = new RecipientCollector(layout.mergeColumns.map((c) => c.key));
+        checkColumnCount(layout.mergeColumns.length + 1, limits, row);
+        collector = new RecipientCollector(layout.mergeColumns.map((c) => c.key), limits);
         continue;
       }
       const email = cells[layout.emailIndex] ?? '';
@@ -147,8 +171,14 @@ function* readRows(
       }
       const { mergeColumns, nameIndex } = layout;
       collector.add(row, email, () => {
+        // Only cells with a value are kept: an empty one reads as empty anyway (merge fields and
+        // the queue's check treat a missing field and an empty one alike), and a row of a wide
+        // file that fills a few columns must not cost as much as one that fills them all.
         const fields: Record<string, string> = {};
-        for (const { index, key } of mergeColumns) fields[key] = (cells[index] ?? '').trim();
+        for (const { index, key } of mergeColumns) {
+          const value = (cells[index] ?? '').trim();
+          if (value !== '') fields[key] = value;
+        }
         const name = nameIndex === undefined ? '' : (cells[nameIndex] ?? '').trim();
         return { fields, name };
       });
@@ -157,13 +187,81 @@ function* readRows(
     yield;
   }
   if (!layout || !collector) throw new CsvImportError('The file is empty.');
-  return collector.result(layout.emailHeader);
+  return { ...collector.result(layout.emailHeader), delimiter };
+}
+
+/**
+ * Cells a row may have, named or not: a spreadsheet's most (Excel's 16,384 columns) and room to
+ * spare. The column limit counts named columns only, and the parser turns a line into an array
+ * of all its cells before anything can look at them: one 49 MB line of commas held the app for
+ * 9 s and took 1.4 GB. No row of a recipients list comes near it.
+ */
+export const MAX_CELLS_PER_ROW = 20_000;
+/** Characters scanned between two yields of refuseOverlongRows. */
+const CELL_SCAN_CHARS = 1024 * 1024;
+
+/**
+ * Refuses, before parsing, a row of more than MAX_CELLS_PER_ROW cells: a recipient's row at once,
+ * the header (the first row with anything in it) once its cells are counted, in the words of the
+ * column limit. Counts delimiters outside double quotes, as the slicer counts quotes; rows end at
+ * CR, LF or CRLF outside quotes, as the parser's records do (blank lines included), so the row
+ * is the parser's.
+ */
+function* refuseOverlongRows(text: string, delimiter: Delimiter, limits: ImportLimits): Generator<void> {
+  const separator = delimiter.charCodeAt(0);
+  let inQuotes = false;
+  let cells = 1;
+  let row = 1;
+  let headerSeen = false;
+  let lineHasText = false;
+  const endOfLine = () => {
+    if (!headerSeen && lineHasText) {
+      headerSeen = true;
+      if (cells > MAX_CELLS_PER_ROW) checkColumnCount(cells, limits, row);
+    }
+    cells = 1;
+    lineHasText = false;
+    row++;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34) {
+      inQuotes = !inQuotes;
+      lineHasText = true;
+    } else if (inQuotes) {
+      continue;
+    } else if (ch === separator) {
+      if (++cells > MAX_CELLS_PER_ROW && headerSeen) {
+        throw new CsvImportError(
+          `Row ${row} has more than ${MAX_CELLS_PER_ROW.toLocaleString('en-US')} cells, more than any spreadsheet has columns: it is no row of a recipients list. Check that this is the file you meant (saved as CSV), then import again.`,
+          row,
+        );
+      }
+    } else if (ch === 10 || ch === 13) {
+      if (ch === 13 && text.charCodeAt(i + 1) === 10) i++;
+      endOfLine();
+    } else if (ch !== 32 && ch !== 9) {
+      lineHasText = true;
+    }
+    if (i % CELL_SCAN_CHARS === 0) yield;
+  }
+  endOfLine();
+}
+
+function checkColumnCount(count: number, limits: ImportLimits, row?: number): void {
+  if (count <= limits.columns) return;
+  throw new CsvImportError(
+    `The file has ${count.toLocaleString('en-US')} columns; Trickle imports up to ${limits.columns} (the address and ${limits.columns - 1} merge fields). Remove the columns your message does not use, then import again.`,
+    row,
+  );
 }
 
 /** Same validation and de-duplication as a CSV import; row = 1-based position in the list. */
 export function recipientsFromList(
   list: { email: string; name?: string; fields?: Record<string, string> }[],
+  opts: { limits?: Partial<ImportLimits> } = {},
 ): CsvImportResult {
+  const limits = { ...IMPORT_LIMITS, ...opts.limits };
   const columns = new Set<string>();
   for (const item of list) {
     for (const key of Object.keys(item.fields ?? {})) {
@@ -171,9 +269,15 @@ export function recipientsFromList(
       if (normalized !== '') columns.add(normalized);
     }
     if (item.name?.trim()) columns.add('name');
+    // Checked as the names are gathered: a list of 100,000 names stops at the 201st.
+    if (columns.size + 1 > limits.columns) {
+      throw new CsvImportError(
+        `The recipients have more than ${limits.columns - 1} different fields; Trickle imports up to ${limits.columns - 1} (besides the address). Leave out the fields your message does not use, then import again.`,
+      );
+    }
   }
 
-  const collector = new RecipientCollector([...columns]);
+  const collector = new RecipientCollector([...columns], limits);
   list.forEach((item, i) => {
     const row = i + 1;
     collector.add(row, item.email, () => {
@@ -190,7 +294,8 @@ export function recipientsFromList(
           );
         }
         sourceKeys.set(normalized, key);
-        fields[normalized] = value.trim();
+        const trimmed = value.trim();
+        if (trimmed !== '') fields[normalized] = trimmed; // as for a CSV: empty values are not kept
       }
       const explicitName = item.name?.trim() ?? '';
       // Keep {{name}} usable in templates, as it is for a CSV with a name column.
@@ -272,8 +377,13 @@ class RecipientCollector {
   private readonly invalid: CsvImportResult['invalid'] = [];
   private readonly duplicates: CsvImportResult['duplicates'] = [];
   private readonly firstRowByAddress = new Map<string, number>();
+  /** Merge data kept so far (see ImportLimits). */
+  private mergeBytes = 0;
 
-  constructor(private readonly columns: string[]) {}
+  constructor(
+    private readonly columns: string[],
+    private readonly limits: ImportLimits,
+  ) {}
 
   addInvalid(row: number, value: string, reason: string): void {
     this.invalid.push({ row, value: value.trim(), reason });
@@ -294,9 +404,29 @@ class RecipientCollector {
     this.firstRowByAddress.set(check.normalized, row);
 
     const { fields, name } = details();
+    this.count(row, fields);
     const recipient: ImportedRecipient = { row, email: check.email, normalized: check.normalized, fields };
     if (name !== '') recipient.name = name;
     this.recipients.push(recipient);
+  }
+
+  /** Adds the row's merge data to the total; refuses the import once either limit is passed. */
+  private count(row: number, fields: Record<string, string>): void {
+    let bytes = 0;
+    for (const key in fields) bytes += utf8Bytes(key) + utf8Bytes(fields[key]!);
+    if (bytes > this.limits.rowBytes) {
+      throw new CsvImportError(
+        `Row ${row} holds ${formatSize(bytes, Math.ceil)} of merge data; Trickle keeps up to ${formatSize(this.limits.rowBytes, Math.floor)} per recipient. Shorten its longest values (or leave out the columns your message does not use), then import again.`,
+        row,
+      );
+    }
+    this.mergeBytes += bytes;
+    if (this.mergeBytes > this.limits.totalBytes) {
+      throw new CsvImportError(
+        `The recipients' merge data passes ${formatSize(this.limits.totalBytes, Math.floor)} at row ${row}; Trickle imports up to ${formatSize(this.limits.totalBytes, Math.floor)} at a time. Split the list into smaller files (or leave out the columns your message does not use), then import again.`,
+        row,
+      );
+    }
   }
 
   result(emailColumn: string): CsvImportResult {
@@ -448,6 +578,12 @@ function isBlank(cells: string[]): boolean {
     if (cell !== '' && NON_WHITESPACE.test(cell)) return false;
   }
   return true;
+}
+
+/** UTF-8 length without encoding: most values are ASCII, where it is the string's length. */
+function utf8Bytes(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return s.length;
 }
 
 /** `round` lets the file size round up and the limit round down, so they never look equal. */

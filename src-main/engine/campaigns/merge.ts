@@ -7,15 +7,15 @@
  */
 import { compile } from 'html-to-text';
 import type { DomNode, FormatCallback } from 'html-to-text';
-import { normalizeFieldName } from '../../../src-shared/field-names';
+import { FIELD_TOKEN, mergeTokens, parseMergeToken } from '../../../src-shared/merge-fields';
 
 /**
  * Characters that show nothing: white space, control characters (C0, DEL, C1), zero-width and
  * direction marks, line and paragraph separators, the byte-order mark. A merge value made of
  * these only is empty: in a subject it would vanish once header text is made a single line,
  * leaving a message without a Subject. The queue's SQL check trims the same list; NUL is left
- * out of it because SQLite's trim() stops reading its list at a NUL (a NUL-only value is
- * still caught when the message is rendered).
+ * out of it because SQLite's trim() stops reading its list at a NUL: that check finds a value
+ * of NULs and invisible characters another way (campaign-recipients.ts, isBlankSql).
  */
 export const INVISIBLE_CHARACTERS = String.fromCodePoint(
   ...range(0x01, 0x20),
@@ -56,39 +56,25 @@ export class MergeError extends Error {
   }
 }
 
-// No braces inside, so `{{` without a matching `}}` never matches and stays literal text.
-const FIELD_TOKEN = /\{\{([^{}]*)\}\}/g;
-
-interface ParsedToken {
-  name: string;
-  defaultValue?: string;
-}
-
-/** Returns undefined for tokens without a usable name (`{{}}`, `{{ | x }}`), which stay literal. */
-function parseToken(inner: string): ParsedToken | undefined {
-  const bar = inner.indexOf('|');
-  const name = normalizeFieldName(bar === -1 ? inner : inner.slice(0, bar));
-  if (name === '') return undefined;
-  return bar === -1 ? { name } : { name, defaultValue: inner.slice(bar + 1).trim() };
-}
-
 /**
  * Every field the templates use, in order of first use. A field used anywhere
  * without a default is reported without one: some recipient must supply it.
  */
 export function templateFields(...templates: (string | null | undefined)[]): TemplateField[] {
-  const fields = new Map<string, TemplateField>();
+  return mergeTokens(...templates);
+}
+
+/** How many times the templates use each field (for weighing recipients by message size). */
+export function fieldUses(...templates: (string | null | undefined)[]): Map<string, number> {
+  const uses = new Map<string, number>();
   for (const template of templates) {
     if (!template) continue;
     for (const match of template.matchAll(FIELD_TOKEN)) {
-      const token = parseToken(match[1] ?? '');
-      if (!token) continue;
-      const seen = fields.get(token.name);
-      if (!seen) fields.set(token.name, token);
-      else if (token.defaultValue === undefined) delete seen.defaultValue;
+      const token = parseMergeToken(match[1] ?? '');
+      if (token) uses.set(token.name, (uses.get(token.name) ?? 0) + 1);
     }
   }
-  return [...fields.values()];
+  return uses;
 }
 
 /**
@@ -104,7 +90,7 @@ export function renderTemplate(
 ): string {
   const encode = opts.escape === 'html' ? escapeHtml : (s: string) => s;
   return template.replace(FIELD_TOKEN, (literal, inner: string) => {
-    const token = parseToken(inner);
+    const token = parseMergeToken(inner);
     if (!token) return literal;
     // hasOwn: a field named "constructor" must not read Object.prototype.
     const value = Object.hasOwn(values, token.name) ? values[token.name] : undefined;

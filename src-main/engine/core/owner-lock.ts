@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -14,11 +15,18 @@ import { EngineError } from './errors';
  * keep it. SQLite also tracks its locks per file inside one process, so two engines in the same
  * process exclude each other too. Who holds it (process id, host, since when) is written in the
  * file for the refusal message; it is informative only, the lock itself decides.
+ *
+ * A file beside the database can be deleted while its lock is held (a user clearing a "stale
+ * lock", a sync tool): the next engine then locks a new file. So the lock is only half of the
+ * exclusion: the other half is the lease kept in the database (db/owner-lease.ts), which
+ * records which file (`fileId`) its holder locked.
  */
 export class OwnerLock {
   private constructor(
     private connection: BetterSqlite3.Database | undefined,
     private readonly key: string,
+    /** The locked file's identity (device:inode): a newcomer that locks the same file knows its holder is gone. */
+    readonly fileId: string,
   ) {}
 
   /**
@@ -30,6 +38,7 @@ export class OwnerLock {
     const key = resolve(file);
     const holder = heldInProcess.get(key);
     if (holder && !holder.alive()) holder.lock.release();
+    createPrivately(file);
     // timeout 0: a held lock answers SQLITE_BUSY at once instead of waiting.
     const connection = new BetterSqlite3(file, { timeout: 0 });
     try {
@@ -44,7 +53,7 @@ export class OwnerLock {
       // starting in this instant may take it first: then it owns the data and this one refuses.
       connection.exec('commit');
       takeLock(connection);
-      const lock = new OwnerLock(connection, key);
+      const lock = new OwnerLock(connection, key, fileIdentity(file));
       heldInProcess.set(key, { lock, alive });
       return lock;
     } catch (error) {
@@ -72,6 +81,28 @@ export class OwnerLock {
 
 /** The locks engines of this process hold, by file, with whether their engine still works. */
 const heldInProcess = new Map<string, { lock: OwnerLock; alive: () => boolean }>();
+
+/**
+ * Creates the file readable by its owner only (SQLite would create it as the umask says). Never
+ * opens an existing one: closing a descriptor of a file drops every POSIX lock this process
+ * holds on it, including those of another engine's SQLite connection.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // It exists (or cannot be made: opening it below says why, in SQLite's terms).
+  }
+  try {
+    chmodSync(file, 0o600);
+  } catch {}
+}
+
+/** Device and inode: the same file, whatever its name now. */
+function fileIdentity(file: string): string {
+  const stat = statSync(file, { bigint: true });
+  return `${stat.dev}:${stat.ino}`;
+}
 
 /** Takes SQLite's RESERVED lock on the file and keeps it: SQLITE_BUSY at once if another has it. */
 function takeLock(connection: BetterSqlite3.Database): void {

@@ -1,6 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EngineLogger } from './log';
+import { securePrivateFile } from './data-folder';
+import { EngineError } from './errors';
 
 /**
  * Where account passwords go. The engine stores only what `encrypt` returns; the desktop app
@@ -9,6 +12,12 @@ import { join } from 'node:path';
 export interface SecretStore {
   /** A short name for the protection used, kept with nothing secret (e.g. 'key-file'). */
   readonly kind: string;
+  /**
+   * The key file that passwords stored in the key file's `v1:` format need, if this store opens
+   * them with one (not with TRICKLE_SECRET_KEY). The engine refuses to start when it is missing
+   * while such passwords exist, rather than let a new key be made that opens none of them.
+   */
+  readonly keyFile?: string | undefined;
   encrypt(plaintext: string): string;
   /** Throws SecretUnreadableError when the ciphertext cannot be opened with this store's key. */
   decrypt(ciphertext: string): string;
@@ -29,13 +38,41 @@ const IV_BYTES = 12;
  */
 export class KeyFileSecretStore implements SecretStore {
   readonly kind = 'key-file';
-  private readonly key: Buffer;
+  readonly keyFile: string | undefined;
+  private loaded: Buffer | undefined;
+  private readonly log: EngineLogger | undefined;
 
-  constructor(options: { dataDir: string; envKey?: string | undefined }) {
-    this.key = options.envKey ? parseKey(options.envKey) : loadOrCreateKeyFile(join(options.dataDir, 'secret.key'));
+  /**
+   * `log` hears of a key file whose mode Trickle had to fix. `createKey: false` (the key file is
+   * missing while passwords encrypted with it exist): no key is made until `replaceLostKey`
+   * says so; until then nothing can be encrypted or opened.
+   */
+  constructor(options: { dataDir: string; envKey?: string | undefined; log?: EngineLogger; createKey?: boolean }) {
+    this.keyFile = options.envKey ? undefined : keyFileIn(options.dataDir);
+    this.log = options.log;
+    if (!this.keyFile) this.loaded = parseKey(options.envKey!);
+    else if (options.createKey !== false || existsSync(this.keyFile)) this.loaded = loadOrCreateKeyFile(this.keyFile, options.log);
+  }
+
+  /** Makes the new key for a key file that is lost for good. */
+  replaceLostKey(): void {
+    if (this.keyFile) this.loaded ??= loadOrCreateKeyFile(this.keyFile, this.log);
+  }
+
+  private get key(): Buffer {
+    if (this.loaded) return this.loaded;
+    throw new SecretUnreadableError(
+      `Trickle's key file ${this.keyFile} is missing, so the stored app password cannot be opened. Put the key file back, or start Trickle with a new key and enter the app password again.`,
+    );
   }
 
   encrypt(plaintext: string): string {
+    if (!this.loaded) {
+      throw new EngineError(
+        'secret_key_missing',
+        `Trickle's key file ${this.keyFile} is missing, so no app password can be saved until Trickle is started with it back, or with a new key. Nothing was changed.`,
+      );
+    }
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
@@ -68,7 +105,17 @@ function parseKey(text: string): Buffer {
   return key;
 }
 
-function loadOrCreateKeyFile(file: string): Buffer {
+/** Where the key file lives in a data folder. */
+export function keyFileIn(dataDir: string): string {
+  return join(dataDir, 'secret.key');
+}
+
+/**
+ * A key file readable or writable by others is made private with a warning; one that belongs to
+ * another user is refused (ssh's rule, core/data-folder.ts). A new one is created 0600.
+ */
+function loadOrCreateKeyFile(file: string, log: EngineLogger = { info() {}, warn() {}, error() {} }): Buffer {
+  securePrivateFile(file, 'key', log);
   if (existsSync(file)) {
     try {
       return parseKey(readFileSync(file, 'utf8'));

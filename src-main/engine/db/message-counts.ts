@@ -7,13 +7,10 @@ export type { MessageCounts };
 export const UNFINISHED: MessageStatus[] = ['queued', 'sending', 'retry_wait'];
 
 /**
- * Every read of "how many messages" goes through here, to the per-campaign counters: a few
- * rows per campaign, however long its list. Triggers keep them in the same transaction as
- * every status change and delete of a message (migration 0006); new messages are counted by
- * the one code path that stores them, the import (addToCounts; migration 0010 dropped the
- * insert trigger, which was an eighth of an import's time). These are the stored statuses: a
- * draft's recipients are stored `queued` (campaign-recipients.ts), and campaign-views.ts shows
- * them as `pending`.
+ * Every read of "how many messages" goes through here, to the per-campaign counters kept by
+ * triggers (migration 0006): a few rows per campaign, however long its list. These are the
+ * stored statuses: a draft's recipients are stored `queued` (campaign-recipients.ts), and
+ * campaign-views.ts shows them as `pending`.
  */
 export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {
   const rows = await db
@@ -55,17 +52,3 @@ function toCounts(rows: { status: MessageStatus; n: number | string }[]): Messag
   return counts;
 }
 
-/**
- * Counts messages just stored, in the transaction that stored them. Every insert into
- * `messages` must call it (there is one: campaign-recipients.ts, insertRecipients).
- */
-export async function addToCounts(trx: Db, campaignId: number, added: Partial<Record<MessageStatus, number>>): Promise<void> {
-  for (const [status, n] of Object.entries(added) as [MessageStatus, number][]) {
-    if (!n) continue;
-    await trx
-      .insertInto('campaign_message_counts')
-      .values({ campaign_id: campaignId, status, n })
-      .onConflict((oc) => oc.columns(['campaign_id', 'status']).doUpdateSet((eb) => ({ n: eb('campaign_message_counts.n', '+', eb.ref('excluded.n')) })))
-      .execute();
-  }
-}

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -18,6 +19,7 @@ import {
 import { type MigrationProvider, Migrator } from 'kysely/migration';
 import { migrations } from '../../../migrations';
 import type { Database, Db } from './schema';
+import { checkIntegrity } from './start-checks';
 import { WalSync } from './wal-sync';
 
 
@@ -25,18 +27,39 @@ import { WalSync } from './wal-sync';
  * Write transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred
  * transaction that reads and then writes can fail at once with SQLITE_BUSY when another
  * process wrote in between, and busy_timeout cannot help it; an immediate one waits its turn.
+ *
+ * A failed transaction is rolled back only if it is still open: after some errors (a full
+ * disk, an I/O error) SQLite has already rolled the whole transaction back itself, and a
+ * second rollback would fail with "cannot rollback - no transaction is active", which Kysely
+ * would throw instead of the error that says what happened.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
+    super(config);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.inTransaction()) return;
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 }
 
 /** Kysely's SQLite dialect, with the driver above. */
-class TrickleSqliteDialect implements Dialect {
-  constructor(private readonly config: SqliteDialectConfig) {}
+export class TrickleSqliteDialect implements Dialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    /** Whether the connection has a transaction open (better-sqlite3's `inTransaction`). */
+    private readonly inTransaction: () => boolean,
+  ) {}
   createDriver(): Driver {
-    return new ImmediateTransactionDriver(this.config);
+    return new ImmediateTransactionDriver(this.config, this.inTransaction);
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
@@ -57,14 +80,38 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** Runs SQLite's quick_check before anything is written (start-up): a damaged file throws. */
+  verify?: boolean;
+  /** How long to wait for another program's lock, ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
 /**
  * Opens (creating if needed) the database at `file` (':memory:' for tests), sets the
- * durability pragmas and applies pending migrations, each in its own transaction.
+ * durability pragmas and applies pending migrations, each in its own transaction. A new file is
+ * created readable by its owner only; SQLite gives its -wal and -shm the same mode.
  */
-export async function openDatabase(file: string): Promise<OpenedDatabase> {
-  const sqlite = new BetterSqlite3(file);
-  applyPragmas(sqlite);
-  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }) });
+export async function openDatabase(file: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) createPrivately(file);
+  const sqlite = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+  try {
+    // A symlink to a file SQLite had to create (not pre-created above): private before its -wal
+    // exists. (A file system without modes refuses: core/data-folder.ts has warned of it.)
+    if (onDisk && statSync(file).mode & 0o077) {
+      try {
+        chmodSync(file, 0o600);
+      } catch {}
+    }
+    // Before any write: migrating (or recovering into) a damaged file could spread the damage.
+    if (options.verify && onDisk) checkIntegrity(sqlite);
+    applyPragmas(sqlite, options.busyTimeoutMs);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
   try {
     await migrateToLatest(db);
   } catch (error) {
@@ -81,6 +128,18 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
       await walSync.close();
     },
   };
+}
+
+/**
+ * Creates a missing database file with mode 0600. Never opens an existing one: closing a
+ * descriptor of the file would drop the POSIX locks another connection of this process holds.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch {
+    // It exists already (or SQLite will say what is wrong).
+  }
 }
 
 /** Compiled statements kept for reuse; the engine runs a few dozen distinct queries. */
@@ -111,13 +170,15 @@ export function withStatementCache(sqlite: BetterSqlite3.Database, size = STATEM
   };
 }
 
-export function applyPragmas(sqlite: BetterSqlite3.Database): void {
+/** Another process (a second engine, a backup tool) may hold the write lock briefly. */
+const BUSY_TIMEOUT_MS = 5000;
+
+export function applyPragmas(sqlite: BetterSqlite3.Database, busyTimeoutMs = BUSY_TIMEOUT_MS): void {
   sqlite.pragma('journal_mode = WAL');
   // FULL: a commit survives a power cut, which the outbox's promises rest on.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  // Another process (a second engine, a backup tool) may hold the write lock briefly.
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
 }
 
 const registeredMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -56,9 +56,15 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
-  /** JSON array: merge fields blank for at least one recipient, as imported; null when unknown (imported before migration 0012). */
-  fields_with_blanks: string | null;
+  /** When the user archived it (migration 0010): hidden from the list, kept for the history. */
+  archived_at: Generated<number | null>;
+  /** The separator of the CSV its recipients came from (migration 0010), for its export. */
+  csv_delimiter: Generated<CsvDelimiter | null>;
+  /** JSON array: merge fields blank for at least one recipient, as imported; null when unknown (imported before migration 0013). */
+  fields_with_blanks: Generated<string | null>;
 }
+
+export type CsvDelimiter = ',' | ';' | '\t';
 
 /** A file the user gave Trickle (migration 0008); its bytes are `attachments/store/<id>`. */
 export interface AttachmentsTable {
@@ -144,6 +150,18 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One row (id 1): the engine that owns the database (db/owner-lease.ts). */
+export interface OwnerLeaseTable {
+  id: number;
+  session: string;
+  pid: number;
+  host: string;
+  lock_file: string;
+  taken_at: number;
+  heartbeat_at: number;
+  released_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   campaigns: CampaignsTable;
@@ -155,6 +173,7 @@ export interface Database {
   campaign_message_counts: CampaignMessageCountsTable;
   attachments: AttachmentsTable;
   campaign_attachments: CampaignAttachmentsTable;
+  owner_lease: OwnerLeaseTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -1,7 +1,15 @@
 import { applyAccountReply, effectiveState, smtpAccountOf } from '../accounts/account-state';
 import { attachmentsToSend } from '../campaigns/attachments';
 import { campaignRow, completeIfDone, setCampaignStatus } from '../campaigns/campaign-state';
-import { type RenderedMessage, renderMessage, type StoredAttachment, toMailOptions } from '../campaigns/compose';
+import {
+  MAX_MESSAGE_BYTES,
+  megabytes,
+  messageBytes,
+  type RenderedMessage,
+  renderMessage,
+  type StoredAttachment,
+  toMailOptions,
+} from '../campaigns/compose';
 import type { EngineContext } from '../context';
 import type { AccountRow } from '../db/schema';
 import { EngineError } from '../core/errors';
@@ -59,7 +67,15 @@ export async function runBatch(
   const startedAt = ctx.clock.now();
   const batch = await ctx.db.insertInto('batches').values({ started_at: startedAt }).returning('id').executeTakeFirstOrThrow();
   control.onStarted?.(batch.id);
-  const claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
+  let claimed: ClaimedMessage[];
+  try {
+    claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
+  } catch (error) {
+    // The claim is one transaction: nothing was claimed, and the batch goes as an empty one does.
+    // (Refused by the fence, this engine would never settle it: the history is the newcomer's now.)
+    await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute().catch(() => undefined);
+    throw error;
+  }
   if (claimed.length === 0) {
     await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute();
     return undefined;
@@ -160,9 +176,11 @@ async function sendOne(
 
   // Attachments are checked again now: a stored file gone or damaged since queueing pauses the
   // campaign (nothing is burned) rather than failing every message, or sending without it.
-  let attachments: StoredAttachment[];
+  let attachments: (StoredAttachment & { size: number })[];
+  let attachmentBytes: number;
   try {
     attachments = await attachmentsToSend(ctx, campaign);
+    attachmentBytes = attachments.reduce((n, a) => n + a.size, 0);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     await setCampaignStatus(ctx, campaign.id, 'paused', error.message, ['queued', 'sending']);
@@ -179,6 +197,13 @@ async function sendOne(
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
     return outcomes.record(claimed, { kind: 'failed', reply });
+  }
+
+  // Measured before it goes: Gmail would refuse it only after it had crossed the network whole.
+  const bytes = messageBytes(rendered, attachmentBytes);
+  if (bytes > MAX_MESSAGE_BYTES) {
+    const explanation = `This message would be ${megabytes(bytes)}; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.`;
+    return outcomes.record(claimed, { kind: 'failed', reply: { action: 'message_failed', code: 'SIZE', response: '', explanation } });
   }
 
   if (settings.dryRun) {

@@ -49,6 +49,7 @@ export async function claimBatch(
 ): Promise<ClaimedMessage[]> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
     const accounts = await usableAccounts(trx, now);
     const capacity = options.reserveCapacity ? accounts.reduce((sum, a) => sum + a.remaining, 0) : limit;
     const wanted = Math.min(limit, capacity);
@@ -102,10 +103,13 @@ export async function claimBatch(
 /**
  * Moves a claimed message's capacity reservation to another account (the one it was given
  * can no longer send). The caller has checked that the new account has capacity left.
+ * Fenced like the claim: after a takeover the message may be the newcomer's, and its send-log
+ * row the newcomer's reservation (or record of a send); moving it would let an account pass its cap.
  */
 export async function reassign(ctx: EngineContext, messageId: number, accountEmailNorm: string, accountId: number): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
     await trx.deleteFrom('send_log').where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
     await trx
       .insertInto('send_log')

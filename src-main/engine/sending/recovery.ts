@@ -12,8 +12,10 @@ import type { Db } from '../db/schema';
  * "sending" with nothing more to send (its last message now in doubt, or the process died
  * between recording the last outcome and completing the campaign) completes: no batch would
  * ever claim from it again to notice. The batch the crash interrupted is closed with what its
- * messages show, so the batch history tells the truth. Runs only in the engine that holds the
- * data folder's owner lock, so no other live engine's batch is touched.
+ * messages show, so the batch history tells the truth. Runs only in the engine that owns the
+ * data folder (lock file and lease): it took over only from an engine that is dead, or one so
+ * long silent that the lease's fence now stops it from marking, handing over or recording
+ * anything. So a message it may still hold is one whose start mark is committed: in doubt here.
  */
 export async function recoverInterruptedSends(ctx: EngineContext): Promise<{ inDoubt: number; requeued: number }> {
   const recovered = await settleInterruptedSends(ctx, {
@@ -51,6 +53,7 @@ async function settleInterruptedSends(
   const now = ctx.clock.now();
   const batchIds = scope.batchId === undefined ? undefined : [scope.batchId];
   const settled = await ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
     if (scope.neverHandedOver?.length) {
       await trx
         .updateTable('messages')

@@ -50,8 +50,9 @@ export class Scheduler {
 
   private every(seconds: number, name: string, run: () => Promise<void>): Cron {
     // Every second, at least `seconds` apart: any interval from 1 s up, not only divisors of 60.
+    // No Croner `name`: names are global to the process, and two engines may run in one (one
+    // taking over from another that has not yet noticed, in tests).
     return new Cron('* * * * * *', {
-      name: `trickle-${name}`,
       interval: seconds,
       protect: true,
       catch: (error) => this.log.error(`${name} job failed`, { error: String(error) }),

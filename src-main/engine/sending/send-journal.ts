@@ -199,7 +199,11 @@ export class SendJournal {
   }
 
   private async commit<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    const result = await unsyncedTransaction(this.ctx.db, work);
+    const result = await unsyncedTransaction(this.ctx.db, async (trx) => {
+      // The fence: after another engine took over, this one marks, hands over and records nothing.
+      await this.ctx.owner?.assertHeld(trx);
+      return work(trx);
+    });
     this.unflushed = true;
     return result;
   }

@@ -55,7 +55,7 @@ export async function sendingStatus(
   if (extra.paused) waitingReason = 'Sending is paused. Resume to carry on.';
   else if (extra.batchFailure && queued + count('sending') > 0) waitingReason = extra.batchFailure;
   else if (queued > 0 && capacityLeft === 0) {
-    waitingReason = noAccountReason(accounts.length, blocked, earliestResume);
+    waitingReason = noAccountReason(accounts.length, blocked, earliestResume, now);
   } else if (queued > 0) {
     const scheduled = await ctx.db
       .selectFrom('campaigns')
@@ -65,7 +65,7 @@ export async function sendingStatus(
       .execute();
     if (scheduled.length > 0 && scheduled.every((c) => c.send_after !== null && c.send_after > now)) {
       const first = Math.min(...scheduled.map((c) => c.send_after!));
-      waitingReason = `Scheduled: the next campaign starts at ${clockTime(first)}.`;
+      waitingReason = `Scheduled: the next campaign starts ${atTime(first, now)}.`;
       earliestResume = first;
     }
   }
@@ -101,9 +101,10 @@ function noAccountReason(
   total: number,
   blocked: { cap: number; cooling: number; limit: number; auth: number; disabled: number },
   resume: number | undefined,
+  now: number,
 ): string {
   if (total === 0) return 'No Gmail account yet: add one to start sending.';
-  const when = resume !== undefined ? ` — next slot ${clockTime(resume)}` : '';
+  const when = resume !== undefined ? ` — next slot ${clockTime(resume, now)}` : '';
   if (blocked.cap + blocked.limit === total) return `All accounts at their daily cap${when}.`;
   if (blocked.disabled === total) return 'All accounts are disabled: enable one to send.';
   if (blocked.auth === total) return 'Every account needs a new app password: open Accounts to fix them.';
@@ -113,13 +114,37 @@ function noAccountReason(
     blocked.auth ? `${blocked.auth} needing a new app password` : '',
     blocked.disabled ? `${blocked.disabled} disabled` : '',
   ].filter(Boolean);
-  return `No account can send now (${parts.join(', ')})${resume !== undefined ? ` — sending resumes at ${clockTime(resume)}` : ''}.`;
+  return `No account can send now (${parts.join(', ')})${resume !== undefined ? ` — sending resumes ${atTime(resume, now)}` : ''}.`;
 }
 
-/** 14:20 in the local time zone of the process (the user's machine). */
-function clockTime(ms: number): string {
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A time of day in the local time zone of the process (the user's machine), with its day when
+ * that is not today: "14:20", "tomorrow at 14:20", "on Tue 8 Dec at 14:20". A bare "15:59"
+ * said at 15:59 about tomorrow's slot reads as "now".
+ */
+export function clockTime(ms: number, now: number): string {
   const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const time = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  // Rounded: a day with a daylight-saving change is 23 or 25 hours long.
+  const days = Math.round((startOfLocalDay(ms) - startOfLocalDay(now)) / (24 * 60 * 60 * 1000));
+  if (days <= 0) return time;
+  if (days === 1) return `tomorrow at ${time}`;
+  return `on ${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} at ${time}`;
+}
+
+/** "at 14:20" today, else as clockTime: "tomorrow at 14:20". */
+function atTime(ms: number, now: number): string {
+  const text = clockTime(ms, now);
+  return text.includes(' ') ? text : `at ${text}`;
+}
+
+function startOfLocalDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
 }
 
 export function toBatchInfo(row: {

@@ -153,7 +153,7 @@ export class Mailer {
 
   private connectionOptions(account: SmtpAccount): SMTPPoolOptions {
     return {
-      host: account.host,
+      host: socketHost(account.host),
       port: account.port,
       secure: account.security === 'tls',
       requireTLS: account.security === 'starttls',
@@ -164,6 +164,11 @@ export class Mailer {
       socketTimeout: this.timeouts.socketMs,
     };
   }
+}
+
+/** An IPv6 address is stored in brackets ("[::1]", as in a URL); a socket wants it bare. */
+function socketHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 /**

@@ -1,6 +1,6 @@
-/** Add or edit an account: address, app password, sender name, daily cap, and the advanced SMTP settings. */
-import { ChevronDownIcon, ChevronRightIcon, ExclamationTriangleIcon } from '@radix-ui/react-icons';
-import { Box, Button, Callout, Checkbox, Flex, Grid, Link, Text, TextField } from '@radix-ui/themes';
+/** Add or edit an account: address, app password, sender name, daily cap, and the advanced SMTP settings (MailServerFields). */
+import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
+import { Button, Callout, Checkbox, Flex, Grid, Link, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
 import type { Account } from '../../../src-shared/views/accounts';
 import { ApiCallError, fieldError } from '../../api/client';
@@ -8,33 +8,8 @@ import { useActionState } from '../../api/hooks';
 import { Modal } from '../../components/Modal';
 import { useToast } from '../../components/Toasts';
 import { describedBy, Field } from '../../components/ui';
-
-type Security = 'tls' | 'starttls' | 'none';
-const DEFAULT_PORT: Record<Security, number> = { tls: 465, starttls: 587, none: 25 };
-
-interface Form {
-  email: string;
-  appPassword: string;
-  fromName: string;
-  dailyCap: string;
-  host: string;
-  port: string;
-  security: Security;
-  verify: boolean;
-}
-
-function initial(account?: Account): Form {
-  return {
-    email: account?.email ?? '',
-    appPassword: '',
-    fromName: account?.fromName ?? '',
-    dailyCap: String(account?.dailyCap ?? 100),
-    host: account?.host ?? 'smtp.gmail.com',
-    port: String(account?.port ?? 465),
-    security: account?.security ?? 'tls',
-    verify: true,
-  };
-}
+import { DEFAULT_PORT, type Form, initial, type Security } from './account-form';
+import { MailServerFields } from './MailServerFields';
 
 export function AccountDialog({ open, onClose, account }: { open: boolean; onClose: () => void; account?: Account }) {
   const [form, setForm] = useState<Form>(() => initial(account));
@@ -120,7 +95,6 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
     port: errorFor('port'),
     security: errorFor('security'),
   };
-  const advancedError = e.host || e.port || e.security;
 
   return (
     <Modal
@@ -242,52 +216,7 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
             </Field>
           </Grid>
 
-          <Box>
-            <Button
-              type="button"
-              variant="ghost"
-              color={advancedError ? 'red' : 'gray'}
-              size="1"
-              aria-expanded={advanced}
-              aria-controls="acc-advanced"
-              onClick={() => setAdvanced((a) => !a)}
-            >
-              {advanced ? <ChevronDownIcon /> : <ChevronRightIcon />} Advanced: mail server
-            </Button>
-            {(advanced || advancedError) && (
-              <Box id="acc-advanced" mt="3" className="tr-subtle-box">
-                <Grid columns={{ initial: '1', sm: '3fr 1fr 2fr' }} gap="3">
-                  <Field id="acc-host" label="SMTP server" error={e.host}>
-                    <TextField.Root {...describedBy('acc-host', e.host, false)} value={form.host} onChange={(ev) => set('host', ev.target.value)} spellCheck={false} />
-                  </Field>
-                  <Field id="acc-port" label="Port" error={e.port}>
-                    <TextField.Root
-                      {...describedBy('acc-port', e.port, false)}
-                      type="number"
-                      inputMode="numeric"
-                      value={form.port}
-                      onChange={(ev) => set('port', ev.target.value)}
-                    />
-                  </Field>
-                  <Field id="acc-security" label="Security" error={e.security}>
-                    <select
-                      {...describedBy('acc-security', e.security, false)}
-                      className="tr-select"
-                      value={form.security}
-                      onChange={(ev) => onSecurity(ev.target.value as Security)}
-                    >
-                      <option value="tls">TLS</option>
-                      <option value="starttls">STARTTLS</option>
-                      <option value="none">None (local only)</option>
-                    </select>
-                  </Field>
-                </Grid>
-                <Text as="p" size="1" color="gray" mt="2">
-                  Gmail: smtp.gmail.com, port 465, TLS. Change these only for another provider or a local test server.
-                </Text>
-              </Box>
-            )}
-          </Box>
+          <MailServerFields form={form} set={set} onSecurity={onSecurity} advanced={advanced} setAdvanced={setAdvanced} e={e} />
 
           <Text as="label" size="2" className="tr-check">
             <Checkbox checked={form.verify} onCheckedChange={(v) => set('verify', v === true)} />

@@ -1,24 +1,20 @@
 /** Campaigns: every campaign with its status and progress; "New campaign". */
 import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
 import { Button, Card, Flex, Link, Text } from '@radix-ui/themes';
+import { useState } from 'react';
+import { CampaignReuseActions } from './CampaignReuse';
 import { Table } from '../../components/Table';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useApi } from '../../api/hooks';
 import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
-import { day, num, when } from '../../lib/format';
+import { day, num, plural, when } from '../../lib/format';
 import { href } from '../../lib/route';
-
-/** Who the campaign will reach: everyone imported but the skipped rows. */
-export function reachable(c: Campaign): number {
-  return c.total - c.counts.skipped;
-}
-
-export function campaignLink(c: Campaign): string {
-  return href(c.status === 'draft' ? { page: 'campaign-edit', id: c.id } : { page: 'campaign', id: c.id });
-}
+import { reachable } from '../../lib/campaigns';
+import { campaignHref } from '../../router/campaign-page';
 
 export function CampaignsPage() {
-  const campaigns = useApi('campaigns.list');
+  const [showArchived, setShowArchived] = useState(false);
+  const campaigns = useApi('campaigns.list', showArchived ? { includeArchived: true } : {}, { placeholderData: (prev) => prev });
   const list = campaigns.data ?? [];
   return (
     <>
@@ -26,19 +22,28 @@ export function CampaignsPage() {
         title="Campaigns"
         description="A campaign is one message sent to a list of people, a few at a time."
         actions={
-          list.length > 0 && (
-            <Button asChild>
-              <a href={href({ page: 'campaign-new' })}>
-                <PlusIcon /> New campaign
-              </a>
-            </Button>
-          )
+          <Flex gap="3" align="center">
+            <Text as="label" size="2" className="tr-check">
+              <input type="checkbox" checked={showArchived} onChange={(ev) => setShowArchived(ev.target.checked)} /> Show archived
+            </Text>
+            {(list.length > 0 || showArchived) && (
+              <Button asChild>
+                <a href={href({ page: 'campaign-new' })}>
+                  <PlusIcon /> New campaign
+                </a>
+              </Button>
+            )}
+          </Flex>
         }
       />
       {campaigns.isPending ? (
         <Loading />
       ) : campaigns.error ? (
         <ErrorCallout error={campaigns.error} onRetry={() => void campaigns.refetch()} />
+      ) : list.length === 0 && showArchived ? (
+        <Card size="3">
+          <Text color="gray">No campaigns, archived or not.</Text>
+        </Card>
       ) : list.length === 0 ? (
         <Card size="3">
           <EmptyState
@@ -66,6 +71,9 @@ export function CampaignsPage() {
                 <Table.ColumnHeaderCell className="tr-col-progress">Progress</Table.ColumnHeaderCell>
                 <Table.ColumnHeaderCell className="tr-col-eta">Finishes</Table.ColumnHeaderCell>
                 <Table.ColumnHeaderCell className="tr-col-date">Created</Table.ColumnHeaderCell>
+                <Table.ColumnHeaderCell className="tr-col-actions">
+                  <span className="tr-visually-hidden">Actions</span>
+                </Table.ColumnHeaderCell>
               </Table.Row>
             </Table.Header>
             <Table.Body>
@@ -86,7 +94,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
   return (
     <Table.Row align="center">
       <Table.RowHeaderCell>
-        <Link href={campaignLink(c)} weight="medium" className="tr-break">
+        <Link href={campaignHref(c)} weight="medium" className="tr-break">
           {c.name}
         </Link>
         <Text as="p" size="1" color="gray" className="tr-ellipsis" title={c.subject}>
@@ -99,7 +107,7 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
       <Table.Cell>
         {c.status === 'draft' ? (
           <Text size="2" color="gray">
-            {num(total)} recipients, not queued
+            {plural(total, 'recipient')}, not queued
           </Text>
         ) : (
           <>
@@ -147,6 +155,14 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
         <Text size="2" color="gray">
           {day(c.createdAt)}
         </Text>
+        {c.archivedAt && (
+          <Text as="p" size="1" color="gray">
+            Archived
+          </Text>
+        )}
+      </Table.Cell>
+      <Table.Cell>
+        <CampaignReuseActions campaign={c} compact />
       </Table.Cell>
     </Table.Row>
   );
