@@ -19,6 +19,7 @@ import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodNa
 import type { TrickleBridge } from '../../src-main/preload/index';
 import { EVENT_NAMES } from '../../src-shared/events';
 import { type AccessKey, accessKeyFromAddress, browserStorage } from '../lib/access-key';
+import { jsonBody } from './json-body';
 
 export type { ApiArgs, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope };
 
@@ -196,7 +197,8 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
           accept: 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
-        body: JSON.stringify(args ?? {}),
+        // A big text (a recipients file) is written as JSON by a worker, off the page's main thread.
+        body: await jsonBody(args),
       });
     } catch {
       return failure('unavailable', NOT_ANSWERING);

@@ -11,7 +11,9 @@ export interface CsvWorkerRequest {
   file: Blob;
 }
 
-export type CsvWorkerAnswer = { id: number; ok: true; text: string; shape: Awaited<ReturnType<typeof readCsvFile>>['shape'] } | { id: number; ok: false };
+export type CsvWorkerAnswer =
+  | { id: number; ok: true; text: string; shape: Awaited<ReturnType<typeof readCsvFile>>['shape'] }
+  | { id: number; ok: false };
 
 self.addEventListener('message', (event: MessageEvent<CsvWorkerRequest>) => {
   const { id, file } = event.data;

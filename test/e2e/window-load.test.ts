@@ -52,7 +52,7 @@ describe('the window as it loads', () => {
     await context.close();
   });
 
-  it('reads a chosen recipients file in the CSV worker, and imports all of it', async () => {
+  it('reads a chosen recipients file in the CSV worker, writes its request in another, and imports all of it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const workers: string[] = [];
@@ -65,13 +65,42 @@ describe('the window as it loads', () => {
     await page.getByLabel('Campaign name').fill('Worker');
     await page.getByLabel('Subject').fill('Hello {{first_name}}');
     await page.getByLabel('Message body').fill('<p>Hi {{first_name}}</p>');
-    const rows = ['email,first_name', ...Array.from({ length: 3000 }, (_, i) => `r${i + 1}@example.com,Reader${i + 1}`)].join('\n');
+    const rows = ['email,first_name', ...Array.from({ length: 20_000 }, (_, i) => `r${i + 1}@example.com,Reader${i + 1}`)].join('\n');
     await page.locator('input[type=file]').first().setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(rows) });
     await expect.poll(() => page.locator('main').textContent()).toContain('list.csv');
     expect(workers.some((url) => /csv-worker/.test(url))).toBe(true);
     await page.getByRole('button', { name: 'Save draft' }).click();
-    await expect.poll(() => page.locator('main').textContent(), { timeout: 20_000 }).toContain('Imported 3,000 recipients');
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('Imported 20,000 recipients');
+    // The request carrying the file's 600 KB was written as JSON off the main thread too.
+    expect(workers.some((url) => /json-body-worker/.test(url))).toBe(true);
     expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows every invalid row of a big import report, rendering only those in view', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(app.link);
+    await page.locator('main h1, main h2').first().waitFor();
+    await page.goto(`${app.origin}/#/campaigns/new`);
+    await page.getByLabel('Campaign name').fill('Many invalid');
+    await page.getByLabel('Subject').fill('Hello');
+    await page.getByLabel('Message body').fill('<p>Hi</p>');
+    const invalid = 5_000;
+    const lines = ['email', 'ok1@example.com', ...Array.from({ length: invalid }, (_, i) => `not-an-address-${i + 1}`)];
+    await page.locator('input[type=file]').first().setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+    await expect.poll(() => page.locator('main').textContent()).toContain('bad.csv');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    const report = page.getByRole('region', { name: 'Invalid addresses' });
+    await report.waitFor({ timeout: 30_000 });
+    // Far fewer rows in the page than in the report…
+    const rendered = await report.locator('tbody tr:not(.tr-virtual__spacer)').count();
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(100);
+    // …and the last one is there when scrolled to (row 5,002: the header is row 1).
+    await report.evaluate((box) => box.scrollTo(0, box.scrollHeight));
+    await expect.poll(() => report.textContent()).toContain('not-an-address-5000');
+    await expect.poll(() => report.textContent()).toContain('5,002');
     await context.close();
   });
 });
