@@ -1,6 +1,6 @@
 /**
  * Trickle's benchmarks: the runner. Each measure is a file of its own (claim.ts, import.ts,
- * send.ts, quota.ts, dashboard.ts, start.ts; shared pieces in support.ts and fixtures.ts);
+ * send.ts, quota.ts, dashboard.ts, start.ts, inbox.ts; shared pieces in support.ts and fixtures.ts);
  * this file runs them in order, prints the table and writes the results. Built by Vite into
  * bench/out/bench.js (bench/vite.config.ts) and run with Node: `npm run bench`, or
  * `npm run bench -- --smoke` (or BENCH_SMOKE=1) for tiny sizes in a few seconds.
@@ -25,6 +25,7 @@ import { quotaMeasure } from './quota';
 import { dashboardMeasure } from './dashboard';
 import { builtWindowFiles, windowMeasure } from './window';
 import { childMain, runChild } from './start';
+import { inboxMeasure } from './inbox';
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -182,6 +183,23 @@ async function main(): Promise<void> {
     row({ measure: 'window: longest task while loading', size: `${w.loads} loads`, value: `${ms(a.longestTaskMsMax)} max (median ${ms(a.longestTaskMsMedian)})`, baseline: `${ms(b.longestTaskMsMax)} max`, ratio: '', target: '≤ 100 ms', met: a.longestTaskMsMax <= 100 });
     row({ measure: 'window: longest task while importing', size: `${fmt(w.importRows)} rows`, value: `${ms(w.import.app.longestTaskMs)} (${w.import.app.longTasks} long tasks, ${ms(w.import.app.ms)} in all)`, baseline: `${ms(w.import.baseline.longestTaskMs)} (${ms(w.import.baseline.ms)})`, ratio: '', target: '≤ 100 ms', met: w.import.app.longestTaskMs <= 100 });
     row({ measure: 'window: longest task while a campaign sends', size: `${fmt(w.sends)} messages`, value: `${ms(w.sending.app.longestTaskMs)} (${w.sending.app.longTasks} long tasks, ${ms(w.sending.app.ms)})`, baseline: `${ms(w.sending.baseline.longestTaskMs)} (${ms(w.sending.baseline.ms)})`, ratio: '', target: 'reported', met: null });
+  }
+
+  if (wanted('inbox')) {
+    console.log('\n[8] reading a mailbox: the engine\'s first look vs a bare imapflow fetch of the same headers, loopback Dovecot');
+    const inbox = await inboxMeasure();
+    results.inbox = inbox;
+    const e = inbox.engine;
+    const b = inbox.bare;
+    row({
+      measure: 'mailbox look',
+      size: `${fmt(inbox.messages)} messages`,
+      value: `${ms(e.ms)}, peak RSS ${e.peakRssMB} MB (+${e.rssGrowthMB}), loop max ${ms(e.loopMaxMs)}`,
+      baseline: `${ms(b.ms)}, peak RSS ${b.peakRssMB} MB (+${b.rssGrowthMB}), loop max ${ms(b.loopMaxMs)}`,
+      ratio: `${inbox.ratio.toFixed(2)}× bare (${inbox.ours * 3} of ours among them; next look ${ms(inbox.nextLook.ms)})`,
+      target: 'loop ≤ 50 ms',
+      met: e.loopMaxMs <= 50,
+    });
   }
 
   results.totalSeconds = round((performance.now() - startedAt) / 1000, 1);

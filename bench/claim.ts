@@ -14,7 +14,7 @@ export function claimer(f: Fixture, n: number) {
   const clearLog = sqlite.prepare(`delete from send_log`);
   return async (): Promise<number> => {
     const t = performance.now();
-    const claimed = await claimBatch(ctx, 1, 10, { reserveCapacity: true });
+    const claimed = await claimBatch(ctx, 1, 10);
     const elapsed = performance.now() - t;
     if (claimed.length !== 10) throw new Error(`claim of ${n}: got ${claimed.length} messages, expected 10`);
     reset.run();

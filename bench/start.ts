@@ -22,7 +22,7 @@ export async function childMain(dataDir: string): Promise<void> {
     await engine.campaigns.get({ id });
     await engine.campaigns.list();
     await engine.campaigns.messages({ id, limit: 100 });
-    await claimBatch(ctx, 1, 10, { reserveCapacity: true });
+    await claimBatch(ctx, 1, 10);
   }
   gc();
   await new Promise((r) => setTimeout(r, 50));

@@ -44,9 +44,11 @@ export const SIZES = {
   windowLoads: num('BENCH_WINDOW_LOADS', 5, 1),
   windowImport: num('BENCH_WINDOW_IMPORT', 20_000, 500),
   windowSend: num('BENCH_WINDOW_SEND', 2_000, 50),
+  /** Messages in the inbox the mailbox reader looks at (PRODUCT.md §5b). */
+  inboxMessages: num('BENCH_INBOX', 10_000, 500),
 };
 
-/** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, gmail, quota, window): for working on one. */
+/** BENCH_ONLY=send,import runs only those parts (claim, dashboard, start, import, send, gmail, quota, window, inbox): for working on one. */
 export const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 export const wanted = (part: string) => !ONLY || ONLY.has(part);
 

@@ -9,9 +9,12 @@ import * as m0007 from './0007_batch_cancelled';
 import * as m0008 from './0008_attachment_store';
 import * as m0009 from './0009_owner_lease';
 import * as m0010 from './0010_archive_and_import_delimiter';
-import * as m0011 from './0011_drafts_stored_ready_to_send';
-import * as m0012 from './0012_status_index_for_the_few';
-import * as m0013 from './0013_fields_with_blanks';
+import * as m0011 from './0011_mailbox';
+import * as m0012 from './0012_rehearsal';
+import * as m0013 from './0013_account_checks_and_pace';
+import * as m0014 from './0014_drafts_stored_ready_to_send';
+import * as m0015 from './0015_status_index_for_the_few';
+import * as m0016 from './0016_fields_with_blanks';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -29,7 +32,10 @@ export const migrations: Record<string, Migration> = {
   '0008_attachment_store': m0008,
   '0009_owner_lease': m0009,
   '0010_archive_and_import_delimiter': m0010,
-  '0011_drafts_stored_ready_to_send': m0011,
-  '0012_status_index_for_the_few': m0012,
-  '0013_fields_with_blanks': m0013,
+  '0011_mailbox': m0011,
+  '0012_rehearsal': m0012,
+  '0013_account_checks_and_pace': m0013,
+  '0014_drafts_stored_ready_to_send': m0014,
+  '0015_status_index_for_the_few': m0015,
+  '0016_fields_with_blanks': m0016,
 };

@@ -236,9 +236,229 @@ describe('migrations', () => {
     ).rejects.toThrow(/CHECK/);
   });
 
-  it('0011_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
-    const { db } = freshDb();
+  it('0011_mailbox: messages may be bounced, keeping rows, ids, references, counters and indexes; accounts know their mailbox', async () => {
+    const { db, sqlite } = freshDb();
     await migrateTo(db, '0010_archive_and_import_delimiter');
+    await db.insertInto('accounts').values({ email: 'a@gmail.com', email_norm: 'a@gmail.com', password_secret: 'c', created_at: NOW }).execute();
+    await db
+      .insertInto('accounts')
+      .values({ email: 'b@club.example', email_norm: 'b@club.example', password_secret: 'c', host: 'mail.club.example', created_at: NOW })
+      .execute();
+    const { id: campaignId } = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const message = (n: number, status: string) => ({ campaign_id: campaignId, row: n, email: `m${n}@x.com`, email_norm: `m${n}@x.com`, status, updated_at: NOW, message_id: `<id${n}>` });
+    await db.insertInto('messages').values([message(1, 'sent'), message(2, 'queued'), message(3, 'in_doubt'), message(4, 'queued')]).execute();
+    await db.deleteFrom('messages').where('row', '=', 4).execute(); // the highest id, gone: never given out again
+    await db.insertInto('send_log').values({ account_email: 'a@gmail.com', message_id: 1, kind: 'campaign', sent_at: NOW }).execute();
+    const indexesBefore = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
+
+    await migrateTo(db, '0011_mailbox');
+    expect(await db.selectFrom('messages').select(['id', 'status', 'message_id']).orderBy('id').execute()).toEqual([
+      { id: 1, status: 'sent', message_id: '<id1>' },
+      { id: 2, status: 'queued', message_id: '<id2>' },
+      { id: 3, status: 'in_doubt', message_id: '<id3>' },
+    ]);
+    expect(await db.selectFrom('send_log').select('message_id').execute()).toEqual([{ message_id: 1 }]);
+    const after = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
+    expect(after).toEqual(expect.arrayContaining([...indexesBefore, 'messages_replied', 'messages_went_out']));
+    expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+
+    await db.updateTable('messages').set({ status: 'bounced', bounce_status: '5.1.1', bounced_at: NOW }).where('id', '=', 1).execute();
+    await expect(db.updateTable('messages').set({ status: 'lost' }).where('id', '=', 2).execute()).rejects.toThrow(/CHECK/);
+    const counts = sqlite.prepare('select status, n from campaign_message_counts where n > 0 order by status').all();
+    expect(counts).toEqual([
+      { status: 'bounced', n: 1 },
+      { status: 'in_doubt', n: 1 },
+      { status: 'queued', n: 1 },
+    ]);
+    const { id: next } = await db.insertInto('messages').values(message(5, 'pending')).returning('id').executeTakeFirstOrThrow();
+    expect(next).toBe(5);
+    // Deleting a message still lets go of its send-log row (the reference survived the rebuild).
+    await db.deleteFrom('messages').where('id', '=', 1).execute();
+    expect(await db.selectFrom('send_log').select('message_id').execute()).toEqual([{ message_id: null }]);
+
+    expect(await db.selectFrom('accounts').select(['email', 'imap_host', 'imap_port', 'imap_security', 'watch_inbox']).orderBy('id').execute()).toEqual([
+      { email: 'a@gmail.com', imap_host: 'imap.gmail.com', imap_port: 993, imap_security: 'tls', watch_inbox: 1 },
+      { email: 'b@club.example', imap_host: null, imap_port: null, imap_security: null, watch_inbox: 1 },
+    ]);
+    const notice = { account_email: 'a@gmail.com', notice_key: 'k', kind: 'bounce', seen_at: NOW };
+    await db.insertInto('inbox_notices').values(notice).execute();
+    await expect(db.insertInto('inbox_notices').values(notice).execute()).rejects.toThrow(/UNIQUE/);
+    expect(columns(sqlite, 'outside_sends')).toEqual(['id', 'account_email', 'mail_key', 'sent_at', 'recipients']);
+  });
+
+  it('0011_mailbox: rolled back, a bounced message is sent again, as it was', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0011_mailbox');
+    const { id } = await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('messages').values({ campaign_id: id, row: 1, email: 'a@x', email_norm: 'a@x', status: 'bounced', updated_at: NOW }).execute();
+    await migrateTo(db, '0010_archive_and_import_delimiter');
+    expect(await db.selectFrom('messages').select('status').execute()).toEqual([{ status: 'sent' }]);
+  });
+
+  it('0012_rehearsal: what the old app-wide dry run did is reported; rows, ids, links, counters and the mailbox columns kept', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0011_mailbox');
+    await db.insertInto('accounts').values({ email: 'a@x.com', email_norm: 'a@x.com', password_secret: 'c', created_at: NOW }).execute();
+    const campaign = async (status: string) =>
+      (
+        await db
+          .insertInto('campaigns')
+          .values({ name: status, subject: 's', status, created_at: NOW, updated_at: NOW })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id as number;
+    // A real campaign that was waiting when dry run went on: 2 really sent, 2 "sent" by the dry run, 1 left.
+    const real = await campaign('sending');
+    // A rehearsal under the old switch: every message went to the log.
+    const rehearsal = await campaign('completed');
+    // A queued campaign nothing of which went out yet.
+    const queued = await campaign('queued');
+    let row = 0;
+    const message = (campaignId: number, status: string, dryRun = 0) => ({
+      campaign_id: campaignId,
+      row: ++row,
+      email: `m${row}@x.com`,
+      email_norm: `m${row}@x.com`,
+      status,
+      account_id: 1,
+      sent_at: status === 'sent' ? NOW + row : null,
+      updated_at: NOW,
+      dry_run: dryRun,
+    });
+    await db
+      .insertInto('messages')
+      .values([
+        message(real, 'sent'),
+        message(real, 'sent'),
+        message(real, 'sent', 1),
+        message(real, 'sent', 1),
+        message(real, 'queued'),
+        message(rehearsal, 'sent', 1),
+        message(rehearsal, 'sent', 1),
+        message(rehearsal, 'sent', 1),
+        message(queued, 'queued'),
+        message(queued, 'skipped'),
+      ])
+      .execute();
+    // The last message is deleted: its id must not be given again.
+    await db.insertInto('messages').values(message(queued, 'pending')).execute();
+    await db.deleteFrom('messages').where('row', '=', row).execute();
+    await db.insertInto('send_log').values([
+      { account_email: 'a@x.com', message_id: 1, kind: 'campaign', sent_at: NOW },
+      { account_email: 'a@x.com', message_id: 2, kind: 'campaign', sent_at: NOW },
+      { account_email: 'a@x.com', message_id: null, kind: 'test', sent_at: NOW },
+    ]).execute();
+    await db.insertInto('settings').values([{ key: 'dryRun', value: 'true' }, { key: 'batchSize', value: '5' }]).execute();
+
+    await migrateTo(db, '0012_rehearsal');
+
+    const statuses = (campaignId: number) =>
+      db.selectFrom('messages').select('status').where('campaign_id', '=', campaignId).orderBy('id').execute().then((r) => r.map((m) => m.status));
+    expect(await statuses(real)).toEqual(['sent', 'sent', 'rehearsed', 'rehearsed', 'queued']);
+    expect(await statuses(rehearsal)).toEqual(['rehearsed', 'rehearsed', 'rehearsed']);
+    expect(await statuses(queued)).toEqual(['queued', 'skipped']);
+    expect(columns(sqlite, 'messages')).not.toContain('dry_run');
+    expect(columns(sqlite, 'campaigns')).toContain('rehearsal');
+    expect(columns(sqlite, 'batches')).toContain('rehearsed');
+
+    // Reported, in words, on each campaign the switch touched; open campaigns paused, since the switch was on.
+    const campaigns = await db.selectFrom('campaigns').select(['id', 'status', 'status_detail', 'rehearsal']).orderBy('id').execute();
+    expect(campaigns[0]).toMatchObject({ status: 'paused', rehearsal: 0 });
+    expect(campaigns[0]!.status_detail).toMatch(/^2 of this campaign’s messages were never really sent/);
+    expect(campaigns[0]!.status_detail).toMatch(/the other 2 really went out/);
+    expect(campaigns[0]!.status_detail).toMatch(/Paused when Trickle was updated: dry run was on/);
+    expect(campaigns[1]).toMatchObject({ status: 'completed', rehearsal: 0 });
+    expect(campaigns[1]!.status_detail).toMatch(/3 messages were written to the log and never really sent/);
+    expect(campaigns[2]).toMatchObject({ status: 'paused' });
+    expect(campaigns[2]!.status_detail).toMatch(/^Paused when Trickle was updated/);
+    expect(await db.selectFrom('settings').selectAll().execute()).toEqual([{ key: 'batchSize', value: '5' }]);
+
+    // The rebuild kept the send log's links, the counters, the indexes and the id sequence.
+    expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: 1 }, { message_id: 2 }, { message_id: null }]);
+    const counts = sqlite.prepare('select campaign_id, status, n from campaign_message_counts where n > 0 order by campaign_id, status').all();
+    expect(counts).toEqual([
+      { campaign_id: real, status: 'queued', n: 1 },
+      { campaign_id: real, status: 'rehearsed', n: 2 },
+      { campaign_id: real, status: 'sent', n: 2 },
+      { campaign_id: rehearsal, status: 'rehearsed', n: 3 },
+      { campaign_id: queued, status: 'queued', n: 1 },
+      { campaign_id: queued, status: 'skipped', n: 1 },
+    ]);
+    const indexes = (sqlite.prepare(`pragma index_list(messages)`).all() as { name: string }[]).map((i) => i.name);
+    expect(indexes).toEqual(expect.arrayContaining(['messages_campaign_status', 'messages_status', 'messages_campaign_order']));
+    const next = await db.insertInto('messages').values({ ...message(queued, 'pending'), dry_run: undefined }).returning('id').executeTakeFirstOrThrow();
+    expect(next.id).toBe(12);
+    await db.updateTable('messages').set({ status: 'queued' }).where('id', '=', next.id).execute();
+    expect(sqlite.prepare('select n from campaign_message_counts where campaign_id = ? and status = ?').get(queued, 'queued')).toEqual({ n: 2 });
+
+    // The states are still checked; the mailbox's state and columns are still there.
+    await expect(db.updateTable('messages').set({ status: 'lost' }).where('id', '=', 1).execute()).rejects.toThrow(/CHECK/);
+    await expect(db.insertInto('messages').values({ ...message(queued, 'lost'), dry_run: undefined }).execute()).rejects.toThrow(/CHECK/);
+    await db.updateTable('messages').set({ status: 'bounced', bounced_at: NOW }).where('id', '=', 2).execute();
+    expect(columns(sqlite, 'messages')).toEqual(expect.arrayContaining(['bounce_status', 'replied_at', 'settled_how']));
+    expect(indexes).toEqual(expect.arrayContaining(['messages_went_out', 'messages_replied']));
+    // Deleting a campaign still deletes its messages; the send log keeps its rows, unlinked.
+    await db.deleteFrom('campaigns').where('id', '=', real).execute();
+    expect(await statuses(real)).toEqual([]);
+    expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: null }, { message_id: null }, { message_id: null }]);
+  });
+
+  it('0012_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0011_mailbox');
+    const { id } = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', status: 'sending', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('messages')
+      .values([
+        { campaign_id: id, row: 2, email: 'a@x.com', email_norm: 'a@x.com', status: 'sent', dry_run: 1, updated_at: NOW },
+        { campaign_id: id, row: 3, email: 'b@x.com', email_norm: 'b@x.com', status: 'queued', dry_run: 0, updated_at: NOW },
+      ])
+      .execute();
+    await db.insertInto('settings').values({ key: 'dryRun', value: 'false' }).execute();
+    await migrateTo(db, '0012_rehearsal');
+    const row = await db.selectFrom('campaigns').select(['status', 'status_detail']).executeTakeFirstOrThrow();
+    expect(row.status).toBe('sending');
+    expect(row.status_detail).toMatch(/^Under the old app-wide dry run, 1 message was written to the log and never really sent/);
+    expect(row.status_detail).not.toMatch(/Paused/);
+    expect(await db.selectFrom('settings').selectAll().execute()).toEqual([]);
+  });
+
+  it('0013_account_checks_and_pace: an account that has sent counts as checked; pace unknown', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0012_rehearsal');
+    const account = (email: string) =>
+      db.insertInto('accounts').values({ email, email_norm: email, password_secret: 'c', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const sender = await account('a@x.com');
+    const rehearser = await account('b@x.com');
+    await account('c@x.com');
+    const { id } = await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const message = (n: number, accountId: number, status: string, sentAt: number | null) => ({
+      campaign_id: id, row: n, email: `m${n}@x.com`, email_norm: `m${n}@x.com`, status, account_id: accountId, sent_at: sentAt, updated_at: NOW,
+    });
+    await db
+      .insertInto('messages')
+      .values([message(1, sender.id, 'sent', NOW + 5), message(2, sender.id, 'sent', NOW + 9), message(3, rehearser.id, 'rehearsed', NOW)])
+      .execute();
+    await migrateTo(db, '0013_account_checks_and_pace');
+    expect(columns(sqlite, 'accounts')).toEqual(expect.arrayContaining(['verified_at', 'pace_ms']));
+    expect(await db.selectFrom('accounts').select(['email', 'verified_at', 'pace_ms']).orderBy('id').execute()).toEqual([
+      { email: 'a@x.com', verified_at: NOW + 9, pace_ms: null },
+      { email: 'b@x.com', verified_at: null, pace_ms: null },
+      { email: 'c@x.com', verified_at: null, pace_ms: null },
+    ]);
+  });
+
+  it('0014_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0013_account_checks_and_pace');
     const campaign = (status: string, queueSeq: number | null) =>
       db.insertInto('campaigns').values({ name: status, subject: 's', status, queue_seq: queueSeq, created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const draft = await campaign('draft', null);
@@ -252,7 +472,7 @@ describe('migrations', () => {
     await message(draft.id, 5, 'queued', '<kept@x.trickle.invalid>');
     await message(paused.id, 2, 'queued', '<p@x.trickle.invalid>');
 
-    await migrateTo(db, '0011_drafts_stored_ready_to_send');
+    await migrateTo(db, '0014_drafts_stored_ready_to_send');
     const rows = await db.selectFrom('messages').select(['campaign_id', 'row', 'status', 'message_id']).orderBy('id').execute();
     expect(rows.map((r) => [r.campaign_id, r.row, r.status])).toEqual([
       [draft.id, 2, 'queued'],
@@ -261,7 +481,8 @@ describe('migrations', () => {
       [draft.id, 5, 'queued'],
       [paused.id, 2, 'queued'],
     ]);
-    expect(rows[0]!.message_id).toMatch(new RegExp(`^<[0-9a-f]{24}\\.${draft.id}\\.2@[0-9a-f]{8}\\.trickle\\.invalid>$`));
+    const firstId = (await db.selectFrom('messages').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+    expect(rows[0]!.message_id).toMatch(new RegExp(`^<[0-9a-f]{24}\\.${firstId}@[0-9a-f]{8}\\.trickle\\.invalid>$`));
     expect(rows[1]!.message_id).not.toBe(rows[0]!.message_id);
     expect(rows[2]!.message_id).toBeNull();
     expect(rows[3]!.message_id).toBe('<kept@x.trickle.invalid>');
@@ -274,9 +495,9 @@ describe('migrations', () => {
     ]);
   });
 
-  it('0012_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
+  it('0015_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0012_status_index_for_the_few');
+    await migrateTo(db, '0015_status_index_for_the_few');
     const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const statuses = ['queued', 'queued', 'sending', 'retry_wait', 'sent', 'skipped'];
     await db.insertInto('messages').values(statuses.map((status, i) => ({ campaign_id: c.id, row: i + 2, email: `r${i}@x.com`, email_norm: `r${i}@x.com`, status, updated_at: NOW }))).execute();
@@ -290,11 +511,11 @@ describe('migrations', () => {
     expect(sqlite.prepare(`select name from sqlite_master where name = 'messages_status'`).all()).toEqual([]);
   });
 
-  it('0013_fields_with_blanks: campaigns note their blank merge fields; older ones are unknown (null)', async () => {
+  it('0016_fields_with_blanks: campaigns note their blank merge fields; older ones are unknown (null)', async () => {
     const { db, sqlite } = freshDb();
-    await migrateTo(db, '0012_status_index_for_the_few');
+    await migrateTo(db, '0015_status_index_for_the_few');
     await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
-    await migrateTo(db, '0013_fields_with_blanks');
+    await migrateTo(db, '0016_fields_with_blanks');
     expect(columns(sqlite, 'campaigns')).toContain('fields_with_blanks');
     expect((await db.selectFrom('campaigns').select('fields_with_blanks').executeTakeFirstOrThrow()).fields_with_blanks).toBeNull();
   });

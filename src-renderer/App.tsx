@@ -4,6 +4,7 @@ import { Card, Code, Flex, Heading, Link, Text } from '@radix-ui/themes';
 import { Suspense, lazy, useEffect, useState } from 'react';
 import { useClient } from './api/hooks';
 import { Sidebar, StatusStrip } from './components/Shell';
+import { useToast } from './components/Toasts';
 import { EmptyState, Loading, PageHeader } from './components/ui';
 import { useRoute } from './lib/route';
 import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';
@@ -31,7 +32,16 @@ export function App() {
   const client = useClient();
   const route = useRoute();
   const [unauthorized, setUnauthorized] = useState(false);
+  const toast = useToast();
   useEffect(() => client.onUnauthorized(() => setUnauthorized(true)), [client]);
+  // A campaign whose bounces passed 5 % (the engine says so once): Gmail blocks accounts that send to many dead addresses.
+  useEffect(
+    () =>
+      client.on('bounces', ({ name, bounced, out, percent }) =>
+        toast(`“${name}”: ${bounced} of ${out} messages came back undelivered (${percent} %). Check where the list came from before sending more.`, 'error'),
+      ),
+    [client, toast],
+  );
   useEffect(() => {
     document.title = `${TITLES[route.page] ?? 'Trickle'} · Trickle`;
     // A new page starts at its top (the content scrolls inside the window, not the document).

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
-import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, exportSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
+import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, createDraftSchema, exportSchema, forecastSchema, importRecipientsSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';
 
 export type Door = 'desktop' | 'headless';
@@ -74,12 +74,12 @@ export const API_METHODS = {
 
   'accounts.list': method({
     args: none,
-    doc: 'Every account with its state, sends in the last 24 h, remaining capacity and next free slot. Never the password.',
+    doc: 'Every account with its state, sends in the last 24 h (those sent outside Trickle apart), remaining capacity, next free slot and how reading its mailbox goes. Never the password.',
     run: ({ engine }, args) => engine.accounts.list(args),
   }),
   'accounts.add': method({
     args: addAccountSchema,
-    doc: 'Adds a Gmail account; logs in first (SMTP AUTH) unless `verify: false`. Spaces in a Gmail app password are removed.',
+    doc: 'Adds a Gmail account; logs in first (SMTP AUTH) unless `verify: false`. Spaces in a Gmail app password are removed. Its mailbox (imap.gmail.com:993 for Gmail) is watched unless `watchInbox: false`.',
     run: ({ engine }, args) => engine.accounts.add(args),
   }),
   'accounts.update': method({
@@ -97,6 +97,11 @@ export const API_METHODS = {
     doc: 'Logs in again and records what the server said.',
     run: ({ engine }, args) => engine.accounts.verify(args),
   }),
+  'accounts.checkInbox': method({
+    args: accountIdSchema,
+    doc: 'Reads the account’s mailbox now (read-only): failure notices, unsubscribe requests, replies, Sent Mail. Says what it found and settled; the account’s `inbox` says how the look went.',
+    run: ({ engine }, args) => engine.accounts.checkInbox(args),
+  }),
 
   'campaigns.list': method({
     args: listCampaignsSchema.optional(),
@@ -105,12 +110,22 @@ export const API_METHODS = {
   }),
   'campaigns.create': method({
     args: createCampaignSchema,
-    doc: 'Creates a draft from CSV text or a list of recipients; returns the import report. `attachments` are ids from `attachments.store`, never paths.',
+    doc: 'Creates a draft from CSV text or a list of recipients (or none yet); returns the import report. `rehearsal: true` makes it a rehearsal (written to its log, never sent). `attachments` are ids from `attachments.store`, never paths.',
     run: ({ engine }, args) => engine.campaigns.create(args),
+  }),
+  'campaigns.createDraft': method({
+    args: createDraftSchema.optional(),
+    doc: 'Saves a draft as the user starts writing: nothing is required yet (an unnamed one is "Untitled campaign"); recipients are imported into it later.',
+    run: ({ engine }, args) => engine.campaigns.createDraft(args),
+  }),
+  'campaigns.importRecipients': method({
+    args: importRecipientsSchema,
+    doc: 'Imports recipients (CSV text or a list) into a draft: `mode: "replace"` swaps its list, `"add"` appends (addresses already there are skipped). Returns the import report.',
+    run: ({ engine }, args) => engine.campaigns.importRecipients(args),
   }),
   'campaigns.copy': method({
     args: copyCampaignSchema,
-    doc: 'Copies a campaign (its message, attachments and settings) into a new draft with `recipients`: `"all"` (default), `"unsent"` (failed, cancelled, expired or no longer suppressed; never one suppressed now, sent or in doubt) or `"none"`. Returns the draft and an import report.',
+    doc: 'Copies a campaign (its message, attachments and settings) into a new draft with `recipients`: `"all"` (default), `"unsent"` (failed, cancelled, expired or no longer suppressed; never one suppressed now, sent or in doubt) or `"none"`; `rehearsal: true` makes the copy a rehearsal (by default a copy is a real draft, so a rehearsal copies into one). Returns the draft and an import report.',
     run: ({ engine }, args) => engine.campaigns.copy(args),
   }),
   'campaigns.delete': method({
@@ -130,8 +145,13 @@ export const API_METHODS = {
   }),
   'campaigns.update': method({
     args: updateCampaignSchema,
-    doc: 'Edits a draft or paused campaign; `attachments` (ids from `attachments.store`) replaces the list.',
+    doc: 'Edits a draft or paused campaign; `attachments` (ids from `attachments.store`) replaces the list. Only a draft can become a rehearsal or stop being one.',
     run: ({ engine }, args) => engine.campaigns.update(args),
+  }),
+  'campaigns.forecast': method({
+    args: forecastSchema,
+    doc: 'Before Queue: when the campaign would finish at the accounts’ capacity (measured pace, caps, rolling windows, cadence), behind the campaigns queued before it; whether that is past today, how many of its messages go today, and the sends left today.',
+    run: ({ engine }, args) => engine.campaigns.forecast(args),
   }),
   'campaigns.queue': method({
     args: campaignIdSchema,
@@ -165,7 +185,7 @@ export const API_METHODS = {
   }),
   'campaigns.messages': method({
     args: listMessagesSchema,
-    doc: 'A page of the campaign’s messages in import order, optionally of one state, at one `row` of the file, or whose address or name contains `search`.',
+    doc: 'A page of the campaign’s messages in import order, optionally of one state, marked by what came back (`mark`: replied, auto_replied, unsubscribed), at one `row` of the file, or whose address or name contains `search`.',
     run: ({ engine }, args) => engine.campaigns.messages(args),
   }),
   'campaigns.testSend': method({
@@ -192,7 +212,7 @@ export const API_METHODS = {
 
   'sending.status': method({
     args: none,
-    doc: 'Paused or not, what is queued and in flight, capacity left, next batch, why sending waits, ETA, last batch.',
+    doc: 'The status line’s one truth, read in one transaction: state (idle, sending, waiting, paused), what is queued and in flight, sent in 24 h, capacity left, the next batch (only while sending), why it waits and until when, the ETA, the last batch, and every campaign’s progress.',
     run: ({ engine }, args) => engine.sending.status(args),
   }),
   'sending.pause': method({
@@ -218,7 +238,7 @@ export const API_METHODS = {
 
   'settings.get': method({
     args: none,
-    doc: 'The scheduler settings and dry run.',
+    doc: 'The scheduler settings (batch size and interval, pause between messages, retries) and the mailbox checks (interval, settling in-doubt messages from Sent Mail).',
     run: ({ engine }, args) => engine.settings.get(args),
   }),
   'settings.update': method({

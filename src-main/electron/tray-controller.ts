@@ -5,11 +5,10 @@
 
 import type { Engine, EngineLogger } from '../engine';
 import { API_EVENT_NAMES } from '../api/contract';
-import { type TrayAction, type TrayView, trayView } from './tray-state';
+import { type TrayAction, type TrayView, trayStatusOf, trayView } from './tray-state';
 
 export type TrayEngine = Pick<Engine, 'events'> & {
   sending: Pick<Engine['sending'], 'status' | 'pause' | 'resume'>;
-  accounts: Pick<Engine['accounts'], 'list'>;
 };
 
 export interface TrayControllerOptions {
@@ -19,6 +18,8 @@ export interface TrayControllerOptions {
   onQuit: () => void;
   debounceMs?: number;
   now?: () => Date;
+  /** How times are written; the user's own locale when absent. */
+  locale?: string;
   log?: EngineLogger;
 }
 
@@ -45,9 +46,10 @@ export function createTrayController(options: TrayControllerOptions): TrayContro
 
   const compute = async (): Promise<TrayView | undefined> => {
     try {
-      const [status, accounts] = await Promise.all([engine.sending.status(), engine.accounts.list()]);
+      // The one status snapshot the window reads too (accounts needing attention included).
+      const status = await engine.sending.status();
       if (disposed) return last;
-      last = trayView({ status, accounts, now: now() });
+      last = trayView({ status: trayStatusOf(status), now: now(), ...(options.locale ? { locale: options.locale } : {}) });
       options.apply(last);
     } catch (error) {
       // The engine is stopping (database closed) or something failed: keep the last view.

@@ -2,6 +2,7 @@
 // status and its accounts: one of five states, the icon for it, a tooltip with what is left
 // and the ETA, and the menu's labels. tray.ts puts this on the screen.
 
+import { clockTime } from '../../src-shared/time-format';
 import type { SendingStatus } from '../../src-shared/views/sending';
 
 export type TrayState = 'idle' | 'sending' | 'paused' | 'waiting' | 'attention';
@@ -41,32 +42,39 @@ export interface TrayView {
 
 export type TrayStatusInput = Pick<
   SendingStatus,
-  'paused' | 'queued' | 'inFlight' | 'retryWaiting' | 'dryRun' | 'waitingReason' | 'resumesAt' | 'eta'
->;
+  'state' | 'paused' | 'queued' | 'inFlight' | 'retryWaiting' | 'waitingReason' | 'resumesAt' | 'eta' | 'accountsNeedingAttention'
+> & {
+  /** Of what is left, the messages of rehearsals (written to a log, never sent). */
+  rehearsalLeft?: number;
+};
 
 export interface TrayInput {
+  /** The engine's one status snapshot: the tray says what the window says. */
   status: TrayStatusInput;
-  accounts: readonly { state: string }[];
   /** For the ETA's wording ("14:20" today, "Tue 14:20" this week). */
   now: Date;
+  /** How times are written; the user's own locale when absent. */
+  locale?: string;
+}
+
+/** The tray's part of the status snapshot. */
+export function trayStatusOf(status: SendingStatus): TrayStatusInput {
+  const rehearsalLeft = status.campaigns.filter((c) => c.rehearsal).reduce((n, c) => n + c.left, 0);
+  return { ...status, ...(rehearsalLeft ? { rehearsalLeft } : {}) };
 }
 
 const TOOLTIP_MAX = 127;
 
-export function trayView({ status, accounts, now }: TrayInput): TrayView {
+export function trayView({ status, now, locale }: TrayInput): TrayView {
   const left = status.queued + status.inFlight + status.retryWaiting;
-  const needingPassword = accounts.filter((a) => a.state === 'auth_failed').length;
+  const needingPassword = status.accountsNeedingAttention;
 
-  let state: TrayState;
-  if (needingPassword > 0) state = 'attention';
-  else if (status.paused) state = 'paused';
-  else if (left === 0) state = 'idle';
-  else if (status.inFlight > 0) state = 'sending';
-  else if (status.waitingReason) state = 'waiting';
-  else state = 'sending';
+  // The snapshot's state, as the window's top bar shows it; an account to fix wins.
+  const state: TrayState = needingPassword > 0 ? 'attention' : status.state;
 
   const leftText = left > 0 ? `${count(left)} left` : 'nothing left to send';
-  const dry = status.dryRun ? ' (dry run)' : '';
+  const rehearsal = left > 0 && status.rehearsalLeft === left ? ' (rehearsal)' : '';
+  const time = (iso: string) => clock(new Date(iso), now, locale);
   let summary: string;
   let detail: string | undefined;
   switch (state) {
@@ -78,16 +86,17 @@ export function trayView({ status, accounts, now }: TrayInput): TrayView {
       break;
     case 'paused':
       summary = `paused: ${leftText}`;
+      detail = status.paused ? undefined : status.waitingReason;
       break;
     case 'idle':
       summary = 'idle: nothing left to send';
       break;
     case 'waiting':
-      summary = `waiting${dry}: ${leftText}` + (status.resumesAt ? `, resumes about ${clock(new Date(status.resumesAt), now)}` : '');
+      summary = `waiting${rehearsal}: ${leftText}` + (status.resumesAt ? `, resumes about ${time(status.resumesAt)}` : '');
       detail = status.waitingReason;
       break;
     case 'sending':
-      summary = `sending${dry}: ${leftText}` + (status.eta ? `, done about ${clock(new Date(status.eta), now)}` : '');
+      summary = `sending${rehearsal}: ${leftText}` + (status.eta ? `, done about ${time(status.eta)}` : '');
       break;
   }
 
@@ -112,10 +121,13 @@ function count(n: number): string {
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Local time: "14:20" today, "Tue 14:20" within the next six days, "3 Mar 14:20" after that. */
-export function clock(at: Date, now: Date): string {
+/**
+ * Local time in the user's own format (as the window writes it): "14:20" today, "Tue 14:20"
+ * within the next six days, "3 Mar 14:20" after that.
+ */
+export function clock(at: Date, now: Date, locale?: string): string {
   if (Number.isNaN(at.getTime())) return '?';
-  const hhmm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  const hhmm = clockTime(at, locale);
   const dayStart = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
   const days = Math.round((dayStart(at) - dayStart(now)) / 86_400_000);
   if (days === 0) return hhmm;

@@ -2,7 +2,7 @@ import type { Clock } from './core/clock';
 import type { Db } from './db/schema';
 import type { WalSync } from './db/wal-sync';
 import type { EngineEventBus } from './core/events';
-import type { DryRunMailer, Mailer } from './smtp/mailer';
+import type { Mailer, RehearsalLog } from './smtp/mailer';
 import type { SecretStore } from './core/secrets';
 
 export { consoleLogger, type EngineLogger, silentLogger } from './core/log';
@@ -16,7 +16,8 @@ export interface EngineContext {
   clock: Clock;
   secrets: SecretStore;
   mailer: Mailer;
-  dryRunMailer: DryRunMailer;
+  /** Where a rehearsal's messages are written instead of being sent. */
+  rehearsals: RehearsalLog;
   events: EngineEventBus;
   log: EngineLogger;
   /**
@@ -26,6 +27,8 @@ export interface EngineContext {
   campaignActions: Map<number, Promise<void>>;
   /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
   quickSendMs: number;
+  /** What the engine's scheduler is doing, for the forecasts (set by the engine). */
+  sending: SendingState;
   /** The attachments store: the files the user gave, each named by its id (attachments.ts). */
   attachmentsDir: string;
   /** Campaigns being imported right now (still hidden): the clean-up of cut-short imports leaves them be. */
@@ -38,4 +41,16 @@ export interface EngineContext {
    * has taken over, so nothing is claimed, marked as started (handed over) or settled after that.
    */
   owner?: { assertHeld(trx: Db): Promise<void> };
+}
+
+/** The scheduler's state that the forecasts need, owned by the engine object. */
+export interface SendingState {
+  /** The global pause is on. */
+  paused(): boolean;
+  /** The batch job's next tick (ms), or undefined when the scheduler is not running. */
+  nextTickAt(): number | undefined;
+  /** The retry job's next run (ms), or undefined when the scheduler is not running. */
+  nextRetryAt(): number | undefined;
+  /** Why the last batch failed (a storage error), until a batch runs through again. */
+  batchFailure(): string | undefined;
 }

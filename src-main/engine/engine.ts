@@ -10,6 +10,8 @@ import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import * as campaignReuse from './campaigns/campaign-reuse';
+import * as draftRecipients from './campaigns/draft-recipients';
+import { forecastCampaign } from './campaigns/eta';
 import { type Clock, HOUR, iso, systemClock } from './core/clock';
 import { importLegacyAttachments } from './campaigns/legacy-attachments';
 import { type EngineContext, type EngineLogger, silentLogger } from './context';
@@ -20,7 +22,7 @@ import { type OpenedDatabase, openDatabase } from './db/open-database';
 import { refuseLostDatabase, startFailure } from './db/start-checks';
 import { EngineEventBus } from './core/events';
 import { sendsPerHour } from './sending/history';
-import { DryRunMailer, Mailer, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
+import { Mailer, RehearsalLog, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
 import { OwnerLock } from './core/owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './sending/recovery';
 import { recoverInterruptedBulkWork } from './campaigns/campaign-recipients';
@@ -35,9 +37,11 @@ import { EngineError } from './core/errors';
 import { sendingStoppedReason, storageError, withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
+import { checkInbox, Inbox } from './inbox/inbox';
+import { DEFAULT_IMAP_TIMEOUTS, type ImapTimeouts } from './inbox/look';
 
 export interface EngineOptions {
-  /** Holds the database, the key file (when no other secret store is given) and the dry-run log. */
+  /** Holds the database, the key file (when no other secret store is given) and the rehearsal logs. */
   dataDir: string;
   /** Defaults to `<dataDir>/trickle.sqlite`; ':memory:' for throwaway tests. */
   databaseFile?: string;
@@ -51,6 +55,8 @@ export interface EngineOptions {
    * (batch.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
    */
   quickSendMs?: number;
+  /** How long a mailbox server may take to answer (tests make it short). */
+  imapTimeouts?: ImapTimeouts;
   /**
    * The owner lease's heartbeat (real time) and how old a heartbeat must be, behind a replaced
    * lock file, for its holder to count as gone (db/owner-lease.ts). Tests shorten them.
@@ -78,6 +84,7 @@ export class Engine {
   readonly events: EngineEventBus;
   private readonly ctx: EngineContext;
   private readonly scheduler: Scheduler;
+  private readonly inbox: Inbox;
   private paused = false;
   private stopping = false;
   private sleepAbort = new AbortController();
@@ -102,7 +109,7 @@ export class Engine {
   private constructor(
     private readonly database: OpenedDatabase,
     ctx: EngineContext,
-    /** Where the database, key file, dry-run log and stored attachments live. */
+    /** Where the database, key file, rehearsal logs and stored attachments live. */
     readonly dataDir: string,
     /** The SQLite file, or ':memory:'. */
     private readonly databaseFile: string,
@@ -110,7 +117,14 @@ export class Engine {
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
-    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob() }, ctx.log);
+    this.inbox = new Inbox(ctx, options.imapTimeouts ?? DEFAULT_IMAP_TIMEOUTS);
+    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob(), inbox: () => this.inboxJob() }, ctx.log);
+    ctx.sending = {
+      paused: () => this.paused,
+      nextTickAt: () => this.scheduler.nextBatchAt()?.getTime(),
+      nextRetryAt: () => this.scheduler.nextRetryAt()?.getTime(),
+      batchFailure: () => this.batchFailure,
+    };
   }
 
   /**
@@ -153,7 +167,7 @@ export class Engine {
       clock: options.clock ?? systemClock,
       secrets,
       mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),
-      dryRunMailer: new DryRunMailer(join(options.dataDir, 'dry-run.log')),
+      rehearsals: new RehearsalLog(join(options.dataDir, 'rehearsals')),
       events: new EngineEventBus(),
       log,
       campaignActions: new Map(),
@@ -161,6 +175,8 @@ export class Engine {
       attachmentsDir: join(options.dataDir, 'attachments', 'store'),
       importsInProgress: new Set(),
       freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
+      // Set by the engine object, which owns the scheduler.
+      sending: { paused: () => false, nextTickAt: () => undefined, nextRetryAt: () => undefined, batchFailure: () => undefined },
     };
     const engine = new Engine(database, ctx, options.dataDir, databaseFile, options);
     engine.paused = await readPaused(ctx.db);
@@ -214,6 +230,7 @@ export class Engine {
     clearInterval(this.heartbeat);
     clearInterval(this.backupTimer);
     this.sleepAbort.abort();
+    await this.inbox.stop();
     await this.currentBatch?.catch(() => undefined);
     await this.owning?.catch(() => undefined);
     // A backup in progress notices `stopping` at its next step and is abandoned.
@@ -251,11 +268,18 @@ export class Engine {
     update: (input: unknown) => accounts.updateAccount(this.ctx, input),
     remove: (input: unknown) => accounts.removeAccount(this.ctx, input),
     verify: (input: unknown) => accounts.verifyAccount(this.ctx, input),
+    checkInbox: async (input: unknown) => {
+      // A look may settle in-doubt messages: only the engine that owns the data folder does
+      // (ownership is taken once the arguments are checked: bad input changes nothing).
+      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow(), () => this.takeOwnership());
+    },
   });
 
   readonly campaigns = withStorageErrors({
     list: (input?: unknown) => campaigns.listCampaigns(this.ctx, input),
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
+    createDraft: (input?: unknown) => campaigns.createDraft(this.ctx, input),
+    importRecipients: (input: unknown) => draftRecipients.importIntoDraft(this.ctx, input),
     copy: (input: unknown) => campaignReuse.copyCampaign(this.ctx, input),
     delete: (input: unknown) => campaignReuse.deleteDraft(this.ctx, input),
     archive: (input: unknown) => campaignReuse.archiveCampaign(this.ctx, input),
@@ -268,6 +292,7 @@ export class Engine {
     retryFailed: (input: unknown) => campaignActions.retryFailed(this.ctx, input),
     resendInDoubt: (input: unknown) => campaignActions.resendInDoubt(this.ctx, input),
     messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
+    forecast: (input: unknown) => forecastCampaign(this.ctx, input),
     preview: (input: unknown) => tools.previewMessage(this.ctx, input),
     testSend: (input: unknown) => tools.testSend(this.ctx, input),
     export: (input: unknown) => tools.exportResults(this.ctx, input),
@@ -309,7 +334,12 @@ export class Engine {
   readonly batches = withStorageErrors({
     list: async (input: unknown = {}) => {
       const { limit } = parseInput(listBatchesSchema, input ?? {});
-      const rows = await this.ctx.db.selectFrom('batches').selectAll().orderBy('id', 'desc').limit(limit ?? 20).execute();
+      const rows = await this.ctx.db
+        .selectFrom('batches')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(limit ?? 20)
+        .execute();
       return rows.map(toBatchInfo);
     },
   });
@@ -528,14 +558,26 @@ export class Engine {
     await this.runRetryNow();
   }
 
+  /**
+   * Looks at every watched mailbox now, one after another (the inbox job; tests call it as they
+   * call runBatchNow). A mailbox that cannot be read is recorded on its account, never thrown.
+   */
+  async runInboxChecksNow(): Promise<void> {
+    if (this.stopping) return;
+    await this.takeOwnership();
+    try {
+      await this.inbox.lookAtAll(await this.settingsNow());
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  private async inboxJob(): Promise<void> {
+    await this.runInboxChecksNow();
+  }
+
   private async status(): Promise<SendingStatus> {
-    const settings = await this.settingsNow();
-    return sendingStatus(this.ctx, {
-      paused: this.paused,
-      nextBatchAt: this.scheduler.nextBatchAt(),
-      settings,
-      ...(this.batchFailure ? { batchFailure: this.batchFailure } : {}),
-    });
+    return sendingStatus(this.ctx, { settings: await this.settingsNow() });
   }
 
   private async settingsNow(): Promise<Settings> {

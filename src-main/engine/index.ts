@@ -1,6 +1,6 @@
 /**
  * The engine's public surface: what the API and the doors (headless, desktop) may use. The
- * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending) are the engine's
+ * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending, inbox) are the engine's
  * own; docs/ENGINE.md describes them.
  */
 export { createEngine, Engine, type EngineOptions, listBatchesSchema, restoreFromBackup } from './engine';
@@ -18,12 +18,15 @@ export {
   campaignIdSchema,
   copyCampaignSchema,
   createCampaignSchema,
+  createDraftSchema,
+  importRecipientsSchema,
   listCampaignsSchema,
   listMessagesSchema,
   messageSelectionSchema,
   updateCampaignSchema,
 } from './campaigns/campaign-schemas';
 export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
+export { forecastSchema } from './campaigns/eta';
 export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
 export { sendHistorySchema } from './sending/history';
 export { settingsUpdateSchema } from './settings/settings';

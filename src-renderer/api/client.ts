@@ -187,9 +187,14 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
   async function invokeRaw(name: string, args?: unknown): Promise<Envelope<unknown>> {
     let response: Response;
     const token = options.accessKey?.get();
+    // A big text (a recipients file) is written as JSON by a worker, off the page's main thread.
+    const body = await jsonBody(args);
     try {
       response = await doFetch(base + 'api/' + name, {
         method: 'POST',
+        // A small request outlives the page: an edit saved as the window closes still arrives
+        // (browsers allow keepalive bodies up to 64 KB; a recipients file goes without it).
+        keepalive: (typeof body === 'string' ? body.length : body.size) < 60_000,
         // No ambient credential: the token goes in the header, and only there.
         credentials: 'omit',
         headers: {
@@ -197,24 +202,23 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
           accept: 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
-        // A big text (a recipients file) is written as JSON by a worker, off the page's main thread.
-        body: await jsonBody(args),
+        body,
       });
     } catch {
       return failure('unavailable', NOT_ANSWERING);
     }
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = await response.json();
+      answer = await response.json();
     } catch {
-      body = undefined;
+      answer = undefined;
     }
-    if (response.status === 401 || (isEnvelope(body) && !body.ok && body.error.code === 'unauthorized')) {
+    if (response.status === 401 || (isEnvelope(answer) && !answer.ok && answer.error.code === 'unauthorized')) {
       options.accessKey?.forget();
       signals.fireUnauthorized();
-      return isEnvelope(body) ? body : failure('unauthorized', 'The access token is missing or wrong.');
+      return isEnvelope(answer) ? answer : failure('unauthorized', 'The access token is missing or wrong.');
     }
-    if (isEnvelope(body)) return body;
+    if (isEnvelope(answer)) return answer;
     return failure(`http_${response.status}`, `Trickle answered with an error (HTTP ${response.status}). Try again.`);
   }
 

@@ -47,6 +47,9 @@ const EVENT_INVALIDATES: Record<(typeof EVENT_NAMES)[number], ApiMethodName[]> =
   message: ['sending.status', 'campaigns.list', 'campaigns.get', 'campaigns.messages', 'accounts.list', 'sending.history'],
   account: ['accounts.list', 'sending.status'],
   campaign: ['campaigns.list', 'campaigns.get', 'campaigns.messages', 'sending.status'],
+  // A look at a mailbox: its state, and what it found (bounces, replies, settled, outside sends).
+  inbox: ['accounts.list', 'campaigns.list', 'campaigns.get', 'campaigns.messages', 'suppressions.list', 'sending.status'],
+  bounces: ['campaigns.list', 'campaigns.get'],
 };
 
 const DEBOUNCE_MS = 300;

@@ -149,12 +149,15 @@ const CAMPAIGN_STATUS: Record<string, { label: string; color: BadgeColor }> = {
   queued: { label: 'Queued', color: 'blue' },
   sending: { label: 'Sending', color: 'green' },
   paused: { label: 'Paused', color: 'amber' },
+  /** Queued or sending, but held by the caps, a start time or a retry: what the top bar says too. */
+  waiting: { label: 'Waiting', color: 'orange' },
   completed: { label: 'Completed', color: 'teal' },
   cancelled: { label: 'Cancelled', color: 'gray' },
 };
 
-export function CampaignBadge({ status }: { status: string }) {
-  const s = CAMPAIGN_STATUS[status] ?? { label: status, color: 'gray' as const };
+export function CampaignBadge({ status, waiting }: { status: string; waiting?: boolean }) {
+  const shown = waiting && (status === 'queued' || status === 'sending') ? 'waiting' : status;
+  const s = CAMPAIGN_STATUS[shown] ?? { label: shown, color: 'gray' as const };
   return (
     <Badge color={s.color} variant="soft" radius="full">
       {s.label}
@@ -174,6 +177,8 @@ export const MESSAGE_STATUS: Record<string, { label: string; color: BadgeColor; 
   skipped: { label: 'Skipped', color: 'gray', hint: 'Invalid, duplicate or on the suppression list.' },
   cancelled: { label: 'Cancelled', color: 'gray', hint: 'The campaign was cancelled before it went out.' },
   expired: { label: 'Expired', color: 'gray', hint: 'Not sent before the campaign’s stop time.' },
+  bounced: { label: 'Bounced', color: 'red', hint: 'Gmail took it, then a failure notice came back: the address does not take mail.' },
+  rehearsed: { label: 'Rehearsed', color: 'purple', hint: 'A rehearsal: written to its log, never sent.' },
 };
 
 export function ConfirmDialog({

@@ -1,4 +1,5 @@
 /** Numbers, sizes and times in the user's own locale and time zone. */
+import { clockTime } from '../../src-shared/time-format';
 
 export function num(n: number | undefined | null): string {
   return (n ?? 0).toLocaleString();
@@ -20,7 +21,6 @@ export function bytes(size: number | null | undefined): string {
   return `${(size / 1024 / 1024).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 const dayMonthFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 const dayMonthYearFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
@@ -30,9 +30,9 @@ function startOfDay(d: Date): number {
   return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
 }
 
-/** "14:20" */
+/** "14:20" or "02:20 PM": the one time format, the user's locale's (the tray writes the same). */
 export function clock(iso: string | number | Date): string {
-  return timeFormat.format(new Date(iso));
+  return clockTime(iso);
 }
 
 /**
@@ -44,7 +44,7 @@ export function when(iso: string | number | Date | undefined | null, now: Date =
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
   const days = Math.round((startOfDay(d) - startOfDay(now)) / 86_400_000);
-  const time = timeFormat.format(d);
+  const time = clockTime(d);
   if (days >= -1 && days <= 1) return `${relativeDay.format(days, 'day')} ${time}`;
   if (days > 1 && days < 7) return `${weekdayFormat.format(d)} ${time}`;
   if (d.getFullYear() === now.getFullYear()) return `${dayMonthFormat.format(d)} ${time}`;

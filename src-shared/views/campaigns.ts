@@ -1,4 +1,4 @@
-import type { CampaignStatus, MessageStatus } from '../states';
+import type { CampaignStatus, MessageMark, MessageStatus } from '../states';
 
 export type MessageCounts = Record<MessageStatus, number>;
 
@@ -14,10 +14,16 @@ export interface Campaign {
   attachments: AttachmentInfo[];
   fields: string[];
   status: CampaignStatus;
+  /** A rehearsal: its messages are written to `rehearsalLog`, never sent; nothing of it counts towards a cap. */
+  rehearsal: boolean;
+  /** Where a rehearsal's messages are written (a file in the data folder). */
+  rehearsalLog?: string;
   statusDetail?: string;
   sendAfter?: string;
   stopAfter?: string;
   counts: MessageCounts;
+  /** What came back in the sending accounts' mailboxes (PRODUCT.md §5b): messages answered, auto-answered, unsubscribed. */
+  replies: ReplyCounts;
   total: number;
   createdAt: string;
   queuedAt?: string;
@@ -27,6 +33,15 @@ export interface Campaign {
   /** Put away by the user: hidden from the list unless asked for; its history stays. */
   archivedAt?: string;
 }
+
+export interface ReplyCounts {
+  replied: number;
+  autoReplied: number;
+  unsubscribed: number;
+}
+
+/** The filters of the message list beyond states: messages marked by what came back. */
+export type { MessageMark };
 
 export interface ImportReport {
   imported: number;
@@ -46,8 +61,14 @@ export interface Message {
   messageId?: string;
   sentAt?: string;
   skipReason?: string;
-  dryRun?: boolean;
   lastError?: { code: string; response: string; explanation: string };
+  /** A failure notice came back for it (it is `bounced`): the status code, the server's words, and a sentence in plain words. */
+  bounce?: { status: string; diagnostic: string; explanation: string; at: string };
+  repliedAt?: string;
+  autoRepliedAt?: string;
+  unsubscribedAt?: string;
+  /** How Sent Mail settled it when it was in doubt: confirmed there (sent), or missing (queued again). */
+  settled?: { how: 'confirmed_in_sent_mail' | 'not_in_sent_mail'; at: string };
 }
 
 /** A stored file as the API shows it: what the user gave, never where it lies. */

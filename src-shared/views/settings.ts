@@ -5,5 +5,10 @@ export interface Settings {
   messageDelayMs: number;
   retryIntervalSeconds: number;
   maxRetries: number;
-  dryRun: boolean;
+  /** How often each watched account's mailbox is looked at (PRODUCT.md §5b). */
+  inboxCheckSeconds: number;
+  /** Settle in-doubt messages from Sent Mail: found → sent; missing long enough → queued again. */
+  settleInDoubtFromSentMail: boolean;
+  /** How long after its attempt an in-doubt message missing from Sent Mail goes back to the queue. */
+  settleInDoubtAfterMinutes: number;
 }

@@ -5,6 +5,8 @@ export interface Suppression {
   reason: SuppressionReason;
   detail?: string;
   createdAt: string;
+  /** Where it came from, when Trickle added it from a mailbox: the account, and the campaign whose message was answered or bounced. */
+  source?: { account: string; campaignId?: number; campaignName?: string };
 }
 
 /** What a bulk addition did, in a campaign import's words. */

@@ -3,7 +3,7 @@
  * moment. Built by Vite (test/chaos/vite.config.ts) into test/chaos/out/chaos-child.js and run
  * with Node 22:
  *
- *   node chaos-child.js <dataDir> [--resend-in-doubt] [--stale-ms N]
+ *   node chaos-child.js <dataDir> [--resend-in-doubt | --look] [--stale-ms N]
  *
  * `--stale-ms N` (the two-engine test, test/reliability/two-engines.test.ts): an owner lease
  * whose heartbeat is N ms old, behind a replaced lock file, counts as its holder being gone.
@@ -13,6 +13,8 @@
  * user's action), then sends batch after batch with no pause until nothing more can go, says
  * `idle` and stops cleanly. It speaks one JSON object per line on stdout; `batch` is written
  * (synchronously, pipes are synchronous on Linux) just before each batch starts its claim.
+ * With `--look` it only looks at the accounts' mailboxes once (settling what is in doubt from
+ * Sent Mail), says `looked` and stops: the scenario's last run, never killed.
  */
 import { createEngine } from '../../src-main/engine/engine';
 import type { EngineLogger } from '../../src-main/engine/context';
@@ -23,6 +25,7 @@ export type ChildLine =
   | { t: 'resent'; requeued: number }
   | { t: 'batch' }
   | { t: 'idle'; queued: number; retryWaiting: number; capacityLeft: number }
+  | { t: 'looked' }
   | { t: 'log'; level: string; message: string; data?: Record<string, unknown> };
 
 function say(line: ChildLine): void {
@@ -37,7 +40,7 @@ const lineLogger: EngineLogger = {
 
 async function main(): Promise<void> {
   const [dataDir, ...flags] = process.argv.slice(2);
-  if (!dataDir) throw new Error('usage: chaos-child <dataDir> [--resend-in-doubt] [--stale-ms N]');
+  if (!dataDir) throw new Error('usage: chaos-child <dataDir> [--resend-in-doubt | --look] [--stale-ms N]');
   const staleAt = flags.indexOf('--stale-ms');
   const engine = await createEngine({
     dataDir,
@@ -47,6 +50,12 @@ async function main(): Promise<void> {
     logger: lineLogger,
   });
   say({ t: 'opened', pid: process.pid });
+  if (flags.includes('--look')) {
+    await engine.runInboxChecksNow();
+    say({ t: 'looked' });
+    await engine.stop();
+    return;
+  }
   const recovered = await engine.start();
   say({ t: 'recovered', ...recovered });
 

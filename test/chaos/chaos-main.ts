@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDovecot } from '../support/dovecot';
 import { KILL_MOMENTS, type KillMoment, runChaos } from './chaos';
 
 function option(name: string, env: string): number | undefined {
@@ -26,11 +27,14 @@ const verbose = process.argv.includes('--verbose');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
 for (const m of only ?? []) if (!(KILL_MOMENTS as readonly string[]).includes(m)) throw new Error(`--only takes kill moments (${KILL_MOMENTS.join(', ')}), got ${m}`);
 
+// The accounts' mailboxes (Sent Mail), on a Dovecot of the run's own (the system-service rule).
+const dovecot = await startDovecot();
 const report = await runChaos({
   kills,
   seed,
   childScript: join(here, 'chaos-child.js'),
   order: 'random',
+  mailbox: dovecot,
   ...(only ? { moments: only as KillMoment[] } : {}),
   progress: (line) => {
     if (verbose || line.startsWith('VIOLATION')) console.log(line);
@@ -38,6 +42,7 @@ const report = await runChaos({
   },
 });
 process.stdout.write('\n');
+await dovecot.close();
 
 const out = resolve(here, '../../../test-artifacts/chaos.json');
 mkdirSync(dirname(out), { recursive: true });
@@ -52,7 +57,7 @@ console.log(`  not reached:       ${report.triggersNotReached} triggers (the chi
 console.log(`  after the 250:     ${report.after250.notCommitted} before the commit, ${report.after250.committed} after it`);
 console.log(`  mid-transfer:      ${report.midTransfer.cutShort} cut short, ${report.midTransfer.arrivedWhole} had arrived whole`);
 console.log(`  messages:          ${report.messages} queued, ${report.delivered} delivered; final ${Object.entries(report.final).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-console.log(`  in doubt:          ${report.inDoubt.total} at the end (${report.inDoubt.arrived} had arrived); ${report.resentOnPurpose} resent on purpose`);
+console.log(`  in doubt:          ${report.inDoubt.total} at the end (${report.inDoubt.arrived} had arrived); ${report.settledFromSentMail} settled from Sent Mail; ${report.resentOnPurpose} resent on purpose`);
 console.log(`  duplicates:        ${report.duplicates.onPurpose} resent on purpose, ${report.duplicates.unexpected} unexpected`);
 console.log(`  violations:        ${report.violations.length}`);
 for (const v of report.violations.slice(0, 20)) console.log(`    - ${v}`);

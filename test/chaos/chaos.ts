@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../../src-main/engine/engine';
+import type { Dovecot } from '../support/dovecot';
 import { TEST_ACCOUNTS } from '../support/test-engine';
 import { GMAIL_REPLIES, type SessionEvent, type TestGmail, startTestGmail } from '../support/test-gmail';
 import type { MessageStatus } from '../../src-main/engine/db/schema';
@@ -43,6 +44,12 @@ export interface ChaosOptions {
   recipients?: [min: number, max: number];
   /** Progress lines, e.g. console.log. */
   progress?: (line: string) => void;
+  /**
+   * Give the accounts Gmail-shaped mailboxes there (a Sent Mail copy of each message Gmail
+   * took): each scenario ends with a look at them, after which nothing may stay in doubt that
+   * Sent Mail can settle (PRODUCT.md §5b, §8).
+   */
+  mailbox?: Dovecot;
 }
 
 export interface ChaosReport {
@@ -69,6 +76,8 @@ export interface ChaosReport {
   duplicates: { onPurpose: number; unexpected: number };
   /** In doubt at the end of their scenario, and how many of those had really arrived. */
   inDoubt: { total: number; arrived: number };
+  /** In doubt before the final look at the mailboxes, then confirmed sent from Sent Mail. */
+  settledFromSentMail: number;
   resentOnPurpose: number;
   final: Record<'sent' | 'in_doubt' | 'failed' | 'expired' | 'queued' | 'retry_wait' | 'other', number>;
   violations: string[];
@@ -104,12 +113,14 @@ interface Scenario {
   killsPlanned: number;
 }
 
-function makeScenario(rng: Rng, killsLeft: number, recipients: [number, number]): Scenario {
+function makeScenario(rng: Rng, killsLeft: number, recipients: [number, number], number: number): Scenario {
   const size = rng.int(...recipients);
   const accountCount = rng.int(2, 3);
   const bindingCaps = rng.chance(0.35);
   const accounts = TEST_ACCOUNTS.slice(0, accountCount).map((a) => ({
     ...a,
+    // A mailbox of its own per scenario: an earlier scenario's Sent Mail is not this one's.
+    email: a.email.replace('@', `.s${number}@`),
     // Binding caps: together below the recipients, so some must wait for tomorrow.
     dailyCap: bindingCaps ? rng.int(2, Math.max(2, Math.floor(size / accountCount) - 2)) : 1000,
   }));
@@ -146,6 +157,7 @@ const BODY = Array.from({ length: 800 }, (_, i) => `Line ${i + 1} of the club ne
 
 /** The parent sets the data directory up with its own engine, then closes it: the child only sends. */
 async function prepare(dataDir: string, gmail: TestGmail, scenario: Scenario): Promise<void> {
+  const mailbox = gmail.mailbox ? { imapHost: gmail.mailbox.host, imapPort: gmail.mailbox.port, imapSecurity: 'none' as const } : {};
   const engine = await createEngine({ dataDir });
   try {
     // Long scheduler intervals: the child drives the batches itself, back to back.
@@ -158,7 +170,7 @@ async function prepare(dataDir: string, gmail: TestGmail, scenario: Scenario): P
     });
     for (const account of scenario.accounts) {
       gmail.addAccount(account);
-      await engine.accounts.add({ ...account, host: gmail.host, port: gmail.port, security: 'none', verify: false });
+      await engine.accounts.add({ ...account, host: gmail.host, port: gmail.port, security: 'none', verify: false, ...mailbox });
     }
     for (const [n, recipients] of scenario.campaigns.entries()) {
       const csv = ['email,first_name', ...recipients.map((r, i) => `${r},Reader${i + 1}`)].join('\n');
@@ -313,6 +325,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     delivered: 0,
     duplicates: { onPurpose: 0, unexpected: 0 },
     inDoubt: { total: 0, arrived: 0 },
+    settledFromSentMail: 0,
     resentOnPurpose: 0,
     final: { sent: 0, in_doubt: 0, failed: 0, expired: 0, queued: 0, retry_wait: 0, other: 0 },
     violations: [],
@@ -326,9 +339,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const moments = options.moments ?? KILL_MOMENTS;
 
   while (report.kills < options.kills) {
-    const scenario = makeScenario(rng, options.kills - report.kills, options.recipients ?? [20, 40]);
+    const scenario = makeScenario(rng, options.kills - report.kills, options.recipients ?? [20, 40], report.scenarios + 1);
     const dataDir = mkdtempSync(join(tmpdir(), 'trickle-chaos-'));
-    const gmail = await startTestGmail();
+    const gmail = await startTestGmail(options.mailbox ? { mailbox: options.mailbox } : {});
     const databaseFile = join(dataDir, 'trickle.sqlite');
     report.scenarios++;
     if (scenario.accounts.some((a) => a.dailyCap < 1000)) report.scenariosWithBindingCaps++;
@@ -337,7 +350,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const inDoubtSince = new Map<string, number>();
     const settled = new Map<string, MessageStatus>();
     let startedAtLastKill = new Set<string>();
-    const witness: Witness = { accepted: gmail.accepted, unacknowledged: gmail.receivedButUnacknowledged };
+    const witness: Witness = { accepted: gmail.accepted, unacknowledged: gmail.receivedButUnacknowledged, mailboxLooked: false };
     const transcript: string[] = [];
     const check = (phase: 'after kill' | 'final', snapshot: Snapshot) => {
       const found = checkInvariants(snapshot, {
@@ -416,6 +429,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           report.violations.push(`scenario ${report.scenarios}: final child ${run.hung ? 'hung' : `exited with ${run.exitCode}`}: ${run.output.slice(-5).join(' / ')}`);
         }
         lives.push(run.lifeMs);
+      }
+      if (options.mailbox) {
+        // Every copy Gmail keeps is in Sent Mail, then one look at the mailboxes.
+        await gmail.mailboxIdle();
+        const inDoubtBefore = readSnapshot(databaseFile).messages.filter((m) => m.status === 'in_doubt').length;
+        const run = await runChild(options.childScript, dataDir, ['--look'], gmail, undefined, rng, randomSpan());
+        transcript.push(`--- run ${++restart}: a look at the mailboxes`, ...run.output);
+        if (run.exitCode !== 0) report.violations.push(`scenario ${report.scenarios}: the look exited with ${run.exitCode}: ${run.output.slice(-5).join(' / ')}`);
+        witness.mailboxLooked = true;
+        report.settledFromSentMail += inDoubtBefore - readSnapshot(databaseFile).messages.filter((m) => m.status === 'in_doubt').length;
       }
       const final = readSnapshot(databaseFile);
       check('final', final);

@@ -11,7 +11,7 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 const ALICE = { id: 1, email: 'alice@gmail.test', emailNorm: 'alice@gmail.test', dailyCap: 5 };
 
 function message(n: number, status: MessageState['status'], extra: Partial<MessageState> = {}): MessageState {
-  return { id: n, campaignId: 1, email: `r${n}@example.com`, status, messageId: `<m${n}@t>`, accountId: null, sendStarted: false, batchId: null, ...extra };
+  return { id: n, campaignId: 1, email: `r${n}@example.com`, status, messageId: `<m${n}@t>`, accountId: null, sendStarted: false, batchId: null, settledHow: null, ...extra };
 }
 
 function received(n: number, account = ALICE.email): AcceptedMessage {
@@ -117,6 +117,49 @@ describe('the crash test invariants', () => {
     const again = sound();
     again.ctx.witness = { accepted: [received(1)], unacknowledged: [received(3)] };
     expect(checkInvariants(again.snapshot, again.ctx)).toEqual(['after kill: r3@example.com reached the server but is queued']);
+  });
+
+  it('let Sent Mail settle an in-doubt message: sent if the server had it whole, queued again (and sent once) if it never did', () => {
+    const { snapshot, ctx } = sound();
+    ctx.witness = { accepted: [received(1)], unacknowledged: [received(2)] };
+    expect(checkInvariants(snapshot, ctx)).toEqual([]); // r2 in doubt; the server had it, unacknowledged
+    snapshot.messages[1] = message(2, 'sent', { accountId: 1, settledHow: 'sent_mail_found' });
+    recount(snapshot);
+    expect(checkInvariants(snapshot, ctx)).toEqual([]);
+    // …and the batch that put it in doubt does not count it as sent.
+    snapshot.accounts = [{ ...ALICE, dailyCap: 2 }];
+    expect(checkInvariants(snapshot, { ...ctx, phase: 'final', witness: { ...ctx.witness, mailboxLooked: true } })).toEqual([]);
+
+    const never = sound();
+    expect(checkInvariants(never.snapshot, never.ctx)).toEqual([]); // r2 in doubt, never delivered
+    never.snapshot.messages[1] = message(2, 'sent', { accountId: 1, settledHow: 'sent_mail_missing' });
+    recount(never.snapshot);
+    never.ctx.witness = { accepted: [received(1), received(2)], unacknowledged: [] };
+    expect(checkInvariants(never.snapshot, never.ctx)).toEqual([]);
+  });
+
+  it('catch a message Sent Mail "confirmed" that the server never had, and one "missing" from it that the server had', () => {
+    const phantom = sound();
+    phantom.snapshot.messages[1] = message(2, 'sent', { accountId: 1, settledHow: 'sent_mail_found' });
+    recount(phantom.snapshot);
+    expect(checkInvariants(phantom.snapshot, phantom.ctx)).toEqual(['after kill: r2@example.com is sent but the server never accepted it']);
+
+    const had = sound();
+    had.ctx.witness = { accepted: [received(1)], unacknowledged: [received(2)] };
+    expect(checkInvariants(had.snapshot, had.ctx)).toEqual([]);
+    had.snapshot.messages[1] = message(2, 'queued', { settledHow: 'sent_mail_missing' });
+    recount(had.snapshot);
+    expect(checkInvariants(had.snapshot, had.ctx)).toContain('after kill: r2@example.com was queued again as missing from Sent Mail, but the server had it');
+  });
+
+  it('after the look at the mailboxes, catch a message left in doubt although its copy is in Sent Mail', () => {
+    const { snapshot, ctx } = sound();
+    snapshot.accounts = [{ ...ALICE, dailyCap: 2 }];
+    ctx.witness = { accepted: [received(1)], unacknowledged: [received(2)] };
+    expect(checkInvariants(snapshot, { ...ctx, phase: 'final' })).toEqual([]); // no look: it may wait for the user
+    expect(checkInvariants(snapshot, { ...ctx, phase: 'final', witness: { ...ctx.witness, mailboxLooked: true } })).toEqual([
+      'final: r2@example.com is still in doubt although its copy is in Sent Mail',
+    ]);
   });
 
   it('catch an account over its cap, by the server and by the send log', () => {

@@ -19,6 +19,8 @@ export interface MessageState {
   accountId: number | null;
   sendStarted: boolean;
   batchId: number | null;
+  /** How a look at Sent Mail settled it when it was in doubt (PRODUCT.md §5b). */
+  settledHow: 'sent_mail_found' | 'sent_mail_missing' | null;
 }
 
 export interface Snapshot {
@@ -45,7 +47,7 @@ export function readSnapshot(databaseFile: string): Snapshot {
     const messages = (
       db
         .prepare(
-          'select id, campaign_id, email, status, message_id, account_id, send_started_at, batch_id from messages order by id',
+          'select id, campaign_id, email, status, message_id, account_id, send_started_at, batch_id, settled_how from messages order by id',
         )
         .all() as {
         id: number;
@@ -56,6 +58,7 @@ export function readSnapshot(databaseFile: string): Snapshot {
         account_id: number | null;
         send_started_at: number | null;
         batch_id: number | null;
+        settled_how: MessageState['settledHow'];
       }[]
     ).map((r) => ({
       id: r.id,
@@ -66,6 +69,7 @@ export function readSnapshot(databaseFile: string): Snapshot {
       accountId: r.account_id,
       sendStarted: r.send_started_at !== null,
       batchId: r.batch_id,
+      settledHow: r.settled_how,
     }));
     const sendLog = (
       db.prepare("select account_email, message_id, sent_at from send_log where kind = 'campaign'").all() as {
@@ -116,6 +120,11 @@ export interface Witness {
   accepted: readonly AcceptedMessage[];
   /** Received in full but never acknowledged (the client died, or a scripted drop): it may have arrived. */
   unacknowledged: readonly AcceptedMessage[];
+  /**
+   * The accounts' mailboxes were looked at after the last run: every message the server
+   * received in full was then in Sent Mail, and nothing it could settle may stay in doubt.
+   */
+  mailboxLooked?: boolean;
 }
 
 /** Message-ID → how many times the server received it in full (acknowledged or not). */
@@ -163,7 +172,11 @@ export interface CheckContext {
 }
 
 const KNOWN_STATUSES = new Set<string>(MESSAGE_STATUSES);
-/** Where a message stays unless the user acts (retry failed, resend in doubt), which the crash test does only for in doubt. */
+/**
+ * Where a message stays unless the user acts (retry failed, resend in doubt), which the crash
+ * test does only for in doubt, or a look at Sent Mail settles it (in doubt → sent when Gmail
+ * has it; → queued when it never took it).
+ */
 const SETTLED = new Set<MessageStatus>(['sent', 'failed', 'in_doubt', 'skipped', 'cancelled', 'expired']);
 
 /** Every invariant of the crash test; returns the violations in words (empty when all hold). */
@@ -203,10 +216,13 @@ export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[]
   for (const m of snapshot.messages) {
     const times = delivered.get(m.messageId) ?? 0;
     const resends = ctx.resentOnPurpose.get(m.messageId) ?? 0;
-    if (m.status === 'sent' && !accepted.has(m.messageId)) fail(`${m.email} is sent but the server never accepted it`);
+    // Sent: the server said 250; or, settled from Sent Mail, it had the whole message (its copy is there).
+    const confirmed = m.settledHow === 'sent_mail_found' && times > 0;
+    if (m.status === 'sent' && !accepted.has(m.messageId) && !confirmed) fail(`${m.email} is sent but the server never accepted it`);
     if (m.status === 'sent') {
-      // The last copy accepted is the one this status records (an earlier one may be a resent original).
-      const by = ctx.witness.accepted.findLast((a) => a.messageId === m.messageId)?.account.toLowerCase();
+      // The last copy received is the one this status records (an earlier one may be a resent original).
+      const copies = confirmed ? [...ctx.witness.accepted, ...ctx.witness.unacknowledged] : ctx.witness.accepted;
+      const by = copies.findLast((a) => a.messageId === m.messageId)?.account.toLowerCase();
       if (by && by !== accountEmail.get(m.accountId ?? -1)) fail(`${m.email} is recorded as sent by another account than the one that sent it`);
     }
     if (times > 1 + resends) fail(`${m.email} was delivered ${times} times (${resends} resends asked for)`);
@@ -216,18 +232,26 @@ export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[]
     if (times > 0 && !allowed && resends === 0) fail(`${m.email} reached the server but is ${m.status}${m.status === 'sending' ? ' (not marked started)' : ''}`);
 
     // A send the crash interrupted is in doubt after the restart (the user may resend it).
-    if (ctx.startedAtLastKill.has(m.messageId) && resends === 0 && m.status !== 'in_doubt') {
+    // (Or Sent Mail has settled it since: it was in doubt first.)
+    if (ctx.startedAtLastKill.has(m.messageId) && resends === 0 && m.status !== 'in_doubt' && m.settledHow === null) {
       fail(`${m.email} was being sent when the process died, but after the restart it is ${m.status}, not in doubt`);
     }
 
-    // What was committed stays committed: a settled message keeps its status.
+    // What was committed stays committed: a settled message keeps its status, except one in doubt
+    // that Sent Mail settled (sent if Gmail had it; back in the queue if it never took it).
     const before = ctx.settled.get(m.messageId);
-    if (before !== undefined && before !== m.status) fail(`${m.email} was ${before} and is now ${m.status}`);
+    const settledFromSentMail =
+      before === 'in_doubt' && ((m.settledHow === 'sent_mail_found' && m.status === 'sent') || m.settledHow === 'sent_mail_missing');
+    if (before !== undefined && before !== m.status && !settledFromSentMail) fail(`${m.email} was ${before} and is now ${m.status}`);
     if (SETTLED.has(m.status)) ctx.settled.set(m.messageId, m.status);
+    else if (settledFromSentMail) ctx.settled.delete(m.messageId);
 
-    // In doubt waits for the user: no copy goes out after it was first seen in doubt, unless resent.
+    // In doubt waits for the user: no copy goes out after it was first seen in doubt, unless the
+    // user resent it, or Sent Mail showed Gmail never took it (no copy had arrived).
     const seenAt = ctx.inDoubtSince.get(m.messageId);
-    if (seenAt !== undefined && times > seenAt) fail(`${m.email} was in doubt and was sent again without the user asking`);
+    const neverTaken = m.settledHow === 'sent_mail_missing' && seenAt === 0;
+    if (seenAt !== undefined && times > seenAt && !neverTaken) fail(`${m.email} was in doubt and was sent again without the user asking`);
+    if (m.settledHow === 'sent_mail_missing' && seenAt !== undefined && seenAt > 0) fail(`${m.email} was queued again as missing from Sent Mail, but the server had it`);
     if (m.status === 'in_doubt' && seenAt === undefined) ctx.inDoubtSince.set(m.messageId, times);
   }
 
@@ -271,9 +295,22 @@ function finalChecks(snapshot: Snapshot, ctx: CheckContext): string[] {
     if (n !== expected) fail(`${m.email} is ${m.status} with ${n} send-log rows (expected ${expected})`);
   }
 
-  // The batch history adds up: every batch finished (or closed as interrupted), every sent message counted once.
+  // The batch history adds up: every batch finished (or closed as interrupted), every sent message counted once
+  // (those Sent Mail confirmed were counted in doubt by their batch).
   if (snapshot.batches.unfinished > 0) fail(`${snapshot.batches.unfinished} batches never finished`);
-  if (snapshot.batches.sent !== count('sent')) fail(`the batches say ${snapshot.batches.sent} sent, the messages ${count('sent')}`);
+  const confirmed = snapshot.messages.filter((m) => m.status === 'sent' && m.settledHow === 'sent_mail_found').length;
+  if (snapshot.batches.sent !== count('sent') - confirmed) {
+    fail(`the batches say ${snapshot.batches.sent} sent, the messages ${count('sent') - confirmed} (and ${confirmed} confirmed from Sent Mail)`);
+  }
+
+  // After a look at the mailboxes, nothing stays in doubt that Sent Mail can settle: what the
+  // server had whole is in Sent Mail, so it is sent.
+  if (ctx.witness.mailboxLooked) {
+    const delivered = deliveredCounts(ctx.witness);
+    for (const m of snapshot.messages) {
+      if (m.status === 'in_doubt' && (delivered.get(m.messageId) ?? 0) > 0) fail(`${m.email} is still in doubt although its copy is in Sent Mail`);
+    }
+  }
 
   // A campaign with nothing left to send says so.
   for (const campaign of snapshot.campaigns) {

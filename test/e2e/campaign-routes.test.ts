@@ -55,6 +55,8 @@ afterAll(async () => {
 /** Goes to an address within the window, as a link does, and waits for the page to load. */
 async function open(hash: string): Promise<string> {
   await page.evaluate((h) => (location.hash = h), hash);
+  // Two frames: the new route has rendered (its "Loading…" shown) before the wait for it to go.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await expect.poll(() => page.locator('main [role="status"]').count()).toBe(0);
   return (await page.locator('main').textContent()) ?? '';
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { accountNeedsAttention, campaignFinished, watchNotices } from '../../src-main/electron/notices';
+import { accountNeedsAttention, bouncesPassed, campaignFinished, watchNotices } from '../../src-main/electron/notices';
 import { createQuitGuard } from '../../src-main/electron/quit';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import { EngineEventBus } from '../../src-main/engine/core/events';
@@ -76,7 +76,13 @@ describe('quitting a real engine in the middle of a batch', () => {
     gmail = await startTestGmail({ accounts: [{ email: 'club@gmail.test', appPassword: 'abcdefghijklmnop' }] });
     engine = await createEngine({ dataDir: dir, smtpTimeouts: { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 } });
     await engine.settings.update({ batchSize: 5, messageDelayMs: 5_000 });
-    await engine.accounts.add({ email: 'club@gmail.test', appPassword: 'abcdefghijklmnop', host: gmail.host, port: gmail.port, security: 'none' });
+    await engine.accounts.add({
+      email: 'club@gmail.test',
+      appPassword: 'abcdefghijklmnop',
+      host: gmail.host,
+      port: gmail.port,
+      security: 'none',
+    });
     const { campaign } = await engine.campaigns.create({
       name: 'News',
       subject: 'Hi',
@@ -154,6 +160,14 @@ describe('notifications', () => {
     );
   });
 
+  it('bounces past 5 %: how many, of how many, and what to do', () => {
+    expect(bouncesPassed('Spring fair', 12, 200, 6)).toEqual({
+      title: 'Many messages bounced',
+      body: '“Spring fair”: 12 of 200 came back undelivered (6 %). Trickle will not write to those addresses again; check where the list came from before sending more — Gmail blocks accounts that send to many dead addresses.',
+    });
+    expect(campaignFinished('Fair', { sent: 190, failed: 0, in_doubt: 0, bounced: 10 }).body).toBe('“Fair”: 190 sent, 10 bounced.');
+  });
+
   it('account needs attention: who and why, and what to do', () => {
     expect(accountNeedsAttention('club@gmail.com', 'Gmail refused the app password.')).toEqual({
       title: 'An account needs attention',
@@ -185,22 +199,31 @@ describe('notifications', () => {
     events.emit('account', { accountId: 7, state: 'ok' });
     events.emit('account', { accountId: 7, state: 'auth_failed' });
     await vi.waitFor(() => expect(shown).toHaveLength(3));
+    events.emit('bounces', { campaignId: 1, name: 'Fair', bounced: 2, out: 20, percent: 10 });
+    await vi.waitFor(() => expect(shown).toHaveLength(4));
     expect(shown).toEqual([
       'Campaign finished: “Fair”: 5 sent.',
       'An account needs attention: club@gmail.com: Gmail refused the app password. Open Trickle to enter the app password again.',
       'An account needs attention: club@gmail.com: Gmail refused its app password. Open Trickle to enter the app password again.',
+      expect.stringMatching(/^Many messages bounced: “Fair”: 2 of 20 came back undelivered \(10 %\)/),
     ]);
     stop();
     events.emit('campaign', { campaignId: 1, status: 'completed' });
+    events.emit('bounces', { campaignId: 1, name: 'Fair', bounced: 3, out: 20, percent: 15 });
     await new Promise((r) => setTimeout(r, 20));
-    expect(shown).toHaveLength(3);
+    expect(shown).toHaveLength(4);
   });
 
   it('a finished campaign on a real engine is named in the notice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trickle-notice-'));
     const engine = await createEngine({ dataDir: dir });
     try {
-      const { campaign } = await engine.campaigns.create({ name: 'Spring fair', subject: 'Hi', text: 'x', recipients: [{ email: 'a@example.com' }] });
+      const { campaign } = await engine.campaigns.create({
+        name: 'Spring fair',
+        subject: 'Hi',
+        text: 'x',
+        recipients: [{ email: 'a@example.com' }],
+      });
       const shown: { title: string; body: string }[] = [];
       watchNotices(engine, (n) => shown.push(n));
       engine.events.emit('campaign', { campaignId: campaign.id, status: 'completed' });

@@ -10,6 +10,7 @@ import { inflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import { MENU_LABELS, TRAY_ICONS, type TrayStatusInput, clock, trayView } from '../../src-main/electron/tray-state';
+import { clockTime } from '../../src-shared/time-format';
 import { createTrayController } from '../../src-main/electron/tray-controller';
 import { Tray, resetFakeElectron } from './fake-electron';
 
@@ -22,8 +23,9 @@ const RESOURCES = join(ROOT, 'resources');
 const NOW = new Date(2026, 2, 10, 9, 5); // Tue 10 Mar 2026, 09:05
 const at = (day: number, h: number, m: number) => new Date(2026, 2, day, h, m).toISOString();
 
-const base: TrayStatusInput = { paused: false, queued: 0, inFlight: 0, retryWaiting: 0, dryRun: false };
-const ok = [{ state: 'ok' }];
+const base: TrayStatusInput = { state: 'idle', paused: false, queued: 0, inFlight: 0, retryWaiting: 0, accountsNeedingAttention: 0 };
+// Times as en-GB writes them; the user's own locale is the default (see the last test here).
+const locale = 'en-GB';
 
 function labels(view: ReturnType<typeof trayView>): string[] {
   return view.menu.map((i) => (i === null ? '---' : i.label));
@@ -31,7 +33,7 @@ function labels(view: ReturnType<typeof trayView>): string[] {
 
 describe('tray state machine', () => {
   it('idle: nothing queued', () => {
-    const view = trayView({ status: base, accounts: ok, now: NOW });
+    const view = trayView({ status: base, now: NOW, locale });
     expect(view.state).toBe('idle');
     expect(view.icon).toBe('tray-idle');
     expect(view.tooltip).toBe('Trickle — idle: nothing left to send');
@@ -39,7 +41,7 @@ describe('tray state machine', () => {
   });
 
   it('sending: what is left and the ETA, with thousands separators', () => {
-    const view = trayView({ status: { ...base, queued: 1230, inFlight: 1, retryWaiting: 3, eta: at(10, 14, 20) }, accounts: ok, now: NOW });
+    const view = trayView({ status: { ...base, state: 'sending', queued: 1230, inFlight: 1, retryWaiting: 3, eta: at(10, 14, 20) }, now: NOW, locale });
     expect(view.state).toBe('sending');
     expect(view.icon).toBe('tray-sending');
     expect(view.tooltip).toBe('Trickle — sending: 1,234 left, done about 14:20');
@@ -47,34 +49,41 @@ describe('tray state machine', () => {
   });
 
   it('sending: an ETA on another day names the day', () => {
-    expect(trayView({ status: { ...base, queued: 5, eta: at(12, 8, 0) }, accounts: ok, now: NOW }).tooltip).toBe(
-      'Trickle — sending: 5 left, done about Thu 08:00',
-    );
-    expect(trayView({ status: { ...base, queued: 5, eta: at(25, 8, 0) }, accounts: ok, now: NOW }).tooltip).toBe(
-      'Trickle — sending: 5 left, done about 25 Mar 08:00',
-    );
-    expect(trayView({ status: { ...base, queued: 5, dryRun: true }, accounts: ok, now: NOW }).tooltip).toBe('Trickle — sending (dry run): 5 left');
+    const sending = { ...base, state: 'sending' as const, queued: 5 };
+    expect(trayView({ status: { ...sending, eta: at(12, 8, 0) }, now: NOW, locale }).tooltip).toBe('Trickle — sending: 5 left, done about Thu 08:00');
+    expect(trayView({ status: { ...sending, eta: at(25, 8, 0) }, now: NOW, locale }).tooltip).toBe('Trickle — sending: 5 left, done about 25 Mar 08:00');
+    // What is left is only a rehearsal's: said so.
+    expect(trayView({ status: { ...sending, rehearsalLeft: 5 }, now: NOW, locale }).tooltip).toBe('Trickle — sending (rehearsal): 5 left');
+    expect(trayView({ status: { ...sending, rehearsalLeft: 2 }, now: NOW, locale }).tooltip).toBe('Trickle — sending: 5 left');
   });
 
   it('paused: the menu offers Resume sending', () => {
     const view = trayView({
-      status: { ...base, paused: true, queued: 40, waitingReason: 'Sending is paused. Resume to carry on.' },
-      accounts: ok,
+      status: { ...base, state: 'paused', paused: true, queued: 40, waitingReason: 'Sending is paused. Resume to carry on.' },
       now: NOW,
+      locale,
     });
     expect(view.state).toBe('paused');
     expect(view.icon).toBe('tray-paused');
     expect(view.tooltip).toBe('Trickle — paused: 40 left');
     expect(labels(view)).toEqual(['Paused: 40 left', '---', 'Open Trickle', 'Resume sending', '---', 'Quit']);
-    expect(trayView({ status: { ...base, paused: true }, accounts: ok, now: NOW }).tooltip).toBe('Trickle — paused: nothing left to send');
+    expect(trayView({ status: { ...base, state: 'paused', paused: true }, now: NOW, locale }).tooltip).toBe('Trickle — paused: nothing left to send');
+    // Every campaign with messages left paused, sending itself not: paused too, and why.
+    const campaignsPaused = trayView({
+      status: { ...base, state: 'paused', queued: 40, waitingReason: 'The campaign with messages left is paused: resume it to carry on.' },
+      now: NOW,
+      locale,
+    });
+    expect(campaignsPaused.state).toBe('paused');
+    expect(labels(campaignsPaused)).toEqual(['Paused: 40 left', 'The campaign with messages left is paused: resume it to carry on.', '---', 'Open Trickle', 'Pause sending', '---', 'Quit']);
   });
 
   it('waiting for capacity: when sending resumes, and why, in the menu', () => {
-    const reason = 'All accounts at their daily cap — next slot 11:30.';
+    const reason = 'All accounts at their daily cap.';
     const view = trayView({
-      status: { ...base, queued: 300, waitingReason: reason, resumesAt: at(10, 11, 30), eta: at(11, 16, 0) },
-      accounts: [{ state: 'ok' }, { state: 'limit_reached' }],
+      status: { ...base, state: 'waiting', queued: 300, waitingReason: reason, resumesAt: at(10, 11, 30), eta: at(11, 16, 0) },
       now: NOW,
+      locale,
     });
     expect(view.state).toBe('waiting');
     expect(view.icon).toBe('tray-waiting');
@@ -83,11 +92,11 @@ describe('tray state machine', () => {
   });
 
   it('needs attention: any account needing a new app password wins over every other state', () => {
-    const one = trayView({ status: { ...base, queued: 12, inFlight: 1 }, accounts: [{ state: 'ok' }, { state: 'auth_failed' }], now: NOW });
+    const one = trayView({ status: { ...base, state: 'sending', queued: 12, inFlight: 1, accountsNeedingAttention: 1 }, now: NOW, locale });
     expect(one.state).toBe('attention');
     expect(one.icon).toBe('tray-attention');
     expect(one.tooltip).toBe('Trickle — needs attention: 1 account needs a new app password, 13 left');
-    const two = trayView({ status: { ...base, paused: true }, accounts: [{ state: 'auth_failed' }, { state: 'auth_failed' }], now: NOW });
+    const two = trayView({ status: { ...base, state: 'paused', paused: true, accountsNeedingAttention: 2 }, now: NOW, locale });
     expect(two.state).toBe('attention');
     expect(two.tooltip).toBe('Trickle — needs attention: 2 accounts need a new app password');
     // Paused with an account to fix: the menu still offers Resume, and says it is paused.
@@ -104,18 +113,26 @@ describe('tray state machine', () => {
 
   it('a tooltip never passes the 127 characters Windows shows', () => {
     const view = trayView({
-      status: { ...base, queued: 9, waitingReason: 'x'.repeat(400) },
-      accounts: Array.from({ length: 67 }, () => ({ state: 'auth_failed' })),
+      status: { ...base, state: 'waiting', queued: 9, waitingReason: 'x'.repeat(400), accountsNeedingAttention: 67 },
       now: NOW,
+      locale,
     });
     expect(view.tooltip.length).toBeLessThanOrEqual(127);
   });
 
   it('clock() words times relative to now', () => {
-    expect(clock(new Date(2026, 2, 10, 23, 59), NOW)).toBe('23:59');
-    expect(clock(new Date(2026, 2, 11, 0, 1), NOW)).toBe('Wed 00:01');
-    expect(clock(new Date(2026, 2, 9, 18, 0), NOW)).toBe('9 Mar 18:00');
-    expect(clock(new Date('nonsense'), NOW)).toBe('?');
+    expect(clock(new Date(2026, 2, 10, 23, 59), NOW, locale)).toBe('23:59');
+    expect(clock(new Date(2026, 2, 11, 0, 1), NOW, locale)).toBe('Wed 00:01');
+    expect(clock(new Date(2026, 2, 9, 18, 0), NOW, locale)).toBe('9 Mar 18:00');
+    expect(clock(new Date('nonsense'), NOW, locale)).toBe('?');
+  });
+
+  it('writes times as the user’s locale does, the same way the window does (one format)', () => {
+    const at = new Date(2026, 2, 10, 15, 47);
+    expect(clock(at, NOW, 'en-US')).toBe(clockTime(at, 'en-US'));
+    expect(clock(at, NOW, 'en-US')).toMatch(/^03:47\sPM$/);
+    expect(clock(at, NOW, 'de-DE')).toBe('15:47');
+    expect(clock(at, NOW)).toBe(clockTime(at));
   });
 
   it('the menu labels are the ones the product names', () => {

@@ -123,7 +123,8 @@ describe('big lists: importing, queueing, cancelling', () => {
     expect(after).toEqual(before);
     const queuedView = await engine.campaigns.messages({ id: campaign.id, status: 'queued', limit: 500 });
     expect(queuedView.total).toBe(3_000);
-    expect(queuedView.items.every((m) => m.status === 'queued' && /^<[0-9a-f]{24}\.\d+\.\d+@[0-9a-f]{8}\.trickle\.invalid>$/.test(m.messageId ?? ''))).toBe(true);
+    // Each Message-ID carries its message's row id, as the mailbox reader matches them (core/message-ids.ts).
+    expect(queuedView.items.every((m) => m.status === 'queued' && m.messageId === m.messageId?.replace(/\.\d+@/, `.${m.id}@`) && /^<[0-9a-f]{24}\.\d+@[0-9a-f]{8}\.trickle\.invalid>$/.test(m.messageId ?? ''))).toBe(true);
     expect(new Set(queuedView.items.map((m) => m.messageId)).size).toBe(500);
   });
 

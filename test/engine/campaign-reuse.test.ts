@@ -198,7 +198,9 @@ describe('the results export', () => {
     expect(exported.delimiter).toBe(';');
     const lines = exported.csv.slice(1).split('\r\n');
     expect(lines[0]).toBe(
-      'row;email;first_name;club;status;attempts;sent_at_utc;sent_at_local (Europe/Berlin);account;message_id;error_code;server_reply;explanation;skip_reason',
+      'row;email;first_name;club;status;attempts;sent_at_utc;sent_at_local (Europe/Berlin);account;message_id;error_code;server_reply;explanation;skip_reason;' +
+        // What came back in the mailbox (PRODUCT.md §5b).
+        'bounce_status;bounce_reply;bounce_explanation;bounced_at_utc;replied_at_utc;auto_replied_at_utc;unsubscribed_at_utc',
     );
     const sent = lines.find((l) => l.startsWith('2;r1@example.com;Ann;Chess;sent;1;'))!;
     const [utc, local] = sent.split(';').slice(6, 8);

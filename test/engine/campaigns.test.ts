@@ -1,9 +1,9 @@
 /**
  * Campaigns as a user meets them: the import report, merge fields, what the recipient's mail
  * looks like, Message-IDs across retries, attachments, timing windows, the campaign controls,
- * preview / test send / export, and dry run. Mail goes through the test Gmail on loopback.
+ * preview / test send / export. (Rehearsals: rehearsal.test.ts.) Mail goes through the test Gmail on loopback.
  */
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -357,16 +357,23 @@ describe('the message a recipient gets', () => {
     expect(textA).toMatch(/big news/i);
     expect(textA).toContain('Visit our site (https://example.com/x), Reader1.');
     expect(textA).not.toMatch(/<p>|<a /);
-    expect(textA).toMatch(/To unsubscribe, reply with "unsubscribe" or write to alice@gmail\.test/);
-    expect(part(a!, 'text/html')).toMatch(/To unsubscribe.*href="mailto:alice@gmail\.test\?subject=unsubscribe"/s);
-    expect(a!.headers.get('list-unsubscribe')).toBe('<mailto:alice@gmail.test?subject=unsubscribe>');
+    expect(textA).toMatch(/To unsubscribe, reply with "unsubscribe" or write to alice@gmail\.test\./);
+    // The mailto carries the message's token (its Message-ID's first 16 hex digits and row id),
+    // so a request to it is recognised without a subject (PRODUCT.md §5b).
+    const token = (m: typeof a) => {
+      const [, hex, row] = /^<([0-9a-f]{16})[0-9a-f]{8}\.(\d+)@/.exec(m!.messageId!)!;
+      return `alice+unsub-${hex}-${row}@gmail.test`;
+    };
+    expect(part(a!, 'text/html')).toContain(`To unsubscribe, reply with “unsubscribe” or <a href="mailto:${token(a)}?subject=unsubscribe">write to alice@gmail.test</a>`);
+    expect(a!.headers.get('list-unsubscribe')).toBe(`<mailto:${token(a)}?subject=unsubscribe>`);
     expect(a!.headers.has('reply-to')).toBe(false);
 
-    // With a reply-to, unsubscribe requests go there, not to the sending account.
+    // With a reply-to, replies go there, but unsubscribe requests still go to the sending
+    // account, whose inbox Trickle reads: the line asks for a message to it, not a reply.
     expect(b!.headers.get('reply-to')).toBe('office@club.example');
-    expect(b!.headers.get('list-unsubscribe')).toBe('<mailto:office@club.example?subject=unsubscribe>');
-    expect(part(b!, 'text/plain')).toMatch(/write to office@club\.example/);
-    expect(part(b!, 'text/html')).toMatch(/href="mailto:office@club\.example\?subject=unsubscribe"/);
+    expect(b!.headers.get('list-unsubscribe')).toBe(`<mailto:${token(b)}?subject=unsubscribe>`);
+    expect(part(b!, 'text/plain')).toMatch(/To unsubscribe, write "unsubscribe" to alice@gmail\.test\./);
+    expect(part(b!, 'text/html')).toContain(`To unsubscribe, <a href="mailto:${token(b)}?subject=unsubscribe">write to alice@gmail.test</a>`);
   });
 });
 
@@ -626,7 +633,8 @@ describe('preview, test send, export', () => {
     expect(second.html).toContain('<p>Dear Reader2 &lt;3</p>');
     expect(second.text).toContain('Dear Reader2 <3');
     expect(second.text).toMatch(/To unsubscribe/);
-    expect(second.headers['List-Unsubscribe']).toBe('<mailto:office@club.example?subject=unsubscribe>');
+    // A draft's message has no Message-ID yet, so no token: the sending account's plain address.
+    expect(second.headers['List-Unsubscribe']).toBe('<mailto:alice@gmail.test?subject=unsubscribe>');
     // Without a choice, the first recipient.
     expect((await engine.campaigns.preview({ id: campaign.id })).subject).toBe('Hello Reader1');
     expect(gmail.accepted).toHaveLength(0);
@@ -681,43 +689,5 @@ describe('preview, test send, export', () => {
     expect(rows.every((r) => r.status === 'pending')).toBe(true);
     // No cell a spreadsheet would run starts with a formula character.
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
-  });
-});
-
-describe('dry run', () => {
-  it('renders every message to dry-run.log, sends nothing and leaves caps alone', async () => {
-    const { engine, gmail, dataDir } = await oneAccount();
-    await engine.settings.update({ dryRun: true });
-    const connections = gmail.connections;
-    const { campaign } = await engine.campaigns.create({
-      name: 'Rehearsal',
-      subject: 'Hello {{first_name}}',
-      html: '<p>Dear {{first_name}}</p>',
-      csv: recipientsCsv(3),
-    });
-    await engine.campaigns.queue({ id: campaign.id });
-    await drain(engine);
-
-    expect(gmail.accepted).toHaveLength(0);
-    expect(gmail.connections).toBe(connections);
-    const { items } = await engine.campaigns.messages({ id: campaign.id });
-    expect(items.map((m) => [m.status, m.dryRun])).toEqual([
-      ['sent', true],
-      ['sent', true],
-      ['sent', true],
-    ]);
-    expect(await engine.campaigns.get({ id: campaign.id })).toMatchObject({ status: 'completed' });
-    expect((await engine.accounts.list())[0]).toMatchObject({ sentLast24h: 0, remaining: 100 });
-
-    const logFile = join(dataDir, 'dry-run.log');
-    expect(existsSync(logFile)).toBe(true);
-    const log = readFileSync(logFile, 'utf8');
-    for (const [i, m] of items.entries()) {
-      expect(log).toContain(`Subject: Hello Reader${i + 1}`);
-      expect(log).toContain(`To: r${i + 1}@example.com`);
-      expect(log).toContain(`Message-ID: ${m.messageId}`);
-    }
-    expect(log).toContain('Dear Reader2');
-    expect(log).toContain('List-Unsubscribe: <mailto:alice@gmail.test?subject=unsubscribe>');
   });
 });

@@ -6,8 +6,8 @@ import { TEST_ACCOUNTS, type TestSetup, createTestEngine, diskFlushed, recipient
 /**
  * The Croner jobs under fake timers: Croner, the engine's clock (the system clock) and the
  * pauses between messages all run on faked setTimeout and Date, so minutes pass in an instant.
- * Dry run keeps sockets out of it (messages are rendered and logged, not sent), which is what
- * a scheduling test needs.
+ * A rehearsal keeps sockets out of it (messages are rendered and logged, not sent), which is
+ * what a scheduling test needs.
  */
 
 let setup: TestSetup | undefined;
@@ -34,7 +34,7 @@ function batches(file: string): BatchRow[] {
 }
 
 /**
- * Lets real I/O finish between fake-timer steps: the dry-run log file, and the disk flushes the
+ * Lets real I/O finish between fake-timer steps: the rehearsal's log file, and the disk flushes the
  * send path waits for (in the thread pool, on real time).
  */
 async function settle(): Promise<void> {
@@ -53,10 +53,10 @@ async function runFor(seconds: number): Promise<void> {
 }
 
 async function startScheduled(settings: { batchIntervalSeconds: number; messageDelayMs: number; batchSize?: number }, recipients = 200) {
-  setup = await createTestEngine({ clock: systemClock, settings: { dryRun: true, ...settings } });
+  setup = await createTestEngine({ clock: systemClock, settings });
   await setup.addAccount(TEST_ACCOUNTS[0]!, { verify: false, dailyCap: 2000 });
   const { engine } = setup;
-  const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(recipients) });
+  const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(recipients), rehearsal: true });
   await engine.campaigns.queue({ id: campaign.id });
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: Date.parse('2026-11-23T09:00:00.500Z') });
   await engine.start();

@@ -45,7 +45,8 @@ describe('sending a campaign through three accounts', () => {
     expect(new Set(gmail.accepted.map((m) => m.messageId)).size).toBe(25);
     expect(new Set(items.map((m) => m.messageId))).toEqual(new Set(gmail.accepted.map((m) => m.messageId)));
     expect(gmail.accepted[0]!.headers.get('subject')).toBe('Hello Reader1');
-    expect(gmail.accepted[0]!.headers.get('list-unsubscribe')).toMatch(/^<mailto:alice@gmail\.test\?subject=unsubscribe>$/);
+    const [, hex, row] = /^<([0-9a-f]{16})[0-9a-f]{8}\.(\d+)@/.exec(gmail.accepted[0]!.messageId!)!;
+    expect(gmail.accepted[0]!.headers.get('list-unsubscribe')).toBe(`<mailto:alice+unsub-${hex}-${row}@gmail.test?subject=unsubscribe>`);
   });
 });
 
@@ -90,6 +91,9 @@ describe('daily caps', () => {
     const status = await engine.sending.status();
     expect(status.capacityLeft).toBe(0);
     expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot tomorrow at \d\d:\d\d\.$/); // the slot frees a day after the first send
+    // The same, structured, for the window and the tray (the time in the user's own format).
+    expect(status).toMatchObject({ state: 'waiting', waiting: { reason: 'All accounts at their daily cap.', until: status.resumesAt } });
+    expect(status.nextBatchAt).toBeUndefined();
     const sentTimes = (await engine.campaigns.messages({ id: campaign.id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!));
     expect(Date.parse(status.resumesAt!)).toBe(Math.min(...sentTimes) + DAY);
 

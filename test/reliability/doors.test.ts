@@ -36,7 +36,7 @@ function effectiveArgs(s: { setup: { gmail: TestGmail } }): Record<string, unkno
     'accounts.add': { email: 'intruder@gmail.test', appPassword: 'intruderpassword', host: '127.0.0.1', port: s.setup.gmail.port, security: 'none', verify: false },
     'campaigns.create': { name: 'Intruder', subject: 'Hi', text: 'Hi', csv: 'email\nvictim@example.com' },
     'attachments.store': { filename: 'x.txt', contentBase64: 'aGk=' },
-    'settings.update': { batchSize: 3, dryRun: true },
+    'settings.update': { batchSize: 3 },
     'sending.pause': {},
     'suppressions.add': { email: 'victim@example.com' },
   };
@@ -442,9 +442,8 @@ describe('a known password, after a full run of the built headless app', () => {
       expect((await post('campaigns.queue', { id: campaign.id })).value.queued).toBe(3);
       await until(async () => (await post('campaigns.get', { id: campaign.id })).value.status === 'completed');
 
-      // A rehearsal, so the dry-run log exists to be searched too.
-      await post('settings.update', { dryRun: true });
-      const rehearsal = (await post('campaigns.create', { name: 'Rehearsal', subject: 'Hi', text: 'Hi', csv: 'email\ncy@example.com' })).value.campaign;
+      // A rehearsal, so its log exists to be searched too.
+      const rehearsal = (await post('campaigns.create', { name: 'Rehearsal', subject: 'Hi', text: 'Hi', csv: 'email\ncy@example.com', rehearsal: true })).value.campaign;
       await post('campaigns.queue', { id: rehearsal.id });
       await until(async () => (await post('campaigns.get', { id: rehearsal.id })).value.status === 'completed');
 
@@ -469,7 +468,8 @@ describe('a known password, after a full run of the built headless app', () => {
 
     const files = filesUnder(dataDir);
     const names = files.map((f) => f.slice(dataDir.length + 1));
-    expect(names).toEqual(expect.arrayContaining(['trickle.sqlite', 'secret.key', 'headless-token', 'dry-run.log']));
+    expect(names).toEqual(expect.arrayContaining(['trickle.sqlite', 'secret.key', 'headless-token']));
+    expect(names.some((n) => /^rehearsals\/campaign-\d+\.log$/.test(n))).toBe(true);
     expect(names.some((n) => n.startsWith('attachments/'))).toBe(true);
     // The store keeps ciphertext (AES-256-GCM, `v1:` format) and its key file is owner-only.
     const database = Buffer.concat(files.filter((f) => /trickle\.sqlite/.test(f)).map((f) => readFileSync(f))).toString('latin1');

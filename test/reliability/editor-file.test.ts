@@ -42,6 +42,8 @@ it('a 200 MB recipients file is refused at once, in the engine’s words, and th
   const picker = page.locator('input[type=file]').first();
   await picker.setInputFiles(small);
   await expect.poll(() => page.textContent('body')).toMatch(/members\.csv/);
+  // The draft saves itself (issue #13): the accepted file is imported into it.
+  await expect.poll(() => page.textContent('body'), { timeout: 10_000 }).toMatch(/2 recipients/);
 
   const started = Date.now();
   await picker.setInputFiles(huge);
@@ -51,7 +53,12 @@ it('a 200 MB recipients file is refused at once, in the engine’s words, and th
   );
   expect(Date.now() - started).toBeLessThan(3000);
 
-  await page.getByRole('button', { name: 'Save draft' }).click();
-  await expect.poll(() => page.textContent('body')).toMatch(/Add the recipients/);
-  expect(await api(app, 'campaigns.list')).toEqual([]);
+  // The refused file changes nothing: the draft keeps the list accepted before it, and says which
+  // file was refused — never the earlier file's rows imported under the refused one's name.
+  await page.getByRole('button', { name: /^Save (draft|changes)$/ }).click();
+  await expect.poll(async () => (await api<{ total: number }[]>(app, 'campaigns.list')).map((c) => c.total)).toEqual([2]);
+  const body = (await page.textContent('body')) ?? '';
+  expect(body).toMatch(/2 recipients/);
+  expect(body).toMatch(/everyone\.csv/);
+  expect(body).toMatch(/The file is 200 MB/);
 }, 30_000);

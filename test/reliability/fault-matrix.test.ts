@@ -358,6 +358,8 @@ describe('4. server down, 421 at the greeting, DNS failure', () => {
     await expectOutcome(run, waiting);
     const status = await run.engine.sending.status();
     expect(status.waitingReason).toMatch(/^No account can send now \(2 cooling down after a server refusal\) — sending resumes at \d\d:\d\d\.$/);
+    // The same, structured, for the window and the tray (the time in the user's own format).
+    expect(status).toMatchObject({ state: 'waiting', waiting: { reason: 'No account can send now (2 cooling down after a server refusal).', until: status.resumesAt } });
     expect(status.resumesAt).toBe(iso(first!.startedAt + COOLING));
     expect(status).toMatchObject({ queued: 4, capacityLeft: 0 });
     // Ticks meanwhile send nothing and burn nothing.
@@ -458,6 +460,8 @@ describe('6. 550 5.4.5 in the middle of a batch', () => {
     expect(alice).toMatchObject({ stateUntil: iso(firstSend + DAY), sentLast24h: 2 });
     const status = await run.engine.sending.status();
     expect(status.waitingReason).toMatch(/^All accounts at their daily cap — next slot tomorrow at \d\d:\d\d\.$/); // the slot frees a day after the first send
+    // The same, structured, for the window and the tray (the time in the user's own format).
+    expect(status).toMatchObject({ state: 'waiting', waiting: { reason: 'All accounts at their daily cap.', until: status.resumesAt } });
     expect(status.resumesAt).toBe(iso(firstSend + DAY));
 
     // Until the window turns, ticks leave everything alone and Gmail sees no login.

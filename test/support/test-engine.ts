@@ -5,6 +5,7 @@ import type { Clock } from '../../src-main/engine/core/clock';
 import type { EngineContext, EngineLogger } from '../../src-main/engine/context';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import type { SettingsUpdate } from '../../src-main/engine/settings/settings';
+import type { Dovecot } from './dovecot';
 import { FakeClock } from './fake-clock';
 import { type TestGmail, type TestGmailAccount, startTestGmail } from './test-gmail';
 
@@ -29,6 +30,7 @@ export interface TestSetup {
 }
 
 const FAST_SMTP = { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 };
+const FAST_IMAP = { connectionMs: 3000, greetingMs: 3000, socketMs: 3000 };
 
 /**
  * A real engine on a real SQLite file in a temp directory, a fake clock, and the test Gmail
@@ -49,11 +51,18 @@ export async function createTestEngine(
     quickSendMs?: number;
     /** Where the data folder is made (a temp folder of its own inside it); the system's temp folder by default. */
     under?: string;
+    /**
+     * Gives the test Gmail's accounts a mailbox on this IMAP server (one per test file), and the
+     * engine's accounts watch it: Gmail's real behaviour (Sent Mail copies, notices later).
+     */
+    mailbox?: Dovecot;
   } = {},
 ): Promise<TestSetup> {
   const dataDir = mkdtempSync(join(options.under ?? tmpdir(), 'trickle-test-'));
-  const gmail = options.gmail ?? (await startTestGmail());
+  const gmail = options.gmail ?? (await startTestGmail(options.mailbox ? { mailbox: options.mailbox } : {}));
   const clock = new FakeClock();
+  // Mailbox dates (Sent Mail copies, notices) are on the engine's clock, as they would be on Gmail's.
+  if (!options.clock) gmail.useClock(() => clock.now());
   const engines: Engine[] = [];
   const open = async () => {
     const engine = await createEngine({
@@ -62,6 +71,7 @@ export async function createTestEngine(
       smtpTimeouts: options.smtpTimeouts ?? FAST_SMTP,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.quickSendMs !== undefined ? { quickSendMs: options.quickSendMs } : {}),
+      imapTimeouts: FAST_IMAP,
     });
     engines.push(engine);
     return engine;
@@ -71,6 +81,7 @@ export async function createTestEngine(
 
   const addAccount = async (account: TestGmailAccount & { dailyCap?: number }, extra: Record<string, unknown> = {}) => {
     gmail.addAccount(account);
+    if (gmail.mailbox) await gmail.mailboxIdle(); // its mailbox exists before the engine looks at it
     const added = await engines.at(-1)!.accounts.add({
       email: account.email,
       appPassword: account.appPassword,
@@ -78,6 +89,8 @@ export async function createTestEngine(
       port: gmail.port,
       security: 'none',
       ...(account.dailyCap ? { dailyCap: account.dailyCap } : {}),
+      // Its mailbox on the test IMAP server; none (not watched) without one.
+      ...(gmail.mailbox ? { imapHost: gmail.mailbox.host, imapPort: gmail.mailbox.port, imapSecurity: 'none' } : {}),
       ...extra,
     });
     return added.id;

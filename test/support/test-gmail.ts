@@ -11,6 +11,15 @@
  * default. With `tls` it speaks implicit TLS as smtp.gmail.com does on port 465 (connect with
  * `secure: true` and the certificate as `tls.ca`); with `latencyMs` and `dataReplyDelayMs` it
  * answers from as far away as Gmail does from a home connection (the benchmarks).
+ *
+ * With a mailbox (`startTestGmail({ mailbox: await startDovecot() })`) each account also has a
+ * Gmail-shaped mailbox on a real IMAP server, and the test Gmail then does what the real one does
+ * after the 250: a copy of every message it took goes to the account's Sent Mail, and for
+ * recipients scripted with `bounce()` a failure notice lands in its inbox a moment later
+ * (Gmail's submission server accepts unknown recipients and reports them this way, PRODUCT.md
+ * §5b). Replies, unsubscribe requests, auto-replies and mail sent outside Trickle are put in by
+ * the test (`answer()`, `deliver()`, `sendOutside()`); `mailboxIdle()` waits until all of it is in.
+ * RCPT-time refusals (`fail({ stage: 'rcpt', … })`) still work: other SMTP hosts give them.
  */
 import { type AddressInfo, type Server, Socket, createServer } from 'node:net';
 import {
@@ -21,6 +30,9 @@ import {
   type SMTPServerDataStream,
   type SMTPServerSession,
 } from 'smtp-server';
+import type { ImapFlow } from 'imapflow';
+import type { Dovecot, MailboxLanguage } from './dovecot';
+import { headerBlock, type NoticeForm, type SampleForm, type SampleValues, sampleMail } from './mail-samples';
 
 /** Gmail's own reply lines (code, enhanced status, text), for scripting faults and asserting on them. */
 export const GMAIL_REPLIES = {
@@ -40,8 +52,7 @@ export const GMAIL_REPLIES = {
     '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.',
   noSuchUser: '550 5.1.1 The email account that you tried to reach does not exist.',
   likelySpam: '550 5.7.1 Our system has detected that this message is likely unsolicited mail.',
-  unsolicitedRate:
-    '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
+  unsolicitedRate: '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
   temporarilyRejected: '451 4.3.0 Mail server temporarily rejected message.',
   tooManyRecipients: '452 4.5.3 Your message has too many recipients.',
 } as const;
@@ -54,6 +65,25 @@ export interface TestGmailAccount {
   appPassword: string;
   /** Accepted messages allowed between two resetDay() calls; unlimited when absent. */
   dailyLimit?: number;
+  /** Answers MAIL, RCPT and the end of the data this many ms late for this account (its own pace). */
+  replyDelayMs?: number;
+  /** With a mailbox: the language of its folder names (Sent Mail is "[Gmail]/Gesendet" in German). */
+  mailboxLanguage?: MailboxLanguage;
+}
+
+/** A failure notice the test Gmail sends back, as Gmail does, for a recipient it accepted. */
+export interface BounceRule {
+  /** The recipient whose messages bounce. */
+  rcpt: string;
+  /** The notice's form (default: Gmail's RFC 3464 report). */
+  form?: NoticeForm;
+  /** Enhanced status and the receiving server's words (defaults by form: 5.1.1 "does not exist", 4.4.1 for the delayed one). */
+  status?: string;
+  diagnostic?: string;
+  /** Real milliseconds between the 250 and the notice ("a few seconds later"); 0 by default. */
+  delayMs?: number;
+  /** How many messages it answers before it is removed; forever when absent. */
+  times?: number;
 }
 
 export interface AcceptedMessage {
@@ -81,6 +111,11 @@ export type Fault =
   | { drop: 'before-data' }
   /** Only at 'data': read the whole message (final dot included), then destroy the connection without a reply. */
   | { drop: 'after-data' }
+  /**
+   * Only at 'data': destroy the connection as the first part of the message data arrives, before
+   * its end is read. The client may have written it all (it is in doubt); Gmail never took it.
+   */
+  | { drop: 'mid-data' }
   /** Only at 'data': read the whole message, then never answer (the client waits, as when the app dies mid-send). */
   | { stall: 'after-data' };
 
@@ -117,7 +152,7 @@ export interface TestGmail {
   port: number;
   /** Registers an account, or replaces the one with the same address. */
   addAccount(account: TestGmailAccount): void;
-  /** Changes an account's app password, e.g. to simulate the user revoking it. */
+  /** Changes an account's app password, e.g. to simulate the user revoking it (its mailbox's too: await mailboxIdle()). */
   setPassword(email: string, appPassword: string): void;
   setDailyLimit(email: string, limit: number): void;
   /** Forgets the per-account counts of messages accepted today. */
@@ -145,6 +180,23 @@ export interface TestGmail {
   readonly connections: number;
   /** Stops listening and destroys open connections at once (no waiting for clients to QUIT). */
   close(): Promise<void>;
+
+  // --- The mailbox (only with `mailbox` given) ---
+
+  /** The IMAP server holding the accounts' mailboxes. */
+  readonly mailbox: Dovecot | undefined;
+  /** Whose time mailbox dates (INTERNALDATE, Date:) are: the tests' clock (default: the real one). */
+  useClock(now: () => number): void;
+  /** Scripts a failure notice for messages to a recipient, in the sender's inbox after the 250. */
+  bounce(rule: BounceRule): void;
+  /** Puts a message (raw RFC 5322 text) in an account's inbox. */
+  deliver(account: string, raw: string, options?: { at?: number }): Promise<void>;
+  /** Puts mail that answers a message it accepted in the sending account's inbox: a reply, an auto-reply, an unsubscribe request… */
+  answer(message: AcceptedMessage, form: SampleForm, values?: Partial<SampleValues>): Promise<void>;
+  /** The account sent a message outside Trickle (from Gmail itself): a copy in its Sent Mail only. */
+  sendOutside(account: string, message: { to: string[]; cc?: string[]; bcc?: string[]; at?: number; subject?: string }): Promise<void>;
+  /** Resolves once everything delivered or scheduled so far (copies, notices, answers) is in the mailboxes. */
+  mailboxIdle(): Promise<void>;
 }
 
 export interface TestGmailOptions {
@@ -172,6 +224,8 @@ export interface TestGmailOptions {
   latencyMs?: number;
   /** Implicit TLS from the first byte (smtp.gmail.com:465), with this certificate and key (test/support/test-tls.ts). */
   tls?: { key: string; cert: string };
+  /** Gives each account a Gmail-shaped mailbox there: Sent Mail copies, failure notices, answers. */
+  mailbox?: Dovecot;
   /** Listen on IPv6's loopback (::1) instead of 127.0.0.1. */
   ipv6?: boolean;
 }
@@ -192,7 +246,7 @@ interface ActiveRule {
   fault: ParsedFault;
 }
 
-type ParsedFault = { reply: SmtpReply } | { drop: 'before-data' | 'after-data' } | { stall: 'after-data' };
+type ParsedFault = { reply: SmtpReply } | { drop: 'before-data' | 'after-data' | 'mid-data' } | { stall: 'after-data' };
 
 interface SmtpReply {
   code: number;
@@ -227,30 +281,6 @@ class TestGmailServer implements TestGmail {
   private readonly server: SMTPServer;
   private relay: Server | undefined;
 
-  private readonly keepBodies: boolean;
-  private readonly replyDelayMs: number;
-  private readonly dataReplyDelayMs: number;
-  private readonly latencyMs: number;
-
-  constructor(options: TestGmailOptions) {
-    this.host = options.ipv6 ? '[::1]' : '127.0.0.1';
-    this.keepBodies = options.keepBodies ?? true;
-    this.replyDelayMs = options.replyDelayMs ?? 0;
-    this.dataReplyDelayMs = options.dataReplyDelayMs ?? this.replyDelayMs;
-    this.latencyMs = options.latencyMs ?? 0;
-    this.server = this.createServer(options.tls);
-    // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
-    // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
-    this.server.on('error', () => {});
-    if (options.quickGreeting ?? true) this.greetAtOnce();
-    // Raw TCP sockets, TLS or not (smtp-server upgrades them itself).
-    this.server.server.on('connection', (socket: Socket) => {
-      this.connectionCount++;
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-  }
-
   private createServer(tls: TestGmailOptions['tls']): SMTPServer {
     return new SMTPServer({
       name: 'smtp.gmail.com',
@@ -266,9 +296,43 @@ class TestGmailServer implements TestGmail {
       logger: false,
       onConnect: (session, callback) => this.onConnect(session, callback),
       onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
-      onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback)),
-      onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback)),
-      onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback, this.dataReplyDelayMs)),
+      onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback, session)),
+      onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback, session)),
+      onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback, session, this.dataReplyDelayMs)),
+    });
+  }
+
+  private readonly keepBodies: boolean;
+  private readonly replyDelayMs: number;
+  private readonly dataReplyDelayMs: number | undefined;
+  private readonly latencyMs: number;
+  readonly mailbox: Dovecot | undefined;
+  private now: () => number = Date.now;
+  private bounceRules: (BounceRule & { remaining: number })[] = [];
+  /** Per account (lower case): its mailbox's work, one after another over one IMAP session. */
+  private readonly mailboxQueues = new Map<string, Promise<unknown>>();
+  private readonly mailboxSessions = new Map<string, Promise<ImapFlow>>();
+  /** Deliveries scheduled or under way; mailboxIdle() waits for them. */
+  private readonly pendingDeliveries = new Set<Promise<unknown>>();
+  private mailboxFailure: Error | undefined;
+
+  constructor(options: TestGmailOptions) {
+    this.host = options.ipv6 ? '[::1]' : '127.0.0.1';
+    this.keepBodies = options.keepBodies ?? true;
+    this.replyDelayMs = options.replyDelayMs ?? 0;
+    this.dataReplyDelayMs = options.dataReplyDelayMs;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.server = this.createServer(options.tls);
+    this.mailbox = options.mailbox;
+    // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
+    // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
+    this.server.on('error', () => {});
+    if (options.quickGreeting ?? true) this.greetAtOnce();
+    // Raw TCP sockets, TLS or not (smtp-server upgrades them itself).
+    this.server.server.on('connection', (socket: Socket) => {
+      this.connectionCount++;
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
     });
   }
 
@@ -276,10 +340,20 @@ class TestGmailServer implements TestGmail {
     return this.connectionCount;
   }
 
-  /** The reply, after `delayMs` (default `replyDelayMs`) of real time when set (the server is "further away"). */
-  private answerLater<A extends unknown[]>(callback: (...args: A) => void, delayMs = this.replyDelayMs): (...args: A) => void {
-    if (delayMs <= 0) return callback;
-    return (...args: A) => void setTimeout(() => callback(...args), delayMs);
+  /**
+   * The reply, after `replyDelayMs` (the logged-in account's own, else the server's) when set:
+   * the server is "further away"; the end of the data after `dataReplyDelayMs` when that is set.
+   * Timed with setTimeout, so fake timers move it too.
+   */
+  private answerLater<A extends unknown[]>(
+    callback: (...args: A) => void,
+    session: SMTPServerSession,
+    override?: number,
+  ): (...args: A) => void {
+    const user = typeof session.user === 'string' ? this.accounts.get(session.user.toLowerCase()) : undefined;
+    const delay = override ?? user?.replyDelayMs ?? this.replyDelayMs;
+    if (delay <= 0) return callback;
+    return (...args: A) => void setTimeout(() => callback(...args), delay);
   }
 
   private bindAddress(): string {
@@ -316,7 +390,10 @@ class TestGmailServer implements TestGmail {
       client.on('end', () => upstream.end());
       upstream.on('data', (chunk) => later(() => client.writable && client.write(chunk)));
       upstream.on('end', () => later(() => client.end()));
-      for (const [socket, other] of [[client, upstream], [upstream, client]] as const) {
+      for (const [socket, other] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         socket.on('error', () => other.destroy());
         socket.once('close', () => {
           this.sockets.delete(socket);
@@ -335,11 +412,30 @@ class TestGmailServer implements TestGmail {
   }
 
   addAccount(account: TestGmailAccount): void {
+    const known = this.accounts.has(account.email.toLowerCase());
     this.accounts.set(account.email.toLowerCase(), { ...account });
+    const mailbox = this.mailbox;
+    if (!mailbox) return;
+    if (known) this.track(mailbox.setPassword(account.email, account.appPassword));
+    else
+      this.inMailbox(account.email, () =>
+        mailbox.addUser(account.email, account.appPassword, account.mailboxLanguage ? { language: account.mailboxLanguage } : {}),
+      );
   }
 
   setPassword(email: string, appPassword: string): void {
     this.account(email).appPassword = appPassword;
+    // An app password opens IMAP as well as SMTP: revoked, both refuse it (after mailboxIdle()).
+    if (this.mailbox) this.track(this.mailbox.setPassword(email, appPassword));
+  }
+
+  /** Counts `work` among what mailboxIdle() waits for. */
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) => {
+      this.mailboxFailure ??= error instanceof Error ? error : new Error(String(error));
+    });
+    this.pendingDeliveries.add(tracked);
+    void tracked.finally(() => this.pendingDeliveries.delete(tracked));
   }
 
   setDailyLimit(email: string, limit: number): void {
@@ -371,13 +467,157 @@ class TestGmailServer implements TestGmail {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.relay?.close();
-      this.server.close(() => resolve());
-      // smtp-server would otherwise give open sessions a 30 s grace period.
-      for (const socket of this.sockets) socket.destroy();
-    });
+    this.closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        this.relay?.close();
+        this.server.close(() => resolve());
+        // smtp-server would otherwise give open sessions a 30 s grace period.
+        for (const socket of this.sockets) socket.destroy();
+      });
+      await Promise.allSettled([...this.pendingDeliveries]);
+      for (const session of this.mailboxSessions.values()) {
+        await session.then((s) => s.logout()).catch(() => undefined);
+      }
+    })();
     return this.closing;
+  }
+
+  // --- The mailbox ---
+
+  useClock(now: () => number): void {
+    this.now = now;
+  }
+
+  bounce(rule: BounceRule): void {
+    if (!this.mailbox) throw new Error('test Gmail: bounce() needs a mailbox (startTestGmail({ mailbox }))');
+    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0))
+      throw new Error(`bounce times must be ≥ 1: ${rule.times}`);
+    this.bounceRules.push({ ...rule, remaining: rule.times ?? Infinity });
+  }
+
+  deliver(account: string, raw: string, options: { at?: number } = {}): Promise<void> {
+    const at = options.at ?? this.now();
+    return this.inMailbox(account, async (session) => {
+      await (await session()).append('INBOX', raw, [], new Date(at));
+    });
+  }
+
+  answer(message: AcceptedMessage, form: SampleForm, values: Partial<SampleValues> = {}): Promise<void> {
+    const to = message.envelope.to[0] ?? 'someone@example.com';
+    const unsubscribe = /<mailto:([^?>]+)/.exec(message.headers.get('list-unsubscribe') ?? '')?.[1];
+    const raw = sampleMail(form, {
+      ACCOUNT: message.account,
+      RCPT: to,
+      REPLIER: to,
+      ORIGINAL_MESSAGE_ID: message.messageId ?? '<none@example.com>',
+      ORIGINAL_SUBJECT: message.headers.get('subject') ?? '',
+      ORIGINAL_HEADERS: headerBlock(message.raw),
+      DATE: mailDate(this.now()),
+      ...(unsubscribe ? { TOKEN_ADDRESS: unsubscribe } : {}),
+      ...values,
+    });
+    return this.deliver(message.account, raw);
+  }
+
+  sendOutside(account: string, message: { to: string[]; cc?: string[]; bcc?: string[]; at?: number; subject?: string }): Promise<void> {
+    const at = message.at ?? this.now();
+    const id = `<${Math.random().toString(36).slice(2)}${Date.now().toString(36)}@mail.gmail.com>`;
+    const raw = [
+      `From: ${account}`,
+      `To: ${message.to.join(', ')}`,
+      ...(message.cc?.length ? [`Cc: ${message.cc.join(', ')}`] : []),
+      // Gmail keeps Bcc in the sender's copy.
+      ...(message.bcc?.length ? [`Bcc: ${message.bcc.join(', ')}`] : []),
+      `Subject: ${message.subject ?? 'Sent from Gmail'}`,
+      `Date: ${mailDate(at)}`,
+      `Message-ID: ${id}`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=UTF-8',
+      '',
+      'Written in Gmail, not in Trickle.',
+      '',
+    ].join('\r\n');
+    return this.inMailbox(account, async (session) => {
+      await (await session()).append(this.mailbox!.sentMailbox(account), raw, ['\\Seen'], new Date(at));
+    });
+  }
+
+  async mailboxIdle(): Promise<void> {
+    while (this.pendingDeliveries.size > 0) await Promise.allSettled([...this.pendingDeliveries]);
+    if (this.mailboxFailure) throw this.mailboxFailure;
+  }
+
+  /**
+   * Runs `work` on the account's mailbox after what was queued before it (after `delayMs` of real
+   * time), tracked until done. `session()` is the account's one IMAP session, opened on first use:
+   * the first job (addAccount's) creates the user before anything logs in as it.
+   */
+  private inMailbox(account: string, work: (session: () => Promise<ImapFlow>) => Promise<void>, delayMs = 0): Promise<void> {
+    const mailbox = this.mailbox;
+    if (!mailbox) return Promise.reject(new Error('test Gmail: no mailbox (startTestGmail({ mailbox }))'));
+    if (delayMs > 0) {
+      // Queued only once the time has passed, so it holds up nothing queued meanwhile.
+      const later = new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => this.inMailbox(account, work));
+      const tracked = later.catch(() => undefined);
+      this.pendingDeliveries.add(tracked);
+      void tracked.finally(() => this.pendingDeliveries.delete(tracked));
+      return later;
+    }
+    const key = account.toLowerCase();
+    const previous = this.mailboxQueues.get(key) ?? Promise.resolve();
+    const session = () => {
+      let opened = this.mailboxSessions.get(key);
+      if (!opened) {
+        opened = mailbox.session(key);
+        this.mailboxSessions.set(key, opened);
+      }
+      return opened;
+    };
+    const run = (async () => {
+      await previous.catch(() => undefined);
+      await work(session);
+    })();
+    const tracked = run.catch((error: unknown) => {
+      this.mailboxFailure ??= error instanceof Error ? error : new Error(String(error));
+    });
+    this.mailboxQueues.set(key, tracked);
+    this.pendingDeliveries.add(tracked);
+    void tracked.finally(() => this.pendingDeliveries.delete(tracked));
+    return run;
+  }
+
+  /** After a 250: the copy in Sent Mail, and any scripted failure notice. */
+  private afterAccepted(message: AcceptedMessage): void {
+    if (!this.mailbox) return;
+    const at = this.now();
+    const mailbox = this.mailbox;
+    void this.inMailbox(message.account, async (session) => {
+      await (await session()).append(mailbox.sentMailbox(message.account), message.raw, ['\\Seen'], new Date(at));
+    }).catch(() => undefined);
+    for (const rcpt of message.envelope.to) {
+      const index = this.bounceRules.findIndex((r) => sameAddress(r.rcpt, rcpt));
+      const rule = this.bounceRules[index];
+      if (!rule) continue;
+      if (--rule.remaining <= 0) this.bounceRules.splice(index, 1);
+      const form = rule.form ?? 'gmail-dsn';
+      const raw = sampleMail(form, {
+        ACCOUNT: message.account,
+        RCPT: rcpt,
+        ORIGINAL_MESSAGE_ID: message.messageId ?? '<none@example.com>',
+        ORIGINAL_SUBJECT: message.headers.get('subject') ?? '',
+        ORIGINAL_HEADERS: headerBlock(message.raw),
+        DATE: mailDate(at),
+        ...(rule.status ? { STATUS: rule.status } : {}),
+        ...(rule.diagnostic ? { DIAGNOSTIC: rule.diagnostic } : {}),
+      });
+      void this.inMailbox(
+        message.account,
+        async (session) => {
+          await (await session()).append('INBOX', raw, [], new Date(at + (rule.delayMs ?? 0)));
+        },
+        rule.delayMs ?? 0,
+      ).catch(() => undefined);
+    }
   }
 
   /** Connections enter the server's set just before their init(): each gets an init without the wait. */
@@ -436,11 +676,7 @@ class TestGmailServer implements TestGmail {
     this.observer?.({ point: 'rcpt', account: sessionAccount(session), rcpts: [address.address] });
   }
 
-  private onData(
-    stream: SMTPServerDataStream,
-    session: SMTPServerSession,
-    callback: (err?: Error | null, message?: string) => void,
-  ): void {
+  private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     const account = sessionAccount(session);
     const envelope = {
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -452,13 +688,20 @@ class TestGmailServer implements TestGmail {
     // Replies for DATA only go out once the whole message (up to the final dot) has arrived.
     const chunks: Buffer[] = [];
     let size = 0;
+    let cut = false;
     stream.on('data', (chunk: Buffer) => {
+      if (cut) return;
+      if (fault && 'drop' in fault && fault.drop === 'mid-data') {
+        cut = true;
+        return this.dropConnection(session);
+      }
       size += chunk.length;
       // Without bodies, the first 64 KB are enough for the header block.
       if (this.keepBodies || size - chunk.length < 65_536) chunks.push(chunk);
       this.observer?.({ point: 'data-chunk', account, rcpts: envelope.to });
     });
     stream.on('end', () => {
+      if (cut) return;
       const received = Buffer.concat(chunks);
       const headerEnd = received.indexOf('\r\n\r\n');
       // Without bodies, only the header bytes are decoded (a slice of a longer string would keep it all).
@@ -468,10 +711,13 @@ class TestGmailServer implements TestGmail {
       this.observer?.({ point: 'data-end', account, rcpts: envelope.to, messageId: message.messageId });
       if (fault && 'drop' in fault) {
         this.receivedButUnacknowledged.push(message);
+        // Gmail had it whole: it goes out, and its copy is in Sent Mail, whatever the client heard.
+        this.afterAccepted(message);
         return this.dropConnection(session);
       }
       if (fault && 'stall' in fault) {
         this.receivedButUnacknowledged.push(message);
+        this.afterAccepted(message);
         return; // no reply, ever: close() destroys the socket
       }
       if (fault) {
@@ -482,6 +728,7 @@ class TestGmailServer implements TestGmail {
 
       this.accepted.push(message);
       this.sentToday.set(account.toLowerCase(), this.sentTodayBy(account) + 1);
+      this.afterAccepted(message);
       callback(null, `2.0.0 OK ${Math.floor(message.at / 1000)} ${session.id} - gsmtp`);
       this.observer?.({ point: 'replied', account, rcpts: envelope.to, messageId: message.messageId });
     });
@@ -530,6 +777,7 @@ function activeRule(rule: FaultRule): ActiveRule {
     (stage === 'connect' && account !== undefined && 'no account is known at the connect stage') ||
     (rcpt !== undefined && stage !== 'rcpt' && stage !== 'data' && `no recipient is known at the ${stage} stage`) ||
     ('drop' in fault && fault.drop === 'after-data' && stage !== 'data' && "'after-data' drops happen at the data stage") ||
+    ('drop' in fault && fault.drop === 'mid-data' && stage !== 'data' && "'mid-data' drops happen at the data stage") ||
     ('stall' in fault && stage !== 'data' && 'stalls happen at the data stage');
   if (invalid) throw new Error(`test Gmail: ${invalid}`);
   return {
@@ -570,6 +818,11 @@ function replyError(reply: SmtpReply | string): SmtpReplyError {
 /** The logged-in account: onAuth stores its address as the session user, and AUTH is required before MAIL. */
 function sessionAccount(session: SMTPServerSession): string {
   return String(session.user);
+}
+
+/** An RFC 5322 date, as mail headers carry it. */
+function mailDate(ms: number): string {
+  return new Date(ms).toUTCString().replace('GMT', '+0000');
 }
 
 function sameAddress(a: string, b: string): boolean {

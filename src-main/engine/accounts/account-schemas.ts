@@ -22,13 +22,17 @@ const host = z
   .transform((value, ctx) => {
     if (!value.startsWith('[')) return value;
     if (!isIPv6(value.slice(1, -1))) {
-      ctx.addIssue({ code: 'custom', message: `${value} is not an IPv6 address: write one such as [::1], or a server name such as smtp.gmail.com.` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${value} is not an IPv6 address: write one such as [::1], or a server name such as smtp.gmail.com.`,
+      });
       return z.NEVER;
     }
     return new URL(`smtp://${value}`).hostname; // "[0:0::1]" → "[::1]"
   });
 const port = z.int().min(1).max(65535);
 const security = z.enum(['tls', 'starttls', 'none']);
+const imapSecurity = z.enum(['tls', 'none']);
 
 /** What both adding and editing an account may set. `verify: false` skips the login check. */
 const accountSettings = {
@@ -39,6 +43,12 @@ const accountSettings = {
   security: security.optional(),
   enabled: z.boolean().optional(),
   verify: z.boolean().optional(),
+  /** The mailbox (PRODUCT.md §5b): imap.gmail.com:993 with TLS for a Gmail account. */
+  imapHost: host.optional(),
+  imapPort: port.optional(),
+  imapSecurity: imapSecurity.optional(),
+  /** Read this account's mailbox for bounces, unsubscribes, replies and Sent Mail (default on). */
+  watchInbox: z.boolean().optional(),
 };
 
 export const addAccountSchema = z

@@ -1,4 +1,5 @@
 import { DAY, HOUR, iso } from '../core/clock';
+import { outsideQuery } from './capacity';
 import type { EngineContext } from '../context';
 import type { AccountRow, StoredAccountState } from '../db/schema';
 import type { SmtpAccount } from '../smtp/mailer';
@@ -78,7 +79,10 @@ export async function applyAccountReply(
           ]),
         )
         .executeTakeFirstOrThrow();
-      const nextSlotAt = sent.oldest == null ? null : sent.oldest + DAY;
+      // Mail sent outside Trickle counts too: Gmail's window holds it.
+      const outside = await outsideQuery(ctx.db, row.email_norm, now).executeTakeFirstOrThrow();
+      const oldest = [sent.oldest, outside.oldest].filter((t): t is number => t != null);
+      const nextSlotAt = oldest.length === 0 ? null : Math.min(...oldest) + DAY;
       await setAccountState(ctx, row.id, 'limit_reached', Math.max(now + LIMIT_MIN_MS, nextSlotAt ?? 0), detail);
       return true;
     }

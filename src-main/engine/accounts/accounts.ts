@@ -1,6 +1,6 @@
 import { capacityOf } from './capacity';
 import type { EngineContext } from '../context';
-import type { AccountSecurity } from '../db/schema';
+import type { AccountSecurity, ImapSecurity } from '../db/schema';
 import { EngineError, notFound } from '../core/errors';
 import type { ClassifiedReply } from '../smtp/server-replies';
 import { SecretUnreadableError } from '../core/secrets';
@@ -14,6 +14,8 @@ import { toAccount } from './account-views';
 // The user's operations on accounts: add (after a login check), edit, remove, verify, list.
 
 const GMAIL_HOST = 'smtp.gmail.com';
+/** Gmail's IMAP server: where a Gmail account's mailbox is read (PRODUCT.md §5b). */
+const GMAIL_IMAP = { host: 'imap.gmail.com', port: 993, security: 'tls' as const };
 
 /**
  * Gmail app passwords are 16 letters, shown by Google in groups of four: the spaces a user
@@ -47,12 +49,56 @@ function checkSecurity(hostName: string, sec: AccountSecurity): void {
   }
 }
 
+interface ImapSettings {
+  host: string | null;
+  port: number | null;
+  security: ImapSecurity | null;
+}
+
+/**
+ * Where the account's mailbox is: what the user gave, else what was stored, else Gmail's for a
+ * Gmail account; none for another host until the user gives one. The password is the same.
+ */
+function imapSettings(
+  args: { imapHost?: string | undefined; imapPort?: number | undefined; imapSecurity?: ImapSecurity | undefined },
+  smtpHost: string,
+  current?: ImapSettings,
+): ImapSettings {
+  const fallback = current?.host
+    ? current
+    : smtpHost.toLowerCase() === GMAIL_HOST
+      ? GMAIL_IMAP
+      : { host: null, port: null, security: null };
+  const host = args.imapHost ?? fallback.host;
+  if (!host) {
+    if (args.imapPort !== undefined || args.imapSecurity !== undefined) {
+      throw new EngineError('invalid_input', 'imapHost: Give the IMAP server (such as imap.gmail.com) along with its port or security.', {
+        field: 'imapHost',
+      });
+    }
+    return { host: null, port: null, security: null };
+  }
+  // What is not given follows the stored (or Gmail's) settings while they still describe this server.
+  const security = args.imapSecurity ?? (host === fallback.host ? fallback.security : null) ?? 'tls';
+  const port =
+    args.imapPort ?? (host === fallback.host && security === fallback.security ? fallback.port : null) ?? (security === 'tls' ? 993 : 143);
+  if (security === 'none' && !isLoopbackHost(host)) {
+    throw new EngineError(
+      'invalid_input',
+      'imapSecurity: Unencrypted connections are only allowed to this computer (localhost), never across a network. Choose TLS.',
+      { field: 'imapSecurity' },
+    );
+  }
+  return { host, port, security };
+}
+
 export async function addAccount(ctx: EngineContext, input: unknown): Promise<Account> {
   const args = parseInput(addAccountSchema, input);
   const sec = args.security ?? 'tls';
   const hostName = args.host ?? GMAIL_HOST;
   const portNumber = args.port ?? (sec === 'starttls' ? 587 : sec === 'tls' ? 465 : 25);
   checkSecurity(hostName, sec);
+  const imap = imapSettings(args, hostName);
   const password = normalizeAppPassword(args.appPassword, hostName);
   const emailNorm = args.email.toLowerCase();
 
@@ -61,7 +107,8 @@ export async function addAccount(ctx: EngineContext, input: unknown): Promise<Ac
     throw new EngineError('conflict', `${args.email} is already an account in Trickle. Edit it instead of adding it again.`);
   }
 
-  if (args.verify !== false) {
+  const verified = args.verify !== false;
+  if (verified) {
     const result = await ctx.mailer.verify({ id: 0, email: args.email, password, host: hostName, port: portNumber, security: sec });
     if (!result.ok) throw loginFailed(args.email, result.reply);
   }
@@ -80,6 +127,12 @@ export async function addAccount(ctx: EngineContext, input: unknown): Promise<Ac
       port: portNumber,
       security: sec,
       created_at: now,
+      imap_host: imap.host,
+      imap_port: imap.port,
+      imap_security: imap.security,
+      watch_inbox: args.watchInbox === false ? 0 : 1,
+      // Saved unchecked, it shows "Not checked" until a login succeeds (Verify, or a send).
+      verified_at: verified ? now : null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -95,8 +148,13 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
   const sec = args.security ?? current.security;
   const portNumber = args.port ?? current.port;
   checkSecurity(hostName, sec);
+  const imap = imapSettings(args, hostName, { host: current.imap_host, port: current.imap_port, security: current.imap_security });
   const password = args.appPassword === undefined ? undefined : normalizeAppPassword(args.appPassword, hostName);
   const connectionChanged = password !== undefined || hostName !== current.host || portNumber !== current.port || sec !== current.security;
+  // Another mailbox server: its UIDs mean nothing here; read it from the start (notices are counted once all the same).
+  const mailboxMoved = imap.host !== current.imap_host || imap.port !== current.imap_port || imap.security !== current.imap_security;
+  const inboxChanged =
+    mailboxMoved || password !== undefined || (args.watchInbox !== undefined && (args.watchInbox ? 1 : 0) !== current.watch_inbox);
 
   if (connectionChanged && args.verify !== false) {
     const where = { host: hostName, port: portNumber, security: sec };
@@ -115,6 +173,7 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
     const result = await ctx.mailer.verify(smtp);
     if (!result.ok) throw loginFailed(current.email, result.reply);
   }
+  const checked = connectionChanged && args.verify !== false;
 
   await ctx.db
     .updateTable('accounts')
@@ -128,9 +187,18 @@ export async function updateAccount(ctx: EngineContext, input: unknown): Promise
       security: sec,
       // New credentials or server: whatever the old ones earned (auth_failed, cooling) no longer applies.
       ...(connectionChanged ? { state: 'ok' as const, state_until: null, state_detail: null } : {}),
+      imap_host: imap.host,
+      imap_port: imap.port,
+      imap_security: imap.security,
+      ...(args.watchInbox !== undefined ? { watch_inbox: args.watchInbox ? 1 : 0 } : {}),
+      // The last look's verdict was about the old mailbox settings.
+      ...(inboxChanged ? { inbox_state: null, inbox_detail: null } : {}),
+      // New credentials or server: checked now, or not checked until a login succeeds.
+      ...(connectionChanged ? { verified_at: checked ? ctx.clock.now() : null } : {}),
     })
     .where('id', '=', args.id)
     .execute();
+  if (mailboxMoved) await ctx.db.deleteFrom('inbox_cursors').where('account_id', '=', args.id).execute();
   if (connectionChanged) ctx.mailer.close(args.id);
   const account = await getAccount(ctx, args.id);
   ctx.events.emit('account', { accountId: account.id, state: account.state });
@@ -173,6 +241,7 @@ export async function verifyAccount(ctx: EngineContext, input: unknown): Promise
   }
   const result = await ctx.mailer.verify(smtp);
   if (result.ok) {
+    await ctx.db.updateTable('accounts').set({ verified_at: ctx.clock.now() }).where('id', '=', id).execute();
     if (row.state === 'auth_failed' || row.state === 'cooling') {
       await setAccountState(ctx, id, 'ok', null, null);
     }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/schema';
 import { effectiveState } from './account-state';
-import { capacityOf } from './capacity';
+import { remainingCapacity } from './capacity';
 import type { RotationCandidate } from './rotation';
 
 /** An account that can take sends now, with its capacity at this instant. */
@@ -20,7 +20,7 @@ export async function usableAccounts(db: Db, now: number): Promise<UsableAccount
   const usable: UsableAccount[] = [];
   for (const row of rows) {
     if (effectiveState(row, now) !== 'ok') continue;
-    const { remaining } = await capacityOf(db, row.email_norm, row.daily_cap, now);
+    const remaining = await remainingCapacity(db, row.email_norm, row.daily_cap, now);
     if (remaining <= 0) continue;
     usable.push({
       id: row.id,

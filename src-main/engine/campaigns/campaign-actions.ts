@@ -52,6 +52,9 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
         : `This campaign is already ${campaign.status}.`,
     );
   }
+  if (!campaign.subject.trim()) {
+    throw new EngineError('invalid_input', 'The message has no subject: write one before queueing.');
+  }
   if (!campaign.html && !campaign.text) {
     throw new EngineError('invalid_input', 'The message has no body: write HTML or plain text before queueing.');
   }
@@ -69,6 +72,9 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   await checkMergeFields(ctx.db, campaign, slicer);
   await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
   const queued = (await countMessages(ctx.db, id)).queued;
+  if (queued === 0 && !(await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).limit(1).executeTakeFirst())) {
+    throw new EngineError('conflict', 'This campaign has no recipients yet: import a list before queueing.');
+  }
   if (queued === 0) {
     throw new EngineError(
       'conflict',

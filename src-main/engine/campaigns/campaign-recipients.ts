@@ -22,7 +22,7 @@ import type { CampaignRow, MessageStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
 import { INVISIBLE_CHARACTERS, isBlankValue, templateFields } from './merge';
 import { TimeSlicer } from '../core/time-slice';
-import { messageIdsFor } from './message-ids';
+import { messageIdsFor } from '../core/message-ids';
 import { storageProblem } from '../db/storage-errors';
 import { describeUnknownFields, unknownMergeFields } from '../../../src-shared/merge-fields';
 
@@ -34,12 +34,12 @@ export const SKIPPED_SUPPRESSED = 'On the suppression list (';
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
 
-/** Rows per multi-row INSERT: 10 parameters each, well under SQLite's variable limit. */
+/** Rows per multi-row INSERT: 11 parameters each, well under SQLite's variable limit. */
 const INSERT_ROWS = 500;
 /** Message ids per UPDATE or check over a campaign: about 10 ms of work each. */
 const ID_SPAN = 2_500;
 
-const MESSAGE_COLUMNS = ['campaign_id', 'row', 'email', 'email_norm', 'name', 'fields', 'status', 'skip_reason', 'updated_at', 'message_id'];
+const MESSAGE_COLUMNS = ['id', 'campaign_id', 'row', 'email', 'email_norm', 'name', 'fields', 'status', 'skip_reason', 'updated_at', 'message_id'];
 
 /**
  * Stores every row of the import in file order: recipients as `queued` with their
@@ -69,8 +69,12 @@ export async function insertRecipients(
   let more = true;
   while (more) {
     await stagedTransaction(db, async (trx) => {
+      // A message's Message-ID carries its row id (core/message-ids.ts), so the import chooses the
+      // ids: the next ones AUTOINCREMENT would give, read in this transaction, which holds the
+      // database's write lock (no one else inserts meanwhile).
+      const next = { id: await nextMessageId(trx) };
       do {
-        const params = nextChunk(rows, campaignId, now);
+        const params = nextChunk(rows, campaignId, now, next);
         const count = params.length / MESSAGE_COLUMNS.length;
         if (count < INSERT_ROWS) more = false;
         if (count > 0) await trx.executeQuery(CompiledQuery.raw(count === INSERT_ROWS ? fullChunkSql : insertSql(count), params));
@@ -90,20 +94,29 @@ export async function insertRecipients(
  */
 const stagedTransaction = unsyncedTransaction;
 
-/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order. */
-function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): unknown[] {
+/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order, their ids taken from `next`. */
+function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number, next: { id: number }): unknown[] {
   const chunk: StoredRow[] = [];
   for (let k = 0; k < INSERT_ROWS; k++) {
-    const next = rows.next();
-    if (next.done) break;
-    chunk.push(next.value);
+    const item = rows.next();
+    if (item.done) break;
+    chunk.push(item.value);
   }
-  const ids = messageIdsFor(campaignId, chunk.map((r) => r.row));
+  const rowIds = chunk.map((_, k) => next.id + k);
+  next.id += chunk.length;
+  const messageIds = messageIdsFor(rowIds);
   const params: unknown[] = [];
   for (const [k, r] of chunk.entries()) {
-    params.push(campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now, r.status === 'queued' ? ids[k] : null);
+    params.push(rowIds[k], campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now, r.status === 'queued' ? messageIds[k] : null);
   }
   return params;
+}
+
+/** The id AUTOINCREMENT would give the next message: past every id the table ever had. */
+async function nextMessageId(trx: Db): Promise<number> {
+  const { rows } = await sql<{ next: number }>`
+    select max(coalesce((select seq from sqlite_sequence where name = 'messages'), 0), coalesce((select max(id) from messages), 0)) + 1 as next`.execute(trx);
+  return Number(rows[0]!.next);
 }
 
 interface StoredRow {

@@ -21,7 +21,7 @@ import { archiveCampaignSchema, copyCampaignSchema, campaignIdSchema } from './c
 import { campaignRow, oneAtATime } from './campaign-state';
 import { getCampaign } from './campaigns';
 import { countMessages } from '../db/message-counts';
-import { messageIdDomain } from './message-ids';
+import { messageIdSql } from '../core/message-ids';
 
 /**
  * The statuses of a message that never reached its recipient and will not by itself: what a
@@ -66,6 +66,7 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
       updated_at: now,
       // Hidden until every row is in, as an import is; removed if the copy fails half-way.
       importing: 1,
+      rehearsal: args.rehearsal ? 1 : 0,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -76,20 +77,23 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
       insert into campaign_attachments (campaign_id, position, attachment_id)
       select ${id}, position, attachment_id from campaign_attachments where campaign_id = ${source.id}`.execute(ctx.db);
     let leftOut = 0;
-    // As message-ids.ts makes them for an import, here in SQL, for each copied row.
-    const newMessageId = sql`'<' || lower(hex(randomblob(12))) || '.' || ${id} || '.' || row || ${`@${messageIdDomain()}>`}`;
+    // The copied recipients are stored ready to send, as an import stores them: each gets a
+    // Message-ID carrying its new row id (core/message-ids.ts), once the insert has given it.
+    const giveMessageIds = (trx: typeof ctx.db) =>
+      sql`update messages set message_id = ${sql.raw(messageIdSql())}
+          where campaign_id = ${id} and status = 'queued' and message_id is null`.execute(trx);
     if (recipients !== 'none') {
       await forEachIdRange(ctx.db, source.id, slicer, async (from, to) => {
         await unsyncedTransaction(ctx.db, async (trx) => {
           if (recipients === 'all') {
             await sql`
-              insert into messages (campaign_id, row, email, email_norm, name, fields, status, skip_reason, updated_at, message_id)
+              insert into messages (campaign_id, row, email, email_norm, name, fields, status, skip_reason, updated_at)
               select ${id}, row, email, email_norm, name, fields,
                 case when ${stillSkipped} then 'skipped' else 'queued' end,
                 case when ${stillSkipped} then skip_reason end,
-                ${now},
-                case when ${stillSkipped} then null else ${newMessageId} end
+                ${now}
               from messages where campaign_id = ${source.id} and id >= ${from} and id < ${to} order by id`.execute(trx);
+            await giveMessageIds(trx);
             return;
           }
           const unreached = sql`
@@ -101,11 +105,12 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
             and email_norm in (select email_norm from suppressions)`.execute(trx);
           leftOut += Number(suppressedNow.rows[0]?.n ?? 0);
           await sql`
-            insert into messages (campaign_id, row, email, email_norm, name, fields, status, updated_at, message_id)
-            select ${id}, row, email, email_norm, name, fields, 'queued', ${now}, ${newMessageId}
+            insert into messages (campaign_id, row, email, email_norm, name, fields, status, updated_at)
+            select ${id}, row, email, email_norm, name, fields, 'queued', ${now}
             from messages where ${unreached}
             and email_norm not in (select email_norm from suppressions)
             order by id`.execute(trx);
+          await giveMessageIds(trx);
         });
       });
     }

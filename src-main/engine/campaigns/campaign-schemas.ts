@@ -3,6 +3,7 @@ import { MAX_BODY_CHARS } from '../../../src-shared/limits';
 
 const BODY_TOO_LONG = `The message body is longer than ${MAX_BODY_CHARS.toLocaleString('en-US')} characters: shorten it, or link to the rest.`;
 import { MESSAGE_STATUSES } from '../db/schema';
+import { MESSAGE_MARKS } from '../../../src-shared/states';
 import { emailAddress, singleLine } from '../core/validation';
 import { attachmentIdsSchema } from './attachments';
 
@@ -31,14 +32,19 @@ const content = {
   attachments: attachmentIdsSchema.optional(),
   sendAfter: isoDate.nullable().optional(),
   stopAfter: isoDate.nullable().optional(),
+  /** A rehearsal: every message is written to the campaign's log, none is sent. */
+  rehearsal: z.boolean().optional(),
 };
+
+const recipientsCsv = z.string();
+const recipientList = z.array(recipient).max(2_000_000);
 
 export const createCampaignSchema = z
   .object({
     ...content,
-    csv: z.string().optional(),
+    csv: recipientsCsv.optional(),
     emailColumn: z.string().optional(),
-    recipients: z.array(recipient).max(2_000_000).optional(),
+    recipients: recipientList.optional(),
   })
   .strict()
   .refine((v) => !(v.csv !== undefined && v.recipients !== undefined), {
@@ -58,8 +64,43 @@ export const updateCampaignSchema = z
     attachments: content.attachments,
     sendAfter: content.sendAfter,
     stopAfter: content.stopAfter,
+    rehearsal: content.rehearsal,
   })
   .strict();
+
+/**
+ * A draft as the window keeps it while the user writes (saved at the first change): nothing is
+ * required yet. What queueing needs (a subject, a body, recipients) is checked when queueing.
+ */
+export const createDraftSchema = z
+  .object({
+    name: z.string().trim().max(200).optional(),
+    subject: singleLine('The subject', z.string().trim().max(998)).optional(),
+    html: content.html,
+    text: content.text,
+    fromName: content.fromName,
+    replyTo: content.replyTo,
+    attachments: content.attachments,
+    sendAfter: content.sendAfter,
+    stopAfter: content.stopAfter,
+    rehearsal: content.rehearsal,
+  })
+  .strict();
+
+/** Recipients imported into an existing draft: they replace its list, or are added to it. */
+export const importRecipientsSchema = z
+  .object({
+    id: z.int().positive(),
+    csv: recipientsCsv.optional(),
+    emailColumn: z.string().optional(),
+    recipients: recipientList.optional(),
+    mode: z.enum(['replace', 'add']),
+  })
+  .strict()
+  .refine((v) => (v.csv === undefined) !== (v.recipients === undefined), {
+    message: 'Give the recipients either as CSV text or as a list (one of the two).',
+    path: ['csv'],
+  });
 
 export const campaignIdSchema = z.object({ id: z.int().positive() }).strict();
 export const messageSelectionSchema = z
@@ -69,6 +110,8 @@ export const listMessagesSchema = z
   .object({
     id: z.int().positive(),
     status: z.enum(MESSAGE_STATUSES).optional(),
+    /** Only messages marked by what came back: replied, auto_replied or unsubscribed. */
+    mark: z.enum(MESSAGE_MARKS).optional(),
     /** Part of an address or a name: finds a recipient among any number. */
     search: z.string().trim().max(200).optional(),
     /** The recipient at this row of the imported file. */
@@ -91,6 +134,8 @@ export const copyCampaignSchema = z
     id: z.int().positive(),
     name: content.name.optional(),
     recipients: z.enum(COPY_RECIPIENTS).optional(),
+    /** A rehearsal copy; by default a copy is a real draft (so a rehearsal copies into one). */
+    rehearsal: z.boolean().optional(),
   })
   .strict();
 

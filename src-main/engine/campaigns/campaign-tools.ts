@@ -6,9 +6,10 @@ import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
 import { storedStatus, toMessage } from './campaign-views';
 import { attachmentsToSend } from './attachments';
-import { renderMessage, toMailOptions } from './compose';
+import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
+import { testCopyMessageId } from '../core/message-ids';
 import type { EngineContext } from '../context';
 import { EngineError } from '../core/errors';
 import { MergeError } from './merge';
@@ -16,6 +17,7 @@ import { pickAccount } from '../accounts/rotation';
 import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
 import { parseInput } from '../core/validation';
+import { PaceMeter } from '../accounts/pace';
 
 export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
 export const testSendSchema = z
@@ -39,9 +41,11 @@ export async function previewMessage(ctx: EngineContext, input: unknown): Promis
   const campaign = await campaignRow(ctx.db, args.id);
   const message = await recipientFor(ctx, args.id, args.messageId);
   const account = await ctx.db.selectFrom('accounts').selectAll().where('enabled', '=', 1).orderBy('id').limit(1).executeTakeFirst();
-  const sender = account ? { email: account.email, fromName: account.from_name } : { email: 'you@gmail.com', fromName: '' };
+  const sender = account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER;
   try {
-    const r = renderMessage(campaign, message, sender);
+    // A draft's message is shown as it is to the user: without the Message-ID it is stored with
+    // (campaign-views.ts), given only once the draft is queued.
+    const r = renderMessage(campaign, campaign.status === 'draft' ? { ...message, message_id: null } : message, sender);
     return {
       recipient: { messageId: message.id, email: message.email, ...(message.name ? { name: message.name } : {}), row: message.row },
       from: r.from.name ? `${r.from.name} <${r.from.address}>` : r.from.address,
@@ -89,8 +93,9 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
     if (error instanceof MergeError) throw new EngineError('merge_missing_field', error.message, { field: error.field });
     throw error;
   }
-  // A test copy gets its own Message-ID (none given): the recipient's is kept for the real send.
-  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: '' });
+  // A test copy gets its own Message-ID: the recipient's is kept for the real send. Trickle's
+  // own kind, so the account's Sent Mail does not count it again as sent outside Trickle.
+  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: testCopyMessageId() });
   if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
     throw new EngineError('no_account', 'That account is at its daily cap.');
   }
@@ -105,6 +110,10 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   const result = await ctx.mailer.send(smtp, mail, now);
   if (result.ok) {
     await ctx.db.updateTable('send_log').set({ sent_at: ctx.clock.now() }).where('id', '=', log.id).execute();
+    // A send like any other: it tells the account's pace, and that its login works.
+    const pace = new PaceMeter();
+    pace.note(account.id, ctx.clock.now() - now);
+    await pace.save(ctx.db, ctx.clock.now());
     return { sentTo: to.email, from: account.email, response: result.response };
   }
   if (result.reply.action !== 'in_doubt') await ctx.db.deleteFrom('send_log').where('id', '=', log.id).execute();
@@ -156,7 +165,25 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** The results columns after the recipient's own (its address and every merge column). */
-const RESULT_COLUMNS = ['status', 'attempts', 'sent_at_utc', 'account', 'message_id', 'error_code', 'server_reply', 'explanation', 'skip_reason'];
+const RESULT_COLUMNS = [
+  'status',
+  'attempts',
+  'sent_at_utc',
+  'account',
+  'message_id',
+  'error_code',
+  'server_reply',
+  'explanation',
+  'skip_reason',
+  // What came back in the mailbox (PRODUCT.md §5b).
+  'bounce_status',
+  'bounce_reply',
+  'bounce_explanation',
+  'bounced_at_utc',
+  'replied_at_utc',
+  'auto_replied_at_utc',
+  'unsubscribed_at_utc',
+];
 
 /**
  * The campaign's results as CSV that a spreadsheet opens cleanly, one row per recipient (or
@@ -208,12 +235,20 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
         m.lastError?.response ?? '',
         m.lastError?.explanation ?? '',
         m.skipReason ?? '',
+        m.bounce?.status ?? '',
+        m.bounce?.diagnostic ?? '',
+        m.bounce?.explanation ?? '',
+        m.bounce ? utcTime.format(Date.parse(m.bounce.at)).replace(',', '') : '',
+        m.repliedAt ? utcTime.format(Date.parse(m.repliedAt)).replace(',', '') : '',
+        m.autoRepliedAt ? utcTime.format(Date.parse(m.autoRepliedAt)).replace(',', '') : '',
+        m.unsubscribedAt ? utcTime.format(Date.parse(m.unsubscribedAt)).replace(',', '') : '',
       ]),
     );
   }
   const safeName = campaign.name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 60) || `campaign-${args.id}`;
   return {
-    filename: `${safeName} ${args.status ?? 'results'}.csv`,
+    // A rehearsal says so in its name; its rows say `rehearsed`, never `sent`.
+    filename: `${safeName}${campaign.rehearsal ? ' rehearsal' : ''} ${args.status ?? 'results'}.csv`,
     csv: `\uFEFF${lines.join('\r\n')}\r\n`,
     delimiter,
   };

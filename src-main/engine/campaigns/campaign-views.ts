@@ -1,6 +1,6 @@
 import { iso } from '../core/clock';
 import type { CampaignRow, CampaignStatus, MessageStatus } from '../db/schema';
-import type { AttachmentInfo, Campaign, Message, MessageCounts } from '../../../src-shared/views/campaigns';
+import type { AttachmentInfo, Campaign, Message, MessageCounts, ReplyCounts } from '../../../src-shared/views/campaigns';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
 
@@ -28,7 +28,14 @@ export function shownCounts(campaign: CampaignStatus, counts: MessageCounts): Me
   return { ...counts, pending: counts.pending + counts.queued, queued: 0 };
 }
 
-export function toCampaign(row: CampaignRow, storedCounts: MessageCounts, eta: number | undefined, attachments: AttachmentInfo[]): Campaign {
+export function toCampaign(
+  row: CampaignRow,
+  storedCounts: MessageCounts,
+  replies: ReplyCounts,
+  eta: number | undefined,
+  attachments: AttachmentInfo[],
+  rehearsalLog: string,
+): Campaign {
   const counts = shownCounts(row.status, storedCounts);
   return {
     id: row.id,
@@ -41,10 +48,13 @@ export function toCampaign(row: CampaignRow, storedCounts: MessageCounts, eta: n
     attachments,
     fields: JSON.parse(row.fields) as string[],
     status: row.status,
+    rehearsal: row.rehearsal === 1,
+    ...(row.rehearsal === 1 ? { rehearsalLog } : {}),
     ...(row.status_detail ? { statusDetail: row.status_detail } : {}),
     ...(row.send_after != null ? { sendAfter: iso(row.send_after)! } : {}),
     ...(row.stop_after != null ? { stopAfter: iso(row.stop_after)! } : {}),
     counts,
+    replies,
     total: Object.values(counts).reduce((a, b) => a + b, 0),
     createdAt: iso(row.created_at)!,
     ...(row.queued_at != null ? { queuedAt: iso(row.queued_at)! } : {}),
@@ -65,10 +75,18 @@ export function toMessage(campaign: CampaignStatus, row: {
   message_id: string | null;
   sent_at: number | null;
   skip_reason: string | null;
-  dry_run: number;
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
+  bounce_status: string | null;
+  bounce_diagnostic: string | null;
+  bounce_explanation: string | null;
+  bounced_at: number | null;
+  replied_at: number | null;
+  auto_replied_at: number | null;
+  unsubscribed_at: number | null;
+  settled_how: 'sent_mail_found' | 'sent_mail_missing' | null;
+  settled_at: number | null;
 }): Message {
   return {
     id: row.id,
@@ -81,13 +99,33 @@ export function toMessage(campaign: CampaignStatus, row: {
     ...(row.message_id && campaign !== 'draft' ? { messageId: row.message_id } : {}),
     ...(row.sent_at != null ? { sentAt: iso(row.sent_at)! } : {}),
     ...(row.skip_reason ? { skipReason: row.skip_reason } : {}),
-    ...(row.dry_run ? { dryRun: true } : {}),
     ...(row.error_code
       ? {
           lastError: {
             code: row.error_code,
             response: row.error_response ?? '',
             explanation: row.error_explanation ?? '',
+          },
+        }
+      : {}),
+    ...(row.bounce_status && row.bounced_at != null
+      ? {
+          bounce: {
+            status: row.bounce_status,
+            diagnostic: row.bounce_diagnostic ?? '',
+            explanation: row.bounce_explanation ?? '',
+            at: iso(row.bounced_at)!,
+          },
+        }
+      : {}),
+    ...(row.replied_at != null ? { repliedAt: iso(row.replied_at)! } : {}),
+    ...(row.auto_replied_at != null ? { autoRepliedAt: iso(row.auto_replied_at)! } : {}),
+    ...(row.unsubscribed_at != null ? { unsubscribedAt: iso(row.unsubscribed_at)! } : {}),
+    ...(row.settled_how && row.settled_at != null
+      ? {
+          settled: {
+            how: row.settled_how === 'sent_mail_found' ? ('confirmed_in_sent_mail' as const) : ('not_in_sent_mail' as const),
+            at: iso(row.settled_at)!,
           },
         }
       : {}),

@@ -6,13 +6,12 @@ import { checkKnownFields, checkMergeFields, discardStagedCampaign, estimateStor
 import { checkMessageSize } from './message-size';
 import { type CsvImportResult, CsvImportError, readRecipientsCsv, recipientsFromList } from './csv-import';
 import { EngineError } from '../core/errors';
-import { campaignEta } from './eta';
-import { countMessages } from '../db/message-counts';
-import { readSettings } from '../settings/settings';
+import { campaignEta, campaignEtas } from './eta';
+import { countMessages, countReplies } from '../db/message-counts';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import { campaignIdSchema, createCampaignSchema, createDraftSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { shownCounts, storedStatus, toCampaign, toMessage } from './campaign-views';
@@ -34,7 +33,7 @@ export async function createCampaign(
   const stopAfter = toMs(args.stopAfter);
   checkWindow(sendAfter, stopAfter);
   const slicer = new TimeSlicer();
-  const imported = await importRecipients(args.csv, args.emailColumn, args.recipients, slicer);
+  const imported = await readRecipients(args.csv, args.emailColumn, args.recipients, slicer);
   await checkDiskSpace(ctx, await slicer.run(estimateStorageBytes(imported)));
   const now = ctx.clock.now();
 
@@ -56,6 +55,7 @@ export async function createCampaign(
       created_at: now,
       updated_at: now,
       importing: 1,
+      rehearsal: args.rehearsal ? 1 : 0,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -92,6 +92,46 @@ export async function createCampaign(
   };
 }
 
+/**
+ * A draft saved as the user starts writing: nothing is required yet (an unnamed one is called
+ * "Untitled campaign"), and it has no recipients until some are imported into it.
+ */
+export async function createDraft(ctx: EngineContext, input: unknown): Promise<Campaign> {
+  const args = parseInput(createDraftSchema, input ?? {});
+  const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
+  const sendAfter = toMs(args.sendAfter);
+  const stopAfter = toMs(args.stopAfter);
+  checkWindow(sendAfter, stopAfter);
+  const now = ctx.clock.now();
+  const id = await ctx.db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('campaigns')
+      .values({
+        name: args.name || UNTITLED,
+        subject: args.subject ?? '',
+        html: emptyToNull(args.html),
+        text: emptyToNull(args.text),
+        from_name: emptyToNull(args.fromName ? sanitizeHeaderText(args.fromName) : undefined),
+        reply_to: args.replyTo ?? null,
+        send_after: sendAfter,
+        stop_after: stopAfter,
+        created_at: now,
+        updated_at: now,
+        rehearsal: args.rehearsal ? 1 : 0,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await setCampaignAttachments(trx, id, attachments.map((a) => a.id));
+    return id;
+  });
+  ctx.log.info('draft created', { campaignId: id });
+  ctx.events.emit('campaign', { campaignId: id, status: 'draft' });
+  return getCampaign(ctx, { id });
+}
+
+/** The name of a draft saved before the user gave it one. */
+export const UNTITLED = 'Untitled campaign';
+
 export async function updateCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const args = parseInput(updateCampaignSchema, input);
   return oneAtATime(ctx, args.id, () => applyUpdate(ctx, args));
@@ -111,6 +151,13 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
   checkWindow(sendAfter, stopAfter);
   const html = args.html === undefined ? current.html : storedHtml(args.html ?? undefined);
   const text = args.text === undefined ? current.text : emptyToNull(args.text ?? undefined);
+  if (args.rehearsal !== undefined && (args.rehearsal ? 1 : 0) !== current.rehearsal && current.status !== 'draft') {
+    throw new EngineError(
+      'conflict',
+      'rehearsal: Only a draft can become a rehearsal or stop being one. Copy this campaign instead (as a rehearsal, or as a real draft).',
+      { field: 'rehearsal' },
+    );
+  }
   if (current.status === 'paused' && !html && !text) {
     throw new EngineError('invalid_input', 'html: The message needs an HTML or a plain-text body.', { field: 'html' });
   }
@@ -133,6 +180,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
         ...(args.replyTo !== undefined ? { reply_to: args.replyTo } : {}),
         send_after: sendAfter,
         stop_after: stopAfter,
+        ...(args.rehearsal !== undefined ? { rehearsal: args.rehearsal ? 1 : 0 } : {}),
         updated_at: ctx.clock.now(),
       })
       .where('id', '=', args.id)
@@ -157,7 +205,7 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
  * fills the disk part-way fails anyway, and until its partial rows are removed the disk stays
  * full for every program.
  */
-async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
+export async function checkDiskSpace(ctx: EngineContext, needed: number): Promise<void> {
   const free = ctx.freeDiskBytes();
   if (free === undefined || free >= needed) return;
   throw new EngineError(
@@ -175,7 +223,8 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-async function importRecipients(
+/** Recipients from CSV text or a list, checked and deduplicated; none when neither is given. */
+export async function readRecipients(
   csv: string | undefined,
   emailColumn: string | undefined,
   list: { email: string; name?: string | undefined; fields?: Record<string, string> | undefined }[] | undefined,
@@ -216,11 +265,17 @@ export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Pr
   let query = ctx.db.selectFrom('campaigns').selectAll().where('importing', '=', 0);
   if (!args.includeArchived) query = query.where('archived_at', 'is', null);
   const rows = await query.orderBy('id', 'desc').execute();
-  const settings = await readSettings(ctx.db);
-  const now = ctx.clock.now();
+  const etas = await campaignEtas(ctx);
   return Promise.all(
     rows.map(async (row) =>
-      toCampaign(row, await countMessages(ctx.db, row.id), await campaignEta(ctx.db, row.id, settings, now), await campaignAttachments(ctx, row.id)),
+      toCampaign(
+        row,
+        await countMessages(ctx.db, row.id),
+        await countReplies(ctx.db, row.id),
+        etas.get(row.id),
+        await campaignAttachments(ctx, row.id),
+        ctx.rehearsals.fileOf(row.id),
+      ),
     ),
   );
 }
@@ -228,8 +283,8 @@ export async function listCampaigns(ctx: EngineContext, input: unknown = {}): Pr
 export async function getCampaign(ctx: EngineContext, input: unknown): Promise<Campaign> {
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
-  const eta = await campaignEta(ctx.db, id, await readSettings(ctx.db), ctx.clock.now());
-  return toCampaign(row, await countMessages(ctx.db, id), eta, await campaignAttachments(ctx, id));
+  const eta = await campaignEta(ctx, id);
+  return toCampaign(row, await countMessages(ctx.db, id), await countReplies(ctx.db, id), eta, await campaignAttachments(ctx, id), ctx.rehearsals.fileOf(id));
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -242,6 +297,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     if (stored === undefined) return { total: 0, items: [] };
     query = query.where('status', '=', stored);
   }
+  // Marked by what came back: each mark has a partial index of the messages carrying it.
+  if (args.mark) query = query.where(MARK_COLUMN[args.mark], 'is not', null);
   if (args.row !== undefined) query = query.where('row', '=', args.row);
   if (args.search) {
     const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
@@ -250,8 +307,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     );
   }
   let total: number;
-  if (args.search || args.row !== undefined) {
-    // Counted, not read from the counters: a search looks through one campaign's rows.
+  if (args.search || args.row !== undefined || args.mark) {
+    // Counted, not read from the counters: a search looks through one campaign's rows, a mark through its index.
     total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   } else {
     const counts = shownCounts(campaign.status, await countMessages(ctx.db, args.id));
@@ -265,6 +322,8 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     .execute();
   return { total, items: rows.map((row) => toMessage(campaign.status, row)) };
 }
+
+const MARK_COLUMN = { replied: 'replied_at', auto_replied: 'auto_replied_at', unsubscribed: 'unsubscribed_at' } as const;
 
 function toMs(value: string | null | undefined): number | null {
   return value ? Date.parse(value) : null;

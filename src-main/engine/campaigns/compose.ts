@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { SendMailOptions } from 'nodemailer';
 import { sanitizeHeaderText } from '../core/addresses';
+import { unsubscribeAddress } from '../core/message-ids';
 import type { CampaignRow, MessageRow } from '../db/schema';
 import { cleanRenderedHtml } from './email-html';
 import { escapeHtml, htmlToPlainText, renderTemplate } from './merge';
@@ -23,6 +24,9 @@ export interface RenderedMessage {
   attachments: StoredAttachment[];
 }
 
+/** Who a message is from when no account exists yet (a preview, a rehearsal before any account is added). */
+export const PLACEHOLDER_SENDER = { email: 'you@gmail.com', fromName: '' };
+
 type CampaignForRender = Pick<CampaignRow, 'subject' | 'html' | 'text' | 'from_name' | 'reply_to'>;
 type MessageForRender = Pick<MessageRow, 'email' | 'name' | 'fields' | 'message_id'>;
 
@@ -38,6 +42,10 @@ export function mergeValues(message: Pick<MessageRow, 'email' | 'name' | 'fields
  * unsubscribe line plus a List-Unsubscribe header. Header texts are single lines, so no
  * subject, name or merge value can add a header. Throws MergeError on a missing field.
  * `attachments` are the campaign's stored files, as attachmentsToSend checked them.
+ *
+ * Unsubscribe requests go to the sending account, whose inbox Trickle reads (PRODUCT.md §5b),
+ * even when replies go elsewhere (a reply-to): the List-Unsubscribe mailto carries the
+ * message's token (`alice+unsub-…@gmail.com`), so a request is recognised without a subject.
  */
 export function renderMessage(
   campaign: CampaignForRender,
@@ -46,8 +54,9 @@ export function renderMessage(
   attachments: StoredAttachment[] = [],
 ): RenderedMessage {
   const values = mergeValues(message);
-  const unsubscribeAddress = campaign.reply_to || sender.email;
-  const unsubscribeMailto = `mailto:${unsubscribeAddress}?subject=unsubscribe`;
+  const unsubscribeMailto = `mailto:${unsubscribeAddress(sender.email, message.message_id)}?subject=unsubscribe`;
+  // With a reply-to, a reply goes there, where Trickle cannot read it: the line asks for a message to the account.
+  const how = campaign.reply_to ? `write "unsubscribe" to ${sender.email}` : `reply with "unsubscribe" or write to ${sender.email}`;
   const fromName = sanitizeHeaderText(campaign.from_name || sender.fromName);
 
   // Cleaned after merging: a value filled into a link or image address is checked like the rest.
@@ -60,8 +69,8 @@ export function renderMessage(
     to: { name: sanitizeHeaderText(message.name ?? ''), address: message.email },
     ...(campaign.reply_to ? { replyTo: campaign.reply_to } : {}),
     subject: sanitizeHeaderText(renderTemplate(campaign.subject, values, { escape: 'none' })),
-    ...(html ? { html: html + unsubscribeHtml(who, unsubscribeAddress, unsubscribeMailto) } : {}),
-    text: `${text}\n\n--\nYou received this from ${who}. To unsubscribe, reply with "unsubscribe" or write to ${unsubscribeAddress}.\n`,
+    ...(html ? { html: html + unsubscribeHtml(who, sender.email, unsubscribeMailto, !!campaign.reply_to) } : {}),
+    text: `${text}\n\n--\nYou received this from ${who}. To unsubscribe, ${how}.\n`,
     messageId: message.message_id ?? '',
     listUnsubscribe: `<${unsubscribeMailto}>`,
     attachments,
@@ -96,10 +105,11 @@ export function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function unsubscribeHtml(who: string, address: string, mailto: string): string {
+function unsubscribeHtml(who: string, address: string, mailto: string, hasReplyTo: boolean): string {
+  const how = hasReplyTo ? '' : 'reply with “unsubscribe” or ';
   return (
     `\n<p style="margin-top:24px;font-size:12px;color:#666">You received this from ${escapeHtml(who)}. ` +
-    `To unsubscribe, reply with “unsubscribe” or <a href="${escapeHtml(mailto)}">write to ${escapeHtml(address)}</a>.</p>`
+    `To unsubscribe, ${how}<a href="${escapeHtml(mailto)}">write to ${escapeHtml(address)}</a>.</p>`
   );
 }
 

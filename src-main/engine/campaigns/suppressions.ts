@@ -40,12 +40,43 @@ export const listSuppressionsSchema = z
 export async function listSuppressions(ctx: EngineContext, input: unknown = {}): Promise<{ total: number; items: Suppression[] }> {
   const args = parseInput(listSuppressionsSchema, input ?? {});
   let query = ctx.db.selectFrom('suppressions');
-  if (args.search) query = query.where('email_norm', 'like', `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`, );
+  if (args.search) query = query.where('suppressions.email_norm', 'like', `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`);
   const total = await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  const rows = await query.selectAll().orderBy('created_at', 'desc').offset(args.offset ?? 0).limit(args.limit ?? 100).execute();
+  const rows = await query
+    .leftJoin('messages', 'messages.id', 'suppressions.source_message_id')
+    .leftJoin('campaigns', 'campaigns.id', 'messages.campaign_id')
+    .selectAll('suppressions')
+    .select(['campaigns.id as campaign_id', 'campaigns.name as campaign_name'])
+    .orderBy('suppressions.created_at', 'desc')
+    .offset(args.offset ?? 0)
+    .limit(args.limit ?? 100)
+    .execute();
+  return { total: Number(total.n), items: rows.map(toSuppression) };
+}
+
+function toSuppression(r: {
+  email: string;
+  reason: Suppression['reason'];
+  detail: string | null;
+  created_at: number;
+  source_account: string | null;
+  campaign_id?: number | null;
+  campaign_name?: string | null;
+}): Suppression {
   return {
-    total: Number(total.n),
-    items: rows.map((r) => ({ email: r.email, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}), createdAt: iso(r.created_at)! })),
+    email: r.email,
+    reason: r.reason,
+    ...(r.detail ? { detail: r.detail } : {}),
+    createdAt: iso(r.created_at)!,
+    // Where it came from: a notice or request in this account's mailbox, about a message of this campaign.
+    ...(r.source_account
+      ? {
+          source: {
+            account: r.source_account,
+            ...(r.campaign_id != null ? { campaignId: r.campaign_id, campaignName: r.campaign_name ?? '' } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -66,7 +97,7 @@ export async function addSuppression(ctx: EngineContext, input: unknown): Promis
     .onConflict((oc) => oc.column('email_norm').doNothing())
     .execute();
   const row = await ctx.db.selectFrom('suppressions').selectAll().where('email_norm', '=', email.toLowerCase()).executeTakeFirstOrThrow();
-  return { email: row.email, reason: row.reason, ...(row.detail ? { detail: row.detail } : {}), createdAt: iso(row.created_at)! };
+  return toSuppression(row);
 }
 
 /**

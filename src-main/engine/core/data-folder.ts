@@ -24,8 +24,8 @@ export interface FileSystemOwner {
 
 export const thisProcess: FileSystemOwner = { platform: process.platform, uid: process.getuid?.() };
 
-/** Folders of Trickle's own inside the data folder, checked through (stored attachments, backups). */
-const OWN_FOLDERS = new Set(['attachments', 'backups']);
+/** Folders of Trickle's own inside the data folder, checked through (stored attachments, backups, rehearsal logs). */
+const OWN_FOLDERS = new Set(['attachments', 'backups', 'rehearsals']);
 /** Files that are Trickle's own: one that belongs to another user is refused, not skipped. */
 const OWN_FILE = /^(trickle\.sqlite.*|secret\.key|headless-token|dry-run\.log|desktop-settings\.json)$/;
 

@@ -1,6 +1,6 @@
 import type { Db } from './schema';
 import { MESSAGE_STATUSES, type MessageStatus } from './schema';
-import type { MessageCounts } from '../../../src-shared/views/campaigns';
+import type { MessageCounts, ReplyCounts } from '../../../src-shared/views/campaigns';
 
 export type { MessageCounts };
 /** Statuses of messages still to be sent (or waiting for a retry). */
@@ -52,3 +52,21 @@ function toCounts(rows: { status: MessageStatus; n: number | string }[]): Messag
   return counts;
 }
 
+/**
+ * How many of a campaign's messages were answered, auto-answered or unsubscribed (PRODUCT.md
+ * §5b): each served by its partial index (migration 0011), which holds only marked messages.
+ */
+export async function countReplies(db: Db, campaignId: number): Promise<ReplyCounts> {
+  const count = async (column: 'replied_at' | 'auto_replied_at' | 'unsubscribed_at') =>
+    Number(
+      (
+        await db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('campaign_id', '=', campaignId)
+          .where(column, 'is not', null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return { replied: await count('replied_at'), autoReplied: await count('auto_replied_at'), unsubscribed: await count('unsubscribed_at') };
+}

@@ -2,13 +2,15 @@ import type { Generated, Kysely, Selectable } from 'kysely';
 import type {
   AccountSecurity,
   CampaignStatus,
+  ImapSecurity,
   MessageStatus,
   StoredAccountState,
+  StoredInboxState,
   SuppressionReason,
 } from '../../../src-shared/states';
 
 export { MESSAGE_STATUSES } from '../../../src-shared/states';
-export type { AccountSecurity, CampaignStatus, MessageStatus, StoredAccountState, SuppressionReason };
+export type { AccountSecurity, CampaignStatus, ImapSecurity, MessageStatus, StoredAccountState, StoredInboxState, SuppressionReason };
 
 /**
  * Row shapes as stored. Times are integer milliseconds since the epoch (UTC). Columns with a
@@ -31,6 +33,19 @@ export interface AccountsTable {
   state_detail: string | null;
   last_picked_at: Generated<number>;
   created_at: number;
+  /** The mailbox (migration 0008): null host = none known, so not watched. */
+  imap_host: string | null;
+  imap_port: number | null;
+  imap_security: ImapSecurity | null;
+  watch_inbox: Generated<number>;
+  /** How the last look went; null before the first. */
+  inbox_state: StoredInboxState | null;
+  inbox_checked_at: number | null;
+  inbox_detail: string | null;
+  /** When a login last succeeded (a check, or a message the server accepted); null: never checked. */
+  verified_at: number | null;
+  /** The measured time one message takes on this account (moving average, ms); null until it has sent. */
+  pace_ms: number | null;
 }
 
 export interface CampaignsTable {
@@ -56,11 +71,15 @@ export interface CampaignsTable {
   completed_at: number | null;
   /** 1 while its recipients are being stored: hidden until the import completes. */
   importing: Generated<number>;
+  /** When the user was told that its bounces passed 5 % (once). */
+  bounce_alerted_at: number | null;
   /** When the user archived it (migration 0010): hidden from the list, kept for the history. */
   archived_at: Generated<number | null>;
   /** The separator of the CSV its recipients came from (migration 0010), for its export. */
   csv_delimiter: Generated<CsvDelimiter | null>;
-  /** JSON array: merge fields blank for at least one recipient, as imported; null when unknown (imported before migration 0013). */
+  /** 1 for a rehearsal: its messages are written to a log, never sent, and touch no cap. */
+  rehearsal: Generated<number>;
+  /** JSON array: merge fields blank for at least one recipient, as imported; null when unknown (imported before migration 0016). */
   fields_with_blanks: Generated<string | null>;
 }
 
@@ -102,7 +121,17 @@ export interface MessagesTable {
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
-  dry_run: Generated<number>;
+  /** What a failure notice said (migration 0008). */
+  bounce_status: string | null;
+  bounce_diagnostic: string | null;
+  bounce_explanation: string | null;
+  bounced_at: number | null;
+  replied_at: number | null;
+  auto_replied_at: number | null;
+  unsubscribed_at: number | null;
+  /** How Sent Mail settled it when it was in doubt. */
+  settled_how: 'sent_mail_found' | 'sent_mail_missing' | null;
+  settled_at: number | null;
 }
 
 export interface SendLogTable {
@@ -125,6 +154,7 @@ export interface BatchesTable {
   requeued: Generated<number>;
   skipped: Generated<number>;
   cancelled: Generated<number>;
+  rehearsed: Generated<number>;
   remaining: number | null;
   note: string | null;
 }
@@ -136,6 +166,41 @@ export interface SuppressionsTable {
   reason: SuppressionReason;
   detail: string | null;
   created_at: number;
+  /** The account whose inbox it came from (an unsubscribe request, a failure notice). */
+  source_account: string | null;
+  /** The message the request or notice was about. */
+  source_message_id: number | null;
+}
+
+/** Per account and mailbox: where the last look stopped. */
+export interface InboxCursorsTable {
+  account_id: number;
+  mailbox: 'inbox' | 'sent';
+  /** UIDVALIDITY as text (IMAP allows up to 2^32 - 1; kept exact). */
+  uid_validity: string;
+  last_uid: number;
+}
+
+export type InboxNoticeKind = 'bounce' | 'delayed' | 'unsubscribe' | 'reply' | 'auto_reply';
+
+/** One row per notice, reply or request acted on or noted: a notice seen twice counts once. */
+export interface InboxNoticesTable {
+  id: Generated<number>;
+  account_email: string;
+  notice_key: string;
+  kind: InboxNoticeKind;
+  message_id: number | null;
+  status_code: string | null;
+  seen_at: number;
+}
+
+/** What an account sent outside Trickle, read from its Sent Mail: counted by the rolling cap. */
+export interface OutsideSendsTable {
+  id: Generated<number>;
+  account_email: string;
+  mail_key: string;
+  sent_at: number;
+  recipients: number;
 }
 
 /** Kept by triggers on `messages` (migration 0006); never written by the engine's code. */
@@ -173,6 +238,9 @@ export interface Database {
   campaign_message_counts: CampaignMessageCountsTable;
   attachments: AttachmentsTable;
   campaign_attachments: CampaignAttachmentsTable;
+  inbox_cursors: InboxCursorsTable;
+  inbox_notices: InboxNoticesTable;
+  outside_sends: OutsideSendsTable;
   owner_lease: OwnerLeaseTable;
 }
 

@@ -11,7 +11,9 @@ import {
   toMailOptions,
 } from '../campaigns/compose';
 import type { EngineContext } from '../context';
-import type { AccountRow } from '../db/schema';
+import type { AccountRow, CampaignRow, MessageRow, MessageStatus } from '../db/schema';
+import { PLACEHOLDER_SENDER } from '../campaigns/compose';
+import { PaceMeter } from '../accounts/pace';
 import { EngineError } from '../core/errors';
 import type { SmtpAccount } from '../smtp/mailer';
 import { MergeError } from '../campaigns/merge';
@@ -36,6 +38,8 @@ export interface BatchSummary {
   skipped: number;
   /** Their campaign was cancelled while the batch ran. */
   cancelled: number;
+  /** A rehearsal's messages, written to its log (never sent). */
+  rehearsed: number;
   /** Messages still queued after the batch, across all campaigns. */
   remaining: number;
 }
@@ -69,7 +73,7 @@ export async function runBatch(
   control.onStarted?.(batch.id);
   let claimed: ClaimedMessage[];
   try {
-    claimed = await claimBatch(ctx, batch.id, settings.batchSize, { reserveCapacity: !settings.dryRun });
+    claimed = await claimBatch(ctx, batch.id, settings.batchSize);
   } catch (error) {
     // The claim is one transaction: nothing was claimed, and the batch goes as an empty one does.
     // (Refused by the fence, this engine would never settle it: the history is the newcomer's now.)
@@ -93,11 +97,13 @@ export async function runBatch(
     requeued: 0,
     skipped: 0,
     cancelled: 0,
+    rehearsed: 0,
     remaining: 0,
   };
 
   const outcomes = new SendJournal(ctx, settings, claimed);
   const logins = new LoginCache(ctx);
+  const pace = new PaceMeter();
   try {
     for (const [index, message] of claimed.entries()) {
       if (index > 0 && !control.shouldStop() && settings.messageDelayMs > 0) {
@@ -107,7 +113,7 @@ export async function runBatch(
       }
       const status = control.shouldStop()
         ? await outcomes.record(message, { kind: 'requeue' })
-        : await sendOne(ctx, index, message, settings, outcomes, logins);
+        : await sendOne(ctx, index, message, outcomes, logins, pace);
       if (status === 'sent') summary.sent++;
       else if (status === 'failed') summary.failed++;
       else if (status === 'retry_wait') summary.retrying++;
@@ -115,6 +121,7 @@ export async function runBatch(
       else if (status === 'queued') summary.requeued++;
       else if (status === 'skipped') summary.skipped++;
       else if (status === 'cancelled') summary.cancelled++;
+      else if (status === 'rehearsed') summary.rehearsed++;
     }
   } catch (error) {
     // Best effort: if the database is what failed, what is held is settled as in doubt, as after
@@ -124,6 +131,7 @@ export async function runBatch(
     throw error;
   }
   await outcomes.flush();
+  await pace.save(ctx.db, ctx.clock.now());
 
   for (const campaignId of new Set(claimed.map((m) => m.campaignId))) await completeIfDone(ctx, campaignId);
   summary.finishedAt = ctx.clock.now();
@@ -140,6 +148,7 @@ export async function runBatch(
       requeued: summary.requeued,
       skipped: summary.skipped,
       cancelled: summary.cancelled,
+      rehearsed: summary.rehearsed,
       remaining: summary.remaining,
     })
     .where('id', '=', batch.id)
@@ -153,10 +162,11 @@ async function sendOne(
   ctx: EngineContext,
   position: number,
   claimed: ClaimedMessage,
-  settings: Settings,
   outcomes: SendJournal,
   logins: LoginCache,
+  pace: PaceMeter,
 ) {
+  const startedAt = ctx.clock.now();
   const campaign = await campaignRow(ctx.db, claimed.campaignId);
   // The campaign may have been paused or cancelled since the claim.
   if (campaign.status === 'cancelled') return outcomes.record(claimed, { kind: 'cancelled' });
@@ -187,7 +197,9 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'requeue' });
   }
 
-  const account = await accountFor(ctx, claimed, settings);
+  if (claimed.rehearsal) return rehearse(ctx, claimed, campaign, message, attachments, attachmentBytes, outcomes);
+
+  const account = await accountFor(ctx, claimed);
   if (!account) return outcomes.record(claimed, { kind: 'requeue' });
 
   let rendered: RenderedMessage;
@@ -199,17 +211,8 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'failed', reply });
   }
 
-  // Measured before it goes: Gmail would refuse it only after it had crossed the network whole.
-  const bytes = messageBytes(rendered, attachmentBytes);
-  if (bytes > MAX_MESSAGE_BYTES) {
-    const explanation = `This message would be ${megabytes(bytes)}; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.`;
-    return outcomes.record(claimed, { kind: 'failed', reply: { action: 'message_failed', code: 'SIZE', response: '', explanation } });
-  }
-
-  if (settings.dryRun) {
-    await ctx.dryRunMailer.send(toMailOptions(rendered), ctx.clock.now());
-    return outcomes.record(claimed, { kind: 'sent', dryRun: true });
-  }
+  const tooBig = oversize(rendered, attachmentBytes);
+  if (tooBig) return outcomes.record(claimed, { kind: 'failed', reply: tooBig });
 
   let smtp;
   try {
@@ -224,6 +227,7 @@ async function sendOne(
   const { onDisk } = await outcomes.markStarted(position, account.id);
   const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now(), onDisk);
   if (result.ok) {
+    pace.note(account.id, ctx.clock.now() - startedAt);
     if (campaign.policy_block_streak > 0) {
       await ctx.db.updateTable('campaigns').set({ policy_block_streak: 0 }).where('id', '=', campaign.id).execute();
     }
@@ -267,18 +271,60 @@ async function sendOne(
 }
 
 /**
+ * A rehearsal's message: rendered exactly as it would go out, from the account it was given
+ * (or the placeholder the preview uses when there is none), and written to the campaign's log.
+ * Nothing is sent, nothing is reserved, the account's state and rotation are left alone.
+ */
+async function rehearse(
+  ctx: EngineContext,
+  claimed: ClaimedMessage,
+  campaign: CampaignRow,
+  message: MessageRow,
+  attachments: (StoredAttachment & { size: number })[],
+  attachmentBytes: number,
+  outcomes: SendJournal,
+): Promise<MessageStatus> {
+  const account =
+    claimed.accountId === null
+      ? undefined
+      : await ctx.db.selectFrom('accounts').select(['email', 'from_name']).where('id', '=', claimed.accountId).executeTakeFirst();
+  let rendered: RenderedMessage;
+  try {
+    rendered = renderMessage(campaign, message, account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER, attachments);
+  } catch (error) {
+    if (!(error instanceof MergeError)) throw error;
+    const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
+    return outcomes.record(claimed, { kind: 'failed', reply });
+  }
+  // A rehearsal finds out what the real run would: a message too big for Gmail fails here too.
+  const tooBig = oversize(rendered, attachmentBytes);
+  if (tooBig) return outcomes.record(claimed, { kind: 'failed', reply: tooBig });
+  await ctx.rehearsals.write(campaign.id, toMailOptions(rendered), ctx.clock.now());
+  return outcomes.record(claimed, { kind: 'rehearsed' });
+}
+
+/** Measured before it goes: Gmail would refuse it only after it had crossed the network whole. */
+function oversize(rendered: RenderedMessage, attachmentBytes: number): ClassifiedReply | undefined {
+  const bytes = messageBytes(rendered, attachmentBytes);
+  if (bytes <= MAX_MESSAGE_BYTES) return undefined;
+  const explanation = `This message would be ${megabytes(bytes)}; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.`;
+  return { action: 'message_failed', code: 'SIZE', response: '', explanation };
+}
+
+/**
  * The account to send this message with: the one the claim gave it, unless that account has
  * since stopped being usable in this batch (a login failure, a cooling reply), in which case
  * another with capacity takes it over. Undefined when none can: the message goes back.
  */
-async function accountFor(ctx: EngineContext, claimed: ClaimedMessage, settings: Settings) {
+async function accountFor(ctx: EngineContext, claimed: ClaimedMessage) {
   const now = ctx.clock.now();
-  const assigned = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', claimed.accountId).executeTakeFirst();
+  const assigned =
+    claimed.accountId === null ? undefined : await ctx.db.selectFrom('accounts').selectAll().where('id', '=', claimed.accountId).executeTakeFirst();
   if (assigned && effectiveState(assigned, now) === 'ok') return assigned;
   const candidates = await usableAccounts(ctx.db, now);
   const next = pickAccount(candidates);
   if (!next) return undefined;
-  if (!settings.dryRun) await reassign(ctx, claimed.id, next.emailNorm, next.id);
+  await reassign(ctx, claimed.id, next.emailNorm, next.id);
   return ctx.db.selectFrom('accounts').selectAll().where('id', '=', next.id).executeTakeFirstOrThrow();
 }
 

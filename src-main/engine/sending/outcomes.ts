@@ -19,7 +19,7 @@ export async function recordSentIn(trx: Db, sent: { claimed: { id: number }; at:
     where send_log.kind = 'campaign' and send_log.message_id = held.value ->> 0`.execute(trx);
   const { rows } = await sql<{ id: number; account_id: number | null }>`
     update messages set
-      status = 'sent', attempts = attempts + 1, sent_at = held.value ->> 1, dry_run = 0,
+      status = 'sent', attempts = attempts + 1, sent_at = held.value ->> 1,
       error_code = null, error_response = null, error_explanation = null, updated_at = held.value ->> 1
     from json_each(${held}) as held
     where messages.id = held.value ->> 0
@@ -29,7 +29,9 @@ export async function recordSentIn(trx: Db, sent: { claimed: { id: number }; at:
 
 /** What happened to one message, to be recorded in one transaction. */
 export type MessageOutcome =
-  | { kind: 'sent'; dryRun: boolean }
+  | { kind: 'sent' }
+  /** A rehearsal's message, written to its log: never sent, no capacity used, no attempt counted. */
+  | { kind: 'rehearsed' }
   /** Back to the queue, no attempt used (the account, not the message, was the problem; or paused). */
   | { kind: 'requeue'; reply?: ClassifiedReply }
   | { kind: 'retry'; reply: ClassifiedReply }
@@ -74,16 +76,14 @@ export async function recordOutcomeIn(
   switch (outcome.kind) {
     case 'sent':
       status = 'sent';
-      set = {
-        attempts: message.attempts + 1,
-        sent_at: now,
-        dry_run: outcome.dryRun ? 1 : 0,
-        error_code: null,
-        error_response: null,
-        error_explanation: null,
-      };
-      if (outcome.dryRun) await releaseReservation();
-      else await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+      set = { attempts: message.attempts + 1, sent_at: now, error_code: null, error_response: null, error_explanation: null };
+      await trx.updateTable('send_log').set({ sent_at: now }).where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+      break;
+    case 'rehearsed':
+      status = 'rehearsed';
+      set = { send_started_at: null, error_code: null, error_response: null, error_explanation: null };
+      // A rehearsal never reserves any; released anyway, so nothing rehearsed can count towards a cap.
+      await releaseReservation();
       break;
     case 'requeue':
       status = 'queued';

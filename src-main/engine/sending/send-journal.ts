@@ -103,7 +103,7 @@ export class SendJournal {
    */
   async sent(claimed: ClaimedMessage): Promise<MessageStatus> {
     this.lastSendMs = performance.now() - this.handedOverAt;
-    if (this.settings.messageDelayMs > 0) return this.record(claimed, { kind: 'sent', dryRun: false });
+    if (this.settings.messageDelayMs > 0) return this.record(claimed, { kind: 'sent' });
     this.held.push({ claimed, at: this.ctx.clock.now() });
     return 'sent';
   }

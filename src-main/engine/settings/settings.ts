@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/schema';
+import { EngineError } from '../core/errors';
 import { parseInput } from '../core/validation';
 import type { Settings } from '../../../src-shared/views/settings';
 
@@ -10,7 +11,10 @@ export const settingsSchema = z.object({
   messageDelayMs: z.int().min(0).max(10 * 60 * 1000),
   retryIntervalSeconds: z.int().min(1).max(24 * 60 * 60),
   maxRetries: z.int().min(1).max(20),
-  dryRun: z.boolean(),
+  inboxCheckSeconds: z.int().min(10).max(24 * 60 * 60),
+  settleInDoubtFromSentMail: z.boolean(),
+  // Long enough for Gmail to have filed the copy of a message it took.
+  settleInDoubtAfterMinutes: z.int().min(5).max(7 * 24 * 60),
 }) satisfies z.ZodType<Settings>;
 export type { Settings };
 
@@ -23,7 +27,9 @@ export const DEFAULT_SETTINGS: Settings = {
   messageDelayMs: 2000,
   retryIntervalSeconds: 300,
   maxRetries: 3,
-  dryRun: false,
+  inboxCheckSeconds: 300,
+  settleInDoubtFromSentMail: true,
+  settleInDoubtAfterMinutes: 15,
 };
 
 /** Engine state that is not a user setting but must survive a restart. */
@@ -43,6 +49,14 @@ export async function readSettings(db: Db): Promise<Settings> {
 }
 
 export async function updateSettings(db: Db, input: unknown): Promise<Settings> {
+  if (typeof input === 'object' && input !== null && Object.hasOwn(input, 'dryRun')) {
+    // The old app-wide switch (it turned real campaigns' messages into "sent"): said in words.
+    throw new EngineError(
+      'invalid_input',
+      'dryRun: There is no app-wide dry run any more: rehearse a campaign instead (create it with `rehearsal: true`, or copy one as a rehearsal). Nothing was changed.',
+      { field: 'dryRun' },
+    );
+  }
   const update = parseInput(settingsUpdateSchema, input);
   await db.transaction().execute(async (trx) => {
     for (const [key, value] of Object.entries(update)) {

@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, type Readable, pipeline } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions, SendMailOptions, Transporter } from 'nodemailer';
@@ -210,19 +211,25 @@ function handoverLogger(onHandedOver: () => void) {
 }
 
 /**
- * Dry run: renders the exact message nodemailer would send and appends it to a log file,
- * so a campaign can be rehearsed end to end without sending anything.
+ * Rehearsal: renders the exact message nodemailer would send and appends it to the campaign's
+ * own log file, so a campaign can be rehearsed end to end without sending anything. One file
+ * per campaign (`rehearsals/campaign-<id>.log` in the data folder), readable only by the user.
  */
-export class DryRunMailer {
+export class RehearsalLog {
   private readonly transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
 
-  constructor(private readonly logFile: string) {}
+  constructor(private readonly folder: string) {}
 
-  async send(mail: SendMailOptions, now: number): Promise<SendResult> {
+  /** Where a campaign's rehearsed messages are written. */
+  fileOf(campaignId: number): string {
+    return join(this.folder, `campaign-${campaignId}.log`);
+  }
+
+  async write(campaignId: number, mail: SendMailOptions, now: number): Promise<void> {
     const info = (await this.transporter.sendMail(mail)) as { message: Buffer };
-    const separator = `\n===== dry run ${new Date(now).toISOString()} =====\n`;
+    const separator = `\n===== rehearsal ${new Date(now).toISOString()} =====\n`;
+    mkdirSync(this.folder, { recursive: true, mode: 0o700 });
     // Synchronous: a few kilobytes, and the entry is complete before the outcome is recorded.
-    appendFileSync(this.logFile, separator + info.message.toString('utf8') + '\n', { mode: 0o600 });
-    return { ok: true, response: 'dry run: written to ' + this.logFile };
+    appendFileSync(this.fileOf(campaignId), separator + info.message.toString('utf8') + '\n', { mode: 0o600 });
   }
 }

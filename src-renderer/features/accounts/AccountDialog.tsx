@@ -8,7 +8,7 @@ import { useActionState } from '../../api/hooks';
 import { Modal } from '../../components/Modal';
 import { useToast } from '../../components/Toasts';
 import { describedBy, Field } from '../../components/ui';
-import { DEFAULT_PORT, type Form, initial, type Security } from './account-form';
+import { DEFAULT_PORT, type Form, imapArgs, initial, type Security } from './account-form';
 import { MailServerFields } from './MailServerFields';
 
 export function AccountDialog({ open, onClose, account }: { open: boolean; onClose: () => void; account?: Account }) {
@@ -22,7 +22,9 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
   useEffect(() => {
     if (open) {
       setForm(initial(account));
-      setAdvanced(account !== undefined && account.host !== 'smtp.gmail.com');
+      setAdvanced(
+        account !== undefined && (account.host !== 'smtp.gmail.com' || (account.imapHost ?? 'imap.gmail.com') !== 'imap.gmail.com'),
+      );
       setLocalError(null);
       save.setError(null);
     }
@@ -33,12 +35,31 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
   // Take the user to the field the error is about.
   useEffect(() => {
     if (!error?.field) return;
-    const id = { email: 'acc-email', appPassword: 'acc-password', fromName: 'acc-name', dailyCap: 'acc-cap', host: 'acc-host', port: 'acc-port', security: 'acc-security' }[error.field];
+    const id = {
+      email: 'acc-email',
+      appPassword: 'acc-password',
+      fromName: 'acc-name',
+      dailyCap: 'acc-cap',
+      host: 'acc-host',
+      port: 'acc-port',
+      security: 'acc-security',
+      imapHost: 'acc-imap-host',
+      imapPort: 'acc-imap-port',
+      imapSecurity: 'acc-imap-security',
+    }[error.field];
+    if (id?.startsWith('acc-imap') || id === 'acc-host' || id === 'acc-port' || id === 'acc-security') setAdvanced(true);
     if (id) requestAnimationFrame(() => document.getElementById(id)?.focus());
   }, [error]);
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
   const errorFor = (field: string) => fieldError(error, field);
-  const formError = error && (!error.field || !['email', 'appPassword', 'fromName', 'dailyCap', 'host', 'port', 'security'].includes(error.field)) ? error : null;
+  const formError =
+    error &&
+    (!error.field ||
+      !['email', 'appPassword', 'fromName', 'dailyCap', 'host', 'port', 'security', 'imapHost', 'imapPort', 'imapSecurity'].includes(
+        error.field,
+      ))
+      ? error
+      : null;
 
   const onSecurity = (security: Security) =>
     setForm((f) => ({ ...f, security, port: f.port === String(DEFAULT_PORT[f.security]) ? String(DEFAULT_PORT[security]) : f.port }));
@@ -56,7 +77,13 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
       setLocalError(new ApiCallError({ code: 'invalid_input', field: 'port', message: 'Enter a port number such as 465 or 587.' }));
       return;
     }
-    const server = { host: form.host.trim(), port, security: form.security };
+    const imapPort = Number(form.imapPort);
+    if (form.imapHost.trim() && (!Number.isInteger(imapPort) || imapPort < 1 || imapPort > 65535)) {
+      setAdvanced(true);
+      setLocalError(new ApiCallError({ code: 'invalid_input', field: 'imapPort', message: 'Enter a port number such as 993.' }));
+      return;
+    }
+    const server = { host: form.host.trim(), port, security: form.security, ...imapArgs(form, imapPort) };
     if (!editing) {
       const result = await save.run('accounts.add', {
         email: form.email,
@@ -94,6 +121,9 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
     host: errorFor('host'),
     port: errorFor('port'),
     security: errorFor('security'),
+    imapHost: errorFor('imapHost'),
+    imapPort: errorFor('imapPort'),
+    imapSecurity: errorFor('imapSecurity'),
   };
 
   return (
@@ -101,7 +131,9 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
       open={open}
       onClose={onClose}
       title={editing ? 'Edit account' : 'Add a Gmail account'}
-      description={editing ? account.email : 'Trickle sends through this account with an app password; your normal password is never needed.'}
+      description={
+        editing ? account.email : 'Trickle sends through this account with an app password; your normal password is never needed.'
+      }
       width={560}
     >
       <form
@@ -217,6 +249,17 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
           </Grid>
 
           <MailServerFields form={form} set={set} onSecurity={onSecurity} advanced={advanced} setAdvanced={setAdvanced} e={e} />
+
+          <Text as="label" size="2" className="tr-check">
+            <Checkbox checked={form.watchInbox} onCheckedChange={(v) => set('watchInbox', v === true)} />
+            <span>
+              Read its mailbox for bounces, unsubscribes and replies
+              <Text as="span" size="1" color="gray" className="tr-block">
+                Every few minutes, read-only. Gmail reports unknown addresses there, not when sending; Sent Mail also tells whether a
+                message in doubt went out, and what you sent from Gmail itself counts towards the daily cap.
+              </Text>
+            </span>
+          </Text>
 
           <Text as="label" size="2" className="tr-check">
             <Checkbox checked={form.verify} onCheckedChange={(v) => set('verify', v === true)} />

@@ -1,12 +1,12 @@
 /** Accounts: the Gmail accounts Trickle sends from, their state and their rolling 24-hour capacity. */
-import { Pencil1Icon, PersonIcon, PlusIcon, ReloadIcon, TrashIcon } from '@radix-ui/react-icons';
+import { EnvelopeClosedIcon, Pencil1Icon, PersonIcon, PlusIcon, ReloadIcon, TrashIcon } from '@radix-ui/react-icons';
 import { Badge, Box, Button, Card, Flex, Grid, IconButton, Switch, Text } from '@radix-ui/themes';
 import { useState } from 'react';
-import type { Account } from '../../../src-shared/views/accounts';
+import type { Account, InboxCheckResult } from '../../../src-shared/views/accounts';
 import { useActionState, useApi } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { ConfirmDialog, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
-import { num, serverLine, when } from '../../lib/format';
+import { clock, num, plural, serverLine, when } from '../../lib/format';
 import { AccountDialog } from './AccountDialog';
 
 export function AccountsPage() {
@@ -53,8 +53,8 @@ export function AccountsPage() {
               </Button>
             }
           >
-            You will need its address and an <strong>app password</strong> — a 16-letter password Google creates for apps
-            like Trickle at myaccount.google.com/apppasswords. Add more accounts later to send more each day.
+            You will need its address and an <strong>app password</strong> — a 16-letter password Google creates for apps like Trickle at
+            myaccount.google.com/apppasswords. Add more accounts later to send more each day.
           </EmptyState>
         </Card>
       ) : (
@@ -79,8 +79,8 @@ export function AccountsPage() {
           toast(`${removing.email} removed.`);
         }}
       >
-        Trickle will stop sending from this account and forget its app password. Its sends stay counted for 24 hours, so
-        adding it back later cannot go past Gmail’s limit.
+        Trickle will stop sending from this account and forget its app password. Its sends stay counted for 24 hours, so adding it back
+        later cannot go past Gmail’s limit.
       </ConfirmDialog>
     </>
   );
@@ -98,13 +98,31 @@ const STATE: Record<Account['state'], { label: string; color: 'green' | 'amber' 
   disabled: { label: 'Disabled', color: 'gray' },
 };
 
-export function AccountStateBadge({ account }: { account: Account }) {
+/**
+ * What the badge says is true: "Ready" only when a login succeeded and there is room to send;
+ * "Not checked" for an account saved without a check until one does; "At cap until 15:47" when
+ * nothing is left in its rolling 24 hours.
+ */
+export function badgeOf(account: Account): { label: string; color: 'green' | 'amber' | 'orange' | 'red' | 'gray' } {
+  if (account.state === 'ok' && account.remaining <= 0) {
+    return { label: account.nextSlotAt ? `At cap until ${untilTime(account.nextSlotAt)}` : 'At cap', color: 'orange' };
+  }
+  if (account.state === 'ok' && !account.verifiedAt) return { label: 'Not checked', color: 'amber' };
   const s = STATE[account.state];
-  const until = account.stateUntil ? ` until ${when(account.stateUntil)}` : '';
+  return { label: s.label + (account.stateUntil ? ` until ${untilTime(account.stateUntil)}` : ''), color: s.color };
+}
+
+/** "15:47" today, else with its day ("tomorrow 09:10"), in the user's own format. */
+function untilTime(iso: string): string {
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString() ? clock(at) : when(at);
+}
+
+export function AccountStateBadge({ account }: { account: Account }) {
+  const b = badgeOf(account);
   return (
-    <Badge color={s.color} variant="soft" radius="full" size="2">
-      {s.label}
-      {until}
+    <Badge color={b.color} variant="soft" radius="full" size="2" data-badge={b.label}>
+      {b.label}
     </Badge>
   );
 }
@@ -121,7 +139,9 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
     account.state === 'ok'
       ? full
         ? `At its daily cap: the next slot frees ${when(account.nextSlotAt)}.`
-        : undefined
+        : !account.verifiedAt
+          ? 'Saved without checking the login. Press Verify to check it now; its first accepted send checks it too.'
+          : undefined
       : account.state === 'disabled'
         ? 'Turned off: Trickle does not send from it.'
         : (account.stateDetail?.explanation ??
@@ -179,7 +199,11 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
       <Grid columns={{ initial: '1', sm: 'minmax(0, 1fr) 340px' }} gap="5" mt="3" align="start">
         <Box minWidth="0">
           {explanation ? (
-            <Text as="p" size="2" color={account.state === 'auth_failed' ? 'red' : account.state === 'ok' || account.state === 'disabled' ? 'gray' : 'amber'}>
+            <Text
+              as="p"
+              size="2"
+              color={account.state === 'auth_failed' ? 'red' : account.state === 'ok' || account.state === 'disabled' ? 'gray' : 'amber'}
+            >
               {explanation}
             </Text>
           ) : (
@@ -197,13 +221,14 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
           <Flex justify="between" mb="1" gap="2">
             <Text size="2" className="tr-nowrap">
               <strong>{num(used)}</strong> of {num(account.dailyCap)} sent in 24 h
+              {account.inFlight > 0 ? ` (+${num(account.inFlight)} being sent)` : ''}
             </Text>
             <Text size="2" color="gray" className="tr-nowrap">
               {num(Math.max(0, account.remaining))} left
             </Text>
           </Flex>
           <Meter
-            value={used}
+            value={used + account.inFlight}
             max={account.dailyCap}
             color={full ? 'red' : used / account.dailyCap > 0.8 ? 'amber' : 'indigo'}
             label={`${account.email}: ${num(used)} of ${num(account.dailyCap)} sent in the last 24 hours`}
@@ -211,9 +236,75 @@ function AccountCard({ account, onEdit, onRemove }: { account: Account; onEdit: 
           <Text as="p" size="1" color="gray" mt="1">
             {account.nextSlotAt ? `Next slot frees ${when(account.nextSlotAt)}` : 'No sends in the last 24 hours'}
           </Text>
+          {account.sentOutsideLast24h > 0 && (
+            <Text as="p" size="1" color="gray" className="tr-outside">
+              {num(account.sentOutsideLast24h)} of them sent outside Trickle (Gmail counts them too)
+            </Text>
+          )}
         </Box>
       </Grid>
+      <InboxRow account={account} />
     </Card>
   );
 }
 
+const INBOX: Record<Account['inbox']['state'], { label: string; color: 'green' | 'red' | 'amber' | 'gray' }> = {
+  ok: { label: 'Mailbox read', color: 'green' },
+  auth_failed: { label: 'Mailbox login refused', color: 'red' },
+  unreachable: { label: 'Mailbox unreachable', color: 'amber' },
+  off: { label: 'Mailbox not read', color: 'gray' },
+};
+
+/** How reading the account's mailbox goes (PRODUCT.md §5b), and "Check now". A mailbox problem never stops sending. */
+function InboxRow({ account }: { account: Account }) {
+  const check = useActionState();
+  const toast = useToast();
+  const inbox = account.inbox;
+  const look = INBOX[inbox.state];
+  const line =
+    inbox.state === 'ok'
+      ? inbox.lastCheckAt
+        ? `Last looked ${when(inbox.lastCheckAt)}: bounces, unsubscribe requests and replies are read from its inbox.${inbox.detail ? ` ${inbox.detail}` : ''}`
+        : (inbox.detail ?? 'Not looked at yet.')
+      : `${inbox.detail ?? ''}${inbox.lastCheckAt ? ` (last try ${when(inbox.lastCheckAt)})` : ''}`;
+  return (
+    <Flex className="tr-inbox" mt="3" pt="3" gap="3" align="center" justify="between" wrap="wrap">
+      <Flex gap="2" align="center" minWidth="0" className="tr-inbox__state">
+        <Badge color={look.color} variant="soft" radius="full">
+          <EnvelopeClosedIcon /> {look.label}
+        </Badge>
+        <Text size="1" color={inbox.state === 'auth_failed' ? 'red' : 'gray'} className="tr-break">
+          {line}
+        </Text>
+      </Flex>
+      {inbox.state !== 'off' && (
+        <Button
+          size="1"
+          variant="soft"
+          color="gray"
+          loading={check.busy}
+          onClick={async () => {
+            const result = await check.run('accounts.checkInbox', { id: account.id });
+            if (!result) toast(check.error?.message ?? 'Could not read the mailbox.', 'error');
+            else if (result.problem) toast(result.problem, 'error');
+            else toast(foundWords(account.email, result));
+          }}
+        >
+          <ReloadIcon /> Check now
+        </Button>
+      )}
+    </Flex>
+  );
+}
+
+/** "alice@gmail.com: 2 bounces, 1 reply." or "… nothing new." */
+function foundWords(email: string, r: InboxCheckResult): string {
+  const parts = [
+    r.bounces && plural(r.bounces, 'bounce'),
+    r.unsubscribes && plural(r.unsubscribes, 'unsubscribe request'),
+    r.replies && plural(r.replies, 'reply', 'replies'),
+    r.autoReplies && plural(r.autoReplies, 'auto-reply', 'auto-replies'),
+    r.settled && `${plural(r.settled, 'message')} in doubt settled`,
+  ].filter(Boolean);
+  return `${email}: ${parts.length ? `${parts.join(', ')}.` : 'nothing new.'}`;
+}

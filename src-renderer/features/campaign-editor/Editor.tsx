@@ -1,15 +1,17 @@
 /**
- * The campaign editor: a new campaign, or a draft (or paused) one. It holds the form and the
- * steps of saving and queueing; the sections (sections/) draw the parts: message, recipients
- * (new campaigns only), attachments and schedule; for a saved draft also the preview per
- * recipient, the test send and the Queue button.
+ * The campaign editor: a new campaign, or a draft (or paused) one. It holds the form; the draft
+ * saves itself as the user types (use-autosave.ts) — a new campaign becomes a draft at its first
+ * change — so leaving the page loses nothing. The sections (sections/) draw the parts: message,
+ * recipients (imported into the draft, replacing its list), attachments, schedule, rehearsal;
+ * once there is a draft, also the preview per recipient, the test send and the Queue button,
+ * whose dialog says when it would finish before anything is queued.
  */
 import { ExclamationTriangleIcon, PaperPlaneIcon } from '@radix-ui/react-icons';
-import { Button, Callout, Flex, Text } from '@radix-ui/themes';
-import { useEffect, useState } from 'react';
+import { Badge, Button, Callout, Flex, Text } from '@radix-ui/themes';
+import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { ApiCallError } from '../../api/client';
-import { useAction } from '../../api/hooks';
+import { useAction, useApi } from '../../api/hooks';
 import { BackToCampaigns } from '../../components/BackToCampaigns';
 import { useToast } from '../../components/Toasts';
 import { CampaignBadge, ErrorCallout, PageHeader } from '../../components/ui';
@@ -17,7 +19,7 @@ import { reachable } from '../../lib/campaigns';
 import { plural, when } from '../../lib/format';
 import { href, navigate } from '../../lib/route';
 import { importReports, queuedMessages } from '../../lib/session';
-import { createArgs, recipientArgs, updateArgs } from './campaign-args';
+import { recipientArgs } from './campaign-args';
 import { type Form, formOf } from './form';
 import { placeError } from './save-errors';
 import { AttachmentsSection } from './sections/AttachmentsSection';
@@ -27,85 +29,47 @@ import { PreviewSection } from './sections/PreviewSection';
 import { QueueCard } from './sections/QueueCard';
 import { QueueDialog } from './sections/QueueDialog';
 import { RecipientsSection } from './sections/RecipientsSection';
+import { RehearsalSection } from './sections/RehearsalSection';
 import { ScheduleSection } from './sections/ScheduleSection';
+import { useAutosave } from './use-autosave';
 import { useListColumns, useMergeFields, useUnknownFields } from './use-merge-fields';
 import { useRecipients } from './use-recipients';
 
-export function Editor({ campaign }: { campaign?: Campaign }) {
-  const isNew = campaign === undefined;
-  const [form, setForm] = useState<Form>(() => formOf(campaign));
-  const [saved, setSaved] = useState<Form>(() => formOf(campaign));
-  const [error, setError] = useState<ApiCallError | null>(null);
+export function Editor({ campaign: given }: { campaign?: Campaign }) {
+  const [form, setForm] = useState<Form>(() => formOf(given));
   const [queueError, setQueueError] = useState<ApiCallError | null>(null);
-  const [saving, setSaving] = useState(false);
   const [confirmQueue, setConfirmQueue] = useState(false);
-  const [previewVersion, setPreviewVersion] = useState(0);
-  const report = campaign ? importReports.get(campaign.id) : undefined;
-  const [showReport, setShowReport] = useState(report !== undefined);
+  const [showLegacyReport, setShowLegacyReport] = useState(true);
   const action = useAction();
   const toast = useToast();
-  const recipientsInput = useRecipients(() => setError(null));
-  const columns = useListColumns(campaign, recipientsInput.shape, recipientsInput.emailColumn, recipientsInput.pasted?.kind === 'list');
+  const recipientsInput = useRecipients(() => setQueueError(null));
+  // A draft takes a new list; a paused campaign keeps the one it is sending.
+  const canImport = given === undefined || given.status === 'draft';
+  const chosen = canImport ? recipientArgs(recipientsInput.recipients, recipientsInput.pasted, recipientsInput.emailColumn) : undefined;
+  const autosave = useAutosave(given, form, { args: chosen });
+
+  // The draft as it stands: the route's campaign (kept fresh), else the one this editor made.
+  const made = useApi('campaigns.get', { id: autosave.id ?? 0 }, { enabled: given === undefined && autosave.id !== undefined });
+  const campaign = given ?? made.data ?? autosave.saved;
+  // The list the message is written for: a new one chosen here, else the draft's own.
+  const listOwner = recipientsInput.shape || recipientsInput.pasted ? undefined : campaign && campaign.total > 0 ? campaign : undefined;
+  const columns = useListColumns(listOwner, recipientsInput.shape, recipientsInput.emailColumn, recipientsInput.pasted?.kind === 'list');
   const fields = useMergeFields(columns);
   // The engine's queue refuses these with the same words: Queue is not offered while any is left.
   const unknownFields = useUnknownFields(form, columns);
-
-  const dirty = JSON.stringify(form) !== JSON.stringify(saved);
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
 
-  // Warn before closing the tab with unsaved changes.
-  useEffect(() => {
-    if (!dirty) return;
-    const onBeforeUnload = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [dirty]);
-
-  async function save(): Promise<boolean> {
-    setError(null);
-    setQueueError(null);
-    if (isNew) {
-      const r = recipientArgs(recipientsInput.recipients, recipientsInput.pasted, recipientsInput.emailColumn);
-      if (!r) {
-        setError(new ApiCallError({ code: 'invalid_input', field: 'recipients', message: 'Add the recipients: choose a CSV file, or paste addresses.' }));
-        return false;
-      }
-      setSaving(true);
-      try {
-        const envelope = await action('campaigns.create', createArgs(form, r));
-        if (!envelope.ok) {
-          setError(new ApiCallError(envelope.error));
-          return false;
-        }
-        importReports.set(envelope.value.campaign.id, envelope.value.report);
-        setSaved(form);
-        toast(`Draft “${envelope.value.campaign.name}” saved with ${plural(envelope.value.report.imported, 'recipient')}.`);
-        navigate({ page: 'campaign-edit', id: envelope.value.campaign.id }, true);
-        return true;
-      } finally {
-        setSaving(false);
-      }
-    }
-    setSaving(true);
-    try {
-      const envelope = await action('campaigns.update', updateArgs(campaign.id, form));
-      if (!envelope.ok) {
-        setError(new ApiCallError(envelope.error));
-        return false;
-      }
-      const next = formOf(envelope.value);
-      setForm(next);
-      setSaved(next);
-      setPreviewVersion((v) => v + 1);
-      return true;
-    } finally {
-      setSaving(false);
-    }
-  }
+  const legacyReport = given ? importReports.get(given.id) : undefined;
+  const report = autosave.report ?? (showLegacyReport ? legacyReport : undefined);
+  const { e, attachmentsError, generalError } = placeError(autosave.error);
+  const importProblem = autosave.recipientsError;
+  const recipientsError = importProblem ? (placeError(importProblem).recipientsError ?? importProblem.message) : undefined;
+  const saving = autosave.state === 'saving' || autosave.state === 'pending';
+  const toSend = campaign ? campaign.counts.pending : 0;
 
   async function queue(): Promise<string | void> {
     if (!campaign) return;
-    if (dirty && !(await save())) return 'The changes could not be saved; see the message on the page.';
+    if (!(await autosave.flush())) return 'The latest changes could not be saved; see the message on the page.';
     const envelope = await action('campaigns.queue', { id: campaign.id });
     if (!envelope.ok) {
       setQueueError(new ApiCallError(envelope.error));
@@ -116,20 +80,22 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
     navigate({ page: 'campaign', id: campaign.id });
   }
 
-  const { e, recipientsError, attachmentsError, generalError } = placeError(error);
-  const toSend = campaign ? campaign.counts.pending : 0;
-
   return (
     <div className="tr-editor-page">
       <PageHeader
         back={<BackToCampaigns />}
-        title={isNew ? 'New campaign' : form.name || campaign.name}
+        title={form.name || campaign?.name || 'New campaign'}
         description={
-          isNew ? (
-            'Write the message, add the recipients, save it as a draft. You can preview it and send yourself a test before queueing.'
+          !campaign ? (
+            'Write the message and add the recipients: it is kept as a draft as you go. You can preview it and send yourself a test before queueing.'
           ) : (
-            <Flex as="span" gap="2" align="center">
+            <Flex as="span" gap="2" align="center" wrap="wrap">
               <CampaignBadge status={campaign.status} />
+              {form.rehearsal && (
+                <Badge color="purple" variant="soft" radius="full">
+                  Rehearsal
+                </Badge>
+              )}
               <span>
                 {campaign.status === 'paused'
                   ? 'Paused: changes apply to the messages not sent yet.'
@@ -139,20 +105,28 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
           )
         }
         actions={
-          isNew ? undefined : campaign.status === 'paused' ? (
+          campaign?.status === 'paused' ? (
             <Button variant="soft" asChild>
               <a href={href({ page: 'campaign', id: campaign.id })}>See progress</a>
             </Button>
-          ) : (
+          ) : campaign ? (
             <Button onClick={() => setConfirmQueue(true)} disabled={toSend === 0 || unknownFields.length > 0}>
               <PaperPlaneIcon /> Queue…
             </Button>
-          )
+          ) : undefined
         }
       />
 
-      {report && showReport && <ImportReportCard report={report} onClose={() => setShowReport(false)} />}
-      {!isNew && campaign.statusDetail && (
+      {report && (
+        <ImportReportCard
+          report={report}
+          onClose={() => {
+            autosave.dismissReport();
+            setShowLegacyReport(false);
+          }}
+        />
+      )}
+      {campaign?.statusDetail && (
         <Callout.Root color="amber" mb="4">
           <Callout.Icon>
             <ExclamationTriangleIcon />
@@ -165,7 +139,7 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
         noValidate
         onSubmit={(ev) => {
           ev.preventDefault();
-          void save().then((ok) => ok && !isNew && toast('Changes saved.'));
+          void autosave.flush().then((ok) => ok && campaign && toast('Changes saved.'));
         }}
       >
         <Flex direction="column" gap="4" className="tr-editor">
@@ -175,48 +149,46 @@ export function Editor({ campaign }: { campaign?: Campaign }) {
             e={e}
             fields={fields}
             unknownFields={unknownFields}
-            waitingForFile={isNew && !recipientsInput.shape && recipientsInput.pasted?.kind !== 'list'}
+            waitingForFile={!campaign?.total && !recipientsInput.shape && recipientsInput.pasted?.kind !== 'list'}
           />
-          <RecipientsSection campaign={campaign} input={recipientsInput} recipientsError={recipientsError} />
+          <RecipientsSection campaign={campaign} canImport={canImport} input={recipientsInput} recipientsError={recipientsError} importing={saving && chosen !== undefined} />
           <AttachmentsSection form={form} set={set} setForm={setForm} attachmentsError={attachmentsError} />
           <ScheduleSection form={form} set={set} e={e} />
+          {(campaign === undefined || campaign.status === 'draft') && <RehearsalSection form={form} set={set} e={e} />}
 
           {generalError && <ErrorCallout error={generalError} title="Not saved." />}
 
           <Flex className="tr-savebar" gap="3" align="center" justify="between" wrap="wrap">
-            <Text size="2" color="gray">
-              {isNew ? 'Nothing is sent until you queue the campaign.' : dirty ? 'You have unsaved changes.' : 'All changes saved.'}
+            <Text size="2" color={autosave.state === 'failed' ? 'red' : 'gray'} aria-live="polite" data-save-state={autosave.state}>
+              {autosave.state === 'failed'
+                ? 'Not saved: see the message above.'
+                : saving
+                  ? 'Saving…'
+                  : campaign
+                    ? 'All changes saved. Nothing is sent until you queue the campaign.'
+                    : 'Saved as a draft as you type. Nothing is sent until you queue the campaign.'}
             </Text>
-            <Flex gap="3">
-              <Button type="submit" variant={isNew ? 'solid' : 'soft'} loading={saving} disabled={!isNew && !dirty}>
-                {isNew ? 'Save draft' : 'Save changes'}
-              </Button>
-            </Flex>
+            <Button type="submit" variant={campaign ? 'soft' : 'solid'} loading={autosave.state === 'saving'}>
+              {campaign ? 'Save changes' : 'Save draft'}
+            </Button>
           </Flex>
         </Flex>
       </form>
 
-      {!isNew && (
+      {campaign && (
         <Flex direction="column" gap="4" mt="4" className="tr-editor">
-          <PreviewSection campaign={campaign} version={previewVersion} dirty={dirty} />
+          <PreviewSection campaign={campaign} version={autosave.saves} dirty={saving} />
           {campaign.status === 'draft' && (
             <QueueCard
               toSend={toSend}
               sendAfter={form.sendAfter}
+              rehearsal={form.rehearsal}
               queueError={queueError}
               unknownFields={unknownFields}
               onQueue={() => setConfirmQueue(true)}
             />
           )}
-          <QueueDialog
-            campaign={campaign}
-            open={confirmQueue}
-            onClose={() => setConfirmQueue(false)}
-            toSend={toSend}
-            sendAfter={form.sendAfter}
-            dirty={dirty}
-            queue={queue}
-          />
+          <QueueDialog campaign={campaign} open={confirmQueue} onClose={() => setConfirmQueue(false)} toSend={toSend} sendAfter={form.sendAfter} rehearsal={form.rehearsal} queue={queue} />
         </Flex>
       )}
     </div>

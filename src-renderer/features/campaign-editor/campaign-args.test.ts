@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { classifyPaste, inspectCsv } from '../../lib/csv';
-import { createArgs, emailColumnOf, recipientArgs, recipientsShape, updateArgs } from './campaign-args';
-import { type Form, formOf, type Recipients } from './form';
+import { autosaveArgs, createArgs, draftArgs, emailColumnOf, recipientArgs, recipientsShape, updateArgs } from './campaign-args';
+import { type Form, formOf, isBlank, type Recipients } from './form';
 
 const form = (patch: Partial<Form> = {}): Form => ({ ...formOf(), name: 'Spring news', subject: 'Hello {{name|there}}', ...patch });
 
@@ -96,6 +96,7 @@ describe('a saved campaign (campaigns.update)', () => {
       attachments: [],
       sendAfter: null,
       stopAfter: null,
+      rehearsal: false,
     });
   });
 
@@ -107,11 +108,29 @@ describe('a saved campaign (campaigns.update)', () => {
 
   it('starts from the saved campaign as the inputs show it', () => {
     const saved = formOf({
-      id: 3, name: 'N', subject: 'S', html: '<p>x</p>', attachments: [], fields: [], status: 'draft',
-      sendAfter: new Date(2026, 5, 1, 8, 5).toISOString(), counts: {} as never, total: 0, createdAt: '2026-01-01T00:00:00.000Z',
+      id: 3, name: 'N', subject: 'S', html: '<p>x</p>', attachments: [], fields: [], status: 'draft', rehearsal: false,
+      sendAfter: new Date(2026, 5, 1, 8, 5).toISOString(), counts: {} as never, replies: { replied: 0, autoReplied: 0, unsubscribed: 0 }, total: 0, createdAt: '2026-01-01T00:00:00.000Z',
     });
     expect(saved).toMatchObject({ text: '', fromName: '', replyTo: '', sendAfter: '2026-06-01T08:05', stopAfter: '' });
     // Saving it unchanged sends the same times back.
     expect(updateArgs(3, saved).sendAfter).toBe(new Date(2026, 5, 1, 8, 5).toISOString());
+  });
+});
+
+describe('a draft saved as the user types (campaigns.createDraft, then campaigns.update)', () => {
+  it('is created at the first change with whatever is filled in, nothing required', () => {
+    expect(isBlank(formOf())).toBe(true);
+    expect(isBlank({ ...formOf(), html: '<p>D' })).toBe(false);
+    expect(draftArgs({ ...formOf(), html: '<p>Dear' })).toEqual({ html: '<p>Dear' });
+    expect(draftArgs({ ...formOf(), name: 'Fair', rehearsal: true })).toEqual({ name: 'Fair', rehearsal: true });
+  });
+
+  it('keeps the saved name and subject while one is emptied for the moment, and skips a refused field', () => {
+    const args = autosaveArgs(5, form({ name: ' ', subject: '', replyTo: 'not-yet@', html: '<p>x</p>' }), ['replyTo']);
+    expect(args).not.toHaveProperty('name');
+    expect(args).not.toHaveProperty('subject');
+    expect(args).not.toHaveProperty('replyTo');
+    expect(args).toMatchObject({ id: 5, html: '<p>x</p>', rehearsal: false });
+    expect(autosaveArgs(5, form({ rehearsal: true }))).toMatchObject({ name: 'Spring news', subject: 'Hello {{name|there}}', rehearsal: true });
   });
 });

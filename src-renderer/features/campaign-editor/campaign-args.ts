@@ -40,6 +40,39 @@ export function scheduleArgs(form: Form) {
   return { sendAfter, stopAfter };
 }
 
+/**
+ * A draft saved at the user's first change (campaigns.createDraft): whatever is filled in, no
+ * field required yet. Times that do not parse yet are left for the next save.
+ */
+export function draftArgs(form: Form): ApiArgs<'campaigns.createDraft'> {
+  const { sendAfter, stopAfter } = scheduleArgs(form);
+  return {
+    ...(form.name.trim() ? { name: form.name } : {}),
+    ...(form.subject.trim() ? { subject: form.subject } : {}),
+    ...(form.html.trim() ? { html: form.html } : {}),
+    ...(form.text.trim() ? { text: form.text } : {}),
+    ...(form.fromName.trim() ? { fromName: form.fromName.trim() } : {}),
+    ...(form.replyTo.trim() ? { replyTo: form.replyTo.trim() } : {}),
+    ...(form.attachments.length ? { attachments: form.attachments.map((a) => a.id) } : {}),
+    ...(sendAfter ? { sendAfter } : {}),
+    ...(stopAfter ? { stopAfter } : {}),
+    ...(form.rehearsal ? { rehearsal: true } : {}),
+  };
+}
+
+/**
+ * A save as the user types (campaigns.update): like updateArgs, but a name or subject that is
+ * empty for the moment is left as it was saved (a draft keeps the last one; Queue asks for it),
+ * and the fields named in `skip` (refused by the last save) wait for the user's next change.
+ */
+export function autosaveArgs(id: number, form: Form, skip: readonly string[] = []): ApiArgs<'campaigns.update'> {
+  const args: Record<string, unknown> = { ...updateArgs(id, form) };
+  if (!form.name.trim()) delete args.name;
+  if (!form.subject.trim()) delete args.subject;
+  for (const field of skip) delete args[field];
+  return args as ApiArgs<'campaigns.update'>;
+}
+
 /** A new draft: empty optional fields are left out. */
 export function createArgs(form: Form, r: RecipientArgs): ApiArgs<'campaigns.create'> {
   const { sendAfter, stopAfter } = scheduleArgs(form);
@@ -53,6 +86,7 @@ export function createArgs(form: Form, r: RecipientArgs): ApiArgs<'campaigns.cre
     ...(form.attachments.length ? { attachments: form.attachments.map((a) => a.id) } : {}),
     ...(sendAfter ? { sendAfter } : {}),
     ...(stopAfter ? { stopAfter } : {}),
+    ...(form.rehearsal ? { rehearsal: true } : {}),
     ...r,
   };
 }
@@ -71,5 +105,6 @@ export function updateArgs(id: number, form: Form): ApiArgs<'campaigns.update'> 
     attachments: form.attachments.map((a) => a.id),
     sendAfter,
     stopAfter,
+    rehearsal: form.rehearsal,
   };
 }

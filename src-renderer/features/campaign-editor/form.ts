@@ -24,6 +24,8 @@ export interface Form {
   attachments: Attachment[];
   sendAfter: string;
   stopAfter: string;
+  /** Written to a log, never sent. */
+  rehearsal: boolean;
 }
 
 export function formOf(c?: Campaign): Form {
@@ -37,7 +39,13 @@ export function formOf(c?: Campaign): Form {
     attachments: c?.attachments ?? [],
     sendAfter: toLocalInput(c?.sendAfter),
     stopAfter: toLocalInput(c?.stopAfter),
+    rehearsal: c?.rehearsal ?? false,
   };
+}
+
+/** Nothing typed yet: a new campaign becomes a draft at its first change, not before. */
+export function isBlank(form: Form): boolean {
+  return JSON.stringify(form) === JSON.stringify(formOf());
 }
 
 /** Sets one field of the form. */

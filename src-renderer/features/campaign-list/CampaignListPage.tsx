@@ -1,11 +1,12 @@
 /** Campaigns: every campaign with its status and progress; "New campaign". */
 import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
-import { Button, Card, Flex, Link, Text } from '@radix-ui/themes';
+import { Badge, Button, Card, Flex, Link, Text } from '@radix-ui/themes';
 import { useState } from 'react';
 import { CampaignReuseActions } from './CampaignReuse';
 import { Table } from '../../components/Table';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useApi } from '../../api/hooks';
+import { useCampaignProgress } from '../../api/status';
 import { CampaignBadge, EmptyState, ErrorCallout, Loading, Meter, PageHeader } from '../../components/ui';
 import { day, num, plural, when } from '../../lib/format';
 import { href } from '../../lib/route';
@@ -89,8 +90,14 @@ export function CampaignsPage() {
 }
 
 function CampaignRow({ campaign: c }: { campaign: Campaign }) {
-  const total = reachable(c);
-  const problems = c.counts.failed + c.counts.in_doubt;
+  // The numbers are the status snapshot's (as on the Progress and campaign pages); the list gives the rest.
+  const p = useCampaignProgress(c.id);
+  const counts = p?.counts ?? c.counts;
+  const total = p?.of ?? reachable(c);
+  const status = p?.status ?? c.status;
+  const sent = c.rehearsal ? counts.rehearsed : counts.sent;
+  const verb = c.rehearsal ? 'rehearsed' : 'sent';
+  const problems = counts.failed + counts.in_doubt;
   return (
     <Table.Row align="center">
       <Table.RowHeaderCell>
@@ -102,36 +109,43 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
         </Text>
       </Table.RowHeaderCell>
       <Table.Cell>
-        <CampaignBadge status={c.status} />
+        <Flex gap="1" wrap="wrap">
+          <CampaignBadge status={status} waiting={p?.waiting !== undefined} />
+          {c.rehearsal && (
+            <Badge color="purple" variant="soft" radius="full">
+              Rehearsal
+            </Badge>
+          )}
+        </Flex>
       </Table.Cell>
       <Table.Cell>
-        {c.status === 'draft' ? (
+        {status === 'draft' ? (
           <Text size="2" color="gray">
             {plural(total, 'recipient')}, not queued
           </Text>
         ) : (
           <>
             <Meter
-              value={c.counts.sent}
+              value={p?.done ?? sent}
               max={total}
-              color={c.status === 'completed' ? 'teal' : c.status === 'paused' ? 'amber' : 'indigo'}
-              label={`${c.name}: ${num(c.counts.sent)} of ${num(total)} sent`}
+              color={status === 'completed' ? 'teal' : status === 'paused' ? 'amber' : 'indigo'}
+              label={`${c.name}: ${num(sent)} of ${num(total)} ${verb}`}
               size="sm"
             />
             <Flex gap="2" mt="1" wrap="wrap">
               <Text size="1">
-                <strong>{num(c.counts.sent)}</strong> of {num(total)} sent
+                <strong>{num(sent)}</strong> of {num(total)} {verb}
               </Text>
               {problems > 0 && (
                 <Text size="1" color="red">
-                  {c.counts.failed > 0 ? `${num(c.counts.failed)} failed` : ''}
-                  {c.counts.failed > 0 && c.counts.in_doubt > 0 ? ', ' : ''}
-                  {c.counts.in_doubt > 0 ? `${num(c.counts.in_doubt)} in doubt` : ''}
+                  {counts.failed > 0 ? `${num(counts.failed)} failed` : ''}
+                  {counts.failed > 0 && counts.in_doubt > 0 ? ', ' : ''}
+                  {counts.in_doubt > 0 ? `${num(counts.in_doubt)} in doubt` : ''}
                 </Text>
               )}
-              {c.counts.skipped > 0 && (
+              {counts.skipped > 0 && (
                 <Text size="1" color="gray">
-                  {num(c.counts.skipped)} skipped
+                  {num(counts.skipped)} skipped
                 </Text>
               )}
             </Flex>
@@ -140,13 +154,13 @@ function CampaignRow({ campaign: c }: { campaign: Campaign }) {
       </Table.Cell>
       <Table.Cell>
         <Text size="2">
-          {c.status === 'completed'
+          {status === 'completed'
             ? `Done ${when(c.completedAt)}`
-            : c.status === 'cancelled'
+            : status === 'cancelled'
               ? '—'
-              : c.eta
-                ? when(c.eta)
-                : c.status === 'paused'
+              : (p?.eta ?? c.eta)
+                ? when(p?.eta ?? c.eta)
+                : status === 'paused'
                   ? 'Paused'
                   : '—'}
         </Text>

@@ -1,20 +1,27 @@
-/** One campaign's progress (#/campaigns/12 once it is queued): summary, counts, charts, what went wrong, and Pause, Resume, Export, Cancel. */
-import { CheckCircledIcon, Cross2Icon, DownloadIcon, ExclamationTriangleIcon, Pencil1Icon, PauseIcon, PlayIcon, StopIcon } from '@radix-ui/react-icons';
-import { Button, Callout, Flex, Grid, IconButton, Text } from '@radix-ui/themes';
+/**
+ * One campaign's progress (#/campaigns/12 once it is queued): summary, counts, charts, what went
+ * wrong, and Pause, Resume, Export, Cancel. Its numbers come from the one status snapshot, as the
+ * top bar's and the Progress page's do. A rehearsal says so, and can be copied into a real draft.
+ */
+import { CheckCircledIcon, CopyIcon, Cross2Icon, DownloadIcon, ExclamationTriangleIcon, Pencil1Icon, PauseIcon, PlayIcon, StopIcon } from '@radix-ui/react-icons';
+import { Badge, Button, Callout, Flex, Grid, IconButton, Text } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useActionState } from '../../api/hooks';
+import { useCampaignProgress } from '../../api/status';
 import { BackToCampaigns } from '../../components/BackToCampaigns';
 import { RecentBatches, SendsPerHour } from '../../components/LazyCharts';
 import { useToast } from '../../components/Toasts';
 import { CampaignBadge, ConfirmDialog, ErrorCallout, PageHeader } from '../../components/ui';
 import { downloadText } from '../../lib/files';
 import { plural } from '../../lib/format';
-import { href } from '../../lib/route';
+import { href, navigate } from '../../lib/route';
 import { queuedMessages } from '../../lib/session';
 import { Counts } from './Counts';
 import { Failures } from './Failures';
+import { Bounced } from './Bounced';
 import { InDoubt } from './InDoubt';
+import { WhatCameBack } from './WhatCameBack';
 import { MessageList } from './MessageList';
 import { ProgressSummary } from './ProgressSummary';
 import { ExportDialog, type ExportOptions } from './ExportDialog';
@@ -27,8 +34,12 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const [confirmCancel, setConfirmCancel] = useState(false);
   const act = useActionState();
   const exporter = useActionState();
+  const copier = useActionState();
   const toast = useToast();
-  const active = c.status === 'queued' || c.status === 'sending';
+  const p = useCampaignProgress(c.id);
+  // The snapshot's status, so the badge agrees with the numbers beside it.
+  const status = p?.status ?? c.status;
+  const active = status === 'queued' || status === 'sending';
 
   const [exporting, setExporting] = useState(false);
   const exportCsv = async (options: ExportOptions): Promise<string | void> => {
@@ -51,7 +62,12 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         title={c.name}
         description={
           <Flex as="span" gap="2" align="center" wrap="wrap">
-            <CampaignBadge status={c.status} />
+            <CampaignBadge status={status} waiting={p?.waiting !== undefined} />
+            {c.rehearsal && (
+              <Badge color="purple" variant="soft" radius="full">
+                Rehearsal
+              </Badge>
+            )}
             <span className="tr-break">Subject: {c.subject}</span>
           </Flex>
         }
@@ -62,7 +78,7 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
                 <PauseIcon /> Pause
               </Button>
             )}
-            {c.status === 'paused' && (
+            {status === 'paused' && (
               <>
                 <Button color="green" loading={act.busy} onClick={() => void run('campaigns.resume', 'Campaign resumed.')}>
                   <PlayIcon /> Resume
@@ -77,12 +93,26 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
             <Button variant="soft" color="gray" onClick={() => setExporting(true)}>
               <DownloadIcon /> Export CSV…
             </Button>
+            {c.rehearsal && (
+              <Button
+                variant="soft"
+                loading={copier.busy}
+                onClick={async () => {
+                  const result = await copier.run('campaigns.copy', { id: c.id, rehearsal: false });
+                  if (!result) return toast(copier.error?.message ?? 'The campaign could not be copied.', 'error');
+                  toast(`A real draft “${result.campaign.name}” was made with ${plural(result.report.imported, 'recipient')}. Check it, then queue it.`);
+                  navigate({ page: 'campaign-edit', id: result.campaign.id });
+                }}
+              >
+                <CopyIcon /> Copy into a real draft
+              </Button>
+            )}
             {c.counts.failed > 0 && (
               <Button variant="soft" color="gray" loading={exporter.busy} onClick={() => void exportCsv({ status: 'failed' })}>
                 <DownloadIcon /> Export failed only
               </Button>
             )}
-            {(active || c.status === 'paused') && (
+            {(active || status === 'paused') && (
               <Button variant="soft" color="red" onClick={() => setConfirmCancel(true)}>
                 <StopIcon /> Cancel
               </Button>
@@ -117,6 +147,15 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         </Callout.Root>
       )}
       {act.error && <ErrorCallout error={act.error} />}
+      {c.rehearsal && (
+        <Callout.Root color="purple" mb="4" role="note">
+          <Callout.Text>
+            <strong>A rehearsal.</strong> Every message is written to{' '}
+            <code className="tr-code-inline tr-break">{c.rehearsalLog ?? 'its log file in the data folder'}</code> instead of being sent. Nothing
+            of it reaches a server or counts towards an account’s cap.
+          </Callout.Text>
+        </Callout.Root>
+      )}
       {c.statusDetail && (
         <Callout.Root color="amber" mb="4">
           <Callout.Icon>
@@ -128,13 +167,15 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
 
       <Flex direction="column" gap="4">
         <ProgressSummary campaign={c} />
-        <Counts campaign={c} />
+        {p && <Counts progress={p} />}
         <Grid columns={{ initial: '1', md: '2' }} gap="4" align="start">
           <SendsPerHour />
           <RecentBatches limit={6} />
         </Grid>
         {c.counts.failed > 0 && <Failures campaign={c} />}
+        {c.counts.bounced > 0 && <Bounced campaign={c} />}
         {c.counts.in_doubt > 0 && <InDoubt campaign={c} />}
+        {c.counts.sent + c.counts.bounced > 0 && <WhatCameBack campaign={c} />}
         {c.counts.retry_wait > 0 && <MessageList campaign={c} status="retry_wait" title="Waiting to retry" collapsed />}
         {c.counts.skipped > 0 && <MessageList campaign={c} status="skipped" title="Skipped at import or on the suppression list" collapsed />}
         {c.counts.expired > 0 && <MessageList campaign={c} status="expired" title="Expired (not sent before the stop time)" collapsed />}
@@ -162,7 +203,7 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
           toast('Campaign cancelled.');
         }}
       >
-        The {plural(c.counts.queued + c.counts.retry_wait, 'message')} not sent yet will never be sent. This cannot be undone;
+        The {plural(p ? p.counts.queued + p.counts.retry_wait : c.counts.queued + c.counts.retry_wait, 'message')} not sent yet will never be sent. This cannot be undone;
         what has been sent stays sent.
       </ConfirmDialog>
     </>

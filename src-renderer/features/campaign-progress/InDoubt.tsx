@@ -12,6 +12,7 @@ import { SectionCard } from '../../components/SectionCard';
 
 export function InDoubt({ campaign: c }: { campaign: Campaign }) {
   const list = useApi('campaigns.messages', { id: c.id, status: 'in_doubt', limit: 100 });
+  const settings = useApi('settings.get');
   const resend = useActionState();
   const toast = useToast();
   const [confirm, setConfirm] = useState<{ ids?: number[]; label: string } | null>(null);
@@ -21,7 +22,11 @@ export function InDoubt({ campaign: c }: { campaign: Campaign }) {
       tone="orange"
       gap="3"
       title={`${plural(c.counts.in_doubt, 'message')} in doubt`}
-      description="The connection broke after these were handed to Gmail, or Trickle stopped mid-send: they may have arrived. Trickle never sends them again by itself. Check a recipient's inbox or your Sent folder if you can, then resend the ones that did not arrive."
+      description={
+        settings.data?.settleInDoubtFromSentMail
+          ? `The connection broke after these were handed to Gmail, or Trickle stopped mid-send: they may have arrived. Trickle looks for each in the sending account’s Sent Mail: found, it counts as sent; still missing ${settings.data.settleInDoubtAfterMinutes} minutes after the attempt, Gmail never took it and it goes back in the queue by itself. You can also resend now.`
+          : "The connection broke after these were handed to Gmail, or Trickle stopped mid-send: they may have arrived. Trickle never sends them again by itself. Check a recipient's inbox or your Sent folder if you can, then resend the ones that did not arrive."
+      }
       actions={
         canResend && (
           <Button color="orange" variant="soft" onClick={() => setConfirm({ label: `all ${plural(c.counts.in_doubt, 'message')} in doubt` })}>

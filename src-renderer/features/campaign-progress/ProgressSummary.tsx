@@ -1,68 +1,84 @@
-/** The campaign's headline: percent settled, sent of reachable, when it finishes, and what it is waiting for. */
+/**
+ * The campaign's headline, from the one status snapshot (the top bar's numbers are the same):
+ * how far it got, sent of the recipients, when it finishes, and what it is waiting for. The bar
+ * counts what reached an outcome (sent, or failed, in doubt…); a cancelled or expired message is
+ * not progress, so a campaign cancelled before anything went out stays at 0 %.
+ */
 import { Box, Card, Flex, Text } from '@radix-ui/themes';
 import type { ReactNode } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useApi } from '../../api/hooks';
-import { Meter } from '../../components/ui';
-import { reachable } from '../../lib/campaigns';
-import { countdown, duration, num, percent, plural, when } from '../../lib/format';
+import { useSendingStatus } from '../../api/status';
+import { Loading, Meter } from '../../components/ui';
+import { countdown, duration, num, plural, when } from '../../lib/format';
 import { useNow } from '../../lib/route';
 
 export function ProgressSummary({ campaign: c }: { campaign: Campaign }) {
-  const status = useApi('sending.status');
+  const { status, disconnected } = useSendingStatus();
   const settings = useApi('settings.get');
   const now = useNow(1000);
-  const total = reachable(c);
-  // Progress is how much of the job is settled: sent, or finished another way (failed, in
-  // doubt, cancelled, expired) — what still waits is what keeps it below 100%.
-  const sent = c.counts.sent;
-  const settled = total - (c.counts.pending + c.counts.queued + c.counts.sending + c.counts.retry_wait);
-  const pct = percent(settled, total);
-  const unsent = settled - sent;
-  const next = status.data?.nextBatchAt ? Date.parse(status.data.nextBatchAt) : undefined;
-  const left = c.counts.queued + c.counts.retry_wait + c.counts.sending;
-  const startsLater = c.sendAfter && Date.parse(c.sendAfter) > now;
+  const p = status?.campaigns.find((x) => x.id === c.id);
+  if (!status || !p) {
+    return (
+      <Card size="3">
+        <Loading />
+      </Card>
+    );
+  }
+  const verb = p.rehearsal ? 'rehearsed' : 'sent';
+  const sent = p.rehearsal ? p.counts.rehearsed : p.counts.sent;
+  const otherOutcomes = p.done - sent;
+  const unsent = p.counts.cancelled + p.counts.expired;
+  const active = p.status === 'queued' || p.status === 'sending';
+  const next = status.state === 'sending' && active && p.left > 0 && !p.waiting && status.nextBatchAt ? Date.parse(status.nextBatchAt) : undefined;
 
   let line: ReactNode;
-  if (c.status === 'completed') line = `Finished ${when(c.completedAt)}.`;
-  else if (c.status === 'cancelled') line = `Cancelled ${when(c.completedAt)}.`;
-  else if (c.status === 'paused') line = 'Paused: nothing goes out until you resume it.';
-  else if (status.data?.paused) line = 'Sending is paused for all campaigns (top right).';
-  else if (startsLater) line = `Starts ${when(c.sendAfter)}.`;
-  else if (status.data?.waitingReason) line = status.data.waitingReason;
-  else if (settings.data) line = `Sending ${plural(settings.data.batchSize, 'email')} every ${duration(settings.data.batchIntervalSeconds)}, spread over your accounts.`;
+  if (disconnected) line = 'Lost the connection to Trickle: these numbers may be out of date.';
+  else if (p.status === 'completed') line = p.rehearsal ? `Rehearsed ${when(c.completedAt)}. Nothing was sent.` : `Finished ${when(c.completedAt)}.`;
+  else if (p.status === 'cancelled') line = `Cancelled ${when(c.completedAt)}${unsent ? `: ${plural(unsent, 'message')} never went out` : ''}.`;
+  else if (p.status === 'paused') line = 'Paused: nothing goes out until you resume it.';
+  else if (p.waiting) line = p.waiting.reason + (p.waiting.until ? ` Sending resumes ${when(p.waiting.until)}.` : '');
+  else if (settings.data) line = `Sending ${plural(settings.data.batchSize, 'email')} every ${duration(settings.data.batchIntervalSeconds)}${p.rehearsal ? ' (to the rehearsal log)' : ', spread over your accounts'}.`;
 
   return (
-    <Card size="3">
+    <Card size="3" className="tr-summary" data-campaign={p.id} data-sent={sent} data-left={p.left} data-percent={p.percent}>
       <Flex justify="between" align="end" gap="4" wrap="wrap" mb="3">
         <Box>
           <Text as="div" className="tr-big-number">
-            {pct.toLocaleString(undefined, { maximumFractionDigits: pct > 0 && pct < 1 ? 1 : 0 })}%
+            {p.percent}%
           </Text>
           <Text as="div" size="3">
-            <strong>{num(sent)}</strong> of {num(total)} sent{unsent > 0 ? ` · ${num(unsent)} not sent (see below)` : ''}
+            <strong>{num(sent)}</strong> of {num(p.of)} {verb}
+            {otherOutcomes > 0 ? ` · ${num(otherOutcomes)} not sent (see below)` : ''}
+            {unsent > 0 ? ` · ${num(unsent)} ${p.counts.cancelled ? 'cancelled' : 'expired'}` : ''}
           </Text>
         </Box>
         <Flex direction="column" align="end" gap="1" className="tr-summary-side">
-          {(c.status === 'queued' || c.status === 'sending') && c.eta && !status.data?.paused && (
-            <Text size="2">
-              Finishes around <strong>{when(c.eta)}</strong>
+          {active && p.eta && !status.paused && (
+            <Text size="2" data-eta={p.eta}>
+              Finishes around <strong>{when(p.eta)}</strong>
             </Text>
           )}
-          {left > 0 && (c.status === 'queued' || c.status === 'sending') && !status.data?.paused && next !== undefined && (
+          {next !== undefined && !disconnected && (
             <Text size="2" color="gray">
               Next batch {next > now ? countdown(next, now) : 'any moment'}
             </Text>
           )}
-          {c.stopAfter && c.status !== 'completed' && c.status !== 'cancelled' && (
+          {c.stopAfter && p.status !== 'completed' && p.status !== 'cancelled' && (
             <Text size="2" color="gray">
               Stops at {when(c.stopAfter)}
             </Text>
           )}
         </Flex>
       </Flex>
-      <Meter value={settled} max={total} size="lg" color={c.status === 'completed' ? 'teal' : c.status === 'paused' ? 'amber' : 'indigo'} label={`${pct.toFixed(0)}% done: ${num(sent)} of ${num(total)} sent`} />
-      <Text as="p" size="2" mt="3" color={c.status === 'paused' || status.data?.waitingReason ? 'amber' : 'gray'}>
+      <Meter
+        value={p.done}
+        max={p.of}
+        size="lg"
+        color={p.status === 'completed' ? 'teal' : p.status === 'paused' ? 'amber' : 'indigo'}
+        label={`${p.percent}% done: ${num(sent)} of ${num(p.of)} ${verb}`}
+      />
+      <Text as="p" size="2" mt="3" color={disconnected ? 'red' : p.status === 'paused' || p.waiting ? 'amber' : 'gray'}>
         {line}
       </Text>
     </Card>

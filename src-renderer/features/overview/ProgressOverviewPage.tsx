@@ -1,7 +1,11 @@
-/** The overview (#/progress): everything that is sending, what is left, and a welcome until there is something to send. */
+/**
+ * The overview (#/progress): everything that is sending, what is left, and a welcome until there
+ * is something to send. Its numbers are the one status snapshot's, as the top bar's are.
+ */
 import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
 import { Box, Button, Card, Flex, Grid, Heading, Link, Text } from '@radix-ui/themes';
 import { useApi } from '../../api/hooks';
+import { useSendingStatus } from '../../api/status';
 import { RecentBatches, SendsPerHour } from '../../components/LazyCharts';
 import { EmptyState, ErrorCallout, Loading, PageHeader } from '../../components/ui';
 import { countdown, num, plural, when } from '../../lib/format';
@@ -13,17 +17,18 @@ import { GettingStarted } from './GettingStarted';
 export function ProgressOverviewPage() {
   const campaigns = useApi('campaigns.list');
   const accounts = useApi('accounts.list');
-  const status = useApi('sending.status');
+  const { status: s, error, disconnected } = useSendingStatus();
   const now = useNow(1000);
-  if (campaigns.isPending || accounts.isPending) return <Loading />;
+  if (campaigns.isPending || accounts.isPending || (!s && !error)) return <Loading />;
   if (campaigns.error) return <ErrorCallout error={campaigns.error} onRetry={() => void campaigns.refetch()} />;
   const all = campaigns.data;
-  const active = all.filter((c) => c.status === 'queued' || c.status === 'sending' || c.status === 'paused');
+  const progress = s?.campaigns ?? [];
+  const active = progress.filter((c) => c.status === 'queued' || c.status === 'sending' || c.status === 'paused');
   const drafts = all.filter((c) => c.status === 'draft');
   const recent = all.filter((c) => c.status === 'completed' || c.status === 'cancelled').slice(0, 3);
-  const s = status.data;
-  const next = s?.nextBatchAt ? Date.parse(s.nextBatchAt) : undefined;
+  const next = s && s.state === 'sending' && s.nextBatchAt ? Date.parse(s.nextBatchAt) : undefined;
   const left = s ? s.queued + s.retryWaiting + s.inFlight : 0;
+  const sentOf = (id: number) => progress.find((p) => p.id === id)?.counts;
 
   if (all.length === 0 || (accounts.data?.length ?? 0) === 0) {
     return <GettingStarted hasAccount={(accounts.data?.length ?? 0) > 0} hasCampaign={all.length > 0} />;
@@ -44,14 +49,39 @@ export function ProgressOverviewPage() {
       />
       <Flex direction="column" gap="4">
         {s && (
-          <Grid columns={{ initial: '2', sm: '4' }} gap="3">
-            <BigStat label="Sent in the last 24 h" value={num(s.sentLast24h)} />
-            <BigStat label="Capacity left" value={num(s.capacityLeft)} hint="across enabled accounts" />
-            <BigStat label="Still to send" value={num(left)} />
+          <Grid columns={{ initial: '2', sm: '4' }} gap="3" className={disconnected ? 'tr-stale' : undefined} data-at={s.at}>
+            <BigStat label="Sent in the last 24 h" value={num(s.sentLast24h)} name="sent24h" />
+            <BigStat label="Capacity left" value={num(s.capacityLeft)} hint="across enabled accounts" name="capacity" />
+            <BigStat label="Still to send" value={num(left)} name="left" />
             <BigStat
-              label={s.paused ? 'Sending' : left > 0 && s.eta ? 'All done by' : 'Next batch'}
-              value={s.paused ? 'Paused' : left > 0 && s.eta ? when(s.eta) : !s.paused && next !== undefined && left > 0 ? (next > now ? countdown(next, now) : 'any moment') : '—'}
-              hint={left > 0 && !s.paused && next !== undefined && s.eta ? `next batch ${next > now ? countdown(next, now) : 'any moment'}` : undefined}
+              name="when"
+              label={disconnected ? 'Connection' : s.state === 'paused' ? 'Sending' : s.state === 'waiting' ? 'Waiting' : left > 0 && s.eta ? 'All done by' : 'Next batch'}
+              value={
+                disconnected
+                  ? 'Lost'
+                  : s.state === 'paused'
+                    ? 'Paused'
+                    : s.state === 'waiting'
+                      ? s.waiting?.until
+                        ? `until ${when(s.waiting.until)}`
+                        : 'for now'
+                      : left > 0 && s.eta
+                        ? when(s.eta)
+                        : next !== undefined && left > 0
+                          ? next > now
+                            ? countdown(next, now)
+                            : 'any moment'
+                          : '—'
+              }
+              hint={
+                disconnected
+                  ? 'reconnecting…'
+                  : s.state === 'waiting'
+                    ? s.waiting?.reason
+                    : left > 0 && next !== undefined && s.eta
+                      ? `next batch ${next > now ? countdown(next, now) : 'any moment'}`
+                      : undefined
+              }
             />
           </Grid>
         )}
@@ -83,7 +113,7 @@ export function ProgressOverviewPage() {
         ) : (
           <Flex direction="column" gap="3">
             {active.map((c) => (
-              <ActiveCampaign key={c.id} campaign={c} globallyPaused={s?.paused ?? false} />
+              <ActiveCampaign key={c.id} progress={c} />
             ))}
           </Flex>
         )}
@@ -104,8 +134,9 @@ export function ProgressOverviewPage() {
                   <Link href={campaignHref(c)}>{c.name}</Link>
                   <Text size="2" color="gray">
                     {' '}
-                    · {c.status === 'completed' ? 'finished' : 'cancelled'} {when(c.completedAt)} · {num(c.counts.sent)} sent
-                    {c.counts.failed ? `, ${num(c.counts.failed)} failed` : ''}
+                    · {c.status === 'completed' ? (c.rehearsal ? 'rehearsed' : 'finished') : 'cancelled'} {when(c.completedAt)} ·{' '}
+                    {c.rehearsal ? `${num((sentOf(c.id) ?? c.counts).rehearsed)} rehearsed, nothing sent` : `${num((sentOf(c.id) ?? c.counts).sent)} sent`}
+                    {(sentOf(c.id) ?? c.counts).failed ? `, ${num((sentOf(c.id) ?? c.counts).failed)} failed` : ''}
                   </Text>
                 </li>
               ))}
@@ -117,9 +148,9 @@ export function ProgressOverviewPage() {
   );
 }
 
-function BigStat({ label, value, hint }: { label: string; value: string; hint?: string | undefined }) {
+function BigStat({ label, value, hint, name }: { label: string; value: string; hint?: string | undefined; name: string }) {
   return (
-    <Box className="tr-tile">
+    <Box className="tr-tile" data-stat={name}>
       <Text as="div" size={{ initial: '5', lg: '6' }} weight="bold" className="tr-ellipsis" title={value}>
         {value}
       </Text>

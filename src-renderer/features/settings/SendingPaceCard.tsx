@@ -111,7 +111,7 @@ export function SendingPaceCard({ settings }: { settings: Settings }) {
             </Callout.Icon>
             <Callout.Text>
               Gmail may flag rapid sending: batches closer than 30 seconds apart can get an account temporarily blocked. Use short
-              intervals only for rehearsals with dry run on.
+              intervals only for rehearsals (a campaign’s Rehearsal switch) or a local test server.
             </Callout.Text>
           </Callout.Root>
         )}

@@ -1,9 +1,10 @@
-/** Settings: the sending pace, dry run, desktop-only options, and the suppression list — a card each. */
+/** Settings: the sending pace, the mailbox checks, rehearsals, desktop-only options, and the suppression list — a card each. */
 import { Flex } from '@radix-ui/themes';
 import { useApi } from '../../api/hooks';
 import { ErrorCallout, Loading, PageHeader } from '../../components/ui';
 import { DesktopCard } from './DesktopCard';
-import { DryRunCard } from './DryRunCard';
+import { MailboxCard } from './MailboxCard';
+import { RehearsalCard } from './RehearsalCard';
 import { SendingPaceCard } from './SendingPaceCard';
 import { SuppressionsCard } from './SuppressionsCard';
 
@@ -20,7 +21,8 @@ export function SettingsPage() {
       ) : (
         <Flex direction="column" gap="4" className="tr-settings">
           <SendingPaceCard settings={settings.data} />
-          <DryRunCard settings={settings.data} dataDir={info.data?.dataDir} />
+          <MailboxCard settings={settings.data} />
+          <RehearsalCard dataDir={info.data?.dataDir} />
           {info.data?.door === 'desktop' && <DesktopCard />}
           <SuppressionsCard />
         </Flex>

@@ -101,6 +101,11 @@ export function SuppressionsCard() {
                           {s.detail}
                         </Text>
                       )}
+                      {s.source && (
+                        <Text as="div" size="1" color="gray">
+                          From {s.source.account}’s inbox{s.source.campaignName ? ` · “${s.source.campaignName}”` : ''}
+                        </Text>
+                      )}
                     </Table.Cell>
                     <Table.Cell>
                       <Badge color={reason.color} variant="soft">

@@ -10,8 +10,8 @@
 //
 // Seeding: a local SMTP server on 127.0.0.1:2525 stands in for Gmail and refuses a few
 // recipients on purpose (a bounce, a temporary refusal, a connection dropped after the data),
-// so the failure and in-doubt views have something to show; then dry run is switched on and a
-// larger campaign is queued, so nothing else leaves this machine.
+// so the failure and in-doubt views have something to show; then a larger campaign is queued as
+// a rehearsal, so nothing else leaves this machine.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -241,7 +241,7 @@ async function main() {
     app = await startApp(4610, seeded);
     empty = await startApp(4611, fresh);
     console.log('seeding…');
-    await app.call('settings.update', { dryRun: false, batchIntervalSeconds: 2, messageDelayMs: 0, retryIntervalSeconds: 3600 });
+    await app.call('settings.update', { batchIntervalSeconds: 2, messageDelayMs: 0, retryIntervalSeconds: 3600 });
     const local = { host: '127.0.0.1', port: SMTP_PORT, security: 'none', verify: false };
     await app.call('accounts.add', { email: 'club.secretary@gmail.com', appPassword: 'abcd efgh ijkl mnop', fromName: 'Riverside Tennis Club', dailyCap: 500, ...local });
     await app.call('accounts.add', { email: 'riverside.news@gmail.com', appPassword: 'abcd efgh ijkl mnop', fromName: 'Riverside News', dailyCap: 100, ...local });
@@ -265,9 +265,9 @@ async function main() {
       await sleep(500);
     }
 
-    // The main campaign, in dry run from here on.
-    await app.call('settings.update', { dryRun: true });
+    // The main campaign, a rehearsal: written to its log, nothing sent.
     const b = await app.call('campaigns.create', {
+      rehearsal: true,
       name: 'Spring newsletter 2026',
       subject: 'Spring news from Riverside, {{first_name|friend}}',
       html: NEWSLETTER,

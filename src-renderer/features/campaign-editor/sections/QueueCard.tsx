@@ -10,12 +10,14 @@ import { duration, fromLocalInput, num, plural, when } from '../../../lib/format
 export function QueueCard({
   toSend,
   sendAfter,
+  rehearsal,
   queueError,
   unknownFields,
   onQueue,
 }: {
   toSend: number;
   sendAfter: string;
+  rehearsal: boolean;
   queueError: ApiCallError | null;
   /** Sentences about merge fields that are no column of the list: Queue waits until none is left. */
   unknownFields: string[];
@@ -33,16 +35,16 @@ export function QueueCard({
       <Flex justify="between" align="center" gap="4" wrap="wrap">
         <Box minWidth="0" className="tr-queue-card__text">
           <Heading as="h2" size="4">
-            Ready to send?
+            {rehearsal ? 'Ready to rehearse?' : 'Ready to send?'}
           </Heading>
           <Text as="p" size="2" color="gray">
-            Queue sends to {plural(toSend, 'recipient')}
+            {rehearsal ? `Queue rehearses it: ${plural(toSend, 'message')} written to its log, nothing sent` : `Queue sends to ${plural(toSend, 'recipient')}`}
             {s ? `, ${plural(s.batchSize, 'email')} every ${duration(s.batchIntervalSeconds)}` : ''}
             {sendAfter ? `, starting ${when(fromLocalInput(sendAfter))}` : ''}. You can pause or cancel at any time.
           </Text>
         </Box>
         <Button size="3" onClick={onQueue} disabled={toSend === 0 || unknownFields.length > 0}>
-          <PaperPlaneIcon /> Queue {num(toSend)} emails
+          <PaperPlaneIcon /> {rehearsal ? 'Rehearse' : 'Queue'} {num(toSend)} emails
         </Button>
       </Flex>
       {unknownFields.length > 0 && (
@@ -64,8 +66,8 @@ export function QueueCard({
           />
           {queueError.code === 'merge_missing_field' && (
             <Text as="p" size="2" color="gray">
-              The recipients cannot be changed after import, so give the field a default in the subject or body (as shown), save,
-              and queue again.
+              Give the field a default in the subject or body (as shown), or import a list where it is filled in, then queue
+              again.
             </Text>
           )}
         </Box>

@@ -1,5 +1,9 @@
-/** "Queue …?": who it goes to and from when, with a word on unsaved changes, dry run and capacity. */
-import { Flex, Text } from '@radix-ui/themes';
+/**
+ * "Queue …?": who it goes to, and — before anything is queued — when it will be done at the
+ * accounts' capacity (campaigns.forecast: measured pace, caps, rolling windows, cadence, the
+ * campaigns ahead of it), whether that is past today, and how many sends are left today.
+ */
+import { Flex, Spinner, Text } from '@radix-ui/themes';
 import type { Campaign } from '../../../../src-shared/views/campaigns';
 import { useApi } from '../../../api/hooks';
 import { ConfirmDialog } from '../../../components/ui';
@@ -11,7 +15,7 @@ export function QueueDialog({
   onClose,
   toSend,
   sendAfter,
-  dirty,
+  rehearsal,
   queue,
 }: {
   campaign: Campaign;
@@ -19,33 +23,64 @@ export function QueueDialog({
   onClose: () => void;
   toSend: number;
   sendAfter: string;
-  dirty: boolean;
-  /** Saves what is unsaved, then queues; resolves with an error to show in the dialog, or nothing. */
+  rehearsal: boolean;
+  /** Saves what waits, then queues; resolves with an error to show in the dialog, or nothing. */
   queue: () => Promise<string | void>;
 }) {
-  const status = useApi('sending.status');
+  const forecast = useApi('campaigns.forecast', { id: campaign.id }, { enabled: open, staleTime: 0 });
+  const f = forecast.data;
+  const ahead = f?.ahead ?? [];
   return (
     <ConfirmDialog
       open={open}
       onClose={onClose}
-      title={`Queue “${campaign.name}”?`}
-      confirmLabel={`Queue ${num(toSend)} emails`}
+      title={rehearsal ? `Rehearse “${campaign.name}”?` : `Queue “${campaign.name}”?`}
+      confirmLabel={rehearsal ? `Rehearse ${num(toSend)} emails` : `Queue ${num(toSend)} emails`}
       color="indigo"
       onConfirm={queue}
     >
-      <Flex direction="column" gap="2">
+      <Flex direction="column" gap="2" className="tr-forecast" data-finish-at={f?.finishAt ?? ''} data-forecast-at={f?.at ?? ''}>
         <span>
-          Trickle will send it to <strong>{plural(toSend, 'recipient')}</strong>
-          {sendAfter ? `, starting ${when(fromLocalInput(sendAfter))}` : ' from the next batch'}.
+          {rehearsal ? (
+            <>
+              Trickle will rehearse it: <strong>{plural(toSend, 'message')}</strong> written to its log, nothing sent
+            </>
+          ) : (
+            <>
+              Trickle will send it to <strong>{plural(toSend, 'recipient')}</strong>
+            </>
+          )}
+          {sendAfter ? `, starting ${when(fromLocalInput(sendAfter))}` : ''}.
         </span>
-        {dirty && <span>Your unsaved changes are saved first.</span>}
-        {status.data?.dryRun && (
-          <Text color="purple" weight="medium">
-            Dry run is on: the messages are written to dry-run.log, nothing is really sent.
+        {forecast.isPending && (
+          <Text color="gray">
+            <Spinner className="tr-inline-icon" /> Working out when it will be done…
           </Text>
         )}
-        {status.data && status.data.capacityLeft === 0 && !status.data.dryRun && (
-          <Text color="amber">{status.data.waitingReason ?? 'No account has capacity left right now: sending starts when one does.'}</Text>
+        {f && (
+          <>
+            {f.finishAt ? (
+              <span data-forecast="finish">
+                {rehearsal ? 'At the batch pace' : 'At your accounts’ capacity'}, it is done <strong>{when(f.finishAt)}</strong>.
+              </span>
+            ) : (
+              f.reason && <Text color="amber">{f.reason}</Text>
+            )}
+            {!rehearsal && (
+              <Text color={f.pastToday ? 'amber' : undefined} data-forecast="today">
+                {f.pastToday
+                  ? `That is after today: your accounts have ${plural(f.sendsLeftToday, 'send')} left today, so ${num(f.today)} of these go today and the rest later.`
+                  : `Your accounts have ${plural(f.sendsLeftToday, 'send')} left today.`}
+              </Text>
+            )}
+            {ahead.length > 0 && (
+              <Text color="amber" data-forecast="ahead">
+                It waits behind {ahead.map((c) => `“${c.name}” (${num(c.left)} left)`).join(', ')}, queued before it.
+              </Text>
+            )}
+            {f.expiring > 0 && <Text color="amber">{plural(f.expiring, 'message')} would not go out before the stop time and would expire.</Text>}
+            {f.paused && <Text color="amber">Sending is paused: nothing goes until you resume it (the time above assumes you do now).</Text>}
+          </>
         )}
       </Flex>
     </ConfirmDialog>

@@ -29,7 +29,7 @@ export function TestSendSection({ campaign, messageId }: { campaign: Campaign; m
           id="t-to"
           label="Send a copy to"
           error={fieldError(test.error, 'to')}
-          hint="Made with the data of the recipient chosen above. A test is really sent, even in dry run, and counts towards the account’s daily cap."
+          hint="Made with the data of the recipient chosen above. A test is really sent, even from a rehearsal, and counts towards the account’s daily cap."
         >
           <Flex gap="3">
             <Box flexGrow="1">

@@ -6,14 +6,15 @@ import { type Kysely, sql } from 'kysely';
  * Message-ID, so that queueing a draft changes the campaign and no message (before, it
  * rewrote every row: half the time of importing and queueing a big list). The engine shows
  * them as `pending` while their campaign is a draft. Drafts stored by earlier versions get
- * the same form here. Nothing else stores `pending` any more.
+ * the same form here (a Message-ID carries the message's row id: core/message-ids.ts).
+ * Nothing else stores `pending` any more.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const domain = `${randomBytes(4).toString('hex')}.trickle.invalid`;
   await sql`
     update messages
     set status = 'queued',
-        message_id = coalesce(message_id, '<' || lower(hex(randomblob(12))) || '.' || campaign_id || '.' || row || ${'@' + domain + '>'})
+        message_id = coalesce(message_id, '<' || lower(hex(randomblob(12))) || '.' || id || ${'@' + domain + '>'})
     where status = 'pending'
       and campaign_id in (select id from campaigns where status = 'draft')
   `.execute(db);
