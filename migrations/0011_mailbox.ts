@@ -18,62 +18,48 @@ import { type Kysely, sql } from 'kysely';
  * - suppressions: which account's inbox (and which message) an entry came from.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await db.transaction().execute(async (trx) => {
-      await accountColumns(trx);
-      await rebuildMessages(
-        trx,
-        (statuses) => (statuses.includes("'bounced'") ? statuses : [...statuses, "'bounced'"]),
-        (select) => select,
-      );
-      for (const column of MESSAGE_COLUMNS) await trx.schema.alterTable('messages').addColumn(column.name, column.type).execute();
-      // Served by partial indexes, each as small as what it holds: a campaign's replies, its
-      // bounced or sent messages to one address.
-      await sql`create index messages_replied on messages (campaign_id, id) where replied_at is not null`.execute(trx);
-      await sql`create index messages_auto_replied on messages (campaign_id, id) where auto_replied_at is not null`.execute(trx);
-      await sql`create index messages_unsubscribed on messages (campaign_id, id) where unsubscribed_at is not null`.execute(trx);
-      await sql`create index messages_went_out on messages (email_norm, account_id) where status in ('sent', 'in_doubt', 'bounced')`.execute(
-        trx,
-      );
-      await trx.schema.alterTable('campaigns').addColumn('bounce_alerted_at', 'integer').execute();
-      await trx.schema.alterTable('suppressions').addColumn('source_account', 'text').execute();
-      await trx.schema.alterTable('suppressions').addColumn('source_message_id', 'integer').execute();
-      await inboxTables(trx);
-      const problems = await sql`pragma foreign_key_check`.execute(trx);
-      if (problems.rows.length > 0) throw new Error(`0011_mailbox: ${problems.rows.length} foreign key problems after rebuilding messages`);
-    });
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db);
-  }
+  // One transaction, foreign keys off around it and checked before it commits: db/migrate.ts.
+  await accountColumns(db);
+  await rebuildMessages(
+    db,
+    (statuses) => (statuses.includes("'bounced'") ? statuses : [...statuses, "'bounced'"]),
+    (select) => select,
+  );
+  for (const column of MESSAGE_COLUMNS) await db.schema.alterTable('messages').addColumn(column.name, column.type).execute();
+  // Served by partial indexes, each as small as what it holds: a campaign's replies, its
+  // bounced or sent messages to one address.
+  await sql`create index messages_replied on messages (campaign_id, id) where replied_at is not null`.execute(db);
+  await sql`create index messages_auto_replied on messages (campaign_id, id) where auto_replied_at is not null`.execute(db);
+  await sql`create index messages_unsubscribed on messages (campaign_id, id) where unsubscribed_at is not null`.execute(db);
+  await sql`create index messages_went_out on messages (email_norm, account_id) where status in ('sent', 'in_doubt', 'bounced')`.execute(
+    db,
+  );
+  await db.schema.alterTable('campaigns').addColumn('bounce_alerted_at', 'integer').execute();
+  await db.schema.alterTable('suppressions').addColumn('source_account', 'text').execute();
+  await db.schema.alterTable('suppressions').addColumn('source_message_id', 'integer').execute();
+  await inboxTables(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await db.transaction().execute(async (trx) => {
-      await trx.schema.dropTable('outside_sends').execute();
-      await trx.schema.dropTable('inbox_notices').execute();
-      await trx.schema.dropTable('inbox_cursors').execute();
-      await trx.schema.alterTable('suppressions').dropColumn('source_message_id').execute();
-      await trx.schema.alterTable('suppressions').dropColumn('source_account').execute();
-      await trx.schema.alterTable('campaigns').dropColumn('bounce_alerted_at').execute();
-      for (const index of ['messages_replied', 'messages_auto_replied', 'messages_unsubscribed', 'messages_went_out']) {
-        await trx.schema.dropIndex(index).execute();
-      }
-      for (const column of MESSAGE_COLUMNS) await trx.schema.alterTable('messages').dropColumn(column.name).execute();
-      // A bounced message had been sent: that is what it was before.
-      await rebuildMessages(
-        trx,
-        (statuses) => statuses.filter((s) => s !== "'bounced'"),
-        (select) => select.replace(/^"status"$/m, `case "status" when 'bounced' then 'sent' else "status" end`),
-      );
-      for (const column of ['inbox_detail', 'inbox_checked_at', 'inbox_state', 'watch_inbox', 'imap_security', 'imap_port', 'imap_host']) {
-        await trx.schema.alterTable('accounts').dropColumn(column).execute();
-      }
-    });
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db);
+  // One transaction, foreign keys off around it and checked before it commits: db/migrate.ts.
+  await db.schema.dropTable('outside_sends').execute();
+  await db.schema.dropTable('inbox_notices').execute();
+  await db.schema.dropTable('inbox_cursors').execute();
+  await db.schema.alterTable('suppressions').dropColumn('source_message_id').execute();
+  await db.schema.alterTable('suppressions').dropColumn('source_account').execute();
+  await db.schema.alterTable('campaigns').dropColumn('bounce_alerted_at').execute();
+  for (const index of ['messages_replied', 'messages_auto_replied', 'messages_unsubscribed', 'messages_went_out']) {
+    await db.schema.dropIndex(index).execute();
+  }
+  for (const column of MESSAGE_COLUMNS) await db.schema.alterTable('messages').dropColumn(column.name).execute();
+  // A bounced message had been sent: that is what it was before.
+  await rebuildMessages(
+    db,
+    (statuses) => statuses.filter((s) => s !== "'bounced'"),
+    (select) => select.replace(/^"status"$/m, `case "status" when 'bounced' then 'sent' else "status" end`),
+  );
+  for (const column of ['inbox_detail', 'inbox_checked_at', 'inbox_state', 'watch_inbox', 'imap_security', 'imap_port', 'imap_host']) {
+    await db.schema.alterTable('accounts').dropColumn(column).execute();
   }
 }
 

@@ -23,70 +23,55 @@ import { type Kysely, sql } from 'kysely';
  * (the drop must not set the send log's references to null), checked before it commits.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await db.transaction().execute(async (trx) => {
-      const dryRunSetting = await sql<{ value: string }>`select value from settings where key = 'dryRun'`.execute(trx);
-      const dryRunWasOn = dryRunSetting.rows[0] !== undefined && JSON.parse(dryRunSetting.rows[0].value) === true;
+  // One transaction, foreign keys off around it and checked before it commits: db/migrate.ts.
+  const dryRunSetting = await sql<{ value: string }>`select value from settings where key = 'dryRun'`.execute(db);
+  const dryRunWasOn = dryRunSetting.rows[0] !== undefined && JSON.parse(dryRunSetting.rows[0].value) === true;
 
-      await trx.schema.alterTable('campaigns').addColumn('rehearsal', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await trx.schema.alterTable('batches').addColumn('rehearsed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema.alterTable('campaigns').addColumn('rehearsal', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema.alterTable('batches').addColumn('rehearsed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 
-      // What the old switch did, counted before the rows change.
-      const affected = await sql<{ campaign_id: number; n: number; sent: number }>`
-        select campaign_id, sum(dry_run) as n, count(*) as sent from messages
-        where status = 'sent' group by campaign_id having sum(dry_run) > 0`.execute(trx);
+  // What the old switch did, counted before the rows change.
+  const affected = await sql<{ campaign_id: number; n: number; sent: number }>`
+    select campaign_id, sum(dry_run) as n, count(*) as sent from messages
+    where status = 'sent' group by campaign_id having sum(dry_run) > 0`.execute(db);
 
-      await rebuildMessages(
-        trx,
-        (statuses) => (statuses.includes("'rehearsed'") ? statuses : [...statuses, "'rehearsed'"]),
-        (column) => (column === '"status"' ? `case when "status" = 'sent' and "dry_run" = 1 then 'rehearsed' else "status" end` : column),
-      );
-      await sql`alter table messages drop column dry_run`.execute(trx);
-      await recount(trx);
+  await rebuildMessages(
+    db,
+    (statuses) => (statuses.includes("'rehearsed'") ? statuses : [...statuses, "'rehearsed'"]),
+    (column) => (column === '"status"' ? `case when "status" = 'sent' and "dry_run" = 1 then 'rehearsed' else "status" end` : column),
+  );
+  await sql`alter table messages drop column dry_run`.execute(db);
+  await recount(db);
 
-      for (const { campaign_id, n, sent } of affected.rows) {
-        const detail =
-          Number(n) === Number(sent)
-            ? `Under the old app-wide dry run, ${count(n)} message${Number(n) === 1 ? ' was' : 's were'} written to the log and never really sent: marked “rehearsed”.`
-            : `${count(n)} of this campaign’s messages ${Number(n) === 1 ? 'was' : 'were'} never really sent: the old app-wide dry run was on when their turn came, and they were wrongly shown as sent. They are marked “rehearsed” now; the other ${count(Number(sent) - Number(n))} really went out.`;
-        await sql`update campaigns set status_detail = ${detail} where id = ${campaign_id}`.execute(trx);
-      }
-      if (dryRunWasOn) {
-        await sql`
-          update campaigns set status = 'paused',
-            status_detail = coalesce(status_detail || ' ', '') || ${'Paused when Trickle was updated: dry run was on, and it no longer exists for the whole app. Resumed, this campaign is really sent; to rehearse it instead, copy it as a rehearsal.'}
-          where status in ('queued', 'sending')`.execute(trx);
-      }
-      await sql`delete from settings where key = 'dryRun'`.execute(trx);
-
-      const problems = await sql`pragma foreign_key_check`.execute(trx);
-      if (problems.rows.length > 0) throw new Error(`0012_rehearsal: ${problems.rows.length} foreign key problems after rebuilding messages`);
-    });
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db);
+  for (const { campaign_id, n, sent } of affected.rows) {
+    const detail =
+      Number(n) === Number(sent)
+        ? `Under the old app-wide dry run, ${count(n)} message${Number(n) === 1 ? ' was' : 's were'} written to the log and never really sent: marked “rehearsed”.`
+        : `${count(n)} of this campaign’s messages ${Number(n) === 1 ? 'was' : 'were'} never really sent: the old app-wide dry run was on when their turn came, and they were wrongly shown as sent. They are marked “rehearsed” now; the other ${count(Number(sent) - Number(n))} really went out.`;
+    await sql`update campaigns set status_detail = ${detail} where id = ${campaign_id}`.execute(db);
   }
+  if (dryRunWasOn) {
+    await sql`
+      update campaigns set status = 'paused',
+        status_detail = coalesce(status_detail || ' ', '') || ${'Paused when Trickle was updated: dry run was on, and it no longer exists for the whole app. Resumed, this campaign is really sent; to rehearse it instead, copy it as a rehearsal.'}
+      where status in ('queued', 'sending')`.execute(db);
+  }
+  await sql`delete from settings where key = 'dryRun'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await db.transaction().execute(async (trx) => {
-      // A rehearsed message was "sent" by the dry run: that is what it was before.
-      await trx.schema.alterTable('messages').addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await sql`update messages set dry_run = 1 where status = 'rehearsed'`.execute(trx);
-      await rebuildMessages(
-        trx,
-        (statuses) => statuses.filter((s) => s !== "'rehearsed'"),
-        (column) => (column === '"status"' ? `case "status" when 'rehearsed' then 'sent' else "status" end` : column),
-      );
-      await recount(trx);
-      await trx.schema.alterTable('batches').dropColumn('rehearsed').execute();
-      await trx.schema.alterTable('campaigns').dropColumn('rehearsal').execute();
-    });
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db);
-  }
+  // One transaction, foreign keys off around it and checked before it commits: db/migrate.ts.
+  // A rehearsed message was "sent" by the dry run: that is what it was before.
+  await db.schema.alterTable('messages').addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await sql`update messages set dry_run = 1 where status = 'rehearsed'`.execute(db);
+  await rebuildMessages(
+    db,
+    (statuses) => statuses.filter((s) => s !== "'rehearsed'"),
+    (column) => (column === '"status"' ? `case "status" when 'rehearsed' then 'sent' else "status" end` : column),
+  );
+  await recount(db);
+  await db.schema.alterTable('batches').dropColumn('rehearsed').execute();
+  await db.schema.alterTable('campaigns').dropColumn('rehearsal').execute();
 }
 
 /**

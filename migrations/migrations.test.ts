@@ -1,7 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { Kysely, sql } from 'kysely';
+import { NO_MIGRATIONS } from 'kysely/migration';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../src-main/engine/db/migrate';
+import { TrickleSqliteDialect } from '../src-main/engine/db/open-database';
 import { migrations } from './index';
 
 /** One test per migration: migrate to just before it, apply it alone, check what it promised. */
@@ -14,15 +16,14 @@ afterEach(async () => {
 function freshDb(): { db: Kysely<any>; sqlite: BetterSqlite3.Database } {
   const sqlite = new BetterSqlite3(':memory:');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // The app's own dialect and runner (db/migrate.ts): each migration in one transaction.
+  const db = new Kysely<any>({ dialect: new TrickleSqliteDialect({ database: sqlite }, () => sqlite.inTransaction) });
   open.push(db);
   return { db, sqlite };
 }
 
 async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error } = await migrator.migrateTo(name);
-  if (error) throw error;
+  await migrate(db, name);
 }
 
 function columns(sqlite: BetterSqlite3.Database, table: string): string[] {
@@ -522,9 +523,8 @@ describe('migrations', () => {
 
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
-    expect((await migrator.migrateTo(NO_MIGRATIONS)).error).toBeUndefined();
+    await migrate(db);
+    await migrate(db, NO_MIGRATIONS);
     const tables = (
       sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely_%'`).all() as {
         name: string;
@@ -532,4 +532,53 @@ describe('migrations', () => {
     ).map((t) => t.name);
     expect(tables.filter((t) => t !== 'sqlite_sequence')).toEqual([]);
   });
+
+  describe('the runner (src-main/engine/db/migrate.ts)', () => {
+    const tables = (sqlite: BetterSqlite3.Database) =>
+      (sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name != 'sqlite_sequence'`).all() as { name: string }[]).map((t) => t.name);
+    const recorded = async (db: Kysely<any>) => (await db.selectFrom('kysely_migration').select('name').execute()).map((r) => r.name);
+
+    it('applies a migration and the row that records it in one transaction: one that fails half-way leaves neither', async () => {
+      const { db, sqlite } = freshDb();
+      const own = {
+        '0001_one': { up: async (d: Kysely<any>) => void (await d.schema.createTable('one').addColumn('id', 'integer').execute()) },
+        '0002_half': {
+          up: async (d: Kysely<any>) => {
+            await d.schema.createTable('half').addColumn('id', 'integer').execute();
+            await sql`insert into nowhere values (1)`.execute(d);
+          },
+        },
+      };
+      await expect(migrate(db, undefined, own)).rejects.toThrow(/Database migration 0002_half failed/);
+      expect(tables(sqlite)).toEqual(['one']);
+      expect(await recorded(db)).toEqual(['0001_one']);
+    });
+
+    it('refuses a migration that leaves a broken reference, with foreign keys on again afterwards', async () => {
+      const { db, sqlite } = freshDb();
+      const own = {
+        '0001_parent': {
+          up: async (d: Kysely<any>) => {
+            await sql`create table parent (id integer primary key)`.execute(d);
+            await sql`create table child (id integer primary key, parent_id integer references parent (id))`.execute(d);
+            await sql`insert into parent values (1)`.execute(d);
+            await sql`insert into child values (1, 1)`.execute(d);
+          },
+        },
+        // A rebuild that forgets a row: with foreign keys off during the migration, only the check can tell.
+        '0002_lossy_rebuild': {
+          up: async (d: Kysely<any>) => {
+            await sql`create table parent_new (id integer primary key)`.execute(d);
+            await sql`drop table parent`.execute(d);
+            await sql`alter table parent_new rename to parent`.execute(d);
+          },
+        },
+      };
+      await expect(migrate(db, undefined, own)).rejects.toThrow(/0002_lossy_rebuild: 1 broken references/);
+      expect(await recorded(db)).toEqual(['0001_parent']);
+      expect(sqlite.prepare('select count(*) as n from parent').get()).toEqual({ n: 1 });
+      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    });
+  });
 });
+

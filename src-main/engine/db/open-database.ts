@@ -9,15 +9,13 @@ import {
   type Driver,
   Kysely,
   type QueryCompiler,
-  SqliteAdapter,
   type SqliteDatabase,
   type SqliteDialectConfig,
   SqliteDriver,
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { type MigrationProvider, Migrator } from 'kysely/migration';
-import { migrations } from '../../../migrations';
+import { migrate, TransactionalSqliteAdapter } from './migrate';
 import type { Database, Db } from './schema';
 import { checkIntegrity } from './start-checks';
 import { WalSync } from './wal-sync';
@@ -65,7 +63,7 @@ export class TrickleSqliteDialect implements Dialect {
     return new SqliteQueryCompiler();
   }
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new TransactionalSqliteAdapter();
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new SqliteIntrospector(db);
@@ -113,7 +111,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   }
   const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
   try {
-    await migrateToLatest(db);
+    await migrate(db);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -179,23 +177,4 @@ export function applyPragmas(sqlite: BetterSqlite3.Database, busyTimeoutMs = BUS
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-}
-
-const registeredMigrations: MigrationProvider = { getMigrations: async () => migrations };
-
-/** Applies pending migrations one at a time, each in its own transaction. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: registeredMigrations });
-  const applied: string[] = [];
-  for (;;) {
-    const { error, results } = await migrator.migrateUp();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new Error(`Database migration ${failed} failed: ${String((error as Error).message ?? error)}`, {
-        cause: error,
-      });
-    }
-    if (!results || results.length === 0) return applied;
-    applied.push(...results.map((r) => r.migrationName));
-  }
 }
