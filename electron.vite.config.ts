@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
@@ -22,6 +25,32 @@ function devServerCsp(): Plugin {
           `img-src 'self' data:; connect-src 'self' ws://localhost:* ws://127.0.0.1:*; ` +
           `object-src 'none'; base-uri 'none'; frame-ancestors 'none'$2`,
       );
+    },
+  };
+}
+
+// Production build only: every text asset of the window also as .br and .gz beside it, made once
+// at the highest levels, so headless mode serves them compressed without compressing on each
+// request (src-main/headless/static-files.ts). The desktop app reads the plain files; the
+// packaged app leaves the compressed copies out (electron-builder.yml).
+const COMPRESSIBLE = /\.(js|css|html|svg|json)$/;
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'trickle:precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    writeBundle(_options, bundle) {
+      for (const name of Object.keys(bundle)) {
+        if (!COMPRESSIBLE.test(name)) continue;
+        const file = join(outDir, name);
+        const data = readFileSync(file);
+        if (data.length < 1024) continue;
+        writeFileSync(`${file}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+        writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
+      }
     },
   };
 }
@@ -56,10 +85,13 @@ export default defineConfig({
   renderer: {
     root: fromRoot('./src-renderer'),
     build: {
+      // electron-vite leaves the renderer unminified; the same files are served over HTTP by
+      // headless mode, where every kilobyte is a wait (issue 17).
+      minify: true,
       rolldownOptions: {
         input: { index: fromRoot('./src-renderer/index.html') },
       },
     },
-    plugins: [react(), devServerCsp()],
+    plugins: [react(), devServerCsp(), precompress()],
   },
 });

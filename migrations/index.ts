@@ -12,6 +12,9 @@ import * as m0010 from './0010_archive_and_import_delimiter';
 import * as m0011 from './0011_mailbox';
 import * as m0012 from './0012_rehearsal';
 import * as m0013 from './0013_account_checks_and_pace';
+import * as m0014 from './0014_drafts_stored_ready_to_send';
+import * as m0015 from './0015_status_index_for_the_few';
+import * as m0016 from './0016_fields_with_blanks';
 
 /**
  * Every migration, registered in code so the bundled main process carries them (no folder
@@ -32,4 +35,7 @@ export const migrations: Record<string, Migration> = {
   '0011_mailbox': m0011,
   '0012_rehearsal': m0012,
   '0013_account_checks_and_pace': m0013,
+  '0014_drafts_stored_ready_to_send': m0014,
+  '0015_status_index_for_the_few': m0015,
+  '0016_fields_with_blanks': m0016,
 };

@@ -457,6 +457,70 @@ describe('migrations', () => {
     ]);
   });
 
+  it('0014_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
+    const { db } = freshDb();
+    await migrateTo(db, '0013_account_checks_and_pace');
+    const campaign = (status: string, queueSeq: number | null) =>
+      db.insertInto('campaigns').values({ name: status, subject: 's', status, queue_seq: queueSeq, created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const draft = await campaign('draft', null);
+    const paused = await campaign('paused', 1);
+    const message = (campaignId: number, row: number, status: string, messageId: string | null = null) =>
+      db.insertInto('messages').values({ campaign_id: campaignId, row, email: `r${row}@x.com`, email_norm: `r${row}@x.com`, status, message_id: messageId, updated_at: NOW }).execute();
+    await message(draft.id, 2, 'pending');
+    await message(draft.id, 3, 'pending');
+    await message(draft.id, 4, 'skipped');
+    // A draft an earlier version had begun to queue keeps the Message-ID it was given.
+    await message(draft.id, 5, 'queued', '<kept@x.trickle.invalid>');
+    await message(paused.id, 2, 'queued', '<p@x.trickle.invalid>');
+
+    await migrateTo(db, '0014_drafts_stored_ready_to_send');
+    const rows = await db.selectFrom('messages').select(['campaign_id', 'row', 'status', 'message_id']).orderBy('id').execute();
+    expect(rows.map((r) => [r.campaign_id, r.row, r.status])).toEqual([
+      [draft.id, 2, 'queued'],
+      [draft.id, 3, 'queued'],
+      [draft.id, 4, 'skipped'],
+      [draft.id, 5, 'queued'],
+      [paused.id, 2, 'queued'],
+    ]);
+    const firstId = (await db.selectFrom('messages').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+    expect(rows[0]!.message_id).toMatch(new RegExp(`^<[0-9a-f]{24}\\.${firstId}@[0-9a-f]{8}\\.trickle\\.invalid>$`));
+    expect(rows[1]!.message_id).not.toBe(rows[0]!.message_id);
+    expect(rows[2]!.message_id).toBeNull();
+    expect(rows[3]!.message_id).toBe('<kept@x.trickle.invalid>');
+    expect(rows[4]!.message_id).toBe('<p@x.trickle.invalid>');
+    // The per-campaign counters follow (their trigger).
+    const counts = await db.selectFrom('campaign_message_counts').select(['status', 'n']).where('campaign_id', '=', draft.id).orderBy('status').execute();
+    expect(counts.filter((c) => c.n > 0)).toEqual([
+      { status: 'queued', n: 3 },
+      { status: 'skipped', n: 1 },
+    ]);
+  });
+
+  it('0015_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0015_status_index_for_the_few');
+    const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const statuses = ['queued', 'queued', 'sending', 'retry_wait', 'sent', 'skipped'];
+    await db.insertInto('messages').values(statuses.map((status, i) => ({ campaign_id: c.id, row: i + 2, email: `r${i}@x.com`, email_norm: `r${i}@x.com`, status, updated_at: NOW }))).execute();
+    const indexed = sqlite.prepare(`select status from messages indexed by messages_unsettled where status = 'sending' or status = 'retry_wait' order by status`).all();
+    expect(indexed).toEqual([{ status: 'retry_wait' }, { status: 'sending' }]);
+    // As the engine asks (a bound status): an index search, not a scan of every message.
+    for (const status of ['sending', 'retry_wait']) {
+      const plan = (sqlite.prepare('explain query plan select id from messages where status = ?').all(status) as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan).toMatch(/USING (COVERING )?INDEX messages_unsettled/);
+    }
+    expect(sqlite.prepare(`select name from sqlite_master where name = 'messages_status'`).all()).toEqual([]);
+  });
+
+  it('0016_fields_with_blanks: campaigns note their blank merge fields; older ones are unknown (null)', async () => {
+    const { db, sqlite } = freshDb();
+    await migrateTo(db, '0015_status_index_for_the_few');
+    await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
+    await migrateTo(db, '0016_fields_with_blanks');
+    expect(columns(sqlite, 'campaigns')).toContain('fields_with_blanks');
+    expect((await db.selectFrom('campaigns').select('fields_with_blanks').executeTakeFirstOrThrow()).fields_with_blanks).toBeNull();
+  });
+
   it('every migration can be rolled back, leaving no table behind', async () => {
     const { db, sqlite } = freshDb();
     await migrate(db);

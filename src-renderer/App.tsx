@@ -1,18 +1,21 @@
 /** Trickle's window: sidebar, sending-status strip, and the page the hash names. */
 import { LockClosedIcon } from '@radix-ui/react-icons';
 import { Card, Code, Flex, Heading, Link, Text } from '@radix-ui/themes';
-import { useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useState } from 'react';
 import { useClient } from './api/hooks';
 import { Sidebar, StatusStrip } from './components/Shell';
 import { useToast } from './components/Toasts';
-import { EmptyState, PageHeader } from './components/ui';
+import { EmptyState, Loading, PageHeader } from './components/ui';
 import { useRoute } from './lib/route';
-import { AccountsPage } from './features/accounts/AccountsPage';
-import { CampaignEditorPage } from './features/campaign-editor/CampaignEditorPage';
-import { CampaignsPage } from './features/campaign-list/CampaignListPage';
 import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';
-import { SettingsPage } from './features/settings/SettingsPage';
-import { CampaignRoute } from './router/CampaignRoute';
+
+// Each page but the first one a user sees (Progress) is its own file, fetched when it is opened:
+// the window's first load carries only what that page needs (issue 17).
+const AccountsPage = lazy(() => import('./features/accounts/AccountsPage').then((m) => ({ default: m.AccountsPage })));
+const CampaignEditorPage = lazy(() => import('./features/campaign-editor/CampaignEditorPage').then((m) => ({ default: m.CampaignEditorPage })));
+const CampaignsPage = lazy(() => import('./features/campaign-list/CampaignListPage').then((m) => ({ default: m.CampaignsPage })));
+const SettingsPage = lazy(() => import('./features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const CampaignRoute = lazy(() => import('./router/CampaignRoute').then((m) => ({ default: m.CampaignRoute })));
 
 const TITLES: Record<string, string> = {
   progress: 'Progress',
@@ -86,7 +89,9 @@ export function App() {
       <div className="tr-main">
         <StatusStrip />
         <main className="tr-content" id="main">
-          <div className="tr-page">{page}</div>
+          <div className="tr-page">
+            <Suspense fallback={<Loading />}>{page}</Suspense>
+          </div>
         </main>
       </div>
     </div>

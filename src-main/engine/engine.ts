@@ -210,7 +210,7 @@ export class Engine {
       );
       recovered = await recoverInterruptedSends(this.ctx);
       const bulk = await recoverInterruptedBulkWork(this.ctx.db, this.ctx.clock.now());
-      if (bulk.discarded || bulk.unqueued || bulk.cancelled || bulk.discardLater) this.ctx.log.warn('recovered interrupted bulk work', bulk);
+      if (bulk.discarded || bulk.cancelled || bulk.discardLater) this.ctx.log.warn('recovered interrupted bulk work', bulk);
     } catch (error) {
       throw startFailure(error, { dataDir: this.dataDir, databaseFile: this.databaseFile });
     }
@@ -431,7 +431,7 @@ export class Engine {
     try {
       // What a failure on a full disk could not undo is undone as soon as there is room.
       const tidied = await campaignActions.tidyAfterStorageFailures(this.ctx);
-      if (tidied.discarded || tidied.unqueued) this.ctx.log.info('undid what failed work left', tidied);
+      if (tidied.discarded) this.ctx.log.info('undid what failed work left', tidied);
       return await runRetry(this.ctx, await this.settingsNow());
     } catch (error) {
       throw storageError(error);

@@ -5,7 +5,7 @@ import { type ApiHandlers, invoke } from '../api/handlers';
 import { APP_CSP, PREVIEW_CSP } from '../api/content-policy';
 import { renderPreviewPage } from '../api/preview-page';
 import { tokensMatch } from './access-token';
-import { readStaticFile } from './static-files';
+import { type StaticFile, readStaticFile } from './static-files';
 import { TICKET_USES, type TicketUse, Tickets } from './tickets';
 
 export interface HeadlessServerOptions {
@@ -114,18 +114,22 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
       res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
       return void res.end('This link’s access token is wrong. Open the link Trickle printed when it started.');
     }
-    const file = await readStaticFile(options.staticDir, url.pathname);
-    const page = file ?? (extensionless(url.pathname) ? await readStaticFile(options.staticDir, '/') : undefined);
+    const acceptEncoding = req.headers['accept-encoding'];
+    const file = await readStaticFile(options.staticDir, url.pathname, acceptEncoding);
+    const page = file ?? (extensionless(url.pathname) ? await readStaticFile(options.staticDir, '/', acceptEncoding) : undefined);
     if (!page) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       return void res.end('Not found.');
     }
     res.writeHead(200, {
       'content-type': page.type,
+      'content-length': page.body.length,
       'content-security-policy': APP_CSP,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      'cache-control': page.type.startsWith('text/html') || given !== null ? 'no-store' : 'public, max-age=3600',
+      'cache-control': cacheControl(page, given !== null),
+      ...(page.encoding ? { 'content-encoding': page.encoding } : {}),
+      ...(page.compressible ? { vary: 'accept-encoding' } : {}),
       ...(hasOldCookie(req) ? { 'set-cookie': DROP_OLD_COOKIE } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : page.body);
@@ -148,6 +152,17 @@ async function sendPreview(res: ServerResponse, handlers: ApiHandlers, params: U
 
 function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * Assets named by their content are kept by the browser for a year without asking again; the
+ * page is asked for every time (it names the current assets), and never stored when opened
+ * with the access link; anything else may be kept an hour.
+ */
+function cacheControl(file: StaticFile, openedWithLink: boolean): string {
+  if (file.type.startsWith('text/html')) return openedWithLink ? 'no-store' : 'no-cache';
+  if (openedWithLink) return 'no-store';
+  return file.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
 }
 
 function extensionless(path: string): boolean {

@@ -19,6 +19,7 @@ import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodNa
 import type { TrickleBridge } from '../../src-main/preload/index';
 import { EVENT_NAMES } from '../../src-shared/events';
 import { type AccessKey, accessKeyFromAddress, browserStorage } from '../lib/access-key';
+import { jsonBody } from './json-body';
 
 export type { ApiArgs, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope };
 
@@ -186,13 +187,14 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
   async function invokeRaw(name: string, args?: unknown): Promise<Envelope<unknown>> {
     let response: Response;
     const token = options.accessKey?.get();
-    const body = JSON.stringify(args ?? {});
+    // A big text (a recipients file) is written as JSON by a worker, off the page's main thread.
+    const body = await jsonBody(args);
     try {
       response = await doFetch(base + 'api/' + name, {
         method: 'POST',
         // A small request outlives the page: an edit saved as the window closes still arrives
         // (browsers allow keepalive bodies up to 64 KB; a recipients file goes without it).
-        keepalive: body.length < 60_000,
+        keepalive: (typeof body === 'string' ? body.length : body.size) < 60_000,
         // No ambient credential: the token goes in the header, and only there.
         credentials: 'omit',
         headers: {

@@ -1,11 +1,16 @@
 /** `#/campaigns/12` and `#/campaigns/12/edit`: loads the campaign, then shows the page campaign-page.ts chooses. */
+import { lazy } from 'react';
 import { useApi } from '../api/hooks';
 import { BackToCampaigns } from '../components/BackToCampaigns';
 import { ErrorCallout, Loading, PageHeader } from '../components/ui';
-import { CampaignEditorPage, NotEditablePage } from '../features/campaign-editor/CampaignEditorPage';
-import { CampaignProgressPage } from '../features/campaign-progress/CampaignProgressPage';
 import { useSavesSettled } from '../features/campaign-editor/use-autosave';
 import { type CampaignRoutePage, campaignPageFor } from './campaign-page';
+
+// Fetched when opened (issue 17); the Suspense of App.tsx shows Loading meanwhile.
+const editor = () => import('../features/campaign-editor/CampaignEditorPage');
+const CampaignEditorPage = lazy(() => editor().then((m) => ({ default: m.CampaignEditorPage })));
+const NotEditablePage = lazy(() => editor().then((m) => ({ default: m.NotEditablePage })));
+const CampaignProgressPage = lazy(() => import('../features/campaign-progress/CampaignProgressPage').then((m) => ({ default: m.CampaignProgressPage })));
 
 export function CampaignRoute({ id, page }: { id: number; page: CampaignRoutePage }) {
   // A draft just left in the editor may still be saving: it is read once that is done, and read

@@ -5,6 +5,9 @@
  * a whole campaign sent through the API to the test Gmail, live events over SSE, the
  * sandboxed preview page, the static renderer, and no password in any answer.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_METHOD_NAMES } from '../../src-main/api/contract';
 import { TEST_ACCOUNTS, drain } from '../support/test-engine';
@@ -683,6 +686,46 @@ describe('static files', () => {
     const js = await s.fetch('/app.js');
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+  });
+
+  // Issue 17: the window's assets are named by their content, so the browser keeps them for good;
+  // the build wrote them compressed too, and the answer takes what the browser accepts.
+  it('serves hashed assets compressed as the browser accepts, kept for a year; the page is asked for each time', async () => {
+    const s = await start();
+    const script = `export const app = ${JSON.stringify('trickle '.repeat(400))};\n`;
+    mkdirSync(join(s.staticDir, 'assets'));
+    const asset = join(s.staticDir, 'assets', 'index-Ab3_x-9Z.js');
+    writeFileSync(asset, script);
+    writeFileSync(`${asset}.br`, brotliCompressSync(script));
+    writeFileSync(`${asset}.gz`, gzipSync(script));
+
+    const fetchWith = (path: string, acceptEncoding: string, method = 'GET') => s.fetch(path, { method, headers: { 'accept-encoding': acceptEncoding } });
+    const br = await fetchWith('/assets/index-Ab3_x-9Z.js', 'gzip, deflate, br');
+    expect(br.status).toBe(200);
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(Number(br.headers.get('content-length'))).toBe(brotliCompressSync(script).length);
+    expect(br.text).toBe(script);
+    expect(br.headers.get('vary')).toMatch(/accept-encoding/i);
+    expect(br.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(br.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(br.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(br.headers.get('x-content-type-options')).toBe('nosniff');
+
+    const gz = await fetchWith('/assets/index-Ab3_x-9Z.js', 'gzip;q=1, br;q=0');
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(gz.text).toBe(script);
+    const plain = await fetchWith('/assets/index-Ab3_x-9Z.js', 'identity');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(Number(plain.headers.get('content-length'))).toBe(Buffer.byteLength(script));
+    expect(plain.text).toBe(script);
+    const head = await fetchWith('/assets/index-Ab3_x-9Z.js', 'br', 'HEAD');
+    expect(head.headers.get('content-encoding')).toBe('br');
+    expect(head.text).toBe('');
+
+    // Not named by its content: kept an hour. The page: asked for every time; never stored when opened with the link.
+    expect((await s.fetch('/app.js')).headers.get('cache-control')).toBe('public, max-age=3600');
+    expect((await s.fetch('/')).headers.get('cache-control')).toBe('no-cache');
+    expect((await s.fetch(`/?token=${encodeURIComponent(s.token)}`)).headers.get('cache-control')).toBe('no-store');
   });
 
   it('path traversal finds nothing outside the renderer folder → 404', async () => {

@@ -78,23 +78,21 @@ describe('big lists: importing, queueing, cancelling', () => {
     expect(campaign.total).toBe(30_000);
   });
 
-  it('after a crash, an import cut short is removed and a draft cut short in queueing is all-pending again', async () => {
+  it('after a crash, an import cut short is removed; a draft is left as it was imported and queues whole', async () => {
     setup = await createTestEngine();
     const first = setup.engine;
     const { campaign: draft } = await first.campaigns.create({ name: 'draft', subject: 's', text: 't', csv: recipientsCsv(50) });
     await first.stop();
 
-    // What the two crashes leave behind: a hidden campaign with some of its rows, and a draft
-    // with some messages already queued (the last step, making it `queued`, never ran).
+    // What a crash in the middle of another import leaves behind: a hidden campaign with some of its rows.
     const db = new BetterSqlite3(setup.databaseFile);
     const staged = db
       .prepare(`insert into campaigns (name, subject, text, created_at, updated_at, importing) values ('half', 's', 't', 0, 0, 1)`)
       .run().lastInsertRowid;
     const insert = db.prepare(
-      `insert into messages (campaign_id, row, email, email_norm, fields, status, updated_at) values (?, ?, ?, ?, '{}', 'pending', 0)`,
+      `insert into messages (campaign_id, row, email, email_norm, fields, status, updated_at) values (?, ?, ?, ?, '{}', 'queued', 0)`,
     );
     for (let i = 2; i < 300; i++) insert.run(staged, i, `h${i}@example.com`, `h${i}@example.com`);
-    db.prepare(`update messages set status = 'queued', message_id = '<x.' || id || '@t>' where campaign_id = ? and row <= 20`).run(draft.id);
     db.close();
 
     const second = await setup.reopen();
@@ -102,9 +100,32 @@ describe('big lists: importing, queueing, cancelling', () => {
     expect((await second.campaigns.list()).map((c) => c.name)).toEqual(['draft']);
     expect((await second.campaigns.get({ id: draft.id })).counts).toMatchObject({ pending: 50, queued: 0 });
     expect(countRows(setup.databaseFile, 'select count(*) as n from messages')).toBe(50);
-    expect(countRows(setup.databaseFile, 'select count(*) as n from messages where message_id is not null')).toBe(0);
-    // Queued again, it is queued whole.
+    expect((await second.sending.status()).queued).toBe(0);
     expect((await second.campaigns.queue({ id: draft.id })).queued).toBe(50);
+    expect((await second.campaigns.get({ id: draft.id })).counts).toMatchObject({ pending: 0, queued: 50 });
+  });
+
+  // Issue 17: queueing used to rewrite every message (status, Message-ID): as long as the import
+  // itself for a big list. The recipients are stored ready to send; queueing touches none.
+  it('queueing a draft changes no message; its recipients show as pending until then, with their Message-IDs after', async () => {
+    setup = await createTestEngine();
+    const { engine, clock } = setup;
+    const { campaign } = await engine.campaigns.create({ name: 'c', subject: 'Hi {{first_name}}', text: 't', csv: recipientsCsv(3_000) });
+    const draftView = await engine.campaigns.messages({ id: campaign.id, status: 'pending', limit: 500 });
+    expect(draftView.total).toBe(3_000);
+    expect(draftView.items.every((m) => m.status === 'pending' && m.messageId === undefined)).toBe(true);
+    expect((await engine.campaigns.messages({ id: campaign.id, status: 'queued' })).items).toEqual([]);
+    const before = engine.internals.sqlite.prepare('select id, status, message_id, updated_at from messages order by id').all();
+
+    clock.advance(60_000);
+    expect((await engine.campaigns.queue({ id: campaign.id })).queued).toBe(3_000);
+    const after = engine.internals.sqlite.prepare('select id, status, message_id, updated_at from messages order by id').all();
+    expect(after).toEqual(before);
+    const queuedView = await engine.campaigns.messages({ id: campaign.id, status: 'queued', limit: 500 });
+    expect(queuedView.total).toBe(3_000);
+    // Each Message-ID carries its message's row id, as the mailbox reader matches them (core/message-ids.ts).
+    expect(queuedView.items.every((m) => m.status === 'queued' && m.messageId === m.messageId?.replace(/\.\d+@/, `.${m.id}@`) && /^<[0-9a-f]{24}\.\d+@[0-9a-f]{8}\.trickle\.invalid>$/.test(m.messageId ?? ''))).toBe(true);
+    expect(new Set(queuedView.items.map((m) => m.messageId)).size).toBe(500);
   });
 
   it('cancelling a big campaign keeps the app answering; a cancel cut short by a crash is finished at the next start', async () => {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../src-main/engine/core/errors';
+import { checkMergeFields } from '../../src-main/engine/campaigns/campaign-recipients';
+import { TimeSlicer } from '../../src-main/engine/core/time-slice';
 import type { SettingsUpdate } from '../../src-main/engine/settings/settings';
 import type { AcceptedMessage } from '../support/test-gmail';
 import { GMAIL_REPLIES } from '../support/test-gmail';
@@ -231,6 +233,40 @@ describe('merge fields', () => {
     expect(await engine.campaigns.queue({ id: campaign.id })).toMatchObject({ queued: 3 });
     await drain(engine);
     expect(gmail.accepted.map((m) => m.headers.get('subject'))).toEqual(['For Acme', 'For you', 'For Initech']);
+  });
+});
+
+describe('merge fields checked from what the import noted', () => {
+  // Issue 17: queueing reads the messages for a field only when the import noted it blank for
+  // someone. Whatever the list and the template, the answer must be the one a look at every
+  // message gives (fields_with_blanks set to unknown).
+  it('gives the same answer as reading every message, for lists with blanks of every kind', async () => {
+    const { engine } = await oneAccount();
+    const { db } = engine.internals.ctx;
+    const values = ['Ann', '', ' ', '\u200b', '\u00a0x', 'x\u200b', '\u3000', 'Bob'];
+    const templates = ['Hi {{first_name}}', 'For {{company}}', '{{first_name}} at {{company}}', 'Hi {{name}}', 'Hi {{missing}}', 'Hi {{first_name|there}}'];
+    let cases = 0;
+    for (let seed = 0; seed < 24; seed++) {
+      const rows = Array.from({ length: 6 }, (_, i) => {
+        const pick = (k: number) => values[(seed * 7 + i * 3 + k * 5) % values.length]!;
+        return `r${i + 1}@example.com,"${pick(1)}","${pick(2)}","${pick(3)}"`;
+      });
+      const csv = ['email,first_name,company,name', ...rows].join('\n');
+      const subject = templates[seed % templates.length]!;
+      const answer = async () => {
+        const { campaign } = await engine.campaigns.create({ name: `c${seed}`, subject, text: 't', csv });
+        return { id: campaign.id, result: await checkMergeFields(db, { id: campaign.id, subject, html: null, text: 't' }, new TimeSlicer()).then(() => 'ok', (e: Error) => e.message) };
+      };
+      const noted = await answer();
+      const scanned = await answer();
+      await db.updateTable('campaigns').set({ fields_with_blanks: null }).where('id', '=', scanned.id).execute();
+      const byScan = await checkMergeFields(db, { id: scanned.id, subject, html: null, text: 't' }, new TimeSlicer()).then(() => 'ok', (e: Error) => e.message);
+      expect(noted.result, `${subject} over ${JSON.stringify(rows)}`).toBe(byScan);
+      if (byScan !== 'ok') cases++;
+    }
+    // Both kinds of answer were exercised.
+    expect(cases).toBeGreaterThan(3);
+    expect(cases).toBeLessThan(24);
   });
 });
 

@@ -13,6 +13,10 @@ afterEach(async () => {
   await setup?.close();
 });
 
+/**
+ * The stored counts, checked against the rows. A draft's recipients are stored `queued`, ready
+ * to send (issue 17: queueing then changes no message); the API shows them as `pending`.
+ */
 function counterTotals(file: string, campaignId: number): Record<string, number> {
   const db = new Database(file, { readonly: true });
   try {
@@ -90,7 +94,7 @@ describe('campaigns.importRecipients', () => {
       ['gone@example.com', 'skipped'],
       ['ben@example.com', 'pending'],
     ]);
-    expect(counterTotals(databaseFile, campaign.id)).toEqual({ pending: 2, skipped: 3 });
+    expect(counterTotals(databaseFile, campaign.id)).toEqual({ queued: 2, skipped: 3 });
     expect(hiddenCampaigns(databaseFile)).toBe(0);
   });
 
@@ -113,7 +117,7 @@ describe('campaigns.importRecipients', () => {
       ['BEN@example.com', 'skipped', 'Already in the list (row 3).'],
       ['dan@example.com', 'pending', ''],
     ]);
-    expect(counterTotals(databaseFile, campaign.id)).toEqual({ pending: 4, skipped: 1 });
+    expect(counterTotals(databaseFile, campaign.id)).toEqual({ queued: 4, skipped: 1 });
   });
 
   it('add: an added list’s rows continue after the list’s last row, so a row names one recipient; the report names the file’s rows', async () => {
@@ -178,7 +182,7 @@ describe('campaigns.importRecipients', () => {
       engine.campaigns.importRecipients({ id: campaign.id, csv: 'email,first_name\n"unclosed,x\nr9@example.com,Nine', mode: 'replace' }),
     ).rejects.toMatchObject({ code: 'csv_invalid' });
     expect((await engine.campaigns.messages({ id: campaign.id })).items.map((m) => m.email)).toEqual(['r1@example.com', 'r2@example.com']);
-    expect(counterTotals(databaseFile, campaign.id)).toEqual({ pending: 2 });
+    expect(counterTotals(databaseFile, campaign.id)).toEqual({ queued: 2 });
     expect(hiddenCampaigns(databaseFile)).toBe(0);
   });
 

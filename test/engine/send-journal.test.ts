@@ -12,11 +12,17 @@ import { startTestGmail } from '../support/test-gmail';
  */
 
 let setup: TestSetup;
-afterEach(async () => setup?.close());
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  await setup?.close();
+});
 
 const QUICK_TIMEOUT = { connectionMs: 2000, socketMs: 400, idleMs: 60_000 };
 /** Every loopback send counts as quick, however busy the machine: the marks run ahead. */
 const RUN_AHEAD = { quickSendMs: 1000 };
+/** No send counts as quick: each message is marked alone. */
+const NEVER_AHEAD = { quickSendMs: 0 };
 
 function ctxOf(engine: Engine): EngineContext {
   return engine.internals.ctx;
@@ -178,6 +184,74 @@ describe('the send path journal', () => {
       expect((await second.campaigns.messages({ id: campaignId, status: 'in_doubt' })).items.map((m) => m.email)).toEqual(['r6@example.com']);
       await second.stop();
       await dying;
+    } finally {
+      await far.close();
+    }
+  });
+
+  // Issue 17: at Gmail's distance the flush of a start mark overlaps the envelope's round trips
+  // (MAIL, RCPT, DATA) instead of being waited for before them; only the message data waits.
+  it('against a distant server the envelope goes out while the start mark is flushed; the message data waits for the flush', async () => {
+    const far = await startTestGmail({ replyDelayMs: 12 });
+    setup = await createTestEngine({
+      gmail: far,
+      accounts: TEST_ACCOUNTS.slice(0, 1),
+      ...NEVER_AHEAD,
+      settings: { messageDelayMs: 0, batchSize: 3 },
+      smtpTimeouts: QUICK_TIMEOUT,
+    });
+    try {
+      const { engine } = setup;
+      const campaignId = await queuedCampaign(engine, 3);
+      const points: string[] = [];
+      far.observe((e) => points.push(`${e.point} ${e.rcpts[0]}`));
+      const flushes = holdFlushes(engine);
+      cleanups.push(() => flushes.stop());
+
+      const batch = engine.runBatchNow();
+      for (const rcpt of ['r1@example.com', 'r2@example.com', 'r3@example.com']) {
+        await until(() => points.includes(`rcpt ${rcpt}`), `the envelope to ${rcpt} to go out while its start mark is being flushed`);
+        expect(flushes.waiting, `the flush of ${rcpt}'s start mark`).toBeGreaterThan(0);
+        await aWhile();
+        expect(points, `${rcpt}'s data went out before its start mark was on disk`).not.toContain(`data-chunk ${rcpt}`);
+        flushes.releaseAll();
+        await until(() => far.accepted.some((m) => m.envelope.to[0] === rcpt), `${rcpt} to be accepted`);
+      }
+      flushes.stop();
+      expect(await batch).toMatchObject({ claimed: 3, sent: 3 });
+      expect(await statusCounts(engine, campaignId)).toEqual({ sent: 3 });
+    } finally {
+      await far.close();
+    }
+  });
+
+  // The same overlap when the flush fails: the data never leaves, and the message is known not
+  // to have been handed over (back to the queue, not in doubt).
+  it('against a distant server a failed flush of a start mark keeps the message data back; the message goes back to the queue', async () => {
+    const far = await startTestGmail({ replyDelayMs: 12 });
+    setup = await createTestEngine({
+      gmail: far,
+      accounts: TEST_ACCOUNTS.slice(0, 1),
+      ...NEVER_AHEAD,
+      settings: { messageDelayMs: 0, batchSize: 3 },
+      smtpTimeouts: QUICK_TIMEOUT,
+    });
+    try {
+      const { engine } = setup;
+      const campaignId = await queuedCampaign(engine, 3);
+      const walSync = ctxOf(engine).walSync;
+      const real = walSync.durable.bind(walSync);
+      let calls = 0;
+      // The second flush (r2's start mark, with r1's outcome) fails.
+      walSync.durable = () => (++calls === 2 ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : real());
+
+      await expect(engine.runBatchNow()).rejects.toThrow(/EIO/);
+      expect(far.accepted.map((m) => m.envelope.to[0])).toEqual(['r1@example.com']);
+      expect(far.receivedButUnacknowledged).toEqual([]);
+      walSync.durable = real;
+      await drain(engine);
+      expect(await statusCounts(engine, campaignId)).toEqual({ sent: 3 });
+      expect(far.accepted.map((m) => m.envelope.to[0])).toEqual(['r1@example.com', 'r2@example.com', 'r3@example.com']);
     } finally {
       await far.close();
     }

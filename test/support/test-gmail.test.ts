@@ -45,6 +45,7 @@ import nodemailer from 'nodemailer';
 import type { NodemailerError, SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GMAIL_REPLIES, startTestGmail, type TestGmail, type TestGmailAccount } from './test-gmail';
+import { TEST_TLS } from './test-tls';
 
 const ALICE: TestGmailAccount = { email: 'alice@gmail.com', appPassword: 'abcd efgh ijkl mnop' };
 const BOB: TestGmailAccount = { email: 'bob@gmail.com', appPassword: 'bbbb cccc dddd eeee' };
@@ -376,5 +377,67 @@ describe('test Gmail: close()', () => {
     const started = Date.now();
     await gmail.close();
     expect(Date.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('test Gmail: as far away as Gmail (the bench)', () => {
+  const LATENCY_MS = 20;
+  const DATA_MS = 60;
+
+  async function farGmail(): Promise<TestGmail> {
+    return startTestGmail({ accounts: [ALICE], tls: TEST_TLS, latencyMs: LATENCY_MS, dataReplyDelayMs: DATA_MS });
+  }
+
+  function tlsTransport(far: TestGmail, ca: string | undefined): Transporter {
+    const transport = nodemailer.createTransport({
+      host: far.host,
+      port: far.port,
+      secure: true,
+      ...(ca ? { tls: { ca: [ca] } } : {}),
+      auth: { user: ALICE.email, pass: ALICE.appPassword },
+      pool: true,
+      maxConnections: 1,
+    });
+    transports.push(transport);
+    return transport;
+  }
+
+  it('speaks implicit TLS: a client that trusts the test certificate sends, one that does not is refused', async () => {
+    const far = await farGmail();
+    try {
+      const refused = await tlsTransport(far, undefined)
+        .sendMail(mail())
+        .then(
+          () => 'sent',
+          (e: { code?: string }) => e.code,
+        );
+      expect(refused).toMatch(/CERT|ESOCKET/);
+      expect(far.accepted).toEqual([]);
+      const info = await tlsTransport(far, TEST_TLS.cert).sendMail(mail({ messageId: '<tls@trickle.test>' }));
+      expect(info.response).toMatch(/^250 /);
+      expect(far.accepted.map((m) => m.messageId)).toEqual(['<tls@trickle.test>']);
+    } finally {
+      await far.close();
+    }
+  });
+
+  it('answers every command a round trip late, and the message data later still', async () => {
+    const far = await farGmail();
+    try {
+      const transport = tlsTransport(far, TEST_TLS.cert);
+      // A fresh connection: greeting, EHLO, AUTH, MAIL, RCPT, DATA, each a round trip, then the
+      // round trip and the server's own time for the data (the TLS handshake adds more).
+      let started = performance.now();
+      await transport.sendMail(mail());
+      expect(performance.now() - started).toBeGreaterThanOrEqual(7 * LATENCY_MS + DATA_MS);
+      // The same connection again: MAIL, RCPT, DATA and the data.
+      started = performance.now();
+      await transport.sendMail(mail());
+      expect(performance.now() - started).toBeGreaterThanOrEqual(4 * LATENCY_MS + DATA_MS);
+      expect(far.accepted).toHaveLength(2);
+      expect(far.connections).toBe(1);
+    } finally {
+      await far.close();
+    }
   });
 });

@@ -7,7 +7,10 @@
  * can be scripted to fail at any stage of a session (a reply of our choosing, or a dropped
  * connection before or after the message data). Everything it sees is recorded for assertions.
  *
- * Connect with nodemailer `{ host, port, secure: false, ignoreTLS: true }`: there is no TLS here.
+ * Connect with nodemailer `{ host, port, secure: false, ignoreTLS: true }`: there is no TLS by
+ * default. With `tls` it speaks implicit TLS as smtp.gmail.com does on port 465 (connect with
+ * `secure: true` and the certificate as `tls.ca`); with `latencyMs` and `dataReplyDelayMs` it
+ * answers from as far away as Gmail does from a home connection (the benchmarks).
  *
  * With a mailbox (`startTestGmail({ mailbox: await startDovecot() })`) each account also has a
  * Gmail-shaped mailbox on a real IMAP server, and the test Gmail then does what the real one does
@@ -18,7 +21,7 @@
  * the test (`answer()`, `deliver()`, `sendOutside()`); `mailboxIdle()` waits until all of it is in.
  * RCPT-time refusals (`fail({ stage: 'rcpt', … })`) still work: other SMTP hosts give them.
  */
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, type Server, Socket, createServer } from 'node:net';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -49,8 +52,7 @@ export const GMAIL_REPLIES = {
     '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.',
   noSuchUser: '550 5.1.1 The email account that you tried to reach does not exist.',
   likelySpam: '550 5.7.1 Our system has detected that this message is likely unsolicited mail.',
-  unsolicitedRate:
-    '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
+  unsolicitedRate: '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
   temporarilyRejected: '451 4.3.0 Mail server temporarily rejected message.',
   tooManyRecipients: '452 4.5.3 Your message has too many recipients.',
 } as const;
@@ -209,6 +211,19 @@ export interface TestGmailOptions {
   quickGreeting?: boolean;
   /** Answers MAIL, RCPT and the end of the data this many real milliseconds late, like a server a few network hops away (benchmarks). */
   replyDelayMs?: number;
+  /**
+   * The end of the data is answered this many real milliseconds late instead (the server's
+   * own work on a message: Gmail takes a few hundred), on top of `latencyMs`.
+   */
+  dataReplyDelayMs?: number;
+  /**
+   * The network's round trip, in real milliseconds: everything the server writes (greeting,
+   * TLS handshake, every reply) reaches the client this much later, through a relay in front
+   * of the server, as over a real connection. For benchmarks; 0 (the default) adds nothing.
+   */
+  latencyMs?: number;
+  /** Implicit TLS from the first byte (smtp.gmail.com:465), with this certificate and key (test/support/test-tls.ts). */
+  tls?: { key: string; cert: string };
   /** Gives each account a Gmail-shaped mailbox there: Sent Mail copies, failure notices, answers. */
   mailbox?: Dovecot;
   /** Listen on IPv6's loopback (::1) instead of 127.0.0.1. */
@@ -263,26 +278,34 @@ class TestGmailServer implements TestGmail {
   private receivedListener: ((message: AcceptedMessage) => void) | undefined;
   private observer: ((event: SessionEvent) => void) | undefined;
 
-  private readonly server = new SMTPServer({
-    name: 'smtp.gmail.com',
-    banner: 'test-gmail - gsmtp',
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    authMethods: ['PLAIN', 'LOGIN'],
-    size: MAX_MESSAGE_BYTES,
-    // A reverse lookup of 127.0.0.1 can take the full 1.5 s timeout on some machines.
-    disableReverseLookup: true,
-    logger: false,
-    onConnect: (session, callback) => this.onConnect(session, callback),
-    onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
-    onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback, session)),
-    onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback, session)),
-    onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback, session)),
-  });
+  private readonly server: SMTPServer;
+  private relay: Server | undefined;
+
+  private createServer(tls: TestGmailOptions['tls']): SMTPServer {
+    return new SMTPServer({
+      name: 'smtp.gmail.com',
+      ...(tls ? { secure: true, key: tls.key, cert: tls.cert } : {}),
+      banner: 'test-gmail - gsmtp',
+      authOptional: false,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      authMethods: ['PLAIN', 'LOGIN'],
+      size: MAX_MESSAGE_BYTES,
+      // A reverse lookup of 127.0.0.1 can take the full 1.5 s timeout on some machines.
+      disableReverseLookup: true,
+      logger: false,
+      onConnect: (session, callback) => this.onConnect(session, callback),
+      onAuth: (auth, session, callback) => this.onAuth(auth, session, callback),
+      onMailFrom: (address, session, callback) => this.onMailFrom(address, session, this.answerLater(callback, session)),
+      onRcptTo: (address, session, callback) => this.onRcptTo(address, session, this.answerLater(callback, session)),
+      onData: (stream, session, callback) => this.onData(stream, session, this.answerLater(callback, session, this.dataReplyDelayMs)),
+    });
+  }
 
   private readonly keepBodies: boolean;
   private readonly replyDelayMs: number;
+  private readonly dataReplyDelayMs: number | undefined;
+  private readonly latencyMs: number;
   readonly mailbox: Dovecot | undefined;
   private now: () => number = Date.now;
   private bounceRules: (BounceRule & { remaining: number })[] = [];
@@ -297,11 +320,15 @@ class TestGmailServer implements TestGmail {
     this.host = options.ipv6 ? '[::1]' : '127.0.0.1';
     this.keepBodies = options.keepBodies ?? true;
     this.replyDelayMs = options.replyDelayMs ?? 0;
+    this.dataReplyDelayMs = options.dataReplyDelayMs;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.server = this.createServer(options.tls);
     this.mailbox = options.mailbox;
     // smtp-server re-emits socket errors (e.g. a client resetting mid-transaction, which the
     // fault tests provoke on purpose); without a listener the EventEmitter would throw them.
     this.server.on('error', () => {});
     if (options.quickGreeting ?? true) this.greetAtOnce();
+    // Raw TCP sockets, TLS or not (smtp-server upgrades them itself).
     this.server.server.on('connection', (socket: Socket) => {
       this.connectionCount++;
       this.sockets.add(socket);
@@ -315,22 +342,71 @@ class TestGmailServer implements TestGmail {
 
   /**
    * The reply, after `replyDelayMs` (the logged-in account's own, else the server's) when set:
-   * the server is "further away". Timed with setTimeout, so fake timers move it too.
+   * the server is "further away"; the end of the data after `dataReplyDelayMs` when that is set.
+   * Timed with setTimeout, so fake timers move it too.
    */
-  private answerLater<A extends unknown[]>(callback: (...args: A) => void, session: SMTPServerSession): (...args: A) => void {
+  private answerLater<A extends unknown[]>(
+    callback: (...args: A) => void,
+    session: SMTPServerSession,
+    override?: number,
+  ): (...args: A) => void {
     const user = typeof session.user === 'string' ? this.accounts.get(session.user.toLowerCase()) : undefined;
-    const delay = user?.replyDelayMs ?? this.replyDelayMs;
+    const delay = override ?? user?.replyDelayMs ?? this.replyDelayMs;
     if (delay <= 0) return callback;
     return (...args: A) => void setTimeout(() => callback(...args), delay);
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  private bindAddress(): string {
+    return this.host === '[::1]' ? '::1' : this.host;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
       this.server.server.once('error', reject);
-      this.server.listen(0, this.host === '[::1]' ? '::1' : this.host, () => {
+      this.server.listen(0, this.bindAddress(), () => {
         this.server.server.off('error', reject);
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();
+      });
+    });
+    if (this.latencyMs > 0) this.port = await this.listenThroughRelay(this.port);
+  }
+
+  /**
+   * A relay in front of the server that holds back everything the server writes by the
+   * round trip (latencyMs): each reply, the greeting and the TLS handshake's answers reach the
+   * client that much after its request, as over a real network. What the client writes goes
+   * through at once. Timers of one duration fire in the order they were set, so bytes keep
+   * their order. Returns the relay's port, which clients connect to.
+   */
+  private listenThroughRelay(serverPort: number): Promise<number> {
+    const relay = createServer((client) => {
+      this.sockets.add(client);
+      const upstream = new Socket();
+      this.sockets.add(upstream);
+      const later = (work: () => void) => void setTimeout(work, this.latencyMs);
+      upstream.connect(serverPort, this.bindAddress());
+      client.on('data', (chunk) => upstream.write(chunk));
+      client.on('end', () => upstream.end());
+      upstream.on('data', (chunk) => later(() => client.writable && client.write(chunk)));
+      upstream.on('end', () => later(() => client.end()));
+      for (const [socket, other] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        socket.on('error', () => other.destroy());
+        socket.once('close', () => {
+          this.sockets.delete(socket);
+          later(() => other.destroy());
+        });
+      }
+    });
+    this.relay = relay;
+    return new Promise((resolve, reject) => {
+      relay.once('error', reject);
+      relay.listen(0, this.bindAddress(), () => {
+        relay.off('error', reject);
+        resolve((relay.address() as AddressInfo).port);
       });
     });
   }
@@ -341,7 +417,10 @@ class TestGmailServer implements TestGmail {
     const mailbox = this.mailbox;
     if (!mailbox) return;
     if (known) this.track(mailbox.setPassword(account.email, account.appPassword));
-    else this.inMailbox(account.email, () => mailbox.addUser(account.email, account.appPassword, account.mailboxLanguage ? { language: account.mailboxLanguage } : {}));
+    else
+      this.inMailbox(account.email, () =>
+        mailbox.addUser(account.email, account.appPassword, account.mailboxLanguage ? { language: account.mailboxLanguage } : {}),
+      );
   }
 
   setPassword(email: string, appPassword: string): void {
@@ -390,6 +469,7 @@ class TestGmailServer implements TestGmail {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await new Promise<void>((resolve) => {
+        this.relay?.close();
         this.server.close(() => resolve());
         // smtp-server would otherwise give open sessions a 30 s grace period.
         for (const socket of this.sockets) socket.destroy();
@@ -410,7 +490,8 @@ class TestGmailServer implements TestGmail {
 
   bounce(rule: BounceRule): void {
     if (!this.mailbox) throw new Error('test Gmail: bounce() needs a mailbox (startTestGmail({ mailbox }))');
-    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) throw new Error(`bounce times must be ≥ 1: ${rule.times}`);
+    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0))
+      throw new Error(`bounce times must be ≥ 1: ${rule.times}`);
     this.bounceRules.push({ ...rule, remaining: rule.times ?? Infinity });
   }
 
@@ -595,11 +676,7 @@ class TestGmailServer implements TestGmail {
     this.observer?.({ point: 'rcpt', account: sessionAccount(session), rcpts: [address.address] });
   }
 
-  private onData(
-    stream: SMTPServerDataStream,
-    session: SMTPServerSession,
-    callback: (err?: Error | null, message?: string) => void,
-  ): void {
+  private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     const account = sessionAccount(session);
     const envelope = {
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',

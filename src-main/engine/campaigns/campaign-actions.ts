@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import type { EngineContext } from '../context';
 import type { CampaignStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
-import { messageIdDomain } from '../core/message-ids';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
@@ -15,11 +14,10 @@ import {
   discardStagedCampaign,
   forEachIdRange,
   NOT_YET_SENT,
-  queuePending,
   setMessagesStatus,
   skipSuppressed,
-  unqueueDraft,
 } from './campaign-recipients';
+import { countMessages } from '../db/message-counts';
 import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
 import type { Campaign } from '../../../src-shared/views/campaigns';
@@ -30,11 +28,12 @@ import { getCampaign } from './campaigns';
 
 
 /**
- * Moves every pending recipient to `queued`, fixing each message's Message-ID, after checking
- * that every merge field without a default has a value for every recipient, that the
- * attachments are readable and within 25 MB, and that the stop time has not passed. The
- * messages are queued a slice at a time while the campaign is still a draft (which nothing
- * sends); one last transaction makes it `queued`, so the scheduler sees all of it or none.
+ * Queues a draft: after checking that every merge field names a column and, used without a
+ * default, has a value for every recipient, that the largest message fits Gmail's limit, that
+ * the attachments are readable and within 25 MB, and that the stop time has not passed, one
+ * transaction makes it `queued`, so the scheduler sees all of it or none. Its messages were
+ * stored ready to send, Message-IDs fixed, when they were imported (campaign-recipients.ts):
+ * queueing changes none of them, whatever their number, and leaves nothing half-done to undo.
  * Answers at once; the scheduler sends.
  */
 export async function queueCampaign(ctx: EngineContext, input: unknown): Promise<{ queued: number; message: string }> {
@@ -62,55 +61,40 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   if (campaign.stop_after !== null && campaign.stop_after <= now) {
     throw new EngineError('invalid_input', 'The campaign’s stop time has already passed. Change or clear it, then queue.');
   }
+  // A draft's recipients are stored `queued` (ready to send, shown as pending).
   // With nobody to send to, that is what the user hears (below), not what the message lacks.
-  if (await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'pending').limit(1).executeTakeFirst()) {
-    checkKnownFields(campaign);
-  }
+  if ((await countMessages(ctx.db, id)).queued > 0) checkKnownFields(campaign);
   const attachmentBytes = sum((await attachmentsToSend(ctx, campaign)).map((a) => a.size));
 
-  let queued: number;
-  try {
-    const slicer = new TimeSlicer();
-    // What an earlier attempt queued before failing, if putting it back failed too (a full disk).
-    await unqueueDraftFenced(ctx, id);
-    await skipSuppressed(ctx.db, id, now, slicer);
-    await checkMergeFields(ctx.db, campaign, slicer);
-    await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
-    queued = await queuePending(ctx.db, id, now, messageIdDomain(), slicer);
-    if (queued === 0 && !(await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).limit(1).executeTakeFirst())) {
-      throw new EngineError('conflict', 'This campaign has no recipients yet: import a list before queueing.');
-    }
-    if (queued === 0) {
-      throw new EngineError(
-        'conflict',
-        'This campaign has nobody to send to: every recipient was skipped (invalid, duplicate or suppressed). Import recipients first.',
-      );
-    }
-    await ctx.db.transaction().execute(async (trx) => {
-      // After a takeover the newcomer's start put this draft's first ranges back to pending.
-      await ctx.owner?.assertHeld(trx);
-      const seq = await trx
-        .selectFrom('campaigns')
-        .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
-        .executeTakeFirstOrThrow();
-      const result = await trx
-        .updateTable('campaigns')
-        .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'draft')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
-    });
-  } catch (error) {
-    // Messages queued before the failure go back to pending: a draft has none queued. (Not by an
-    // engine another has taken over from: the draft may be the newcomer's queueing in progress.)
-    await unqueueDraftFenced(ctx, id).catch((undoError: unknown) => {
-      if (!(undoError instanceof EngineError && undoError.code === 'already_running')) {
-        ctx.log.error('could not undo a failed queue', { campaignId: id, error: String(undoError) });
-      }
-    });
-    throw error;
+  const slicer = new TimeSlicer();
+  // Addresses suppressed since the import are skipped now (nothing to undo if queueing fails below).
+  await skipSuppressed(ctx.db, id, now, slicer);
+  await checkMergeFields(ctx.db, campaign, slicer);
+  await checkMessageSize(ctx.db, campaign, attachmentBytes, slicer);
+  const queued = (await countMessages(ctx.db, id)).queued;
+  if (queued === 0 && !(await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).limit(1).executeTakeFirst())) {
+    throw new EngineError('conflict', 'This campaign has no recipients yet: import a list before queueing.');
   }
+  if (queued === 0) {
+    throw new EngineError(
+      'conflict',
+      'This campaign has nobody to send to: every recipient was skipped (invalid, duplicate or suppressed). Import recipients first.',
+    );
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.owner?.assertHeld(trx);
+    const seq = await trx
+      .selectFrom('campaigns')
+      .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
+      .executeTakeFirstOrThrow();
+    const result = await trx
+      .updateTable('campaigns')
+      .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'draft')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw changedMeanwhile();
+  });
   ctx.log.info('campaign queued', { campaignId: id, queued });
   ctx.events.emit('campaign', { campaignId: id, status: 'queued' });
   ctx.events.emit('status');
@@ -260,40 +244,20 @@ const ID_LIST_SLICE = 2_500;
 
 /**
  * What a storage failure left behind when undoing it failed too (a full disk): an import's
- * hidden campaign is removed, a draft's messages queued before a failed queueing go back to
- * pending. Run by the retry job; each draft after any action on it still running. Returns
- * how many of each.
+ * hidden campaign is removed. Run by the retry job. Returns how many. (Queueing a draft
+ * changes no message, so a failed queueing leaves nothing to undo.)
  */
-export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number; unqueued: number }> {
+export async function tidyAfterStorageFailures(ctx: EngineContext): Promise<{ discarded: number }> {
   // Chosen under the owner's fence (the transaction holds the write lock and checks the lease):
-  // after a takeover, a hidden import or a half-queued draft may be the newcomer's work in
-  // progress, not a failure's leftover. What is chosen here never becomes the newcomer's: its
-  // imports get new ids, and its start-up removes these anyway.
+  // after a takeover, a hidden import may be the newcomer's work in progress, not a failure's
+  // leftover. What is chosen here never becomes the newcomer's: its imports get new ids, and
+  // its start-up removes these anyway.
   const abandoned = await ctx.db.transaction().execute(async (trx) => {
     await ctx.owner?.assertHeld(trx);
     return abandonedImports(trx, ctx.importsInProgress);
   });
   for (const id of abandoned) await discardStagedCampaign(ctx.db, id, new TimeSlicer());
-  const drafts = await ctx.db
-    .selectFrom('campaigns')
-    .select('id')
-    .where('status', '=', 'draft')
-    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
-    .execute();
-  let unqueued = 0;
-  for (const { id } of drafts) unqueued += await oneAtATime(ctx, id, () => unqueueDraftFenced(ctx, id));
-  return { discarded: abandoned.length, unqueued };
-}
-
-/**
- * A draft's queued messages back to pending, under the owner's fence: in an engine another took
- * over from, they may be the newcomer's queueing in progress, which this would cut short.
- */
-function unqueueDraftFenced(ctx: EngineContext, id: number): Promise<number> {
-  return ctx.db.transaction().execute(async (trx) => {
-    await ctx.owner?.assertHeld(trx);
-    return unqueueDraft(trx, id);
-  });
+  return { discarded: abandoned.length };
 }
 
 function sum(values: number[]): number {

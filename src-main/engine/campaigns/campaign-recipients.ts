@@ -5,8 +5,13 @@
  * transaction over a million rows would end in a commit and a WAL checkpoint that hold the
  * app up for half a second or more; small ones commit in milliseconds. What makes the work
  * all-or-nothing instead: a campaign being imported is hidden (`campaigns.importing`) until
- * its last row is stored, and removed if the import fails or the app dies first; a campaign
- * being queued stays a `draft`, which nothing sends, until its last message is queued.
+ * its last row is stored, and removed if the import fails or the app dies first.
+ *
+ * Recipients are stored ready to send: `queued`, each with its Message-ID. A draft's messages
+ * are not sent because the draft is not (the claim takes messages of queued and sending
+ * campaigns only), so queueing a draft changes the campaign and no message: it costs the
+ * same for a million recipients as for ten, and there is nothing half-done to undo after a
+ * crash. Outside the engine a draft's messages are `pending` (campaign-views.ts).
  */
 import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
@@ -15,8 +20,9 @@ import type { Db } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
 import type { CampaignRow, MessageStatus } from '../db/schema';
 import { EngineError } from '../core/errors';
-import { INVISIBLE_CHARACTERS, templateFields } from './merge';
+import { INVISIBLE_CHARACTERS, isBlankValue, templateFields } from './merge';
 import { TimeSlicer } from '../core/time-slice';
+import { messageIdsFor } from '../core/message-ids';
 import { storageProblem } from '../db/storage-errors';
 import { describeUnknownFields, unknownMergeFields } from '../../../src-shared/merge-fields';
 
@@ -28,17 +34,19 @@ export const SKIPPED_SUPPRESSED = 'On the suppression list (';
 /** Messages not yet sent nor being sent: what a cancel or a stop time ends. */
 export const NOT_YET_SENT: MessageStatus[] = ['pending', 'queued', 'retry_wait'];
 
-/** Rows per multi-row INSERT: 9 parameters each, well under SQLite's variable limit. */
+/** Rows per multi-row INSERT: 11 parameters each, well under SQLite's variable limit. */
 const INSERT_ROWS = 500;
 /** Message ids per UPDATE or check over a campaign: about 10 ms of work each. */
 const ID_SPAN = 2_500;
 
-const MESSAGE_COLUMNS = ['campaign_id', 'row', 'email', 'email_norm', 'name', 'fields', 'status', 'skip_reason', 'updated_at'];
+const MESSAGE_COLUMNS = ['id', 'campaign_id', 'row', 'email', 'email_norm', 'name', 'fields', 'status', 'skip_reason', 'updated_at', 'message_id'];
 
 /**
- * Stores every row of the import in file order: recipients as `pending`, invalid and
- * duplicate rows as `skipped` with their reason, so the campaign accounts for every row.
- * Recipients on the suppression list are skipped too. Returns how many were suppressed.
+ * Stores every row of the import in file order: recipients as `queued` with their
+ * Message-IDs (ready to send once the draft is queued), invalid and duplicate rows as
+ * `skipped` with their reason, so the campaign accounts for every row. Recipients on the
+ * suppression list are skipped too. Returns how many were suppressed, and the merge fields
+ * blank for at least one recipient (campaigns.fields_with_blanks, for checkMergeFields).
  */
 export async function insertRecipients(
   db: Db,
@@ -46,7 +54,7 @@ export async function insertRecipients(
   imported: CsvImportResult,
   now: number,
   slicer: TimeSlicer,
-): Promise<number> {
+): Promise<{ suppressed: number; fieldsWithBlanks: string[] }> {
   // The statement text is the same for every full chunk, so it is compiled once (the
   // dialect's statement cache) and Kysely has nothing to build per chunk.
   const insertSql = (rows: number) =>
@@ -56,12 +64,17 @@ export async function insertRecipients(
 
   // Ids follow file order, so lists sort by id, which the indexes already provide. The three
   // lists are each in file order; merging them keeps it without sorting a million rows.
-  const rows = inFileOrder(imported);
+  const fieldsWithBlanks = new Set<string>();
+  const rows = inFileOrder(imported, fieldsWithBlanks);
   let more = true;
   while (more) {
     await stagedTransaction(db, async (trx) => {
+      // A message's Message-ID carries its row id (core/message-ids.ts), so the import chooses the
+      // ids: the next ones AUTOINCREMENT would give, read in this transaction, which holds the
+      // database's write lock (no one else inserts meanwhile).
+      const next = { id: await nextMessageId(trx) };
       do {
-        const params = nextChunk(rows, campaignId, now);
+        const params = nextChunk(rows, campaignId, now, next);
         const count = params.length / MESSAGE_COLUMNS.length;
         if (count < INSERT_ROWS) more = false;
         if (count > 0) await trx.executeQuery(CompiledQuery.raw(count === INSERT_ROWS ? fullChunkSql : insertSql(count), params));
@@ -69,7 +82,7 @@ export async function insertRecipients(
     });
     await slicer.maybeYield();
   }
-  return skipSuppressed(db, campaignId, now, slicer);
+  return { suppressed: await skipSuppressed(db, campaignId, now, slicer), fieldsWithBlanks: [...fieldsWithBlanks] };
 }
 
 /**
@@ -81,16 +94,29 @@ export async function insertRecipients(
  */
 const stagedTransaction = unsyncedTransaction;
 
-/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order. */
-function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number): unknown[] {
-  const params: unknown[] = [];
+/** The parameters of up to INSERT_ROWS rows, in MESSAGE_COLUMNS order, their ids taken from `next`. */
+function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number, next: { id: number }): unknown[] {
+  const chunk: StoredRow[] = [];
   for (let k = 0; k < INSERT_ROWS; k++) {
-    const next = rows.next();
-    if (next.done) break;
-    const r = next.value;
-    params.push(campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now);
+    const item = rows.next();
+    if (item.done) break;
+    chunk.push(item.value);
+  }
+  const rowIds = chunk.map((_, k) => next.id + k);
+  next.id += chunk.length;
+  const messageIds = messageIdsFor(rowIds);
+  const params: unknown[] = [];
+  for (const [k, r] of chunk.entries()) {
+    params.push(rowIds[k], campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now, r.status === 'queued' ? messageIds[k] : null);
   }
   return params;
+}
+
+/** The id AUTOINCREMENT would give the next message: past every id the table ever had. */
+async function nextMessageId(trx: Db): Promise<number> {
+  const { rows } = await sql<{ next: number }>`
+    select max(coalesce((select seq from sqlite_sequence where name = 'messages'), 0), coalesce((select max(id) from messages), 0)) + 1 as next`.execute(trx);
+  return Number(rows[0]!.next);
 }
 
 interface StoredRow {
@@ -108,7 +134,7 @@ interface StoredRow {
  * stored (the arrays keep their length for the report), so a million parsed rows become
  * garbage a slice at a time rather than in one long collection at the end.
  */
-function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
+function* inFileOrder(imported: CsvImportResult, fieldsWithBlanks: Set<string>): Generator<StoredRow> {
   const { recipients, invalid, duplicates } = imported as {
     recipients: (CsvImportResult['recipients'][number] | undefined)[];
     invalid: CsvImportResult['invalid'];
@@ -123,13 +149,17 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
     if (rowOf(recipients, r) === next) {
       const x = recipients[r]!;
       recipients[r++] = undefined;
+      for (const column of imported.columns) {
+        // Blank by the widest test (isBlankValue): a field never noted here is certainly not blank.
+        if (!fieldsWithBlanks.has(column) && isBlankValue(x.fields[column] ?? '')) fieldsWithBlanks.add(column);
+      }
       yield {
         row: x.row,
         email: x.email,
         emailNorm: x.normalized,
         name: x.name ? sanitizeHeaderText(x.name) : null,
         fields: JSON.stringify(x.fields),
-        status: 'pending',
+        status: 'queued',
         skipReason: null,
       };
     } else if (rowOf(invalid, i) === next) {
@@ -159,7 +189,7 @@ function* inFileOrder(imported: CsvImportResult): Generator<StoredRow> {
   }
 }
 
-/** Pending recipients whose address is on the suppression list become `skipped`. */
+/** Recipients not yet sent whose address is on the suppression list become `skipped` (a draft's, as it is imported, copied or queued). */
 export async function skipSuppressed(db: Db, campaignId: number, now: number, slicer: TimeSlicer): Promise<number> {
   const anySuppressed = await db.selectFrom('suppressions').select('email_norm').limit(1).executeTakeFirst();
   if (!anySuppressed) return 0;
@@ -173,7 +203,7 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
         updated_at: now,
       })
       .where('campaign_id', '=', campaignId)
-      .where('status', '=', 'pending')
+      .where('status', '=', 'queued')
       .where('id', '>=', from)
       .where('id', '<', to)
       .where('email_norm', 'in', (qb) => qb.selectFrom('suppressions').select('email_norm'))
@@ -201,19 +231,26 @@ export function checkKnownFields(campaign: Pick<CampaignRow, 'subject' | 'html' 
 
 /**
  * Every merge field used without a default must have a value for every recipient still to be
- * sent to (`pending` when queueing, `queued`/`retry_wait` when a paused campaign is edited or
- * resumed); otherwise the error names the field and the rows.
+ * sent to (`queued` when a draft is queued, `queued`/`retry_wait` when a paused campaign is
+ * edited or resumed); otherwise the error names the field and the rows.
  */
 export async function checkMergeFields(
   db: Db,
   campaign: Pick<CampaignRow, 'id' | 'subject' | 'html' | 'text'>,
   slicer: TimeSlicer,
-  statuses: MessageStatus[] = ['pending'],
+  statuses: MessageStatus[] = ['queued'],
 ): Promise<void> {
   const required = templateFields(campaign.subject, campaign.html, campaign.text).filter(
     (f) => f.defaultValue === undefined && f.name !== 'email',
   );
+  if (required.length === 0) return;
+  // A column of the import that no recipient left blank needs no look at the messages: they
+  // are as imported. `name` is read from two places, so it is always looked at.
+  const stored = await db.selectFrom('campaigns').select(['fields', 'fields_with_blanks']).where('id', '=', campaign.id).executeTakeFirst();
+  const known = stored?.fields_with_blanks == null ? undefined : { columns: JSON.parse(stored.fields) as string[], blank: JSON.parse(stored.fields_with_blanks) as string[] };
+  const certainlyFilled = (name: string) => known !== undefined && name !== 'name' && known.columns.includes(name) && !known.blank.includes(name);
   for (const field of required) {
+    if (certainlyFilled(field.name)) continue;
     const value =
       field.name === 'name'
         ? sql<string>`coalesce(nullif(trim(coalesce(name, '')), ''), json_extract(fields, ${'$."name"'}))`
@@ -262,37 +299,6 @@ function isBlankSql(value: RawBuilder<string>) {
       and coalesce(trim(json_extract(replace(replace(json_quote(${value}), '\\\\', 'x'), '\\u0000', ''), '$'), ${INVISIBLE_CHARACTERS}), '') = ''
     )
   )`;
-}
-
-/**
- * Moves every pending recipient to `queued`, fixing each message's Message-ID (reused on
- * every attempt, so a resend can be recognised as the same message). Returns how many.
- */
-export async function queuePending(
-  db: Db,
-  campaignId: number,
-  now: number,
-  messageIdDomain: string,
-  slicer: TimeSlicer,
-): Promise<number> {
-  let queued = 0;
-  await forEachIdRange(db, campaignId, slicer, async (from, to) => {
-    const result = await stagedTransaction(db, (trx) => trx
-      .updateTable('messages')
-      .set({
-        status: 'queued',
-        queued_at: now,
-        updated_at: now,
-        message_id: sql<string>`'<' || lower(hex(randomblob(12))) || '.' || id || ${'@' + messageIdDomain} || '>'`,
-      })
-      .where('campaign_id', '=', campaignId)
-      .where('status', '=', 'pending')
-      .where('id', '>=', from)
-      .where('id', '<', to)
-      .executeTakeFirst());
-    queued += Number(result.numUpdatedRows);
-  });
-  return queued;
 }
 
 /**
@@ -397,7 +403,8 @@ export function* estimateStorageBytes(imported: CsvImportResult): Generator<void
   let texts = 0;
   let k = 0;
   for (const r of imported.recipients) {
-    texts += 2 * r.email.length + (r.name?.length ?? 0) + 2;
+    // Each recipient's Message-ID is stored with it (message-ids.ts: about 64 characters).
+    texts += 2 * r.email.length + (r.name?.length ?? 0) + 2 + 64;
     for (const key in r.fields) texts += key.length + r.fields[key]!.length + 6;
     if (++k % ROWS_PER_ESTIMATE_STEP === 0) yield;
   }
@@ -409,28 +416,13 @@ export function* estimateStorageBytes(imported: CsvImportResult): Generator<void
 }
 
 /**
- * A draft has no queued messages: those a failed or interrupted queueing left are set back
- * to pending (their Message-IDs dropped), so queueing again checks and numbers them all.
- */
-export async function unqueueDraft(db: Db, campaignId: number): Promise<number> {
-  const result = await db
-    .updateTable('messages')
-    .set({ status: 'pending', queued_at: null, message_id: null })
-    .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'queued')
-    .where('campaign_id', 'in', (qb) => qb.selectFrom('campaigns').select('id').where('status', '=', 'draft'))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/**
- * After a crash: imports cut short are removed, drafts whose queueing was cut short are
- * all-pending again, and cancellations cut short are finished.
+ * After a crash: imports cut short are removed, and cancellations cut short are finished.
+ * (Queueing a draft changes no message, so nothing of it is ever left half-done.)
  */
 export async function recoverInterruptedBulkWork(
   db: Db,
   now: number,
-): Promise<{ discarded: number; unqueued: number; cancelled: number; discardLater?: string }> {
+): Promise<{ discarded: number; cancelled: number; discardLater?: string }> {
   const staged = await db.selectFrom('campaigns').select('id').where('importing', '=', 1).execute();
   const slicer = new TimeSlicer();
   let discarded = 0;
@@ -446,14 +438,6 @@ export async function recoverInterruptedBulkWork(
       discardLater = String(error);
     }
   }
-  const drafts = await db
-    .selectFrom('campaigns')
-    .select('id')
-    .where('status', '=', 'draft')
-    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', '=', 'queued')))
-    .execute();
-  let unqueued = 0;
-  for (const { id } of drafts) unqueued += await unqueueDraft(db, id);
   const cancelledWithOpen = await db
     .selectFrom('campaigns')
     .select('id')
@@ -462,5 +446,5 @@ export async function recoverInterruptedBulkWork(
     .execute();
   let cancelled = 0;
   for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, NOT_YET_SENT, 'cancelled', now, slicer);
-  return { discarded, unqueued, cancelled, ...(discardLater ? { discardLater } : {}) };
+  return { discarded, cancelled, ...(discardLater ? { discardLater } : {}) };
 }

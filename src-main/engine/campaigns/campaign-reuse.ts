@@ -21,11 +21,13 @@ import { archiveCampaignSchema, copyCampaignSchema, campaignIdSchema } from './c
 import { campaignRow, oneAtATime } from './campaign-state';
 import { getCampaign } from './campaigns';
 import { countMessages } from '../db/message-counts';
+import { messageIdSql } from '../core/message-ids';
 
 /**
  * The statuses of a message that never reached its recipient and will not by itself: what a
  * copy for "only those not sent to" takes (with rows skipped because the address was
- * suppressed, if it no longer is). Not sent, in doubt (it may have arrived) or still on its way.
+ * suppressed, if it no longer is, and a draft's recipients, stored `queued` but never queued).
+ * Not sent, in doubt (it may have arrived) or still on its way.
  */
 const NOT_REACHED = ['failed', 'cancelled', 'expired', 'pending'] as const;
 
@@ -35,7 +37,8 @@ const NOT_REACHED = ['failed', 'cancelled', 'expired', 'pending'] as const;
  * pending again), `unsent` (failed, cancelled, expired, never queued, or skipped as suppressed
  * — never an address that is on the suppression list now, nor one sent to or in doubt), or
  * `none` (a list is imported later). Rows keep their numbers, so they match the user's file.
- * Merge fields are kept; Message-IDs are new, given when the copy is queued.
+ * Merge fields are kept; Message-IDs are new, fixed as the copy is made (a draft's recipients
+ * are stored ready to send: campaign-recipients.ts) and shown once it is queued.
  */
 export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(copyCampaignSchema, input);
@@ -54,6 +57,8 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
       from_name: source.from_name,
       reply_to: source.reply_to,
       fields: source.fields,
+      // The copy's recipients are some of the source's, as imported: a field never blank there is not here.
+      fields_with_blanks: source.fields_with_blanks,
       csv_delimiter: source.csv_delimiter,
       send_after: keepWindow ? source.send_after : null,
       stop_after: keepWindow ? source.stop_after : null,
@@ -72,6 +77,11 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
       insert into campaign_attachments (campaign_id, position, attachment_id)
       select ${id}, position, attachment_id from campaign_attachments where campaign_id = ${source.id}`.execute(ctx.db);
     let leftOut = 0;
+    // The copied recipients are stored ready to send, as an import stores them: each gets a
+    // Message-ID carrying its new row id (core/message-ids.ts), once the insert has given it.
+    const giveMessageIds = (trx: typeof ctx.db) =>
+      sql`update messages set message_id = ${sql.raw(messageIdSql())}
+          where campaign_id = ${id} and status = 'queued' and message_id is null`.execute(trx);
     if (recipients !== 'none') {
       await forEachIdRange(ctx.db, source.id, slicer, async (from, to) => {
         await unsyncedTransaction(ctx.db, async (trx) => {
@@ -79,25 +89,28 @@ export async function copyCampaign(ctx: EngineContext, input: unknown): Promise<
             await sql`
               insert into messages (campaign_id, row, email, email_norm, name, fields, status, skip_reason, updated_at)
               select ${id}, row, email, email_norm, name, fields,
-                case when ${stillSkipped} then 'skipped' else 'pending' end,
+                case when ${stillSkipped} then 'skipped' else 'queued' end,
                 case when ${stillSkipped} then skip_reason end,
                 ${now}
               from messages where campaign_id = ${source.id} and id >= ${from} and id < ${to} order by id`.execute(trx);
+            await giveMessageIds(trx);
             return;
           }
           const unreached = sql`
             campaign_id = ${source.id} and id >= ${from} and id < ${to}
-            and (status in (${sql.join(NOT_REACHED)}) or (status = 'skipped' and skip_reason like ${`${SKIPPED_SUPPRESSED}%`}))`;
+            and (status in (${sql.join(NOT_REACHED)}) or (status = 'skipped' and skip_reason like ${`${SKIPPED_SUPPRESSED}%`})
+              or (${source.status === 'draft' ? 1 : 0} and status = 'queued'))`;
           const suppressedNow = await sql<{ n: number }>`
             select count(*) as n from messages where ${unreached}
             and email_norm in (select email_norm from suppressions)`.execute(trx);
           leftOut += Number(suppressedNow.rows[0]?.n ?? 0);
           await sql`
             insert into messages (campaign_id, row, email, email_norm, name, fields, status, updated_at)
-            select ${id}, row, email, email_norm, name, fields, 'pending', ${now}
+            select ${id}, row, email, email_norm, name, fields, 'queued', ${now}
             from messages where ${unreached}
             and email_norm not in (select email_norm from suppressions)
             order by id`.execute(trx);
+          await giveMessageIds(trx);
         });
       });
     }
@@ -144,7 +157,8 @@ async function copyReport(ctx: EngineContext, id: number, suppressed: number): P
     .where('skip_reason', 'like', `${SKIPPED_DUPLICATE}%`)
     .executeTakeFirstOrThrow();
   return {
-    imported: counts.pending,
+    // A draft's recipients are stored queued (campaign-recipients.ts).
+    imported: counts.queued,
     duplicates: Number(duplicates.n),
     invalid: skippedRows.map((r) => ({ row: r.row, value: r.email, reason: (r.skip_reason ?? '').slice(SKIPPED_INVALID.length) })),
     suppressed,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { sql } from 'kysely';
 import { MESSAGE_STATUSES } from '../db/schema';
 import { normalizeFieldName } from '../../../src-shared/field-names';
 import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
-import { toMessage } from './campaign-views';
+import { storedStatus, toMessage } from './campaign-views';
 import { attachmentsToSend } from './attachments';
 import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
@@ -42,7 +43,9 @@ export async function previewMessage(ctx: EngineContext, input: unknown): Promis
   const account = await ctx.db.selectFrom('accounts').selectAll().where('enabled', '=', 1).orderBy('id').limit(1).executeTakeFirst();
   const sender = account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER;
   try {
-    const r = renderMessage(campaign, message, sender);
+    // A draft's message is shown as it is to the user: without the Message-ID it is stored with
+    // (campaign-views.ts), given only once the draft is queued.
+    const r = renderMessage(campaign, campaign.status === 'draft' ? { ...message, message_id: null } : message, sender);
     return {
       recipient: { messageId: message.id, email: message.email, ...(message.name ? { name: message.name } : {}), row: message.row },
       from: r.from.name ? `${r.from.name} <${r.from.address}>` : r.from.address,
@@ -208,10 +211,14 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   const line = (cells: string[]) => cells.map((v) => delimitedCell(v, delimiter)).join(delimiter);
   const lines = [line(header)];
   let query = ctx.db.selectFrom('messages').selectAll().where('campaign_id', '=', args.id);
-  if (args.status) query = query.where('status', '=', args.status);
+  if (args.status) {
+    // A draft's recipients are stored queued and shown as pending (campaign-views.ts).
+    const stored = storedStatus(campaign.status, args.status);
+    query = stored === undefined ? query.where(sql<boolean>`0`) : query.where('status', '=', stored);
+  }
   const rows = await query.orderBy('id').execute();
   for (const row of rows) {
-    const m = toMessage(row);
+    const m = toMessage(campaign.status, row);
     const values = JSON.parse(row.fields) as Record<string, string>;
     lines.push(
       line([

@@ -1,17 +1,42 @@
 import { iso } from '../core/clock';
-import type { CampaignRow, MessageStatus } from '../db/schema';
+import type { CampaignRow, CampaignStatus, MessageStatus } from '../db/schema';
 import type { AttachmentInfo, Campaign, Message, MessageCounts, ReplyCounts } from '../../../src-shared/views/campaigns';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
 
+/**
+ * A draft's recipients are stored ready to send (`queued`, their Message-IDs fixed: see
+ * campaign-recipients.ts), so that queueing a draft changes no message. To the user they are
+ * what they are for them: `pending`, not queued yet, with no Message-ID until the draft is
+ * queued (PRODUCT.md: "pending (draft) → queued"). This is where the two meet.
+ */
+function shownStatus(campaign: CampaignStatus, stored: MessageStatus): MessageStatus {
+  return campaign === 'draft' && stored === 'queued' ? 'pending' : stored;
+}
+
+/** The stored status a filter on `shown` reads, in a campaign of this status. */
+export function storedStatus(campaign: CampaignStatus, shown: MessageStatus): MessageStatus | undefined {
+  if (campaign !== 'draft') return shown;
+  if (shown === 'pending') return 'queued';
+  // A draft's queued messages are shown as pending: none is shown as queued.
+  return shown === 'queued' ? undefined : shown;
+}
+
+/** Counts as the user sees them (a draft's stored `queued` are `pending`). */
+export function shownCounts(campaign: CampaignStatus, counts: MessageCounts): MessageCounts {
+  if (campaign !== 'draft') return counts;
+  return { ...counts, pending: counts.pending + counts.queued, queued: 0 };
+}
+
 export function toCampaign(
   row: CampaignRow,
-  counts: MessageCounts,
+  storedCounts: MessageCounts,
   replies: ReplyCounts,
   eta: number | undefined,
   attachments: AttachmentInfo[],
   rehearsalLog: string,
 ): Campaign {
+  const counts = shownCounts(row.status, storedCounts);
   return {
     id: row.id,
     name: row.name,
@@ -39,7 +64,7 @@ export function toCampaign(
   };
 }
 
-export function toMessage(row: {
+export function toMessage(campaign: CampaignStatus, row: {
   id: number;
   row: number;
   email: string;
@@ -68,10 +93,10 @@ export function toMessage(row: {
     row: row.row,
     email: row.email,
     ...(row.name ? { name: row.name } : {}),
-    status: row.status,
+    status: shownStatus(campaign, row.status),
     attempts: row.attempts,
     ...(row.account_id != null ? { accountId: row.account_id } : {}),
-    ...(row.message_id ? { messageId: row.message_id } : {}),
+    ...(row.message_id && campaign !== 'draft' ? { messageId: row.message_id } : {}),
     ...(row.sent_at != null ? { sentAt: iso(row.sent_at)! } : {}),
     ...(row.skip_reason ? { skipReason: row.skip_reason } : {}),
     ...(row.error_code

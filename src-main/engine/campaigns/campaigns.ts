@@ -14,7 +14,7 @@ import { attachmentsById, campaignAttachments, setCampaignAttachments } from './
 import { campaignIdSchema, createCampaignSchema, createDraftSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
-import { toCampaign, toMessage } from './campaign-views';
+import { shownCounts, storedStatus, toCampaign, toMessage } from './campaign-views';
 import { cleanCampaignHtml } from './email-html';
 
 // Writing a campaign (create with its recipients, edit) and reading campaigns and messages.
@@ -63,8 +63,9 @@ export async function createCampaign(
   ctx.importsInProgress.add(id);
   try {
     await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
-    suppressed = await insertRecipients(ctx.db, id, imported, now, slicer);
-    await ctx.db.updateTable('campaigns').set({ importing: 0 }).where('id', '=', id).execute();
+    const stored = await insertRecipients(ctx.db, id, imported, now, slicer);
+    suppressed = stored.suppressed;
+    await ctx.db.updateTable('campaigns').set({ importing: 0, fields_with_blanks: JSON.stringify(stored.fieldsWithBlanks) }).where('id', '=', id).execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
       // Still hidden; the retry job (or the next start) removes it once there is room.
@@ -288,9 +289,14 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
   const args = parseInput(listMessagesSchema, input);
-  await campaignRow(ctx.db, args.id);
+  const campaign = await campaignRow(ctx.db, args.id);
   let query = ctx.db.selectFrom('messages').where('campaign_id', '=', args.id);
-  if (args.status) query = query.where('status', '=', args.status);
+  if (args.status) {
+    // A draft's recipients are stored queued and shown as pending (campaign-views.ts).
+    const stored = storedStatus(campaign.status, args.status);
+    if (stored === undefined) return { total: 0, items: [] };
+    query = query.where('status', '=', stored);
+  }
   // Marked by what came back: each mark has a partial index of the messages carrying it.
   if (args.mark) query = query.where(MARK_COLUMN[args.mark], 'is not', null);
   if (args.row !== undefined) query = query.where('row', '=', args.row);
@@ -305,7 +311,7 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     // Counted, not read from the counters: a search looks through one campaign's rows, a mark through its index.
     total = Number((await query.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
   } else {
-    const counts = await countMessages(ctx.db, args.id);
+    const counts = shownCounts(campaign.status, await countMessages(ctx.db, args.id));
     total = args.status ? counts[args.status] : Object.values(counts).reduce((a, b) => a + b, 0);
   }
   const rows = await query
@@ -314,7 +320,7 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
     .offset(args.offset ?? 0)
     .limit(args.limit ?? 100)
     .execute();
-  return { total, items: rows.map(toMessage) };
+  return { total, items: rows.map((row) => toMessage(campaign.status, row)) };
 }
 
 const MARK_COLUMN = { replied: 'replied_at', auto_replied: 'auto_replied_at', unsubscribed: 'unsubscribed_at' } as const;

@@ -12,6 +12,7 @@
 import { parse, CsvError } from 'csv-parse/sync';
 import { checkAddress } from '../core/addresses';
 import { runToEnd } from '../core/time-slice';
+import { parsePlainCsv } from './plain-csv';
 import { normalizeFieldName } from '../../../src-shared/field-names';
 import { MAX_CSV_BYTES } from '../../../src-shared/limits';
 
@@ -468,7 +469,7 @@ function detectDelimiter(text: string): Delimiter {
   return best;
 }
 
-const CSV_OPTIONS = {
+export const CSV_OPTIONS = {
   // Explicit list (rather than auto-detection) so files with mixed line endings still split correctly.
   record_delimiter: ['\r\n', '\n', '\r'],
   // Blank lines must come back as records to keep row numbers spreadsheet-accurate.
@@ -492,6 +493,11 @@ function* parseCsv(text: string, delimiter: Delimiter, sliceChars: number): Gene
     return;
   }
   for (const slice of rowAlignedSlices(text, sliceChars)) {
+    const plain = parsePlainCsv(slice, delimiter);
+    if (plain) {
+      yield plain;
+      continue;
+    }
     try {
       yield parse(slice, { ...CSV_OPTIONS, delimiter });
     } catch (err) {

@@ -45,13 +45,22 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
     ctx.importsInProgress.add(stagingId);
     let report: ImportReport;
     try {
-      const suppressed = await insertRecipients(ctx.db, stagingId, imported, now, slicer);
+      const stored = await insertRecipients(ctx.db, stagingId, imported, now, slicer);
+      const suppressed = stored.suppressed;
       const alreadyThere = args.mode === 'add' ? await skipAlreadyInList(ctx.db, draft.id, stagingId, now) : 0;
       const previous = JSON.parse(draft.fields) as string[];
       const fields = args.mode === 'add' ? [...previous, ...imported.columns.filter((c) => !previous.includes(c))] : imported.columns;
       // A replaced list's export uses its file's separator; an added one keeps the list's.
       const delimiter = args.mode === 'replace' || draft.csv_delimiter === null ? (imported.delimiter ?? null) : draft.csv_delimiter;
-      await adoptStaged(ctx.db, draft.id, stagingId, { replace: args.mode === 'replace', fields, delimiter, now });
+      // The merge fields blank for someone (campaigns.fields_with_blanks): the new rows', with the
+      // list's when added to it (unknown if the list's are).
+      const blanks =
+        args.mode === 'replace'
+          ? stored.fieldsWithBlanks
+          : draft.fields_with_blanks === null
+            ? null
+            : [...new Set([...(JSON.parse(draft.fields_with_blanks) as string[]), ...stored.fieldsWithBlanks])];
+      await adoptStaged(ctx.db, draft.id, stagingId, { replace: args.mode === 'replace', fields, blanks, delimiter, now });
       report = {
         imported: imported.recipients.length - suppressed - alreadyThere,
         duplicates: imported.duplicates.length + alreadyThere,
@@ -145,7 +154,7 @@ async function skipAlreadyInList(db: Db, draftId: number, stagingId: number, now
       const result = await sql`
         update messages set status = 'skipped', updated_at = ${now},
           skip_reason = ${ALREADY_IN_LIST} || (select row from draft_addresses d where d.email_norm = messages.email_norm) || ').'
-        where campaign_id = ${stagingId} and status = 'pending'
+        where campaign_id = ${stagingId} and status = 'queued'
           and email_norm in (select email_norm from draft_addresses)`.execute(conn);
       return Number(result.numAffectedRows ?? 0);
     } finally {
@@ -163,7 +172,7 @@ async function adoptStaged(
   db: Db,
   draftId: number,
   stagingId: number,
-  change: { replace: boolean; fields: string[]; delimiter: CampaignRow['csv_delimiter']; now: number },
+  change: { replace: boolean; fields: string[]; blanks: string[] | null; delimiter: CampaignRow['csv_delimiter']; now: number },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const draft = await trx.selectFrom('campaigns').select('status').where('id', '=', draftId).executeTakeFirst();
@@ -177,7 +186,12 @@ async function adoptStaged(
       select campaign_id, status, count(*) from messages where campaign_id = ${draftId} group by status`.execute(trx);
     await trx
       .updateTable('campaigns')
-      .set({ fields: JSON.stringify(change.fields), csv_delimiter: change.delimiter, updated_at: change.now })
+      .set({
+        fields: JSON.stringify(change.fields),
+        fields_with_blanks: change.blanks === null ? null : JSON.stringify(change.blanks),
+        csv_delimiter: change.delimiter,
+        updated_at: change.now,
+      })
       .where('id', '=', draftId)
       .execute();
     await trx.deleteFrom('campaigns').where('id', '=', stagingId).execute();

@@ -53,7 +53,8 @@ export async function forecastCampaign(ctx: EngineContext, input: unknown): Prom
   const order = sendingOrder(state);
   const self: ForecastCampaign = {
     id,
-    left: campaign.status === 'draft' ? counts.pending : counts.queued + counts.retry_wait,
+    // A draft's recipients are stored queued (campaign-recipients.ts): all of them are left.
+    left: campaign.status === 'draft' ? counts.pending + counts.queued : counts.queued + counts.retry_wait,
     inFlight: campaign.status === 'draft' ? 0 : counts.sending,
     rehearsal: campaign.rehearsal === 1,
     sendAfter: campaign.send_after,

@@ -7,6 +7,7 @@ import { DAY } from '../core/clock';
 import type { Db } from '../db/schema';
 import type { AccountRow, CampaignRow } from '../db/schema';
 import type { MessageCounts } from '../db/message-counts';
+import { shownCounts } from './campaign-views';
 import { MESSAGE_STATUSES } from '../db/schema';
 import type { AccountState } from '../../../src-shared/views/accounts';
 import type { Settings } from '../../../src-shared/views/settings';
@@ -48,6 +49,8 @@ export async function readSendingState(db: Db, now: number): Promise<StoredState
     const c = counts.get(r.campaign_id);
     if (c) c[r.status] = Number(r.n);
   }
+  // A draft's recipients are stored queued and are, for the status and the forecast, pending.
+  for (const c of campaigns) counts.set(c.id, shownCounts(c.status, counts.get(c.id)!));
 
   const rows = await db.selectFrom('accounts').selectAll().orderBy('id').execute();
   const inFlightRows = await db

@@ -20,7 +20,7 @@ export async function checkMessageSize(
   campaign: Pick<CampaignRow, 'id' | 'subject' | 'html' | 'text' | 'from_name' | 'reply_to' | 'attachments'>,
   attachmentBytes: number,
   slicer: TimeSlicer,
-  statuses: MessageStatus[] = ['pending'],
+  statuses: MessageStatus[] = ['queued'],
 ): Promise<void> {
   const heaviest = await heaviestRecipient(db, campaign, slicer, statuses);
   if (heaviest === undefined) return;

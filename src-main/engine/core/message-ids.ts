@@ -1,6 +1,7 @@
 // Trickle's Message-IDs, and the unsubscribe address that carries one's token. A message's
-// Message-ID is fixed when it is queued: `<` 24 random hex digits `.` its row id `@` a random
-// name `.trickle.invalid>` (campaign-recipients.ts queuePending). What comes back in a mailbox
+// Message-ID is fixed when it is stored, ready to send (campaign-recipients.ts insertRecipients;
+// a draft's is shown once it is queued): `<` 24 random hex digits `.` its row id `@` a random
+// name `.trickle.invalid>`. What comes back in a mailbox
 // (a notice quoting it, a reply naming it, a request to its unsubscribe address) is matched to
 // the message through the row id it carries, then checked against the whole stored Message-ID:
 // a made-up one with the right shape matches nothing.
@@ -15,6 +16,18 @@ let cachedDomain: string | undefined;
 export function messageIdDomain(): string {
   cachedDomain ??= `${randomBytes(4).toString('hex')}${MESSAGE_ID_SUFFIX}`;
   return cachedDomain;
+}
+
+/** Message-IDs for messages whose row ids are known (an import chooses them), the random parts drawn in one go. */
+export function messageIdsFor(rowIds: readonly number[]): string[] {
+  const random = randomBytes(12 * rowIds.length).toString('hex');
+  const domain = messageIdDomain();
+  return rowIds.map((id, k) => `<${random.slice(24 * k, 24 * k + 24)}.${id}@${domain}>`);
+}
+
+/** The SQL that gives the message row `id` (a column of the statement) a new Message-ID, as messageIdsFor does. */
+export function messageIdSql(): string {
+  return `'<' || lower(hex(randomblob(12))) || '.' || id || '@${messageIdDomain()}>'`;
 }
 
 /** A test copy's Message-ID: Trickle's (so Sent Mail does not count it as sent outside), matching no message. */

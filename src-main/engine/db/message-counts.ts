@@ -8,7 +8,9 @@ export const UNFINISHED: MessageStatus[] = ['queued', 'sending', 'retry_wait'];
 
 /**
  * Every read of "how many messages" goes through here, to the per-campaign counters kept by
- * triggers (migration 0006): a few rows per campaign, however long its list.
+ * triggers (migration 0006): a few rows per campaign, however long its list. These are the
+ * stored statuses: a draft's recipients are stored `queued` (campaign-recipients.ts), and
+ * campaign-views.ts shows them as `pending`.
  */
 export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {
   const rows = await db
@@ -19,13 +21,14 @@ export async function countMessages(db: Db, campaignId: number): Promise<Message
   return toCounts(rows);
 }
 
-/** Messages in each status across all campaigns. */
+/** Messages in each status across all campaigns but drafts (whose messages wait for the draft to be queued). */
 export async function countAllMessages(db: Db, statuses: MessageStatus[]): Promise<MessageCounts> {
   const rows = await db
     .selectFrom('campaign_message_counts')
-    .select((eb) => ['status', eb.fn.sum<number>('n').as('n')])
-    .where('status', 'in', statuses)
-    .groupBy('status')
+    .select((eb) => ['campaign_message_counts.status', eb.fn.sum<number>('n').as('n')])
+    .where('campaign_message_counts.status', 'in', statuses)
+    .where('campaign_id', 'not in', (eb) => eb.selectFrom('campaigns').select('id').where('status', '=', 'draft'))
+    .groupBy('campaign_message_counts.status')
     .execute();
   return toCounts(rows);
 }

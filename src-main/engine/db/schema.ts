@@ -79,6 +79,8 @@ export interface CampaignsTable {
   csv_delimiter: Generated<CsvDelimiter | null>;
   /** 1 for a rehearsal: its messages are written to a log, never sent, and touch no cap. */
   rehearsal: Generated<number>;
+  /** JSON array: merge fields blank for at least one recipient, as imported; null when unknown (imported before migration 0016). */
+  fields_with_blanks: Generated<string | null>;
 }
 
 export type CsvDelimiter = ',' | ';' | '\t';

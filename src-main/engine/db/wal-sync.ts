@@ -35,6 +35,8 @@ export class WalSync {
   set descriptorForTests(fd: number | undefined) {
     this.fd = fd;
   }
+  /** Flushes of the WAL started so far (the bench reports the send path's durable writes with it). */
+  flushes = 0;
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
   private closed = false;
@@ -75,6 +77,7 @@ export class WalSync {
 
   private flushNow(): Promise<void> {
     this.next = undefined;
+    this.flushes++;
     const flush = new Promise<void>((resolve, reject) => {
       // Opened on first use: SQLite creates the WAL with the connection's first transaction.
       this.fd ??= openSync(this.walFile!, 'r+');

@@ -224,8 +224,8 @@ async function sendOne(
     return outcomes.record(claimed, { kind: 'requeue' });
   }
 
-  await outcomes.markStarted(position, account.id);
-  const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now());
+  const { onDisk } = await outcomes.markStarted(position, account.id);
+  const result = await ctx.mailer.send(smtp, toMailOptions(rendered), ctx.clock.now(), onDisk);
   if (result.ok) {
     pace.note(account.id, ctx.clock.now() - startedAt);
     if (campaign.policy_block_streak > 0) {

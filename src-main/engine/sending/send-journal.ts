@@ -108,22 +108,39 @@ export class SendJournal {
     return 'sent';
   }
 
-  /** Returns once the message's start mark is on disk: it may be handed over. */
-  async markStarted(position: number, accountId: number): Promise<void> {
+  /**
+   * Marks the message as started; returns once it may be handed to the connection, with the
+   * promise its data must wait for (`onDisk`): the flush that covers its start mark. Running
+   * ahead, that flush was started messages ago and is awaited here. A message marked alone
+   * (sends that take longer than a flush, as Gmail's do) is handed over at once: its mark is
+   * flushed while the connection sends the envelope, and only the message data waits for it
+   * (Mailer.send's `dataMayGo`), so the disk's latency hides behind the server's.
+   */
+  async markStarted(position: number, accountId: number): Promise<{ onDisk: Promise<void> }> {
     if (this.runsAhead()) {
       if (position >= this.markedThrough) await this.commitMarks(position);
       else if (this.markedThrough - position <= MARKS_LEFT_BEFORE_NEXT) await this.commitMarks(this.markedThrough);
     }
     if (position < this.markedThrough) {
       await this.marksOnDisk[position];
-    } else {
-      const now = this.ctx.clock.now();
-      const { held, sent } = await this.commitPending((trx) => markSendStarted(trx, this.claimed[position]!.id, accountId, now));
-      // Known as marked before the flush: if the flush fails, the error path takes the mark back.
-      this.markedThrough = position + 1;
-      this.announceSent(held, sent);
-      await this.flushed();
+      this.handedOver(position);
+      return { onDisk: Promise.resolve() };
     }
+    const now = this.ctx.clock.now();
+    const { held, sent } = await this.commitPending((trx) => markSendStarted(trx, this.claimed[position]!.id, accountId, now));
+    // Known as marked before the flush: if the flush fails, the error path takes the mark back.
+    this.markedThrough = position + 1;
+    this.announceSent(held, sent);
+    const onDisk = this.flushed();
+    this.handedOver(position);
+    // A failed flush keeps the data back: the message is then known never to have left.
+    onDisk.catch(() => {
+      if (this.handedOverThrough === position + 1) this.handedOverThrough = position;
+    });
+    return { onDisk };
+  }
+
+  private handedOver(position: number): void {
     this.handedOverThrough = position + 1;
     this.handedOverAt = performance.now();
   }

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough, type Readable, pipeline } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { SMTPPoolOptions, SendMailOptions, Transporter } from 'nodemailer';
 import { type ClassifiedReply, classifySmtpError, type SmtpErrorLike } from './server-replies';
@@ -31,6 +32,8 @@ interface PooledTransport {
   /** Set by the transport's log when the message data, final dot included, has been written. */
   dataHandedOver: boolean;
   lastUsedAt: number;
+  /** The current send's `dataMayGo`: the message data waits for it (the transport's stream plugin). */
+  gate: Promise<void> | undefined;
 }
 
 /**
@@ -51,20 +54,43 @@ export class Mailer {
     },
   ) {}
 
-  async send(account: SmtpAccount, mail: SendMailOptions, now: number): Promise<SendResult> {
+  /**
+   * Sends one message. With `dataMayGo`, the connection logs in and sends the envelope (MAIL,
+   * RCPT, DATA) at once, but not a byte of the message itself until `dataMayGo` resolves: the
+   * send path's start mark is flushed to disk during the envelope's round trips instead of
+   * before them. If it rejects, the message never leaves (the connection is dropped before any
+   * of its data) and send() throws that error rather than an SMTP result.
+   */
+  async send(account: SmtpAccount, mail: SendMailOptions, now: number, dataMayGo?: Promise<void>): Promise<SendResult> {
     const pool = this.poolFor(account);
     pool.dataHandedOver = false;
     pool.lastUsedAt = now;
+    let held: { error: unknown } | undefined;
+    pool.gate = dataMayGo?.then(
+      () => undefined,
+      (error: unknown) => {
+        held = { error };
+        throw error;
+      },
+    );
+    // Reported through the send; a send that fails before its data must not leave it unhandled.
+    pool.gate?.catch(() => undefined);
     try {
       const info = (await pool.transporter.sendMail(mail)) as { response?: string };
       return { ok: true, response: info.response ?? '250 OK' };
     } catch (error) {
+      if (held) {
+        this.close(account.id);
+        throw held.error;
+      }
       const reply = classifySmtpError(error as SmtpErrorLike, { dataHandedOver: pool.dataHandedOver });
       // A broken or refused connection is not reused: the next send logs in afresh.
       if (reply.action !== 'message_retry' && reply.action !== 'message_bounced' && reply.action !== 'message_failed') {
         this.close(account.id);
       }
       return { ok: false, reply };
+    } finally {
+      pool.gate = undefined;
     }
   }
 
@@ -103,7 +129,7 @@ export class Mailer {
     const existing = this.pools.get(account.id);
     if (existing?.fingerprint === fingerprint) return existing;
     if (existing) this.close(account.id);
-    const pool: PooledTransport = { fingerprint, transporter: undefined as never, dataHandedOver: false, lastUsedAt: 0 };
+    const pool: PooledTransport = { fingerprint, transporter: undefined as never, dataHandedOver: false, lastUsedAt: 0, gate: undefined };
     pool.transporter = this.factory({
       ...this.connectionOptions(account),
       pool: true,
@@ -114,6 +140,13 @@ export class Mailer {
       logger: handoverLogger(() => {
         pool.dataHandedOver = true;
       }),
+    });
+    // Runs as each message is compiled, before the transport sends it; sends on one account
+    // are sequential, so the gate in place is this message's.
+    pool.transporter.use('stream', (mail, done) => {
+      const gate = pool.gate;
+      if (gate) mail.message.processFunc((data: Readable) => heldUntil(gate, data));
+      done();
     });
     this.pools.set(account.id, pool);
     return pool;
@@ -137,6 +170,24 @@ export class Mailer {
 /** An IPv6 address is stored in brackets ("[::1]", as in a URL); a socket wants it bare. */
 function socketHost(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/**
+ * The message's data stream, passed on only once `gate` resolves; if it rejects, the stream
+ * fails before its first byte (nodemailer then drops the connection without ending the data,
+ * so the server delivers nothing). Nodemailer reads the stream after the server's 354.
+ */
+function heldUntil(gate: Promise<void>, data: Readable): Readable {
+  const held = new PassThrough();
+  gate.then(
+    () => pipeline(data, held, () => undefined),
+    () => {
+      data.destroy();
+      // An error of its own: nodemailer rewrites the code of the error it is given.
+      held.destroy(new Error('The message was held back: its start mark could not be stored.'));
+    },
+  );
+  return held;
 }
 
 /**

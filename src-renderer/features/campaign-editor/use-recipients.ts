@@ -3,8 +3,8 @@
  * found) or pasted text (a list of addresses, or CSV), and the column holding the addresses.
  */
 import { useMemo, useState } from 'react';
-import { classifyPaste, csvFileTooLarge, decodeText, inspectCsv } from '../../lib/csv';
-import { readArrayBuffer } from '../../lib/files';
+import { classifyPaste, csvFileTooLarge } from '../../lib/csv';
+import { readCsv } from '../../lib/csv-reader';
 import { emailColumnOf, recipientsShape } from './campaign-args';
 import type { Recipients } from './form';
 
@@ -20,8 +20,8 @@ export function useRecipients(onRead: () => void) {
     const tooLarge = csvFileTooLarge(file.size);
     if (tooLarge) return refuseFile(file.name, tooLarge);
     try {
-      const text = decodeText(await readArrayBuffer(file));
-      const fileShape = inspectCsv(text);
+      // Read and parsed in the CSV worker, off the page's main thread (issue 17).
+      const { text, shape: fileShape } = await readCsv(file);
       setRecipients((r) => ({
         ...r,
         fileName: file.name,

@@ -10,7 +10,7 @@ import type { Campaign } from '../../../src-shared/views/campaigns';
 import { useActionState } from '../../api/hooks';
 import { useCampaignProgress } from '../../api/status';
 import { BackToCampaigns } from '../../components/BackToCampaigns';
-import { RecentBatches, SendsPerHour } from '../../components/Charts';
+import { RecentBatches, SendsPerHour } from '../../components/LazyCharts';
 import { useToast } from '../../components/Toasts';
 import { CampaignBadge, ConfirmDialog, ErrorCallout, PageHeader } from '../../components/ui';
 import { downloadText } from '../../lib/files';

@@ -6,7 +6,7 @@ import { EnvelopeClosedIcon, PlusIcon } from '@radix-ui/react-icons';
 import { Box, Button, Card, Flex, Grid, Heading, Link, Text } from '@radix-ui/themes';
 import { useApi } from '../../api/hooks';
 import { useSendingStatus } from '../../api/status';
-import { RecentBatches, SendsPerHour } from '../../components/Charts';
+import { RecentBatches, SendsPerHour } from '../../components/LazyCharts';
 import { EmptyState, ErrorCallout, Loading, PageHeader } from '../../components/ui';
 import { countdown, num, plural, when } from '../../lib/format';
 import { href, useNow } from '../../lib/route';

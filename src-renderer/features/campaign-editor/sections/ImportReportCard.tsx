@@ -6,6 +6,7 @@ import { CheckCircledIcon, Cross2Icon } from '@radix-ui/react-icons';
 import { Box, Card, Flex, Grid, Heading, IconButton, Text } from '@radix-ui/themes';
 import type { ImportReport } from '../../../../src-shared/views/campaigns';
 import { Table } from '../../../components/Table';
+import { VirtualRows } from '../../../components/VirtualRows';
 import { num, plural } from '../../../lib/format';
 
 export function ImportReportCard({ report, listTotal, onClose }: { report: ImportReport; listTotal?: number; onClose: () => void }) {
@@ -46,29 +47,24 @@ export function ImportReportCard({ report, listTotal, onClose }: { report: Impor
             Invalid addresses, numbered as in your file or list — fix them there if they matter, then add it to this list again (the
             addresses already in it are left out):
           </Text>
-          <Table.Root size="1" variant="surface" className="tr-table">
-            <Table.Header>
-              <Table.Row>
+          <VirtualRows
+            items={report.invalid}
+            label="Invalid addresses"
+            header={
+              <>
                 <Table.ColumnHeaderCell className="tr-col-row">Row</Table.ColumnHeaderCell>
                 <Table.ColumnHeaderCell>Value</Table.ColumnHeaderCell>
                 <Table.ColumnHeaderCell>Why</Table.ColumnHeaderCell>
+              </>
+            }
+            row={(r) => (
+              <Table.Row key={r.row}>
+                <Table.Cell>{num(r.row)}</Table.Cell>
+                <Table.Cell title={r.value}>{r.value || <Text color="gray">(empty)</Text>}</Table.Cell>
+                <Table.Cell title={r.reason}>{r.reason}</Table.Cell>
               </Table.Row>
-            </Table.Header>
-            <Table.Body>
-              {report.invalid.slice(0, 50).map((r) => (
-                <Table.Row key={r.row}>
-                  <Table.Cell>{num(r.row)}</Table.Cell>
-                  <Table.Cell className="tr-break">{r.value || <Text color="gray">(empty)</Text>}</Table.Cell>
-                  <Table.Cell>{r.reason}</Table.Cell>
-                </Table.Row>
-              ))}
-            </Table.Body>
-          </Table.Root>
-          {report.invalid.length > 50 && (
-            <Text as="p" size="1" color="gray" mt="1">
-              … and {num(report.invalid.length - 50)} more (see the skipped list on the progress page).
-            </Text>
-          )}
+            )}
+          />
         </Box>
       )}
     </Card>
