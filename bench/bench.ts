@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   // artifacts (test-artifacts/ is ignored by git).
   const file = fileURLToPath(new URL(SMOKE || ONLY ? '../../test-artifacts/bench-smoke.json' : '../results.json', import.meta.url));
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${file} (${results.totalSeconds} s)`);
 
   // The smoke run checks that every measure ran and that correctness held; speed targets
@@ -232,9 +232,9 @@ function printTable(): void {
   const head: (keyof Row)[] = ['measure', 'size', 'value', 'baseline', 'ratio', 'target', 'met'];
   const cells = rows.map((r) => head.map((k) => (k === 'met' ? (r.met === null ? '' : r.met ? 'met' : 'MISSED') : String(r[k]))));
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
-  console.log('\n' + line(head.map(String)));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${line(head.map(String))}`);
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const c of cells) console.log(line(c));
 }
 

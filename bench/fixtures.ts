@@ -1,5 +1,5 @@
 // Inputs: an engine data folder with one queued campaign of N messages inserted raw, a CSV of N rows.
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { type Engine, createEngine } from '../src-main/engine/engine';
 import { FakeClock } from '../test/support/fake-clock';
 import { internals, tempDir } from './support';

@@ -30,13 +30,13 @@ export async function childMain(dataDir: string): Promise<void> {
   const mem = process.memoryUsage();
   await engine.stop();
   process.stdout.write(
-    JSON.stringify({
+    `${JSON.stringify({
       openMs: round(opened - t0, 1),
       startMs: round(started - t0, 1),
       recovered,
       rssMB: round(mem.rss / 2 ** 20, 1),
       heapUsedMB: round(mem.heapUsed / 2 ** 20, 1),
-    }) + '\n',
+    })}\n`,
   );
 }
 

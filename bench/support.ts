@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { EngineContext } from '../src-main/engine/context';
-import { type Engine } from '../src-main/engine/engine';
+import type { Engine } from '../src-main/engine/engine';
 
 
 export const argv = process.argv.slice(2);

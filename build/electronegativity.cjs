@@ -49,7 +49,7 @@ const installedElectron = () => require('electron/package.json').version;
 
 if (process.argv[2] === '--json') {
   jsonScan(process.argv.slice(3)).catch((error) => {
-    console.error(error && error.stack ? error.stack : String(error));
+    console.error(error?.stack ? error.stack : String(error));
     process.exit(1);
   });
 } else {
@@ -107,7 +107,7 @@ async function jsonScan(inputs) {
       })),
       errors: result.errors.map((e) => ({ file: relative(e.file), message: e.message, tolerable: e.tolerable })),
     };
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     update messages
     set status = 'queued',
-        message_id = coalesce(message_id, '<' || lower(hex(randomblob(12))) || '.' || id || ${'@' + domain + '>'})
+        message_id = coalesce(message_id, '<' || lower(hex(randomblob(12))) || '.' || id || ${`@${domain}>`})
     where status = 'pending'
       and campaign_id in (select id from campaigns where status = 'draft')
   `.execute(db);

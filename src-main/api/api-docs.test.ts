@@ -23,7 +23,7 @@ function renderApiDoc(): string {
     '  Requests with another `Origin` are refused (403).',
     '- **Answers** are always `{ "ok": true, "value": … }` or `{ "ok": false, "error": { "code", "message", "field"? } }`;',
     '  `message` is a sentence for a person, `field` names the argument at fault.',
-    '- **Live updates**: `GET /api/events` (Server-Sent Events) with events ' + API_EVENT_NAMES.map((e) => `\`${e}\``).join(', ') + '.',
+    `- **Live updates**: \`GET /api/events\` (Server-Sent Events) with events ${API_EVENT_NAMES.map((e) => `\`${e}\``).join(', ')}.`,
     '- **Tickets**, for the two requests a browser cannot add a header to (an `EventSource`, a frame):',
     '  `POST /api/ticket` with `{ "for": "events" }` or `{ "for": "preview" }` (and the header) answers',
     '  `{ "ticket", "expiresInSeconds": 60 }`; `GET /api/events?ticket=…` or `GET /preview?campaign=…&ticket=…`',

@@ -9,7 +9,7 @@
  * The table names the schema so that types and docs come from what is really checked; the
  * doors parse nothing but their transport.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
 import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, createDraftSchema, exportSchema, forecastSchema, importRecipientsSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';

@@ -80,7 +80,7 @@ export async function handleAppRequest(request: AppRequest, options: AppProtocol
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return text(404, 'Not found.');
   if (method !== 'GET' && method !== 'HEAD') {
     const refused = text(405, 'Not allowed.');
-    refused.headers['allow'] = 'GET, HEAD';
+    refused.headers.allow = 'GET, HEAD';
     return refused;
   }
 

@@ -90,7 +90,7 @@ export class DesktopSettingsFile {
     const next = withoutUndefined({ ...this.current, ...patch });
     const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
+      writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
       chmodSync(tmp, 0o600);
       renameSync(tmp, this.file);
     } catch (error) {

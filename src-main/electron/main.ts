@@ -10,7 +10,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BrowserWindow, Notification, app, dialog, ipcMain, safeStorage, session } from 'electron';
+import { type BrowserWindow, Notification, app, dialog, ipcMain, safeStorage, session } from 'electron';
 import { createApiHandlers, invoke } from '../api/handlers';
 import { type Engine, consoleLogger, createEngine, restoreFromBackup } from '../engine';
 import { APP_ID, PRODUCT_NAME } from './app-id';
@@ -37,7 +37,7 @@ const RENDERER_DIR = join(APP_ROOT, 'out', 'renderer');
 const RESOURCES_DIR = unpacked(join(APP_ROOT, 'resources'));
 
 /** Set by `electron-vite dev` to the renderer's dev-server address; never in a packaged app. */
-const DEV_SERVER_URL = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const DEV_SERVER_URL = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 
 const logger = consoleLogger;
 
@@ -61,7 +61,7 @@ function isOurPage(url: string): boolean {
 
 // The same per-user folder as headless mode's default (src-main/headless/data-dir.ts), so both
 // open one database. TRICKLE_DATA_DIR points a test run elsewhere.
-app.setPath('userData', process.env['TRICKLE_DATA_DIR'] || join(app.getPath('appData'), PRODUCT_NAME));
+app.setPath('userData', process.env.TRICKLE_DATA_DIR || join(app.getPath('appData'), PRODUCT_NAME));
 registerAppScheme();
 
 let mainWindow: BrowserWindow | null = null;
@@ -148,7 +148,7 @@ async function start(): Promise<void> {
     applyStartAtLogin(enabled, {
       platform: process.platform,
       setLoginItemSettings: (s) => app.setLoginItemSettings(s),
-      executable: process.env['APPIMAGE'] || process.execPath,
+      executable: process.env.APPIMAGE || process.execPath,
     });
   const desktop = createDesktopServices({ settings, secretStatus: () => secrets.status(), applyStartAtLogin: loginItem });
   const handlers = createApiHandlers(engine, { version: app.getVersion(), door: 'desktop' }, desktop);

@@ -11,9 +11,9 @@ export interface StartRemedy {
 
 export function startRemedy(error: unknown): StartRemedy | undefined {
   if (!(error instanceof EngineError)) return undefined;
-  const remedy = error.details?.['remedy'];
+  const remedy = error.details?.remedy;
   if (remedy === 'restore-backup') {
-    const backup = error.details?.['backup'] as { takenAt?: string } | undefined;
+    const backup = error.details?.backup as { takenAt?: string } | undefined;
     const when = backup?.takenAt ? ` of ${backup.takenAt.slice(0, 16).replace('T', ' ')} UTC` : '';
     return { kind: 'restore-backup', button: `Restore the backup${when}` };
   }

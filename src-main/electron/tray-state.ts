@@ -92,11 +92,11 @@ export function trayView({ status, now, locale }: TrayInput): TrayView {
       summary = 'idle: nothing left to send';
       break;
     case 'waiting':
-      summary = `waiting${rehearsal}: ${leftText}` + (status.resumesAt ? `, resumes about ${time(status.resumesAt)}` : '');
+      summary = `waiting${rehearsal}: ${leftText}${status.resumesAt ? `, resumes about ${time(status.resumesAt)}` : ''}`;
       detail = status.waitingReason;
       break;
     case 'sending':
-      summary = `sending${rehearsal}: ${leftText}` + (status.eta ? `, done about ${time(status.eta)}` : '');
+      summary = `sending${rehearsal}: ${leftText}${status.eta ? `, done about ${time(status.eta)}` : ''}`;
       break;
   }
 

@@ -659,7 +659,7 @@ export async function restoreFromBackup(options: {
         await database.close();
       }
       const takenAt = iso(restored.backup.takenAt)!;
-      const shown = takenAt.slice(0, 16).replace('T', ' ') + ' UTC';
+      const shown = `${takenAt.slice(0, 16).replace('T', ' ')} UTC`;
       const message =
         `Trickle's database was restored from the backup taken ${shown}` +
         (restored.keptAs ? `; the file it replaced is kept as ${restored.keptAs}. ` : '. ') +

@@ -2,7 +2,7 @@
  * Headless mode's access token: made once, kept in the data directory for the owner only,
  * the same on every start; TRICKLE_TOKEN wins but must be long enough to resist guessing.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,10 +89,10 @@ describe('tokensMatch', () => {
   it('accepts only the exact token', () => {
     expect(tokensMatch(token, token)).toBe(true);
     expect(tokensMatch(token.slice(0, -1), token)).toBe(false);
-    expect(tokensMatch(token + 'x', token)).toBe(false);
+    expect(tokensMatch(`${token}x`, token)).toBe(false);
     expect(tokensMatch(token.toLowerCase(), token)).toBe(false);
     expect(tokensMatch(` ${token}`, token)).toBe(false);
-    expect(tokensMatch(token.slice(0, -1) + 'b', token)).toBe(false);
+    expect(tokensMatch(`${token.slice(0, -1)}b`, token)).toBe(false);
     expect(tokensMatch('', token)).toBe(false);
     expect(tokensMatch(undefined, token)).toBe(false);
   });

@@ -20,7 +20,7 @@ export function loadAccessToken(dataDir: string, fromEnv: string | undefined): s
     }
   }
   const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
 }
 

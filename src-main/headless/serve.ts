@@ -88,7 +88,7 @@ let again = (flag: string) => `npm run serve -- ${flag}`;
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   console.error(message.startsWith('Trickle could not start') ? message : `Trickle could not start: ${message}`);
-  const remedy = error instanceof EngineError ? error.details?.['remedy'] : undefined;
+  const remedy = error instanceof EngineError ? error.details?.remedy : undefined;
   if (remedy === 'restore-backup') console.error(`To restore the latest good backup (the damaged file is kept): ${again('--restore-backup')}`);
   if (remedy === 'replace-lost-key') console.error(`If the key is lost for good, start with a new one: ${again('--replace-lost-key')}`);
   process.exit(1);

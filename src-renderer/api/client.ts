@@ -190,7 +190,7 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
     // A big text (a recipients file) is written as JSON by a worker, off the page's main thread.
     const body = await jsonBody(args);
     try {
-      response = await doFetch(base + 'api/' + name, {
+      response = await doFetch(`${base}api/${name}`, {
         method: 'POST',
         // A small request outlives the page: an edit saved as the window closes still arrives
         // (browsers allow keepalive bodies up to 64 KB; a recipients file goes without it).
@@ -280,7 +280,7 @@ export function unwrap<T>(envelope: Envelope<T>): T {
  * next to the field itself that prefix is noise.
  */
 export function messageForField(error: ApiError): string {
-  if (error.field && error.message.startsWith(error.field + ': ')) return error.message.slice(error.field.length + 2);
+  if (error.field && error.message.startsWith(`${error.field}: `)) return error.message.slice(error.field.length + 2);
   return error.message;
 }
 

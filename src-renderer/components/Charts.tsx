@@ -16,7 +16,7 @@ export function SendsPerHour({ hours = 24 }: { hours?: number }) {
   const gap = 2;
   const barW = data.length ? W / data.length - gap : 0;
   // A round top value for the scale.
-  const step = Math.pow(10, Math.floor(Math.log10(max)));
+  const step = 10 ** Math.floor(Math.log10(max));
   const scaleMax = Math.ceil(max / step) * step;
 
   return (

@@ -5,7 +5,7 @@ export function num(n: number | undefined | null): string {
   return (n ?? 0).toLocaleString();
 }
 
-export function plural(n: number, one: string, many = one + 's'): string {
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${num(n)} ${n === 1 ? one : many}`;
 }
 

@@ -102,12 +102,12 @@ describe('the access token', () => {
     expect(none.status).toBe(401);
     expect(none.body).toEqual({ ok: false, error: { code: 'unauthorized', message: expect.stringMatching(/token.*link/i) } });
 
-    const wrong = await s.call('sending.status', undefined, { token: s.token.slice(0, -2) + 'xx' });
+    const wrong = await s.call('sending.status', undefined, { token: `${s.token.slice(0, -2)}xx` });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe('unauthorized');
     // A token as long as the right one but different, and the right one with something added.
     expect((await s.call('sending.status', undefined, { token: 'A'.repeat(s.token.length) })).status).toBe(401);
-    expect((await s.call('sending.status', undefined, { token: s.token + 'A' })).status).toBe(401);
+    expect((await s.call('sending.status', undefined, { token: `${s.token}A` })).status).toBe(401);
     // Not a Bearer header at all.
     expect((await s.call('sending.status', undefined, { token: null, headers: { authorization: `Basic ${s.token}` } })).status).toBe(401);
 

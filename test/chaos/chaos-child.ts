@@ -29,7 +29,7 @@ export type ChildLine =
   | { t: 'log'; level: string; message: string; data?: Record<string, unknown> };
 
 function say(line: ChildLine): void {
-  process.stdout.write(JSON.stringify(line) + '\n');
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 const lineLogger: EngineLogger = {

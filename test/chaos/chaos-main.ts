@@ -46,7 +46,7 @@ await dovecot.close();
 
 const out = resolve(here, '../../../test-artifacts/chaos.json');
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, ...report }, null, 2) + '\n');
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...report }, null, 2)}\n`);
 
 const moments = Object.entries(report.killsByMoment).map(([k, n]) => `${k} ${n}`).join(', ');
 const atDeath = Object.entries(report.databaseAtDeath).map(([k, n]) => `${k} ${n}`).join(', ');

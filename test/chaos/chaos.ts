@@ -379,7 +379,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const flags = resendFlags(++restart, scenario, databaseFile, resentOnPurpose, [inDoubtSince, settled]);
         if (restart > 1) report.restarts++;
         const run = await runChild(options.childScript, dataDir, flags, gmail, moment, rng, randomSpan());
-        transcript.push(`--- run ${restart}: kill at ${moment}${flags.length ? ' ' + flags.join(' ') : ''}`, ...run.output);
+        transcript.push(`--- run ${restart}: kill at ${moment}${flags.length ? ` ${flags.join(' ')}` : ''}`, ...run.output);
         if (run.hung) {
           report.violations.push(`scenario ${report.scenarios}: the child hung for ${HUNG_MS / 1000} s: ${run.output.slice(-5).join(' / ')}`);
           break;
@@ -424,7 +424,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const flags = resendFlags(++restart, scenario, databaseFile, resentOnPurpose, [inDoubtSince, settled]);
         report.restarts++;
         const run = await runChild(options.childScript, dataDir, flags, gmail, undefined, rng, randomSpan());
-        transcript.push(`--- run ${restart}: final${flags.length ? ' ' + flags.join(' ') : ''}`, ...run.output);
+        transcript.push(`--- run ${restart}: final${flags.length ? ` ${flags.join(' ')}` : ''}`, ...run.output);
         if (run.exitCode !== 0) {
           report.violations.push(`scenario ${report.scenarios}: final child ${run.hung ? 'hung' : `exited with ${run.exitCode}`}: ${run.output.slice(-5).join(' / ')}`);
         }

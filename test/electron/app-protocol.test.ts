@@ -128,7 +128,7 @@ describe('serving the renderer', () => {
     expect((await get('not a url')).status).toBe(400);
     const post = await get(APP_START_URL, 'POST');
     expect(post.status).toBe(405);
-    expect(post.headers['allow']).toBe('GET, HEAD');
+    expect(post.headers.allow).toBe('GET, HEAD');
     expect(isAppUrl('trickle://app/x')).toBe(true);
     expect(isAppUrl('trickle://user:pw@app/x')).toBe(false);
     expect(isAppUrl('trickle://application/x')).toBe(false);

@@ -78,7 +78,7 @@ describe('main process', () => {
     expect(existsSync(join(appData, 'Trickle', 'trickle.sqlite'))).toBe(true);
 
     const w = win();
-    expect(w.options['webPreferences']).toMatchObject({
+    expect(w.options.webPreferences).toMatchObject({
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -151,7 +151,7 @@ describe('main process', () => {
       verify: false,
     });
     expect(added).toMatchObject({ ok: true });
-    const verified = await call('accounts.verify', { id: added.value!['id'] });
+    const verified = await call('accounts.verify', { id: added.value!.id });
     expect(verified).toMatchObject({ ok: true, value: { state: 'auth_failed' } });
     await vi.waitFor(() => expect(Notification.shown.map((n) => n.title)).toContain('An account needs attention'));
     const notice = Notification.shown.find((n) => n.title === 'An account needs attention')!;

@@ -45,7 +45,7 @@ describe('BrowserWindow options', () => {
     const { createMainWindow } = await import('../../src-main/electron/window');
     const win = createMainWindow({ preload: '/p.cjs', startUrl: APP_START_URL, hideOnClose: () => true, show: true }) as unknown as BrowserWindow;
     expect(BrowserWindow.instances).toEqual([win]);
-    expect(win.options['webPreferences']).toMatchObject({ ...SECURE_PREFERENCES, preload: '/p.cjs' });
+    expect(win.options.webPreferences).toMatchObject({ ...SECURE_PREFERENCES, preload: '/p.cjs' });
     expect(win.loadURL).toHaveBeenCalledWith('trickle://app/index.html');
     expect(win.visible).toBe(false);
     win.emit('ready-to-show');

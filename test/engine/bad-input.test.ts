@@ -77,7 +77,7 @@ beforeAll(async () => {
       ...base,
       attachments: [p.small],
       sendAfter: '2026-12-01T09:00:00Z',
-      csv: recipientsCsv(3, 'draft.example') + '\nblocked@example.com,Blocked\nnot-an-address,Nobody',
+      csv: `${recipientsCsv(3, 'draft.example')}\nblocked@example.com,Blocked\nnot-an-address,Nobody`,
     })
   ).campaign.id;
   f.draftMessage = (await e.campaigns.messages({ id: f.draft })).items[0]!.id;
@@ -508,7 +508,7 @@ describe('campaigns.create', () => {
     },
     {
       name: 'a CSV over 50 MB',
-      call: (e) => e.campaigns.create({ ...ok, csv: 'email\n' + 'a@example.com\n'.repeat(Math.ceil((51 * MB) / 14)) }),
+      call: (e) => e.campaigns.create({ ...ok, csv: `email\n${'a@example.com\n'.repeat(Math.ceil((51 * MB) / 14))}` }),
       code: 'csv_invalid',
       says: [/MB/, /split it/],
     },

@@ -3,7 +3,7 @@
  * looks like, Message-IDs across retries, attachments, timing windows, the campaign controls,
  * preview / test send / export. (Rehearsals: rehearsal.test.ts.) Mail goes through the test Gmail on loopback.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ function headerSection(raw: string): string {
 
 function headerValue(headers: string, name: string): string | undefined {
   const unfolded = headers.replace(/\r?\n(?=[ \t])/g, '');
-  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'));
+  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
   return line?.slice(name.length + 1).trim();
 }
 
@@ -77,7 +77,7 @@ function mimeParts(raw: string): MimePart[] {
   const contentType = headerValue(headers, 'Content-Type') ?? 'text/plain';
   const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
   if (contentType.toLowerCase().startsWith('multipart/') && boundary) {
-    const pieces = body.split('--' + boundary);
+    const pieces = body.split(`--${boundary}`);
     return pieces
       .slice(1)
       .filter((piece) => !piece.startsWith('--'))

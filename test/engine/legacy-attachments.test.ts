@@ -109,7 +109,7 @@ describe('attachments of an older version, at the first start with the store', (
     // What the attacker named, each as it was accepted before.
     const key = join(dataDir, 'secret.key');
     const KEY = '5e'.repeat(32);
-    writeFileSync(key, KEY + '\n', { mode: 0o600 });
+    writeFileSync(key, `${KEY}\n`, { mode: 0o600 });
     mkdirSync(join(old, '998877665544'));
     const link = join(old, '998877665544', 'notes.txt');
     symlinkSync(key, link);
@@ -162,7 +162,7 @@ describe('attachments of an older version, at the first start with the store', (
     expect(readFileSync(join(old, 'store', String(queued.attachments[1]!.id)), 'utf8')).toBe('%PDF-1.4 minutes\n');
     expect(existsSync(join(old, '0a1b2c3d4e5f'))).toBe(false);
     expect(existsSync(join(old, '112233445566'))).toBe(false);
-    expect(readFileSync(key, 'utf8')).toBe(KEY + '\n');
+    expect(readFileSync(key, 'utf8')).toBe(`${KEY}\n`);
     expect(existsSync(link)).toBe(true);
 
     // Sending: the queued campaign goes with its two files; the paused one sends nothing.

@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineContext } from '../../src-main/engine/context';
 import type { Engine } from '../../src-main/engine/engine';

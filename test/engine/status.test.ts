@@ -135,7 +135,7 @@ describe('the sending status snapshot', () => {
     setup = await createTestEngine({ accounts: [ALICE] });
     const { engine, gmail } = setup;
     gmail.fail({ stage: 'rcpt', rcpt: 'r2@example.com', fault: { reply: GMAIL_REPLIES.noSuchUser } });
-    const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(3) + '\nnot-an-address,X' });
+    const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: `${recipientsCsv(3)}\nnot-an-address,X` });
     await engine.campaigns.queue({ id: campaign.id });
     await drain(engine);
     expect((await engine.sending.status()).campaigns[0]).toMatchObject({ counts: { sent: 2, failed: 1, skipped: 1 }, done: 3, of: 3, percent: 100 });

@@ -143,7 +143,7 @@ const lastOf10k = () => {
   const lines = ['email,name,notes'];
   for (let i = 1; i < 10_000; i++) lines.push(`r${i}@example.com,Reader ${i},ok`);
   lines.push('last@example.com,Last,"quote never closed');
-  return utf8(lines.join('\n') + '\n');
+  return utf8(`${lines.join('\n')}\n`);
 };
 
 const FILES: FileCase[] = [
@@ -243,7 +243,7 @@ describe('CSV files', () => {
     const own = await createTestEngine();
     try {
       const ownHandlers = createApiHandlers(own.engine, { version: 'test', door: 'headless' });
-      const csv = 'email,name\nSame@Example.com,Same\n' + 'same@example.com,Same\n'.repeat(99_999);
+      const csv = `email,name\nSame@Example.com,Same\n${'same@example.com,Same\n'.repeat(99_999)}`;
       const started = performance.now();
       const answer = (await invoke(ownHandlers, 'campaigns.create', { name: 'Copies', subject: 'Hi', text: 'Hi', csv })) as any;
       const ms = performance.now() - started;
@@ -272,7 +272,7 @@ describe('a 200 MB file', () => {
   });
 
   it('the engine refuses it before parsing, quickly, changing nothing, with the window’s limit', async () => {
-    const csv = 'email,name\n' + 'someone@example.com,Someone\n'.repeat(Math.ceil((200 * MB) / 28));
+    const csv = `email,name\n${'someone@example.com,Someone\n'.repeat(Math.ceil((200 * MB) / 28))}`;
     const started = performance.now();
     const error = await expectRefused('campaigns.create', { name: 'Everyone', subject: 'Hi', text: 'Hi', csv }, 'csv_invalid', [
       /^The file is 20\d MB/,

@@ -34,7 +34,7 @@ import { createEngine, type Engine } from '../../src-main/engine/engine';
 import { type AcceptedMessage, type FaultRule, GMAIL_REPLIES, startTestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
 import { COOLING_MS } from '../../src-main/engine/accounts/account-state';
-import { DAY, HOUR } from '../../src-main/engine/core/clock';
+import { DAY, } from '../../src-main/engine/core/clock';
 
 const MINUTE = 60_000;
 const COOLING = COOLING_MS;

@@ -221,10 +221,10 @@ describe('two engines on one data folder, every file but the database deleted', 
 
     expect(gmail.accepted).toHaveLength(24); // both caps used up, by the two engines together
     const counts = statusCounts(dataDir);
-    expect(counts['sending'] ?? 0).toBe(0);
+    expect(counts.sending ?? 0).toBe(0);
     // Every delivery is on record as sent, or in doubt (a send the first had started when it was fenced off).
-    expect((counts['sent'] ?? 0) + (counts['in_doubt'] ?? 0)).toBeGreaterThanOrEqual(24);
-    expect((counts['sent'] ?? 0) + (counts['in_doubt'] ?? 0) + (counts['queued'] ?? 0)).toBe(30);
+    expect((counts.sent ?? 0) + (counts.in_doubt ?? 0)).toBeGreaterThanOrEqual(24);
+    expect((counts.sent ?? 0) + (counts.in_doubt ?? 0) + (counts.queued ?? 0)).toBe(30);
   }, 40_000);
 
   it('killed, and its lock file deleted: a restart is refused while the lease may be alive, then takes over, settles the send in flight as in doubt', async () => {
@@ -290,7 +290,7 @@ describe('two engines on one data folder, every file but the database deleted', 
     expect(firstExit).toBe(1);
     expect(first.output()).toMatch(/Another Trickle \(process \d+\) took over this data folder/);
     const counts = statusCounts(dataDir);
-    expect(counts['sending'] ?? 0).toBe(0);
+    expect(counts.sending ?? 0).toBe(0);
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(24);
   }, 40_000);
 });

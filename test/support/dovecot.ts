@@ -294,7 +294,7 @@ class DovecotServer implements Dovecot {
     // Read by check-password at each login: `address:password` per line (test passwords have no ':').
     const lines = [...this.users].map(([email, u]) => `${email}:${u.password}`);
     const file = join(this.root, 'users');
-    writeFileSync(`${file}.new`, lines.join('\n') + '\n');
+    writeFileSync(`${file}.new`, `${lines.join('\n')}\n`);
     renameSync(`${file}.new`, file);
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src-main/engine/core/clock';
-import type { EngineContext, EngineLogger } from '../../src-main/engine/context';
+import type { EngineLogger } from '../../src-main/engine/context';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import type { SettingsUpdate } from '../../src-main/engine/settings/settings';
 import type { Dovecot } from './dovecot';

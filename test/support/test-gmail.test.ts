@@ -206,7 +206,7 @@ describe('test Gmail: scripted faults', () => {
     let received = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
     await once(socket, 'close');
-    expect(received).toBe(GMAIL_REPLIES.tryAgainLater + '\r\n');
+    expect(received).toBe(`${GMAIL_REPLIES.tryAgainLater}\r\n`);
 
     await expect(transportFor(ALICE).sendMail(mail())).rejects.toMatchObject({
       code: 'EPROTOCOL',

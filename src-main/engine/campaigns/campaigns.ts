@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { sanitizeHeaderText } from '../core/addresses';
 import type { EngineContext } from '../context';
 import { checkKnownFields, checkMergeFields, discardStagedCampaign, estimateStorageBytes, insertRecipients } from './campaign-recipients';

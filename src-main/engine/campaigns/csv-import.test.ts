@@ -290,7 +290,7 @@ describe('readRecipientsCsv: a large file is read in slices, exactly as in one p
     else if (i % 7 === 0) lines.push(`p${i}@example.com,"Name ""${i}""","line one\r\nline two, ${i}"`);
     else lines.push(`p${i}@example.com,Name ${i},plain ${'x'.repeat(i % 40)}`);
   }
-  const csv = lines.join('\r\n') + '\r\n';
+  const csv = `${lines.join('\r\n')}\r\n`;
 
   it('keeps every record, field and spreadsheet row number', async () => {
     expect(csv.length).toBeGreaterThan(4 * 256 * 1024);
@@ -322,7 +322,7 @@ describe('readRecipientsCsv: a large file is read in slices, exactly as in one p
   it('reports a broken quote far into the file with its own row', () => {
     const broken = lines.slice(0, 30_001);
     broken[30_000] = 'bad@example.com,"never closed,x';
-    const error = importError(() => parseRecipientsCsv(broken.join('\n') + '\nlast@example.com,L,x\n'));
+    const error = importError(() => parseRecipientsCsv(`${broken.join('\n')}\nlast@example.com,L,x\n`));
     expect(error.row).toBe(30_001);
     expect(error.message).toMatch(/Row 30001 has a quote that is never closed/);
   });
@@ -346,7 +346,7 @@ describe('what an import may cost', () => {
   });
 
   it('takes 200 columns; a row that fills few of them keeps only those', () => {
-    const csv = [wideHeader(200), 'ann@example.com,A' + ','.repeat(198), `bob@example.com${',x'.repeat(199)}`].join('\n');
+    const csv = [wideHeader(200), `ann@example.com,A${','.repeat(198)}`, `bob@example.com${',x'.repeat(199)}`].join('\n');
     const result = parseRecipientsCsv(csv);
     expect(result.columns).toHaveLength(199);
     expect(result.recipients[0]!.fields).toEqual({ c1: 'A' });

@@ -451,7 +451,6 @@ function detectDelimiter(text: string): Delimiter {
       inQuotes = !inQuotes;
       hasContent = true;
     } else if (inQuotes) {
-      continue;
     } else if (ch === '\n' || ch === '\r') {
       if (hasContent) break;
       // A blank (or delimiters-only) line before the header: start counting afresh.

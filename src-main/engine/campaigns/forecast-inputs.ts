@@ -11,7 +11,7 @@ import { shownCounts } from './campaign-views';
 import { MESSAGE_STATUSES } from '../db/schema';
 import type { AccountState } from '../../../src-shared/views/accounts';
 import type { Settings } from '../../../src-shared/views/settings';
-import { type ForecastAccount, type ForecastCampaign, type ForecastInput } from './forecast';
+import type { ForecastAccount, ForecastCampaign, ForecastInput } from './forecast';
 
 export type CampaignSummaryRow = Pick<
   CampaignRow,

@@ -32,7 +32,7 @@ export async function checkMessageSize(
   let bytes: number;
   try {
     // The sender's name and address are not known yet; a placeholder of Gmail's longest.
-    bytes = messageBytes(renderMessage(campaign, message, { email: 'x'.repeat(64) + '@gmail.com', fromName: '' }), attachmentBytes);
+    bytes = messageBytes(renderMessage(campaign, message, { email: `${'x'.repeat(64)}@gmail.com`, fromName: '' }), attachmentBytes);
   } catch (error) {
     if (error instanceof MergeError) return; // checkMergeFields says so, in its words
     throw error;

@@ -17,5 +17,5 @@ export const consoleLogger: EngineLogger = {
 };
 
 function logLine(level: string, message: string, data?: Record<string, unknown>): string {
-  return `${new Date().toISOString()} ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}`;
+  return `${new Date().toISOString()} ${level} ${message}${data ? ` ${JSON.stringify(data)}` : ''}`;
 }

@@ -128,7 +128,7 @@ function loadOrCreateKeyFile(file: string, log: EngineLogger = { info() {}, warn
   }
   const key = randomBytes(KEY_BYTES);
   // 'wx' fails if another process created it meanwhile, rather than overwriting its key.
-  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600); // the umask may have widened the mode given above
   return key;
 }

@@ -129,7 +129,7 @@ function errorCode(error: unknown): string {
 }
 
 function when(backup: Backup): string {
-  return iso(backup.takenAt)!.slice(0, 16).replace('T', ' ') + ' UTC';
+  return `${iso(backup.takenAt)!.slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 function details(latest: Backup | undefined): StartRefusalDetails | undefined {

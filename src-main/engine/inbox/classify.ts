@@ -196,7 +196,7 @@ function typeValue(field: string | undefined): string | undefined {
 
 function addressOf(field: string | undefined): string | undefined {
   const value = typeValue(field)?.replace(/^<|>$/g, '').toLowerCase();
-  return value && value.includes('@') ? value : undefined;
+  return value?.includes('@') ? value : undefined;
 }
 
 function enhancedIn(text: string): string | undefined {

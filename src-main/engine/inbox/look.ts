@@ -6,7 +6,6 @@ import { SecretUnreadableError } from '../core/secrets';
 import { TimeSlicer } from '../core/time-slice';
 import type { EngineContext } from '../context';
 import type { AccountRow, StoredInboxState } from '../db/schema';
-import { unsyncedTransaction } from '../db/wal-sync';
 import type { Settings } from '../../../src-shared/views/settings';
 import type { InboxCheckResult } from '../../../src-shared/views/accounts';
 import { classify, worthReading } from './classify';

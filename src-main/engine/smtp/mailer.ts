@@ -230,6 +230,6 @@ export class RehearsalLog {
     const separator = `\n===== rehearsal ${new Date(now).toISOString()} =====\n`;
     mkdirSync(this.folder, { recursive: true, mode: 0o700 });
     // Synchronous: a few kilobytes, and the entry is complete before the outcome is recorded.
-    appendFileSync(this.fileOf(campaignId), separator + info.message.toString('utf8') + '\n', { mode: 0o600 });
+    appendFileSync(this.fileOf(campaignId), `${separator + info.message.toString('utf8')}\n`, { mode: 0o600 });
   }
 }

@@ -28,7 +28,7 @@ mkdirSync(OUT, { recursive: true });
 const problems = [];
 const note = (line) => {
   problems.push(line);
-  console.log('  ! ' + line);
+  console.log(`  ! ${line}`);
 };
 
 // ---------------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ async function startApp(port, dataDir) {
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no link in 15 s:\n' + output)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`no link in 15 s:\n${output}`)), 15_000);
     const check = () => {
       if (/Open http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(output)) {
         clearTimeout(timer);
@@ -50,7 +50,7 @@ async function startApp(port, dataDir) {
       }
     };
     child.stdout.on('data', check);
-    child.once('exit', () => reject(new Error('exited:\n' + output)));
+    child.once('exit', () => reject(new Error(`exited:\n${output}`)));
   });
   const token = readFileSync(join(dataDir, 'headless-token'), 'utf8').trim();
   const origin = `http://127.0.0.1:${port}`;
@@ -147,7 +147,7 @@ function csvOf(count, opts = {}) {
     if (opts.faults && i === 8) rows.push('flaky.fay@example.org,Fay,Flaky,adult');
     if (opts.faults && i === 9) rows.push('busy.ben@example.org,Ben,Busy,adult');
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ async function main() {
     });
     console.log('  import report:', JSON.stringify({ ...b.report, invalid: b.report.invalid.length }));
     const queued = await app.call('campaigns.queue', { id: b.campaign.id });
-    console.log('  ' + queued.message);
+    console.log(`  ${queued.message}`);
     await sleep(5000);
 
     // A draft, for the editor.
@@ -417,7 +417,7 @@ async function main() {
     }
     {
       const { context, page } = await newPage(browser, null, SIZES[0]);
-      await page.goto(empty.origin + '/#/progress');
+      await page.goto(`${empty.origin}/#/progress`);
       await shot(page, 'unauthorized');
       await context.close();
     }

@@ -82,7 +82,7 @@ export const EmailButton = Node.create({
         priority: 60,
         getAttrs: (el) => {
           const only = el.children.length === 1 ? el.firstElementChild : null;
-          if (!only || only.tagName !== 'A' || !only.hasAttribute(BUTTON_ATTR) || el.textContent?.trim() !== only.textContent?.trim()) return false;
+          if (only?.tagName !== 'A' || !only.hasAttribute(BUTTON_ATTR) || el.textContent?.trim() !== only.textContent?.trim()) return false;
           return { href: only.getAttribute('href') ?? '', text: only.textContent ?? '' };
         },
       },
