@@ -59,6 +59,7 @@ export async function storeAttachment(ctx: EngineContext, input: unknown): Promi
  */
 export function attachmentName(given: string): string {
   const last = given.split(/[/\\]/).pop() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a name of only control characters names no file; matching them is the point
   if (/^[.\s\u0000-\u001f\u007f]*$/.test(last)) {
     throw new EngineError(
       'invalid_input',
@@ -66,6 +67,7 @@ export function attachmentName(given: string): string {
       { field: 'filename' },
     );
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among those file systems and headers refuse
   return last.replace(/[\u0000-\u001f\u007f<>:"|?*]+/g, '_').trim().slice(0, 200);
 }
 

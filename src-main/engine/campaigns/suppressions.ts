@@ -91,6 +91,7 @@ export async function addSuppression(ctx: EngineContext, input: unknown): Promis
   // A malformed address can still be suppressed (it is what the user has); only empty input is refused.
   const email = checked.ok ? checked.email : args.email.trim();
   if (!email) throw new EngineError('invalid_input', 'email: Enter the address to suppress.', { field: 'email' });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a line break or other control character means more than one address was pasted
   if (/[\s\u0000-\u001f\u007f]/.test(email)) {
     throw new EngineError('invalid_input', 'email: The address has a space or line break in it: enter one address.', { field: 'email' });
   }
