@@ -65,10 +65,10 @@ export function PreviewSection({
   const canFrame = location.protocol !== 'file:';
   const frameSrc = useFrameUrl(canFrame && messageId !== undefined ? `preview?campaign=${campaign.id}&message=${messageId}&v=${version}` : undefined);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version is the trigger: each save makes a new one, and the preview is asked for again
   useEffect(() => {
     void preview.refetch();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version]);
+  }, [version, preview.refetch]);
 
   return (
     <>
