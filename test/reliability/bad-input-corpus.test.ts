@@ -225,7 +225,7 @@ describe('CSV files', () => {
       const { campaign, report } = await value('campaigns.create', args);
       expect(report.imported).toBe(expected.recipients.length);
       expect(report.invalid.map((i: { row: number }) => i.row)).toEqual((expected.invalid ?? []).map((i) => i.row));
-      (expected.invalid ?? []).forEach((want, i) => expect(report.invalid[i].reason).toMatch(want.reason));
+      for (const [i, want] of (expected.invalid ?? []).entries()) expect(report.invalid[i].reason).toMatch(want.reason);
       // No byte-order mark or stray character turned into a column name.
       for (const field of campaign.fields as string[]) expect(field).toMatch(/^[\p{L}\p{N}_]+$/u);
 
@@ -316,7 +316,7 @@ describe('addresses', () => {
     const { campaign, report } = await value('campaigns.create', { name: 'Addresses', subject: 'Hi', text: 'Hi', csv: rows.join('\r\n') });
     expect(report.imported).toBe(2);
     expect(report.invalid.map((i: { row: number }) => i.row)).toEqual(BAD_ADDRESSES.map((_, i) => i + 3));
-    BAD_ADDRESSES.forEach(([label, , reason], i) => expect(report.invalid[i].reason, label).toMatch(reason));
+    for (const [i, [label, , reason]] of BAD_ADDRESSES.entries()) expect(report.invalid[i].reason, label).toMatch(reason);
 
     await queueAndSend(campaign.id);
     const sentHere = setup.gmail.accepted.filter((m) => m.envelope.to[0] === 'first@example.com' || m.envelope.to[0] === ADDRESS_253);
@@ -331,7 +331,7 @@ describe('addresses', () => {
     const { campaign, report } = await value('campaigns.create', { name: 'List', subject: 'Hi', text: 'Hi', recipients });
     expect(report.imported).toBe(1);
     expect(report.invalid.map((i: { row: number }) => i.row)).toEqual(BAD_ADDRESSES.map((_, i) => i + 2));
-    BAD_ADDRESSES.forEach(([label, , reason], i) => expect(report.invalid[i].reason, label).toMatch(reason));
+    for (const [i, [label, , reason]] of BAD_ADDRESSES.entries()) expect(report.invalid[i].reason, label).toMatch(reason);
     expect((await value('campaigns.get', { id: campaign.id })).counts).toMatchObject({ pending: 1, skipped: BAD_ADDRESSES.length });
   });
 
@@ -425,7 +425,9 @@ describe('subjects and names with line breaks', () => {
     const file = await value('attachments.store', { filename: 'notes\r\nBcc: evil@example.net\r\n.txt', contentBase64: Buffer.from('hi').toString('base64') });
 
     const rows = ['email,name,first_name'];
-    BREAKS.forEach(([, br], i) => rows.push(`h${i}@example.com,${csvQuote(`Name${br}Bcc: evil@example.net`)},${csvQuote(`X${br}Bcc: evil@example.net${br}${br}Injected body`)}`));
+    for (const [i, [, br]] of BREAKS.entries()) {
+      rows.push(`h${i}@example.com,${csvQuote(`Name${br}Bcc: evil@example.net`)},${csvQuote(`X${br}Bcc: evil@example.net${br}${br}Injected body`)}`);
+    }
     const { campaign } = await value('campaigns.create', {
       name: 'Headers',
       subject: 'News\u2028X-Injected: yes for {{first_name}}',

@@ -190,13 +190,13 @@ describe('1. temporary replies at MAIL, RCPT and end of data', () => {
   // One account: r1, r2 and r3 get 450, 451 and 452 at the stage, r4 goes through.
   it.each(STAGES)('450, 451, 452 at %s → retry_wait, one attempt used, retried with the same Message-ID', async (stage) => {
     const run = await queuedCampaign(4, { accounts: [ALICE] });
-    TEMPORARY.forEach(({ reply }, i) =>
+    for (const [i, { reply }] of TEMPORARY.entries()) {
       run.gmail.fail(
         stage === 'mail'
           ? { stage, account: ALICE.email, times: 1, fault: { reply } } // rules fire in order: r1, r2, r3
           : { stage, rcpt: `r${i + 1}@example.com`, times: 1, fault: { reply } },
-      ),
-    );
+      );
+    }
 
     expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 4, sent: 1, retrying: 3, requeued: 0 });
     const [r1, r2, r3] = TEMPORARY.map((t) => ['retry_wait', 1, t.code] as Expected);

@@ -114,7 +114,10 @@ describe('CSV import', () => {
           const row = expectedRows[i]!;
           const key = r.email.normalize('NFC').toLowerCase();
           const seen = firstRow.get(key);
-          if (seen !== undefined) return void duplicates.push({ row, value: r.email.normalize('NFC'), firstRow: seen });
+          if (seen !== undefined) {
+            duplicates.push({ row, value: r.email.normalize('NFC'), firstRow: seen });
+            return;
+          }
           firstRow.set(key, row);
           recipients.push({ row, email: r.email.normalize('NFC'), fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()]).filter(([, v]) => v !== '')) }); // empty cells are not kept
         });

@@ -6,7 +6,9 @@ import { migrations } from '../../../migrations';
 import { openDatabase } from './open-database';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('openDatabase', () => {
   it('creates a durable database: WAL, synchronous FULL, foreign keys on, every migration applied', async () => {
