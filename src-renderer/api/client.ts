@@ -227,7 +227,10 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
     call: (name, args) => invokeRaw(name, args) as never,
     on(event, listener) {
       let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
       set.add(listener as Listener);
       openStream();
       return () => {

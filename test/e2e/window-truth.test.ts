@@ -135,8 +135,7 @@ function subscribe(onEvent: (name: string) => void): () => void {
     r.setEncoding('utf8');
     r.on('data', (chunk: string) => {
       buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const name = /^event: (.+)$/m.exec(block)?.[1];
