@@ -1,7 +1,7 @@
 /** Trickle's window: sidebar, sending-status strip, and the page the hash names. */
 import { LockClosedIcon } from '@radix-ui/react-icons';
 import { Card, Code, Flex, Heading, Link, Text } from '@radix-ui/themes';
-import { Suspense, lazy, useEffect, useState } from 'react';
+import { type ReactNode, Suspense, lazy, useEffect, useState } from 'react';
 import { useClient } from './api/hooks';
 import { Sidebar, StatusStrip } from './components/Shell';
 import { useToast } from './components/Toasts';
@@ -50,7 +50,7 @@ export function App() {
 
   if (unauthorized) return <Unauthorized />;
 
-  let page;
+  let page: ReactNode;
   switch (route.page) {
     case 'progress':
       page = <ProgressOverviewPage />;

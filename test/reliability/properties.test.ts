@@ -22,7 +22,7 @@ import { type ApiHandlers, createApiHandlers, invoke } from '../../src-main/api/
 import { checkAddress } from '../../src-main/engine/core/addresses';
 import { csvCell } from '../../src-main/engine/campaigns/campaign-tools';
 import { renderMessage, toMailOptions } from '../../src-main/engine/campaigns/compose';
-import { CsvImportError, parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
+import { CsvImportError, type CsvImportResult, parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
 import { MergeError, escapeHtml, isBlankValue, renderTemplate, templateFields } from '../../src-main/engine/campaigns/merge';
 import { decodeText } from '../../src-renderer/lib/csv';
 import { type TestSetup, createTestEngine } from '../support/test-engine';
@@ -157,7 +157,7 @@ describe('CSV import', () => {
     const seen = { refused: 0, imported: 0, reported: 0 };
     fc.assert(
       fc.property(csvish, (input) => {
-        let result;
+        let result: CsvImportResult;
         try {
           result = parseRecipientsCsv(input);
         } catch (error) {

@@ -6,7 +6,7 @@ import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
 import { storedStatus, toMessage } from './campaign-views';
 import { attachmentsToSend } from './attachments';
-import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
+import { PLACEHOLDER_SENDER, type RenderedMessage, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
 import { testCopyMessageId } from '../core/message-ids';
@@ -18,6 +18,7 @@ import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
 import { parseInput } from '../core/validation';
 import { PaceMeter } from '../accounts/pace';
+import type { SmtpAccount } from '../smtp/mailer';
 
 export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
 export const testSendSchema = z
@@ -86,7 +87,7 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   const account = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', chosen.id).executeTakeFirstOrThrow();
   // Only the campaign's stored files, checked as for a real send.
   const attachments = await attachmentsToSend(ctx, campaign);
-  let rendered;
+  let rendered: RenderedMessage;
   try {
     rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name }, attachments);
   } catch (error) {
@@ -99,7 +100,7 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
     throw new EngineError('no_account', 'That account is at its daily cap.');
   }
-  let smtp;
+  let smtp: SmtpAccount;
   try {
     smtp = smtpAccountOf(ctx, account);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeFieldName } from '../../../src-shared/field-names';
-import { CsvImportError, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
+import { CsvImportError, type CsvImportResult, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
 
 /** Runs `fn`, expecting a CsvImportError, and returns it for inspection. */
 function importError(fn: () => unknown): CsvImportError {
@@ -296,7 +296,7 @@ describe('readRecipientsCsv: a large file is read in slices, exactly as in one p
     expect(csv.length).toBeGreaterThan(4 * 256 * 1024);
     const steps: number[] = [];
     const work = readRecipientsCsv(csv);
-    let result;
+    let result: CsvImportResult;
     for (let step = work.next(); ; step = work.next()) {
       if (step.done) {
         result = step.value;

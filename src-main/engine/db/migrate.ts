@@ -1,5 +1,5 @@
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, NO_MIGRATIONS } from 'kysely/migration';
 import { migrations } from '../../../migrations';
 
 /**
@@ -66,7 +66,7 @@ export async function migrate(
     if (wanted === 0 && target !== undefined && target !== NO_MIGRATIONS) throw new Error(`There is no migration called ${target}.`);
     if (executed === wanted) return done;
     await sql`pragma foreign_keys = off`.execute(db);
-    let outcome;
+    let outcome: MigrationResultSet;
     try {
       outcome = executed < wanted ? await migrator.migrateUp() : await migrator.migrateDown();
     } finally {

@@ -214,7 +214,7 @@ async function sendOne(
   const tooBig = oversize(rendered, attachmentBytes);
   if (tooBig) return outcomes.record(claimed, { kind: 'failed', reply: tooBig });
 
-  let smtp;
+  let smtp: SmtpAccount;
   try {
     smtp = logins.of(account);
   } catch (error) {
