@@ -268,7 +268,6 @@ export const protocol = {
   },
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = (...args: any[]) => unknown;
 
 export const ipcMain = {

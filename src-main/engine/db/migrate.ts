@@ -3,6 +3,13 @@ import { type Migration, type MigrationProvider, type MigrationResultSet, Migrat
 import { migrations } from '../../../migrations';
 
 /**
+ * A database whose tables are not typed. A migration runs against the schema of its own time,
+ * not today's, so it cannot be typed with today's; Kysely's Migrator and dialects take this.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own type for a database of unknown schema
+export type UntypedDb = Kysely<any>;
+
+/**
  * SQLite runs schema changes in transactions; Kysely's SqliteAdapter says it does not, and its
  * Migrator then runs a migration and its bookkeeping outside any transaction: a crash half-way
  * would leave a half-made schema that the next start cannot migrate. With this adapter each
@@ -18,7 +25,7 @@ export class TransactionalSqliteAdapter extends SqliteAdapter {
 function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
   const checked: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(all)) {
-    const check = async (db: Kysely<any>) => {
+    const check = async (db: UntypedDb) => {
       const problems = await sql`pragma foreign_key_check`.execute(db);
       if (problems.rows.length > 0) throw new Error(`${name}: ${problems.rows.length} broken references after the migration; nothing was changed`);
     };
@@ -29,7 +36,7 @@ function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
       },
       ...(migration.down
         ? {
-            down: async (db: Kysely<any>) => {
+            down: async (db: UntypedDb) => {
               await migration.down!(db);
               await check(db);
             },
@@ -49,7 +56,7 @@ function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
  * names applied (or rolled back).
  */
 export async function migrate(
-  db: Kysely<any>,
+  db: UntypedDb,
   target?: string | typeof NO_MIGRATIONS,
   /** The registered ones; tests give their own. */
   all: Record<string, Migration> = migrations,

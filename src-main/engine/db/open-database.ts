@@ -15,7 +15,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { migrate, TransactionalSqliteAdapter } from './migrate';
+import { migrate, TransactionalSqliteAdapter, type UntypedDb } from './migrate';
 import type { Database, Db } from './schema';
 import { checkIntegrity } from './start-checks';
 import { WalSync } from './wal-sync';
@@ -65,7 +65,7 @@ export class TrickleSqliteDialect implements Dialect {
   createAdapter(): DialectAdapter {
     return new TransactionalSqliteAdapter();
   }
-  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  createIntrospector(db: UntypedDb): DatabaseIntrospector {
     return new SqliteIntrospector(db);
   }
 }
