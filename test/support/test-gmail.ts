@@ -186,7 +186,7 @@ export interface TestGmail {
   /** The IMAP server holding the accounts' mailboxes. */
   readonly mailbox: Dovecot | undefined;
   /** Whose time mailbox dates (INTERNALDATE, Date:) are: the tests' clock (default: the real one). */
-  useClock(now: () => number): void;
+  setClock(now: () => number): void;
   /** Scripts a failure notice for messages to a recipient, in the sender's inbox after the 250. */
   bounce(rule: BounceRule): void;
   /** Puts a message (raw RFC 5322 text) in an account's inbox. */
@@ -484,7 +484,7 @@ class TestGmailServer implements TestGmail {
 
   // --- The mailbox ---
 
-  useClock(now: () => number): void {
+  setClock(now: () => number): void {
     this.now = now;
   }
 
