@@ -178,7 +178,8 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
 
   function reopenLater(): void {
     signals.setConnection('lost');
-    retryTimer ??= setTimeout(() => {
+    if (retryTimer !== undefined) return; // one retry waiting is enough
+    retryTimer = setTimeout(() => {
       retryTimer = undefined;
       openStream();
     }, reconnectMs);

@@ -139,7 +139,3 @@ describe('one engine per database, in one process', () => {
     expect(setup.gmail.accepted).toHaveLength(0);
   });
 });
-/** The first engine's last known failure reason, read without the database (it may be busy). */
-function statusReason(engine: Engine): string | undefined {
-  return (engine as unknown as { batchFailure?: string }).batchFailure;
-}

@@ -389,6 +389,7 @@ describe('a known password, after a full run of the built headless app', () => {
     const received: string[] = [];
     let events = '';
     const abort = new AbortController();
+    let reading: Promise<void> | undefined;
     try {
       const post = async (method: string, args: unknown = {}) => {
         const res = await fetch(`${app.origin}/api/${method}`, {
@@ -401,7 +402,7 @@ describe('a known password, after a full run of the built headless app', () => {
         return JSON.parse(text) as { ok: boolean; value?: any; error?: any };
       };
       const stream = await fetch(`${app.origin}/api/events`, { headers: { authorization: `Bearer ${app.token}` }, signal: abort.signal });
-      const reading = (async () => {
+      reading = (async () => {
         const decoder = new TextDecoder();
         try {
           for await (const chunk of stream.body!) events += decoder.decode(chunk as Uint8Array, { stream: true });
@@ -459,6 +460,7 @@ describe('a known password, after a full run of the built headless app', () => {
       expect(events).toMatch(/event: batch/);
     } finally {
       abort.abort();
+      await reading; // the stream is read to its end: every event it brought is searched below
       expect(await app.stop()).toBe(0);
     }
 
