@@ -197,7 +197,7 @@ export function ConfirmDialog({
   confirmLabel: string;
   color?: 'red' | 'indigo' | 'orange';
   /** Resolves with an error message to show, or nothing when done. */
-  onConfirm: () => Promise<string | void>;
+  onConfirm: () => Promise<string | undefined>;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();

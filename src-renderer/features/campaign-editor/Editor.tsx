@@ -79,7 +79,7 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
   const saving = autosave.state === 'saving' || autosave.state === 'pending';
   const toSend = campaign ? campaign.counts.pending : 0;
 
-  async function queue(): Promise<string | void> {
+  async function queue(): Promise<string | undefined> {
     if (!campaign) return;
     if (!(await autosave.flush())) return 'The latest changes could not be saved; see the message on the page.';
     // Queueing without it would send to the list as it is, without the people meant to be added.

@@ -42,7 +42,7 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const active = status === 'queued' || status === 'sending';
 
   const [exporting, setExporting] = useState(false);
-  const exportCsv = async (options: ExportOptions): Promise<string | void> => {
+  const exportCsv = async (options: ExportOptions): Promise<string | undefined> => {
     // The engine does not know the user's zone: the window tells it, for the local-time column.
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     const result = await exporter.run('campaigns.export', { id: c.id, ...options, ...(timeZone ? { timeZone } : {}) });

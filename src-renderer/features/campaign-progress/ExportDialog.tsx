@@ -28,7 +28,7 @@ export function ExportDialog({
   open: boolean;
   onClose: () => void;
   campaign: Campaign;
-  onExport: (options: ExportOptions) => Promise<string | void>;
+  onExport: (options: ExportOptions) => Promise<string | undefined>;
 }) {
   const [which, setWhich] = useState<'all' | MessageStatus>('all');
   const [delimiter, setDelimiter] = useState<'' | ',' | ';' | '\t'>('');

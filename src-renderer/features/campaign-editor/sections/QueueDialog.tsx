@@ -25,7 +25,7 @@ export function QueueDialog({
   sendAfter: string;
   rehearsal: boolean;
   /** Saves what waits, then queues; resolves with an error to show in the dialog, or nothing. */
-  queue: () => Promise<string | void>;
+  queue: () => Promise<string | undefined>;
 }) {
   const forecast = useApi('campaigns.forecast', { id: campaign.id }, { enabled: open, staleTime: 0 });
   const f = forecast.data;
