@@ -108,7 +108,10 @@ describe('the send path journal', () => {
     const walSync = ctxOf(engine).walSync;
     const durable = walSync.durable.bind(walSync);
     let flushes = 0;
-    walSync.durable = () => (flushes++, durable());
+    walSync.durable = () => {
+      flushes++;
+      return durable();
+    };
 
     expect(await engine.runBatchNow()).toMatchObject({ claimed: 60, sent: 60 });
     expect(gmail.accepted).toHaveLength(60);

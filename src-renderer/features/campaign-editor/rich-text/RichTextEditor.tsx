@@ -133,7 +133,14 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
           initialUrl={inserting === 'link' ? ((editor.getAttributes('link').href as string | undefined) ?? '') : ''}
           selectedText={editor.state.doc.textBetween(editor.state.selection.from, editor.state.selection.to, ' ')}
           onCancel={() => setInserting(undefined)}
-          onRemoveLink={editor.isActive('link') ? () => (chain().extendMarkRange('link').unsetLink().run(), setInserting(undefined)) : undefined}
+          onRemoveLink={
+            editor.isActive('link')
+              ? () => {
+                  chain().extendMarkRange('link').unsetLink().run();
+                  setInserting(undefined);
+                }
+              : undefined
+          }
           onInsert={(url, text) => {
             if (inserting === 'link') {
               if (editor.state.selection.empty && !editor.isActive('link')) {
