@@ -77,7 +77,7 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     expect(refusal).toMatchObject({
       code: 'storage_damaged',
       message: expect.stringMatching(
-        new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged \\(SQLite's check found: .+\\)\\. Nothing was changed\\. ${escape(RESTORE_ADVICE)}$`),
+        new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged \\(SQLite's check found: .+\\)\\. Nothing was changed\\. ${escapeRegExp(RESTORE_ADVICE)}$`),
       ),
       details: { remedy: 'restore-backup', backup: { takenAt: '2026-11-23T09:00:00.000Z' } },
     });
@@ -132,7 +132,7 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     truncateTo(databaseFile, 0.5);
     await expect(open(dataDir)).rejects.toMatchObject({
       code: 'storage_damaged',
-      message: expect.stringMatching(new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged .*${escape(RESTORE_ADVICE)}$`)),
+      message: expect.stringMatching(new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged .*${escapeRegExp(RESTORE_ADVICE)}$`)),
     });
   });
 
@@ -243,7 +243,7 @@ describe('headless mode', () => {
 
     const refused = await run(process.execPath, [SERVE, '--port', '0', '--data-dir', dataDir]);
     expect(refused.code).toBe(1);
-    expect(refused.output).toMatch(new RegExp(`Trickle could not start: its database ${escape(databaseFile)} is damaged \\(SQLite's check found: `));
+    expect(refused.output).toMatch(new RegExp(`Trickle could not start: its database ${escapeRegExp(databaseFile)} is damaged \\(SQLite's check found: `));
     expect(refused.output).not.toContain('Trickle could not start: Trickle could not start');
     expect(refused.output).toContain(`To restore the latest good backup (the damaged file is kept): npm run serve -- --data-dir "${dataDir}" --restore-backup`);
 
@@ -270,6 +270,7 @@ function run(command: string, args: string[], until?: RegExp): Promise<{ code: n
   });
 }
 
-function escape(text: string): string {
+/** The text, matched literally inside a RegExp. */
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
