@@ -204,7 +204,7 @@ function InsertBar({
     onInsert(trimmed, text.trim());
   };
   return (
-    <div className="tr-insertbar" role="group" aria-label={`Insert ${kind}`}>
+    <fieldset className="tr-insertbar" aria-label={`Insert ${kind}`}>
       <label className="tr-insertbar__field">
         <span>{kind === 'image' ? 'Image address (https://…)' : 'Link address'}</span>
         <input
@@ -260,6 +260,6 @@ function InsertBar({
           {problem}
         </p>
       )}
-    </div>
+    </fieldset>
   );
 }

@@ -155,6 +155,7 @@ export function MessageSection({
           </Callout.Root>
         )}
         {view === 'visual' ? (
+          // biome-ignore lint/a11y/noStaticElementInteractions: not an interaction: focus inside the editor (it bubbles here) marks the body as where a merge field goes
           <div onFocus={() => (lastFocused.current = 'html')}>
             <Suspense fallback={<Loading label="Loading the editor…" />}>
               <RichTextEditor
@@ -235,7 +236,7 @@ function MergeChips({
   setFieldDefault: (value: string) => void;
 }) {
   return (
-    <div className="tr-chips" role="group" aria-label="Insert a merge field">
+    <fieldset className="tr-chips" aria-label="Insert a merge field">
       <Text size="1" color="gray" className="tr-chips__label">
         Insert a merge field at the cursor:
       </Text>
@@ -269,6 +270,6 @@ function MergeChips({
           The columns of your recipients file (below) are added here.
         </Text>
       )}
-    </div>
+    </fieldset>
   );
 }
