@@ -87,6 +87,7 @@ export function StatusStrip() {
   const action = useActionState();
   if (!s) {
     return (
+      // biome-ignore lint/a11y/useAriaPropsSupportedByRole: this <header> is the page's banner landmark, which takes a name (Biome reads <header> as having no role: biomejs/biome#6479)
       <header className="tr-strip" aria-label="Sending status" data-state={disconnected ? 'disconnected' : 'loading'}>
         <Text size="2" color="gray">
           {error ? error.message : 'Loading the sending status…'}
@@ -113,6 +114,7 @@ export function StatusStrip() {
   }
 
   return (
+    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: this <header> is the page's banner landmark, which takes a name (Biome reads <header> as having no role: biomejs/biome#6479)
     <header className={`tr-strip${disconnected ? ' tr-strip--disconnected' : ''}`} aria-label="Sending status" data-state={disconnected ? 'disconnected' : s.state} data-at={s.at}>
       <Flex align="center" gap="4" wrap="wrap" className="tr-strip__row">
         <span className={`tr-state tr-state--${state.color}`} role="status">
