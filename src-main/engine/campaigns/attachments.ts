@@ -68,7 +68,8 @@ export function attachmentName(given: string): string {
     );
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among those file systems and headers refuse
-  return last.replace(/[\u0000-\u001f\u007f<>:"|?*]+/g, '_').trim().slice(0, 200);
+  const refused = /[\u0000-\u001f\u007f<>:"|?*]+/g;
+  return last.replace(refused, '_').trim().slice(0, 200);
 }
 
 /**
