@@ -15,7 +15,16 @@
  * Only types are imported from src-main (a test enforces it): the renderer never bundles
  * engine code.
  */
-import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope } from '../../src-main/api/contract';
+import type {
+  ApiArgs,
+  ApiClient,
+  ApiError,
+  ApiEventName,
+  ApiEvents,
+  ApiMethodName,
+  ApiResult,
+  Envelope,
+} from '../../src-main/api/contract';
 import type { TrickleBridge } from '../../src-main/preload/index';
 import { EVENT_NAMES } from '../../src-shared/events';
 import { type AccessKey, accessKeyFromAddress, browserStorage } from '../lib/access-key';

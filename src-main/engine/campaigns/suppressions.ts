@@ -140,12 +140,26 @@ export async function addSuppressions(ctx: EngineContext, input: unknown): Promi
 /** Addresses from a file: by its email column, or, if its first line is an address, one per line. */
 function readAddressFile(csv: string): CsvImportResult {
   try {
-    const firstLine = csv.replace(/^\uFEFF/, '').trimStart().split(/\r\n|\n|\r/, 1)[0] ?? '';
-    const firstCell = firstLine.split(/[,;\t]/, 1)[0]?.trim().replace(/^"|"$/g, '') ?? '';
+    const firstLine =
+      csv
+        .replace(/^\uFEFF/, '')
+        .trimStart()
+        .split(/\r\n|\n|\r/, 1)[0] ?? '';
+    const firstCell =
+      firstLine
+        .split(/[,;\t]/, 1)[0]
+        ?.trim()
+        .replace(/^"|"$/g, '') ?? '';
     if (!checkAddress(firstCell).ok) return parseRecipientsCsv(csv);
     // No header: the first cell of each line is the address. Rows are the file's own numbers.
     const lines = csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-    const list = lines.map((line) => ({ email: line.split(/[,;\t]/, 1)[0]?.trim().replace(/^"|"$/g, '') ?? '' }));
+    const list = lines.map((line) => ({
+      email:
+        line
+          .split(/[,;\t]/, 1)[0]
+          ?.trim()
+          .replace(/^"|"$/g, '') ?? '',
+    }));
     const read = recipientsFromList(list);
     // Blank lines are rows too, but nobody wants them reported.
     return { ...read, invalid: read.invalid.filter((r) => r.value !== '') };

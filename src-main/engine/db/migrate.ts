@@ -27,7 +27,8 @@ function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
   for (const [name, migration] of Object.entries(all)) {
     const check = async (db: UntypedDb) => {
       const problems = await sql`pragma foreign_key_check`.execute(db);
-      if (problems.rows.length > 0) throw new Error(`${name}: ${problems.rows.length} broken references after the migration; nothing was changed`);
+      if (problems.rows.length > 0)
+        throw new Error(`${name}: ${problems.rows.length} broken references after the migration; nothing was changed`);
     };
     checked[name] = {
       up: async (db) => {

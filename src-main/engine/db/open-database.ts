@@ -20,7 +20,6 @@ import type { Database, Db } from './schema';
 import { checkIntegrity } from './start-checks';
 import { WalSync } from './wal-sync';
 
-
 /**
  * Write transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred
  * transaction that reads and then writes can fail at once with SQLITE_BUSY when another
@@ -109,7 +108,9 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
+  const db = new Kysely<Database>({
+    dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction),
+  });
   try {
     await migrate(db);
   } catch (error) {

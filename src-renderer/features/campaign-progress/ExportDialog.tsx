@@ -36,7 +36,13 @@ export function ExportDialog({
   const [error, setError] = useState<string>();
   const statuses = (Object.entries(campaign.counts) as [MessageStatus, number][]).filter(([, n]) => n > 0);
   return (
-    <Modal open={open} onClose={onClose} title="Export the results" description="A CSV file your spreadsheet opens as it is; filtered, it imports again into a new campaign." closeOnBackdrop>
+    <Modal
+      open={open}
+      onClose={onClose}
+      title="Export the results"
+      description="A CSV file your spreadsheet opens as it is; filtered, it imports again into a new campaign."
+      closeOnBackdrop
+    >
       <form
         onSubmit={async (ev) => {
           ev.preventDefault();

@@ -119,7 +119,9 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
         {tool('Bulleted list', '• List', editor.isActive('bulletList'), () => chain().toggleBulletList().run())}
         {tool('Numbered list', '1. List', editor.isActive('orderedList'), () => chain().toggleOrderedList().run())}
         <span className="tr-toolbar__gap" />
-        {tool('Link', 'Link', editor.isActive('link') || inserting === 'link', () => setInserting(inserting === 'link' ? undefined : 'link'))}
+        {tool('Link', 'Link', editor.isActive('link') || inserting === 'link', () =>
+          setInserting(inserting === 'link' ? undefined : 'link'),
+        )}
         {tool('Image', 'Image', inserting === 'image', () => setInserting(inserting === 'image' ? undefined : 'image'))}
         {tool('Button', 'Button', inserting === 'button', () => setInserting(inserting === 'button' ? undefined : 'button'))}
         <span className="tr-toolbar__gap" />
@@ -154,7 +156,9 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
             } else if (inserting === 'image') {
               chain().setImage({ src: url, alt: text }).run();
             } else {
-              chain().insertEmailButton(url, text || 'Open').run();
+              chain()
+                .insertEmailButton(url, text || 'Open')
+                .run();
             }
             setInserting(undefined);
           }}

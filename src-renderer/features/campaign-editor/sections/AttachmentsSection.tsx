@@ -43,7 +43,12 @@ export function AttachmentsSection({
                 variant="ghost"
                 color="gray"
                 aria-label={`Remove ${a.filename}`}
-                onClick={() => set('attachments', form.attachments.filter((_, j) => j !== i))}
+                onClick={() =>
+                  set(
+                    'attachments',
+                    form.attachments.filter((_, j) => j !== i),
+                  )
+                }
               >
                 <Cross2Icon />
               </IconButton>

@@ -78,8 +78,12 @@ export function QueueDialog({
                 It waits behind {ahead.map((c) => `“${c.name}” (${num(c.left)} left)`).join(', ')}, queued before it.
               </Text>
             )}
-            {f.expiring > 0 && <Text color="amber">{plural(f.expiring, 'message')} would not go out before the stop time and would expire.</Text>}
-            {f.paused && <Text color="amber">Sending is paused: nothing goes until you resume it (the time above assumes you do now).</Text>}
+            {f.expiring > 0 && (
+              <Text color="amber">{plural(f.expiring, 'message')} would not go out before the stop time and would expire.</Text>
+            )}
+            {f.paused && (
+              <Text color="amber">Sending is paused: nothing goes until you resume it (the time above assumes you do now).</Text>
+            )}
           </>
         )}
       </Flex>

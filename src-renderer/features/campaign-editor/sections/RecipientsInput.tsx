@@ -43,7 +43,12 @@ export function RecipientsInput({
       {recipients.mode === 'file' ? (
         <Flex direction="column" gap="2">
           <Flex align="center" gap="3" wrap="wrap">
-            <FilePicker id="c-csv" label={recipients.fileName ? 'Choose another file' : 'Choose a CSV file'} accept=".csv,.txt,text/csv,text/plain" onFiles={(f) => f[0] && onPickFile(f[0])} />
+            <FilePicker
+              id="c-csv"
+              label={recipients.fileName ? 'Choose another file' : 'Choose a CSV file'}
+              accept=".csv,.txt,text/csv,text/plain"
+              onFiles={(f) => f[0] && onPickFile(f[0])}
+            />
             {recipients.fileName ? (
               <Text size="2" className="tr-break">
                 <FileIcon className="tr-inline-icon" /> {recipients.fileName}
@@ -133,7 +138,9 @@ export function RecipientsInput({
           </Box>
           {shape.headerLooksLikeData && (
             <Box gridColumn="1 / -1">
-              <Note color="amber">The first row holds an address: the file seems to have no header row. Add one (e.g. “email,name”) at the top.</Note>
+              <Note color="amber">
+                The first row holds an address: the file seems to have no header row. Add one (e.g. “email,name”) at the top.
+              </Note>
             </Box>
           )}
         </Grid>
