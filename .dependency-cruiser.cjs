@@ -20,7 +20,8 @@ const roomRules = ROOMS.map((room, i) => {
   const later = ROOMS.slice(i + 1);
   return {
     name: `engine-${room}-imports-only-lower-rooms`,
-    comment: `The ${room} room may import ${['core', 'db'].includes(room) ? 'only' : ''} ${ROOMS.slice(0, i + 1).join(', ')}` +
+    comment:
+      `The ${room} room may import ${['core', 'db'].includes(room) ? 'only' : ''} ${ROOMS.slice(0, i + 1).join(', ')}` +
       ` (rooms are layered ${ROOMS.join(' < ')}; engine.ts wires them).`,
     severity: 'error',
     from: { path: `^src-main/engine/${room}/`, pathNot: NOT_A_TEST },

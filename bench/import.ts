@@ -8,7 +8,6 @@ import { FakeClock } from '../test/support/fake-clock';
 import { gc, round, tempDir, watchEventLoop } from './support';
 import { csvOf } from './fixtures';
 
-
 const cpuMs = (to: NodeJS.CpuUsage, from: NodeJS.CpuUsage) => round((to.user - from.user + to.system - from.system) / 1000, 1);
 
 export async function importMeasure(n: number) {
@@ -58,7 +57,13 @@ export async function importMeasure(n: number) {
       const line = lines[i]!;
       const comma = line.indexOf(',');
       const email = line.slice(0, comma);
-      insert.run(i + 1, email, email.toLowerCase(), JSON.stringify({ first_name: line.slice(comma + 1) }), `<${i}.0123456789abcdef01234567@bench.trickle>`);
+      insert.run(
+        i + 1,
+        email,
+        email.toLowerCase(),
+        JSON.stringify({ first_name: line.slice(comma + 1) }),
+        `<${i}.0123456789abcdef01234567@bench.trickle>`,
+      );
     }
   })();
   const b1 = performance.now();

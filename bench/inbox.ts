@@ -41,7 +41,7 @@ async function measured<T>(work: () => Promise<T>) {
  */
 async function fill(dovecot: Dovecot, total: number, clock: FakeClock) {
   const gmail = await startTestGmail({ mailbox: dovecot, accounts: [ACCOUNT] });
-  gmail.useClock(() => clock.now());
+  gmail.setClock(() => clock.now());
   const dataDir = tempDir('inbox');
   const engine = await createEngine({ dataDir, clock, imapTimeouts: { connectionMs: 10_000, greetingMs: 10_000, socketMs: 60_000 } });
   await gmail.mailboxIdle();

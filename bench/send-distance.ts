@@ -18,7 +18,13 @@ export async function sendDistanceMeasure(n: number) {
   const dataMs = SIZES.gmailDataMs;
   const account = SEND_ACCOUNTS[0]!;
   // Every reply a round trip late; the reply to the data after the server's own work too.
-  const gmail = await startTestGmail({ accounts: [account], tls: TEST_TLS, latencyMs: rttMs, dataReplyDelayMs: dataMs - rttMs, keepBodies: false });
+  const gmail = await startTestGmail({
+    accounts: [account],
+    tls: TEST_TLS,
+    latencyMs: rttMs,
+    dataReplyDelayMs: dataMs - rttMs,
+    keepBodies: false,
+  });
   try {
     const tls = { security: 'tls' as const, ca: TEST_TLS.cert, accounts: [account], batchSize: 10 };
     // A couple of messages each first, untimed: the TLS code paths compiled for both.
@@ -45,7 +51,8 @@ export async function sendDistanceMeasure(n: number) {
       },
     });
     const bare = await bareSend(gmail, n, undefined, { tlsCa: TEST_TLS.cert, account });
-    if (gmail.accepted.length !== before + 2 * n) throw new Error(`send at Gmail's distance: ${gmail.accepted.length - before} accepted, expected ${2 * n}`);
+    if (gmail.accepted.length !== before + 2 * n)
+      throw new Error(`send at Gmail's distance: ${gmail.accepted.length - before} accepted, expected ${2 * n}`);
     const engineMsgPerS = (n / engine.engineMs) * 1000;
     const bareMsgPerS = (n / bare.ms) * 1000;
     return {

@@ -106,7 +106,8 @@ export async function engineDrain(gmail: TestGmail, n: number, options: DrainOpt
   const counts = await countMessages(ctx.db, created.campaign.id);
   await engine.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  if (engineSent !== n || counts.sent !== n) throw new Error(`send path: engine sent ${engineSent} (stored sent ${counts.sent}), expected ${n}`);
+  if (engineSent !== n || counts.sent !== n)
+    throw new Error(`send path: engine sent ${engineSent} (stored sent ${counts.sent}), expected ${n}`);
   const perMessage = {
     statements: round(sqlCount.statements / n, 2),
     commits: round((sqlCount.transactions + sqlCount.autocommitWrites) / n, 2),
@@ -131,7 +132,8 @@ export async function sendMeasure(n: number) {
 
   const bare = await bareSend(gmail, n);
   const bareMs = bare.ms;
-  if (gmail.accepted.length !== warmedUp + 2 * n) throw new Error(`send path: bare sent ${gmail.accepted.length - warmedUp - n}, expected ${n}`);
+  if (gmail.accepted.length !== warmedUp + 2 * n)
+    throw new Error(`send path: bare sent ${gmail.accepted.length - warmedUp - n}, expected ${n}`);
   // Diagnostic only: the same drain with the send path's disk flushes skipped, to show how much
   // of the gap is waiting for the disk.
   const noFlush = await engineDrain(gmail, n, { flushes: 'skip the disk flushes' });
@@ -174,9 +176,24 @@ export async function sendMeasure(n: number) {
     bareMsgPerS: round(bareRate, 1),
     bareCpuMsPerMessage: bare.cpuMsPerMessage,
     ratio: round(engineRate / bareRate),
-    diagCeilingOneFsync: { msgPerS: round((n / ceilingOneFsync.ms) * 1000, 1), ratio: round(bareMs / ceilingOneFsync.ms), cpuMsPerMessage: ceilingOneFsync.cpuMsPerMessage, durableWritesPerMessage: ceilingOneFsync.durableWritesPerMessage },
-    diagCeilingMarksAhead: { msgPerS: round((n / ceilingMarksAhead.ms) * 1000, 1), ratio: round(bareMs / ceilingMarksAhead.ms), cpuMsPerMessage: ceilingMarksAhead.cpuMsPerMessage, durableWritesPerMessage: ceilingMarksAhead.durableWritesPerMessage },
-    diagNoDiskFlush: { engineMs: round(noFlush.engineMs, 1), engineMsgPerS: round((n / noFlush.engineMs) * 1000, 1), ratio: round(((n / noFlush.engineMs) * 1000) / bareRate), perMessage: noFlush.perMessage },
+    diagCeilingOneFsync: {
+      msgPerS: round((n / ceilingOneFsync.ms) * 1000, 1),
+      ratio: round(bareMs / ceilingOneFsync.ms),
+      cpuMsPerMessage: ceilingOneFsync.cpuMsPerMessage,
+      durableWritesPerMessage: ceilingOneFsync.durableWritesPerMessage,
+    },
+    diagCeilingMarksAhead: {
+      msgPerS: round((n / ceilingMarksAhead.ms) * 1000, 1),
+      ratio: round(bareMs / ceilingMarksAhead.ms),
+      cpuMsPerMessage: ceilingMarksAhead.cpuMsPerMessage,
+      durableWritesPerMessage: ceilingMarksAhead.durableWritesPerMessage,
+    },
+    diagNoDiskFlush: {
+      engineMs: round(noFlush.engineMs, 1),
+      engineMsgPerS: round((n / noFlush.engineMs) * 1000, 1),
+      ratio: round(((n / noFlush.engineMs) * 1000) / bareRate),
+      perMessage: noFlush.perMessage,
+    },
     diagGreetingWait: {
       engineMsgPerS: round((n / greetingEngine.engineMs) * 1000, 1),
       bareMsgPerS: round((n / greetingBare.ms) * 1000, 1),
@@ -316,7 +333,9 @@ export function minimalJournal(kind: 'one fsync per message' | 'marks ahead', n:
     async finish() {
       sqlite.transaction(recordHeld)();
       await walSync.close();
-      const notSent = (sqlite.prepare(`select count(*) as n from outbox where status <> 'sent' or started_at is null`).get() as { n: number }).n;
+      const notSent = (
+        sqlite.prepare(`select count(*) as n from outbox where status <> 'sent' or started_at is null`).get() as { n: number }
+      ).n;
       sqlite.close();
       rmSync(dir, { recursive: true, force: true });
       if (notSent !== 0) throw new Error(`send ceiling (${kind}): ${notSent} messages not recorded`);

@@ -7,7 +7,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EngineContext } from '../src-main/engine/context';
 import type { Engine } from '../src-main/engine/engine';
 
-
 export const argv = process.argv.slice(2);
 export const SMOKE = argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 
@@ -67,7 +66,9 @@ export const results: Record<string, unknown> = {};
 export function row(r: Row): void {
   rows.push(r);
   const mark = r.met === null ? 'info' : r.met ? 'MET' : 'MISSED';
-  console.log(`  ${mark.padEnd(6)} ${r.measure} [${r.size}] ${r.value}${r.baseline ? ` | baseline ${r.baseline}` : ''}${r.ratio ? ` | ${r.ratio}` : ''}`);
+  console.log(
+    `  ${mark.padEnd(6)} ${r.measure} [${r.size}] ${r.value}${r.baseline ? ` | baseline ${r.baseline}` : ''}${r.ratio ? ` | ${r.ratio}` : ''}`,
+  );
 }
 
 export const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : Math.round(x)} ms`;
@@ -119,7 +120,8 @@ export function watchEventLoop() {
     gaps.push(gap);
     gapMax = Math.max(gapMax, gap);
     // BENCH_TRACE=1 prints each long gap, to find which step of an import holds the loop.
-    if (process.env.BENCH_TRACE && now - last > Number(process.env.BENCH_TRACE_MS ?? 35)) console.log(`    gap ${(now - last).toFixed(0)} ms ending at ${now.toFixed(0)}`);
+    if (process.env.BENCH_TRACE && now - last > Number(process.env.BENCH_TRACE_MS ?? 35))
+      console.log(`    gap ${(now - last).toFixed(0)} ms ending at ${now.toFixed(0)}`);
     last = now;
   }, 5);
   return async () => {

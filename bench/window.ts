@@ -59,7 +59,8 @@ export interface LoadResult extends PhaseResult {
 }
 
 export async function windowMeasure() {
-  if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('out/renderer is missing: `npm run bench` builds it first (electron-vite build).');
+  if (!existsSync(join(RENDERER, 'index.html')))
+    throw new Error('out/renderer is missing: `npm run bench` builds it first (electron-vite build).');
   const root = tempDir('window');
   const staticDir = join(root, 'www');
   cpSync(RENDERER, staticDir, { recursive: true });
@@ -78,7 +79,8 @@ export async function windowMeasure() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await engine.settings.update({ batchSize: 100, messageDelayMs: 0, batchIntervalSeconds: 1 });
-  for (const account of ACCOUNTS) await engine.accounts.add({ ...account, host: gmail.host, port: gmail.port, security: 'none', dailyCap: 2000 });
+  for (const account of ACCOUNTS)
+    await engine.accounts.add({ ...account, host: gmail.host, port: gmail.port, security: 'none', dailyCap: 2000 });
   await engine.start();
 
   // The browser of the fresh-machine issue: the one npm brought (@sparticuz/chromium), unless
@@ -105,10 +107,22 @@ export async function windowMeasure() {
     const sendBaseline = await measureSending(engine, gmail.accepted, browser, origin, token, sends, baseline.page);
 
     const summary = (list: LoadResult[]) => ({
-      fcpMsMedian: round(percentile(list.map((l) => l.fcpMs), 50), 1),
+      fcpMsMedian: round(
+        percentile(
+          list.map((l) => l.fcpMs),
+          50,
+        ),
+        1,
+      ),
       fcpMsMax: round(Math.max(...list.map((l) => l.fcpMs)), 1),
       longestTaskMsMax: round(Math.max(...list.map((l) => l.longestTaskMs)), 1),
-      longestTaskMsMedian: round(percentile(list.map((l) => l.longestTaskMs), 50), 1),
+      longestTaskMsMedian: round(
+        percentile(
+          list.map((l) => l.longestTaskMs),
+          50,
+        ),
+        1,
+      ),
       jsEncodedKB: list[0]!.jsEncodedKB,
       jsDecodedKB: list[0]!.jsDecodedKB,
       cssEncodedKB: list[0]!.cssEncodedKB,
@@ -161,7 +175,8 @@ async function measureLoad(browser: Browser, url: string, ready: (page: Page) =>
       const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
       const scripts = resources.filter((r) => /\.js(\?|$)/.test(r.name));
       const styles = resources.filter((r) => /\.css(\?|$)/.test(r.name));
-      const kb = (list: PerformanceResourceTiming[], key: 'encodedBodySize' | 'decodedBodySize') => Math.round((list.reduce((a, r) => a + r[key], 0) / 1024) * 10) / 10;
+      const kb = (list: PerformanceResourceTiming[], key: 'encodedBodySize' | 'decodedBodySize') =>
+        Math.round((list.reduce((a, r) => a + r[key], 0) / 1024) * 10) / 10;
       return {
         fcpMs: fcp,
         longestTaskMs: Math.max(0, ...perf.longTasks.map((t) => t.duration)),
@@ -197,7 +212,13 @@ const mark = (page: Page, name: string) => page.evaluate((n) => (window as unkno
  * The editor: a new campaign, the CSV chosen (read and looked at by the page), Save draft,
  * until the import report shows every row. The phase starts as the file is chosen.
  */
-async function measureAppImport(browser: Browser, origin: string, token: string, csv: string, rows: number): Promise<PhaseResult & { ms: number; parts: Record<string, number> }> {
+async function measureAppImport(
+  browser: Browser,
+  origin: string,
+  token: string,
+  csv: string,
+  rows: number,
+): Promise<PhaseResult & { ms: number; parts: Record<string, number> }> {
   const { context, page } = await newPage(browser, token);
   try {
     await page.goto(`${origin}/?token=${token}`);
@@ -209,11 +230,17 @@ async function measureAppImport(browser: Browser, origin: string, token: string,
     await page.waitForTimeout(300);
     await mark(page, 'import-start');
     const started = Date.now();
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByText('list.csv').first().waitFor({ timeout: 60_000 });
     await mark(page, 'import-picked');
     await page.getByRole('button', { name: 'Save draft' }).click();
-    await page.getByText(`Imported ${rows.toLocaleString('en-US')} recipients`).first().waitFor({ timeout: 120_000 });
+    await page
+      .getByText(`Imported ${rows.toLocaleString('en-US')} recipients`)
+      .first()
+      .waitFor({ timeout: 120_000 });
     await mark(page, 'import-saved');
     const ms = Date.now() - started;
     await page.waitForTimeout(500);
@@ -232,7 +259,14 @@ async function measureAppImport(browser: Browser, origin: string, token: string,
 }
 
 /** The least a page must do: the file's text read by the browser and sent to campaigns.create as it is. */
-async function measureBaselineImport(browser: Browser, origin: string, token: string, pageName: string, csv: string, rows: number): Promise<PhaseResult & { ms: number }> {
+async function measureBaselineImport(
+  browser: Browser,
+  origin: string,
+  token: string,
+  pageName: string,
+  csv: string,
+  rows: number,
+): Promise<PhaseResult & { ms: number }> {
   const { context, page } = await newPage(browser, token);
   try {
     await page.goto(`${origin}/${pageName}`);
@@ -267,7 +301,12 @@ async function measureSending(
   n: number,
   pageName: 'app' | string,
 ): Promise<PhaseResult & { ms: number }> {
-  const { campaign } = await engine.campaigns.create({ name: `Window send ${pageName}`, subject: 'Hello {{first_name}}', text: 'Hi {{first_name}}', csv: csvOf(n) });
+  const { campaign } = await engine.campaigns.create({
+    name: `Window send ${pageName}`,
+    subject: 'Hello {{first_name}}',
+    text: 'Hi {{first_name}}',
+    csv: csvOf(n),
+  });
   const { context, page } = await newPage(browser, token);
   try {
     if (pageName === 'app') {
@@ -288,7 +327,10 @@ async function measureSending(
     await engine.campaigns.queue({ id: campaign.id });
     const deadline = Date.now() + 120_000;
     while ((await engine.campaigns.get({ id: campaign.id })).status !== 'completed') {
-      if (Date.now() > deadline) throw new Error(`window send: the campaign did not complete in 2 minutes (${JSON.stringify((await engine.campaigns.get({ id: campaign.id })).counts)}; ${(await engine.sending.status()).waitingReason ?? ''})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `window send: the campaign did not complete in 2 minutes (${JSON.stringify((await engine.campaigns.get({ id: campaign.id })).counts)}; ${(await engine.sending.status()).waitingReason ?? ''})`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     const ms = Date.now() - started;
@@ -358,7 +400,10 @@ function writeAsset(staticDir: string, name: string, text: string): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const data = Buffer.from(text);
   writeFileSync(file, data);
-  writeFileSync(`${file}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+  writeFileSync(
+    `${file}.br`,
+    brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }),
+  );
   writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
 }
 
@@ -375,6 +420,10 @@ export function builtWindowFiles(): { file: string; kb: number; brKB: number | n
     .filter((f) => /\.(js|css)$/.test(f))
     .map((f) => {
       const br = join(dir, `${f}.br`);
-      return { file: f, kb: round(readFileSync(join(dir, f)).length / 1024, 1), brKB: existsSync(br) ? round(readFileSync(br).length / 1024, 1) : null };
+      return {
+        file: f,
+        kb: round(readFileSync(join(dir, f)).length / 1024, 1),
+        brKB: existsSync(br) ? round(readFileSync(br).length / 1024, 1) : null,
+      };
     });
 }

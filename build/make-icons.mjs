@@ -247,8 +247,17 @@ write('resources/tray-idle@2x.png', drawDroplet(32, { glint: false }));
 write('resources/tray-idleTemplate.png', drawSampled(16, sampleIdleTemplate));
 write('resources/tray-idleTemplate@2x.png', drawSampled(32, sampleIdleTemplate));
 for (const state of Object.keys(STATES)) {
-  for (const [suffix, size] of [['', 16], ['@2x', 32]]) {
-    write(`resources/tray-${state}${suffix}.png`, drawSampled(size, (x, y) => sampleState(state, x, y, false)));
-    write(`resources/tray-${state}Template${suffix}.png`, drawSampled(size, (x, y) => sampleState(state, x, y, true)));
+  for (const [suffix, size] of [
+    ['', 16],
+    ['@2x', 32],
+  ]) {
+    write(
+      `resources/tray-${state}${suffix}.png`,
+      drawSampled(size, (x, y) => sampleState(state, x, y, false)),
+    );
+    write(
+      `resources/tray-${state}Template${suffix}.png`,
+      drawSampled(size, (x, y) => sampleState(state, x, y, true)),
+    );
   }
 }

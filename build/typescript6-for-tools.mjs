@@ -5,7 +5,8 @@ import { registerHooks } from 'node:module';
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    const redirected = specifier === 'typescript' || specifier.startsWith('typescript/') ? specifier.replace(/^typescript/, 'typescript6') : specifier;
+    const redirected =
+      specifier === 'typescript' || specifier.startsWith('typescript/') ? specifier.replace(/^typescript/, 'typescript6') : specifier;
     return nextResolve(redirected, context);
   },
 });

@@ -15,9 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('port', 'integer', (c) => c.notNull().defaultTo(465).check(sql`port between 1 and 65535`))
     .addColumn('security', 'text', (c) => c.notNull().defaultTo('tls').check(sql`security in ('tls', 'starttls', 'none')`))
     // 'disabled' is not stored here: it is `enabled = 0`, so re-enabling restores the server-given state.
-    .addColumn('state', 'text', (c) =>
-      c.notNull().defaultTo('ok').check(sql`state in ('ok', 'cooling', 'limit_reached', 'auth_failed')`),
-    )
+    .addColumn('state', 'text', (c) => c.notNull().defaultTo('ok').check(sql`state in ('ok', 'cooling', 'limit_reached', 'auth_failed')`))
     .addColumn('state_until', 'integer')
     .addColumn('state_detail', 'text')
     // Round-robin among accounts with equal remaining capacity: least recently picked first.

@@ -14,10 +14,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('attachments', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('fields', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('status', 'text', (c) =>
-      c
-        .notNull()
-        .defaultTo('draft')
-        .check(sql`status in ('draft', 'queued', 'sending', 'paused', 'completed', 'cancelled')`),
+      c.notNull().defaultTo('draft').check(sql`status in ('draft', 'queued', 'sending', 'paused', 'completed', 'cancelled')`),
     )
     .addColumn('status_detail', 'text')
     .addColumn('send_after', 'integer')

@@ -13,7 +13,10 @@ import { type Kysely, sql } from 'kysely';
  * 1M). Triggers rather than code at each write: no code path can forget them.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('campaigns').addColumn('importing', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('campaigns')
+    .addColumn('importing', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 
   await sql`
     create table campaign_message_counts (

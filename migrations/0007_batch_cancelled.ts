@@ -5,7 +5,10 @@ import type { Kysely } from 'kysely';
  * batch history showed "claimed 20" with only the sent ones accounted for.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('batches').addColumn('cancelled', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('batches')
+    .addColumn('cancelled', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -27,8 +27,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   const dryRunSetting = await sql<{ value: string }>`select value from settings where key = 'dryRun'`.execute(db);
   const dryRunWasOn = dryRunSetting.rows[0] !== undefined && JSON.parse(dryRunSetting.rows[0].value) === true;
 
-  await db.schema.alterTable('campaigns').addColumn('rehearsal', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('batches').addColumn('rehearsed', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('campaigns')
+    .addColumn('rehearsal', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('batches')
+    .addColumn('rehearsed', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 
   // What the old switch did, counted before the rows change.
   const affected = await sql<{ campaign_id: number; n: number; sent: number }>`
@@ -62,7 +68,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   // One transaction, foreign keys off around it and checked before it commits: db/migrate.ts.
   // A rehearsed message was "sent" by the dry run: that is what it was before.
-  await db.schema.alterTable('messages').addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('messages')
+    .addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await sql`update messages set dry_run = 1 where status = 'rehearsed'`.execute(db);
   await rebuildMessages(
     db,
@@ -79,7 +88,11 @@ export async function down(db: Kysely<any>): Promise<void> {
  * as `select` writes it, keeping its rows, ids, AUTOINCREMENT position, indexes and triggers.
  * Foreign keys must be off (the caller's job).
  */
-async function rebuildMessages(trx: Kysely<any>, statuses: (list: string[]) => string[], select: (column: string) => string): Promise<void> {
+async function rebuildMessages(
+  trx: Kysely<any>,
+  statuses: (list: string[]) => string[],
+  select: (column: string) => string,
+): Promise<void> {
   const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'messages'`.execute(trx);
   const definition = table.rows[0]?.sql;
   if (!definition) throw new Error('0012_rehearsal: no messages table');

@@ -49,7 +49,10 @@ describe('migrations', () => {
     await db.insertInto('accounts').values(row).execute();
     await expect(db.insertInto('accounts').values(row).execute()).rejects.toThrow(/UNIQUE/);
     await expect(
-      db.insertInto('accounts').values({ ...row, email_norm: 'b@x.com', daily_cap: 2001 }).execute(),
+      db
+        .insertInto('accounts')
+        .values({ ...row, email_norm: 'b@x.com', daily_cap: 2001 })
+        .execute(),
     ).rejects.toThrow(/CHECK/);
     const stored = await db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ host: 'smtp.gmail.com', port: 465, security: 'tls', daily_cap: 100, state: 'ok' });
@@ -98,7 +101,10 @@ describe('migrations', () => {
     await db.insertInto('suppressions').values(row).execute();
     await expect(db.insertInto('suppressions').values(row).execute()).rejects.toThrow(/UNIQUE|PRIMARY/);
     await expect(
-      db.insertInto('suppressions').values({ ...row, email_norm: 'b@x.com', reason: 'disliked' }).execute(),
+      db
+        .insertInto('suppressions')
+        .values({ ...row, email_norm: 'b@x.com', reason: 'disliked' })
+        .execute(),
     ).rejects.toThrow(/CHECK/);
     await db.insertInto('settings').values({ key: 'batchSize', value: '10' }).execute();
     expect(await db.selectFrom('settings').selectAll().execute()).toEqual([{ key: 'batchSize', value: '10' }]);
@@ -134,7 +140,10 @@ describe('migrations', () => {
       status,
       updated_at: NOW,
     });
-    await db.insertInto('messages').values([message(a, 1, 'queued'), message(a, 2, 'queued'), message(a, 3, 'sent')]).execute();
+    await db
+      .insertInto('messages')
+      .values([message(a, 1, 'queued'), message(a, 2, 'queued'), message(a, 3, 'sent')])
+      .execute();
     const counts = (campaignId: number) =>
       Object.fromEntries(
         (
@@ -148,10 +157,16 @@ describe('migrations', () => {
     expect(counts(a)).toEqual({ queued: 2, sent: 1 }); // rows from before the migration
     expect(await db.selectFrom('campaigns').select('importing').execute()).toEqual([{ importing: 0 }, { importing: 0 }]);
 
-    await db.insertInto('messages').values([message(b, 4, 'pending'), message(b, 5, 'pending')]).execute();
+    await db
+      .insertInto('messages')
+      .values([message(b, 4, 'pending'), message(b, 5, 'pending')])
+      .execute();
     await db.updateTable('messages').set({ status: 'queued' }).where('campaign_id', '=', b).execute();
     await db.updateTable('messages').set({ status: 'sending' }).where('row', '=', 1).execute();
-    await db.updateTable('messages').set({ updated_at: NOW + 1 }).execute(); // no status change: no count change
+    await db
+      .updateTable('messages')
+      .set({ updated_at: NOW + 1 })
+      .execute(); // no status change: no count change
     expect(counts(a)).toEqual({ queued: 1, sending: 1, sent: 1 });
     expect(counts(b)).toEqual({ queued: 2 });
 
@@ -168,7 +183,9 @@ describe('migrations', () => {
     await db.insertInto('batches').values({ started_at: NOW, claimed: 3, sent: 3 }).execute();
     await migrateTo(db, '0007_batch_cancelled');
     expect(columns(sqlite, 'batches')).toContain('cancelled');
-    expect(await db.selectFrom('batches').select(['claimed', 'sent', 'cancelled']).execute()).toEqual([{ claimed: 3, sent: 3, cancelled: 0 }]);
+    expect(await db.selectFrom('batches').select(['claimed', 'sent', 'cancelled']).execute()).toEqual([
+      { claimed: 3, sent: 3, cancelled: 0 },
+    ]);
   });
 
   it('0008_attachment_store: campaigns name stored files in order; a file in use cannot be deleted; ids are never reused', async () => {
@@ -188,13 +205,23 @@ describe('migrations', () => {
       db.insertInto('attachments').values({ filename, size, created_at: NOW }).returning('id').executeTakeFirstOrThrow();
     const a = await add('agenda.txt', 6);
     const b = await add('minutes.pdf', 17);
-    await db.insertInto('campaign_attachments').values([
-      { campaign_id: c.id, position: 0, attachment_id: b.id },
-      { campaign_id: c.id, position: 1, attachment_id: a.id },
-    ]).execute();
-    const order = await db.selectFrom('campaign_attachments').select('attachment_id').where('campaign_id', '=', c.id).orderBy('position').execute();
+    await db
+      .insertInto('campaign_attachments')
+      .values([
+        { campaign_id: c.id, position: 0, attachment_id: b.id },
+        { campaign_id: c.id, position: 1, attachment_id: a.id },
+      ])
+      .execute();
+    const order = await db
+      .selectFrom('campaign_attachments')
+      .select('attachment_id')
+      .where('campaign_id', '=', c.id)
+      .orderBy('position')
+      .execute();
     expect(order.map((r) => r.attachment_id)).toEqual([b.id, a.id]);
-    await expect(db.insertInto('campaign_attachments').values({ campaign_id: c.id, position: 2, attachment_id: 999 }).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await expect(
+      db.insertInto('campaign_attachments').values({ campaign_id: c.id, position: 2, attachment_id: 999 }).execute(),
+    ).rejects.toThrow(/FOREIGN KEY/);
     await expect(db.deleteFrom('attachments').where('id', '=', a.id).execute()).rejects.toThrow(/FOREIGN KEY/);
     await expect(add('', 1)).rejects.toThrow(/CHECK/);
     await expect(add('x', -1)).rejects.toThrow(/CHECK/);
@@ -214,10 +241,27 @@ describe('migrations', () => {
     await migrateTo(db, '0008_attachment_store');
     await db.insertInto('batches').values({ started_at: NOW, claimed: 1, sent: 1 }).execute();
     await migrateTo(db, '0009_owner_lease');
-    expect(columns(sqlite, 'owner_lease')).toEqual(['id', 'session', 'pid', 'host', 'lock_file', 'taken_at', 'heartbeat_at', 'released_at']);
+    expect(columns(sqlite, 'owner_lease')).toEqual([
+      'id',
+      'session',
+      'pid',
+      'host',
+      'lock_file',
+      'taken_at',
+      'heartbeat_at',
+      'released_at',
+    ]);
     const lease = { session: 's', pid: 1, host: 'h', lock_file: '1:2', taken_at: NOW, heartbeat_at: NOW };
-    await db.insertInto('owner_lease').values({ id: 1, ...lease }).execute();
-    await expect(db.insertInto('owner_lease').values({ id: 2, ...lease }).execute()).rejects.toThrow(/CHECK/);
+    await db
+      .insertInto('owner_lease')
+      .values({ id: 1, ...lease })
+      .execute();
+    await expect(
+      db
+        .insertInto('owner_lease')
+        .values({ id: 2, ...lease })
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
     expect(await db.selectFrom('owner_lease').select(['id', 'released_at']).execute()).toEqual([{ id: 1, released_at: null }]);
     expect(await db.selectFrom('batches').select('sent').execute()).toEqual([{ sent: 1 }]);
   });
@@ -228,9 +272,14 @@ describe('migrations', () => {
     await db.insertInto('campaigns').values({ name: 'old', subject: 's', created_at: NOW, updated_at: NOW }).execute();
     await migrateTo(db, '0010_archive_and_import_delimiter');
     expect(columns(sqlite, 'campaigns')).toEqual(expect.arrayContaining(['archived_at', 'csv_delimiter']));
-    expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([{ archived_at: null, csv_delimiter: null }]);
+    expect(await db.selectFrom('campaigns').select(['archived_at', 'csv_delimiter']).execute()).toEqual([
+      { archived_at: null, csv_delimiter: null },
+    ]);
     for (const delimiter of [',', ';', '\t']) {
-      await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: delimiter }).execute();
+      await db
+        .insertInto('campaigns')
+        .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: delimiter })
+        .execute();
     }
     await expect(
       db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW, csv_delimiter: '|' }).execute(),
@@ -240,7 +289,10 @@ describe('migrations', () => {
   it('0011_mailbox: messages may be bounced, keeping rows, ids, references, counters and indexes; accounts know their mailbox', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0010_archive_and_import_delimiter');
-    await db.insertInto('accounts').values({ email: 'a@gmail.com', email_norm: 'a@gmail.com', password_secret: 'c', created_at: NOW }).execute();
+    await db
+      .insertInto('accounts')
+      .values({ email: 'a@gmail.com', email_norm: 'a@gmail.com', password_secret: 'c', created_at: NOW })
+      .execute();
     await db
       .insertInto('accounts')
       .values({ email: 'b@club.example', email_norm: 'b@club.example', password_secret: 'c', host: 'mail.club.example', created_at: NOW })
@@ -250,11 +302,26 @@ describe('migrations', () => {
       .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const message = (n: number, status: string) => ({ campaign_id: campaignId, row: n, email: `m${n}@x.com`, email_norm: `m${n}@x.com`, status, updated_at: NOW, message_id: `<id${n}>` });
-    await db.insertInto('messages').values([message(1, 'sent'), message(2, 'queued'), message(3, 'in_doubt'), message(4, 'queued')]).execute();
+    const message = (n: number, status: string) => ({
+      campaign_id: campaignId,
+      row: n,
+      email: `m${n}@x.com`,
+      email_norm: `m${n}@x.com`,
+      status,
+      updated_at: NOW,
+      message_id: `<id${n}>`,
+    });
+    await db
+      .insertInto('messages')
+      .values([message(1, 'sent'), message(2, 'queued'), message(3, 'in_doubt'), message(4, 'queued')])
+      .execute();
     await db.deleteFrom('messages').where('row', '=', 4).execute(); // the highest id, gone: never given out again
     await db.insertInto('send_log').values({ account_email: 'a@gmail.com', message_id: 1, kind: 'campaign', sent_at: NOW }).execute();
-    const indexesBefore = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
+    const indexesBefore = (
+      sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
 
     await migrateTo(db, '0011_mailbox');
     expect(await db.selectFrom('messages').select(['id', 'status', 'message_id']).orderBy('id').execute()).toEqual([
@@ -263,7 +330,11 @@ describe('migrations', () => {
       { id: 3, status: 'in_doubt', message_id: '<id3>' },
     ]);
     expect(await db.selectFrom('send_log').select('message_id').execute()).toEqual([{ message_id: 1 }]);
-    const after = (sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as { name: string }[]).map((r) => r.name);
+    const after = (
+      sqlite.prepare(`select name from sqlite_master where tbl_name = 'messages' and type in ('index', 'trigger')`).all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
     expect(after).toEqual(expect.arrayContaining([...indexesBefore, 'messages_replied', 'messages_went_out']));
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
 
@@ -281,7 +352,9 @@ describe('migrations', () => {
     await db.deleteFrom('messages').where('id', '=', 1).execute();
     expect(await db.selectFrom('send_log').select('message_id').execute()).toEqual([{ message_id: null }]);
 
-    expect(await db.selectFrom('accounts').select(['email', 'imap_host', 'imap_port', 'imap_security', 'watch_inbox']).orderBy('id').execute()).toEqual([
+    expect(
+      await db.selectFrom('accounts').select(['email', 'imap_host', 'imap_port', 'imap_security', 'watch_inbox']).orderBy('id').execute(),
+    ).toEqual([
       { email: 'a@gmail.com', imap_host: 'imap.gmail.com', imap_port: 993, imap_security: 'tls', watch_inbox: 1 },
       { email: 'b@club.example', imap_host: null, imap_port: null, imap_security: null, watch_inbox: 1 },
     ]);
@@ -294,8 +367,15 @@ describe('migrations', () => {
   it('0011_mailbox: rolled back, a bounced message is sent again, as it was', async () => {
     const { db } = freshDb();
     await migrateTo(db, '0011_mailbox');
-    const { id } = await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
-    await db.insertInto('messages').values({ campaign_id: id, row: 1, email: 'a@x', email_norm: 'a@x', status: 'bounced', updated_at: NOW }).execute();
+    const { id } = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('messages')
+      .values({ campaign_id: id, row: 1, email: 'a@x', email_norm: 'a@x', status: 'bounced', updated_at: NOW })
+      .execute();
     await migrateTo(db, '0010_archive_and_import_delimiter');
     expect(await db.selectFrom('messages').select('status').execute()).toEqual([{ status: 'sent' }]);
   });
@@ -348,17 +428,32 @@ describe('migrations', () => {
     // The last message is deleted: its id must not be given again.
     await db.insertInto('messages').values(message(queued, 'pending')).execute();
     await db.deleteFrom('messages').where('row', '=', row).execute();
-    await db.insertInto('send_log').values([
-      { account_email: 'a@x.com', message_id: 1, kind: 'campaign', sent_at: NOW },
-      { account_email: 'a@x.com', message_id: 2, kind: 'campaign', sent_at: NOW },
-      { account_email: 'a@x.com', message_id: null, kind: 'test', sent_at: NOW },
-    ]).execute();
-    await db.insertInto('settings').values([{ key: 'dryRun', value: 'true' }, { key: 'batchSize', value: '5' }]).execute();
+    await db
+      .insertInto('send_log')
+      .values([
+        { account_email: 'a@x.com', message_id: 1, kind: 'campaign', sent_at: NOW },
+        { account_email: 'a@x.com', message_id: 2, kind: 'campaign', sent_at: NOW },
+        { account_email: 'a@x.com', message_id: null, kind: 'test', sent_at: NOW },
+      ])
+      .execute();
+    await db
+      .insertInto('settings')
+      .values([
+        { key: 'dryRun', value: 'true' },
+        { key: 'batchSize', value: '5' },
+      ])
+      .execute();
 
     await migrateTo(db, '0012_rehearsal');
 
     const statuses = (campaignId: number) =>
-      db.selectFrom('messages').select('status').where('campaign_id', '=', campaignId).orderBy('id').execute().then((r) => r.map((m) => m.status));
+      db
+        .selectFrom('messages')
+        .select('status')
+        .where('campaign_id', '=', campaignId)
+        .orderBy('id')
+        .execute()
+        .then((r) => r.map((m) => m.status));
     expect(await statuses(real)).toEqual(['sent', 'sent', 'rehearsed', 'rehearsed', 'queued']);
     expect(await statuses(rehearsal)).toEqual(['rehearsed', 'rehearsed', 'rehearsed']);
     expect(await statuses(queued)).toEqual(['queued', 'skipped']);
@@ -379,8 +474,14 @@ describe('migrations', () => {
     expect(await db.selectFrom('settings').selectAll().execute()).toEqual([{ key: 'batchSize', value: '5' }]);
 
     // The rebuild kept the send log's links, the counters, the indexes and the id sequence.
-    expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: 1 }, { message_id: 2 }, { message_id: null }]);
-    const counts = sqlite.prepare('select campaign_id, status, n from campaign_message_counts where n > 0 order by campaign_id, status').all();
+    expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([
+      { message_id: 1 },
+      { message_id: 2 },
+      { message_id: null },
+    ]);
+    const counts = sqlite
+      .prepare('select campaign_id, status, n from campaign_message_counts where n > 0 order by campaign_id, status')
+      .all();
     expect(counts).toEqual([
       { campaign_id: real, status: 'queued', n: 1 },
       { campaign_id: real, status: 'rehearsed', n: 2 },
@@ -391,21 +492,36 @@ describe('migrations', () => {
     ]);
     const indexes = (sqlite.prepare(`pragma index_list(messages)`).all() as { name: string }[]).map((i) => i.name);
     expect(indexes).toEqual(expect.arrayContaining(['messages_campaign_status', 'messages_status', 'messages_campaign_order']));
-    const next = await db.insertInto('messages').values({ ...message(queued, 'pending'), dry_run: undefined }).returning('id').executeTakeFirstOrThrow();
+    const next = await db
+      .insertInto('messages')
+      .values({ ...message(queued, 'pending'), dry_run: undefined })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect(next.id).toBe(12);
     await db.updateTable('messages').set({ status: 'queued' }).where('id', '=', next.id).execute();
-    expect(sqlite.prepare('select n from campaign_message_counts where campaign_id = ? and status = ?').get(queued, 'queued')).toEqual({ n: 2 });
+    expect(sqlite.prepare('select n from campaign_message_counts where campaign_id = ? and status = ?').get(queued, 'queued')).toEqual({
+      n: 2,
+    });
 
     // The states are still checked; the mailbox's state and columns are still there.
     await expect(db.updateTable('messages').set({ status: 'lost' }).where('id', '=', 1).execute()).rejects.toThrow(/CHECK/);
-    await expect(db.insertInto('messages').values({ ...message(queued, 'lost'), dry_run: undefined }).execute()).rejects.toThrow(/CHECK/);
+    await expect(
+      db
+        .insertInto('messages')
+        .values({ ...message(queued, 'lost'), dry_run: undefined })
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
     await db.updateTable('messages').set({ status: 'bounced', bounced_at: NOW }).where('id', '=', 2).execute();
     expect(columns(sqlite, 'messages')).toEqual(expect.arrayContaining(['bounce_status', 'replied_at', 'settled_how']));
     expect(indexes).toEqual(expect.arrayContaining(['messages_went_out', 'messages_replied']));
     // Deleting a campaign still deletes its messages; the send log keeps its rows, unlinked.
     await db.deleteFrom('campaigns').where('id', '=', real).execute();
     expect(await statuses(real)).toEqual([]);
-    expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([{ message_id: null }, { message_id: null }, { message_id: null }]);
+    expect(await db.selectFrom('send_log').select('message_id').orderBy('id').execute()).toEqual([
+      { message_id: null },
+      { message_id: null },
+      { message_id: null },
+    ]);
   });
 
   it('0012_rehearsal: with dry run off, open campaigns carry on and only what happened is reported', async () => {
@@ -436,13 +552,28 @@ describe('migrations', () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0012_rehearsal');
     const account = (email: string) =>
-      db.insertInto('accounts').values({ email, email_norm: email, password_secret: 'c', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
+      db
+        .insertInto('accounts')
+        .values({ email, email_norm: email, password_secret: 'c', created_at: NOW })
+        .returning('id')
+        .executeTakeFirstOrThrow();
     const sender = await account('a@x.com');
     const rehearser = await account('b@x.com');
     await account('c@x.com');
-    const { id } = await db.insertInto('campaigns').values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const { id } = await db
+      .insertInto('campaigns')
+      .values({ name: 'n', subject: 's', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const message = (n: number, accountId: number, status: string, sentAt: number | null) => ({
-      campaign_id: id, row: n, email: `m${n}@x.com`, email_norm: `m${n}@x.com`, status, account_id: accountId, sent_at: sentAt, updated_at: NOW,
+      campaign_id: id,
+      row: n,
+      email: `m${n}@x.com`,
+      email_norm: `m${n}@x.com`,
+      status,
+      account_id: accountId,
+      sent_at: sentAt,
+      updated_at: NOW,
     });
     await db
       .insertInto('messages')
@@ -457,15 +588,30 @@ describe('migrations', () => {
     ]);
   });
 
-  it('0014_drafts_stored_ready_to_send: a draft\'s pending recipients become queued with a Message-ID; other campaigns are untouched', async () => {
+  it("0014_drafts_stored_ready_to_send: a draft's pending recipients become queued with a Message-ID; other campaigns are untouched", async () => {
     const { db } = freshDb();
     await migrateTo(db, '0013_account_checks_and_pace');
     const campaign = (status: string, queueSeq: number | null) =>
-      db.insertInto('campaigns').values({ name: status, subject: 's', status, queue_seq: queueSeq, created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+      db
+        .insertInto('campaigns')
+        .values({ name: status, subject: 's', status, queue_seq: queueSeq, created_at: NOW, updated_at: NOW })
+        .returning('id')
+        .executeTakeFirstOrThrow();
     const draft = await campaign('draft', null);
     const paused = await campaign('paused', 1);
     const message = (campaignId: number, row: number, status: string, messageId: string | null = null) =>
-      db.insertInto('messages').values({ campaign_id: campaignId, row, email: `r${row}@x.com`, email_norm: `r${row}@x.com`, status, message_id: messageId, updated_at: NOW }).execute();
+      db
+        .insertInto('messages')
+        .values({
+          campaign_id: campaignId,
+          row,
+          email: `r${row}@x.com`,
+          email_norm: `r${row}@x.com`,
+          status,
+          message_id: messageId,
+          updated_at: NOW,
+        })
+        .execute();
     await message(draft.id, 2, 'pending');
     await message(draft.id, 3, 'pending');
     await message(draft.id, 4, 'skipped');
@@ -489,7 +635,12 @@ describe('migrations', () => {
     expect(rows[3]!.message_id).toBe('<kept@x.trickle.invalid>');
     expect(rows[4]!.message_id).toBe('<p@x.trickle.invalid>');
     // The per-campaign counters follow (their trigger).
-    const counts = await db.selectFrom('campaign_message_counts').select(['status', 'n']).where('campaign_id', '=', draft.id).orderBy('status').execute();
+    const counts = await db
+      .selectFrom('campaign_message_counts')
+      .select(['status', 'n'])
+      .where('campaign_id', '=', draft.id)
+      .orderBy('status')
+      .execute();
     expect(counts.filter((c) => c.n > 0)).toEqual([
       { status: 'queued', n: 3 },
       { status: 'skipped', n: 1 },
@@ -499,14 +650,36 @@ describe('migrations', () => {
   it('0015_status_index_for_the_few: only sending and retry_wait messages are indexed by status, and those lookups use it', async () => {
     const { db, sqlite } = freshDb();
     await migrateTo(db, '0015_status_index_for_the_few');
-    const c = await db.insertInto('campaigns').values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    const c = await db
+      .insertInto('campaigns')
+      .values({ name: 'c', subject: 's', created_at: NOW, updated_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const statuses = ['queued', 'queued', 'sending', 'retry_wait', 'sent', 'skipped'];
-    await db.insertInto('messages').values(statuses.map((status, i) => ({ campaign_id: c.id, row: i + 2, email: `r${i}@x.com`, email_norm: `r${i}@x.com`, status, updated_at: NOW }))).execute();
-    const indexed = sqlite.prepare(`select status from messages indexed by messages_unsettled where status = 'sending' or status = 'retry_wait' order by status`).all();
+    await db
+      .insertInto('messages')
+      .values(
+        statuses.map((status, i) => ({
+          campaign_id: c.id,
+          row: i + 2,
+          email: `r${i}@x.com`,
+          email_norm: `r${i}@x.com`,
+          status,
+          updated_at: NOW,
+        })),
+      )
+      .execute();
+    const indexed = sqlite
+      .prepare(
+        `select status from messages indexed by messages_unsettled where status = 'sending' or status = 'retry_wait' order by status`,
+      )
+      .all();
     expect(indexed).toEqual([{ status: 'retry_wait' }, { status: 'sending' }]);
     // As the engine asks (a bound status): an index search, not a scan of every message.
     for (const status of ['sending', 'retry_wait']) {
-      const plan = (sqlite.prepare('explain query plan select id from messages where status = ?').all(status) as { detail: string }[]).map((r) => r.detail).join('; ');
+      const plan = (sqlite.prepare('explain query plan select id from messages where status = ?').all(status) as { detail: string }[])
+        .map((r) => r.detail)
+        .join('; ');
       expect(plan).toMatch(/USING (COVERING )?INDEX messages_unsettled/);
     }
     expect(sqlite.prepare(`select name from sqlite_master where name = 'messages_status'`).all()).toEqual([]);
@@ -535,7 +708,11 @@ describe('migrations', () => {
 
   describe('the runner (src-main/engine/db/migrate.ts)', () => {
     const tables = (sqlite: BetterSqlite3.Database) =>
-      (sqlite.prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name != 'sqlite_sequence'`).all() as { name: string }[]).map((t) => t.name);
+      (
+        sqlite
+          .prepare(`select name from sqlite_master where type = 'table' and name not like 'kysely_%' and name != 'sqlite_sequence'`)
+          .all() as { name: string }[]
+      ).map((t) => t.name);
     const recorded = async (db: Kysely<any>) => (await db.selectFrom('kysely_migration').select('name').execute()).map((r) => r.name);
 
     it('applies a migration and the row that records it in one transaction: one that fails half-way leaves neither', async () => {
@@ -581,4 +758,3 @@ describe('migrations', () => {
     });
   });
 });
-

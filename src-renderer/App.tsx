@@ -1,7 +1,7 @@
 /** Trickle's window: sidebar, sending-status strip, and the page the hash names. */
 import { LockClosedIcon } from '@radix-ui/react-icons';
 import { Card, Code, Flex, Heading, Link, Text } from '@radix-ui/themes';
-import { Suspense, lazy, useEffect, useState } from 'react';
+import { type ReactNode, Suspense, lazy, useEffect, useState } from 'react';
 import { useClient } from './api/hooks';
 import { Sidebar, StatusStrip } from './components/Shell';
 import { useToast } from './components/Toasts';
@@ -12,7 +12,9 @@ import { ProgressOverviewPage } from './features/overview/ProgressOverviewPage';
 // Each page but the first one a user sees (Progress) is its own file, fetched when it is opened:
 // the window's first load carries only what that page needs (issue 17).
 const AccountsPage = lazy(() => import('./features/accounts/AccountsPage').then((m) => ({ default: m.AccountsPage })));
-const CampaignEditorPage = lazy(() => import('./features/campaign-editor/CampaignEditorPage').then((m) => ({ default: m.CampaignEditorPage })));
+const CampaignEditorPage = lazy(() =>
+  import('./features/campaign-editor/CampaignEditorPage').then((m) => ({ default: m.CampaignEditorPage })),
+);
 const CampaignsPage = lazy(() => import('./features/campaign-list/CampaignListPage').then((m) => ({ default: m.CampaignsPage })));
 const SettingsPage = lazy(() => import('./features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 const CampaignRoute = lazy(() => import('./router/CampaignRoute').then((m) => ({ default: m.CampaignRoute })));
@@ -38,7 +40,10 @@ export function App() {
   useEffect(
     () =>
       client.on('bounces', ({ name, bounced, out, percent }) =>
-        toast(`“${name}”: ${bounced} of ${out} messages came back undelivered (${percent} %). Check where the list came from before sending more.`, 'error'),
+        toast(
+          `“${name}”: ${bounced} of ${out} messages came back undelivered (${percent} %). Check where the list came from before sending more.`,
+          'error',
+        ),
       ),
     [client, toast],
   );
@@ -50,7 +55,7 @@ export function App() {
 
   if (unauthorized) return <Unauthorized />;
 
-  let page;
+  let page: ReactNode;
   switch (route.page) {
     case 'progress':
       page = <ProgressOverviewPage />;
@@ -106,12 +111,12 @@ function Unauthorized() {
           <Flex direction="column" gap="3">
             <Text as="p">
               This page needs Trickle’s access key. In the terminal where Trickle is running, find the line that starts with{' '}
-              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It hands the key to this page, which
-              keeps it for this address only and sends it with each request — no cookie, so no other site or local app receives it.
+              <Code>Open http://127.0.0.1:…/?token=</Code> and open that link in this browser. It hands the key to this page, which keeps it
+              for this address only and sends it with each request — no cookie, so no other site or local app receives it.
             </Text>
             <Text as="p" size="2" color="gray">
-              The key stays in the data folder, so the same link works after a restart. Opened again at the same address, this
-              page remembers it.
+              The key stays in the data folder, so the same link works after a restart. Opened again at the same address, this page
+              remembers it.
             </Text>
           </Flex>
         </EmptyState>

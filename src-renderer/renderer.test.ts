@@ -69,7 +69,12 @@ function jsonResponse(status: number, body: unknown): Response {
 
 function memoryStorage(): KeyStorage & { values: Map<string, string> } {
   const values = new Map<string, string>();
-  return { values, getItem: (k) => values.get(k) ?? null, setItem: (k, v) => void values.set(k, v), removeItem: (k) => void values.delete(k) };
+  return {
+    values,
+    getItem: (k) => values.get(k) ?? null,
+    setItem: (k, v) => void values.set(k, v),
+    removeItem: (k) => void values.delete(k),
+  };
 }
 
 /** A page opened at `href`, with the storage of its origin. */
@@ -112,7 +117,11 @@ describe('the access token in the page', () => {
 describe('HTTP transport', () => {
   it('POSTs JSON to the relative api/<name> URL with the token as a Bearer header and no ambient credentials', async () => {
     const fetch = vi.fn(async () => jsonResponse(200, { ok: true, value: { id: 7 } }));
-    const client = createHttpClient({ fetch: fetch as never, EventSource: FakeEventSource as never, accessKey: pageAt('http://127.0.0.1:4580/?token=s3cret').accessKey });
+    const client = createHttpClient({
+      fetch: fetch as never,
+      EventSource: FakeEventSource as never,
+      accessKey: pageAt('http://127.0.0.1:4580/?token=s3cret').accessKey,
+    });
     expect(await client.call('campaigns.get', { id: 7 })).toEqual({ ok: true, value: { id: 7 } });
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('api/campaigns.get');
@@ -142,7 +151,10 @@ describe('HTTP transport', () => {
   });
 
   it('says Trickle is not answering when the request cannot be made, or the answer is not JSON', async () => {
-    const down = createHttpClient({ fetch: async () => Promise.reject(new TypeError('fetch failed')), EventSource: FakeEventSource as never });
+    const down = createHttpClient({
+      fetch: async () => Promise.reject(new TypeError('fetch failed')),
+      EventSource: FakeEventSource as never,
+    });
     expect(await down.call('settings.get')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     const html = createHttpClient({ fetch: async () => new Response('<html>', { status: 502 }), EventSource: FakeEventSource as never });
     expect(await html.call('settings.get')).toMatchObject({ ok: false, error: { code: 'http_502' } });
@@ -163,7 +175,11 @@ describe('HTTP transport', () => {
 
   it('shares one EventSource on api/events, opened with a one-use ticket, between listeners and parses the payloads', async () => {
     FakeEventSource.instances = [];
-    const client = createHttpClient({ fetch: ticketServer() as never, EventSource: FakeEventSource as never, accessKey: pageAt('http://x/?token=s3cret').accessKey });
+    const client = createHttpClient({
+      fetch: ticketServer() as never,
+      EventSource: FakeEventSource as never,
+      accessKey: pageAt('http://x/?token=s3cret').accessKey,
+    });
     const a = vi.fn();
     const b = vi.fn();
     const offA = client.on('batch', a);
@@ -185,7 +201,12 @@ describe('HTTP transport', () => {
     vi.useFakeTimers();
     try {
       FakeEventSource.instances = [];
-      const client = createHttpClient({ fetch: ticketServer() as never, EventSource: FakeEventSource as never, reconnectMs: 1000, accessKey: pageAt('http://x/?token=s3cret').accessKey });
+      const client = createHttpClient({
+        fetch: ticketServer() as never,
+        EventSource: FakeEventSource as never,
+        reconnectMs: 1000,
+        accessKey: pageAt('http://x/?token=s3cret').accessKey,
+      });
       const states: [string, boolean][] = [];
       client.onConnection((state, reconnected) => states.push([state, reconnected]));
       client.on('message', () => {});
@@ -214,13 +235,20 @@ describe('HTTP transport', () => {
 describe('frames of Trickle’s own pages', () => {
   it('get a one-use preview ticket in a browser, and their plain address in the desktop window', async () => {
     const server = ticketServer2();
-    const http = createHttpClient({ fetch: server as never, EventSource: FakeEventSource as never, accessKey: pageAt('http://x/?token=s3cret').accessKey });
+    const http = createHttpClient({
+      fetch: server as never,
+      EventSource: FakeEventSource as never,
+      accessKey: pageAt('http://x/?token=s3cret').accessKey,
+    });
     expect(await http.frameUrl('preview?campaign=3&message=9')).toBe('preview?campaign=3&message=9&ticket=p1');
     expect(JSON.parse(String((server.mock.calls[0] as unknown as [string, RequestInit])[1].body))).toEqual({ for: 'preview' });
     const ipc = createIpcClient({ invoke: async () => ({ ok: true, value: null }), on: () => () => {} });
     expect(await ipc.frameUrl('preview?campaign=3')).toBe('preview?campaign=3');
     // No ticket (the token was refused): no address, and the page says it is not signed in.
-    const refused = createHttpClient({ fetch: (async () => jsonResponse(401, { ok: false, error: { code: 'unauthorized', message: 'x' } })) as never, EventSource: FakeEventSource as never });
+    const refused = createHttpClient({
+      fetch: (async () => jsonResponse(401, { ok: false, error: { code: 'unauthorized', message: 'x' } })) as never,
+      EventSource: FakeEventSource as never,
+    });
     const seen = vi.fn();
     refused.onUnauthorized(seen);
     expect(await refused.frameUrl('preview?campaign=3')).toBeUndefined();

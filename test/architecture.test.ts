@@ -77,7 +77,9 @@ describe('architecture', () => {
         expect.arrayContaining([
           expect.stringMatching(/^engine-is-plain-node: src-main\/engine\/core\/zz-probe-door\.ts → src-main\/api\/methods\.ts/),
           expect.stringMatching(/^renderer-takes-only-types-from-main: src-renderer\/zz-probe-engine\.ts → src-main\/engine\/index\.ts/),
-          expect.stringMatching(/^engine-accounts-imports-only-lower-rooms: src-main\/engine\/accounts\/zz-probe-layer\.ts → src-main\/engine\/sending\/batch\.ts/),
+          expect.stringMatching(
+            /^engine-accounts-imports-only-lower-rooms: src-main\/engine\/accounts\/zz-probe-layer\.ts → src-main\/engine\/sending\/batch\.ts/,
+          ),
           expect.stringMatching(/^no-circular: src-shared\/zz-probe-a\.ts → src-shared\/zz-probe-b\.ts/),
         ]),
       );

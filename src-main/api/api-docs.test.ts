@@ -45,7 +45,19 @@ function renderApiDoc(): string {
     const schema = z.toJSONSchema(spec.args, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     delete schema.$schema;
     const where = servedBy(name, 'headless') ? [] : ['', '_Desktop app only (IPC); headless mode answers `unknown_method`._'];
-    lines.push(`### \`${name}\``, '', spec.doc, ...where, '', 'Arguments (JSON Schema):', '', '```json', JSON.stringify(schema, null, 2), '```', '');
+    lines.push(
+      `### \`${name}\``,
+      '',
+      spec.doc,
+      ...where,
+      '',
+      'Arguments (JSON Schema):',
+      '',
+      '```json',
+      JSON.stringify(schema, null, 2),
+      '```',
+      '',
+    );
   }
   return lines.join('\n');
 }

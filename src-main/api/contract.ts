@@ -41,7 +41,9 @@ export interface ApiError {
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 /** Live updates: the engine's events, pushed over IPC or Server-Sent Events. */
-export type ApiEvents = { [K in keyof EngineEvents]: EngineEvents[K][0] extends undefined ? null : EngineEvents[K] extends [infer P] ? P : null };
+export type ApiEvents = {
+  [K in keyof EngineEvents]: EngineEvents[K][0] extends undefined ? null : EngineEvents[K] extends [infer P] ? P : null;
+};
 export type ApiEventName = keyof EngineEvents;
 export const API_EVENT_NAMES: readonly ApiEventName[] = EVENT_NAMES;
 

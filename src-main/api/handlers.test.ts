@@ -49,12 +49,15 @@ describe('invoke', () => {
     expect(missing.ok === false && 'field' in missing.error).toBe(false);
 
     // Thrown by the engine with a field: the field reaches the caller, the other details do not.
-    const custom = { ...handlers, 'accounts.remove': async () => {
-      throw new EngineError('conflict', 'That account is sending a message right now. Try again in a moment.', {
-        field: 'id',
-        response: '250 2.0.0 internal detail',
-      });
-    } } as ApiHandlers;
+    const custom = {
+      ...handlers,
+      'accounts.remove': async () => {
+        throw new EngineError('conflict', 'That account is sending a message right now. Try again in a moment.', {
+          field: 'id',
+          response: '250 2.0.0 internal detail',
+        });
+      },
+    } as ApiHandlers;
     expect(await invoke(custom, 'accounts.remove', { id: 1 })).toEqual({
       ok: false,
       error: { code: 'conflict', message: 'That account is sending a message right now. Try again in a moment.', field: 'id' },

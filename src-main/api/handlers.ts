@@ -54,15 +54,17 @@ export function errorEnvelope(error: unknown, method: string, onUnexpected: (err
       typeof details.code === 'string' && typeof details.response === 'string'
         ? { code: details.code, response: details.response }
         : undefined;
-    return { ok: false, error: { code: error.code, message: error.message, ...(field ? { field } : {}), ...(serverReply ? { serverReply } : {}) } };
+    return {
+      ok: false,
+      error: { code: error.code, message: error.message, ...(field ? { field } : {}), ...(serverReply ? { serverReply } : {}) },
+    };
   }
   onUnexpected(error, method);
   return {
     ok: false,
     error: {
       code: 'internal',
-      message:
-        'Something went wrong inside Trickle and this request did not complete. Try again; if it keeps happening, restart Trickle.',
+      message: 'Something went wrong inside Trickle and this request did not complete. Try again; if it keeps happening, restart Trickle.',
     },
   };
 }

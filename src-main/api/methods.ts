@@ -11,7 +11,37 @@
  */
 import type { z } from 'zod';
 import type { DesktopSettingsView } from '../../src-shared/views/desktop';
-import { type Engine, EngineError, accountIdSchema, addAccountSchema, addSuppressionSchema, addSuppressionsSchema, archiveCampaignSchema, campaignIdSchema, copyCampaignSchema, createCampaignSchema, createDraftSchema, exportSchema, forecastSchema, importRecipientsSchema, listCampaignsSchema, listBatchesSchema, listMessagesSchema, listSuppressionsSchema, messageSelectionSchema, noArgumentsSchema, parseInput, previewSchema, removeSuppressionSchema, sendHistorySchema, settingsUpdateSchema, storeAttachmentSchema, testSendSchema, updateAccountSchema, updateCampaignSchema } from '../engine';
+import {
+  type Engine,
+  EngineError,
+  accountIdSchema,
+  addAccountSchema,
+  addSuppressionSchema,
+  addSuppressionsSchema,
+  archiveCampaignSchema,
+  campaignIdSchema,
+  copyCampaignSchema,
+  createCampaignSchema,
+  createDraftSchema,
+  exportSchema,
+  forecastSchema,
+  importRecipientsSchema,
+  listCampaignsSchema,
+  listBatchesSchema,
+  listMessagesSchema,
+  listSuppressionsSchema,
+  messageSelectionSchema,
+  noArgumentsSchema,
+  parseInput,
+  previewSchema,
+  removeSuppressionSchema,
+  sendHistorySchema,
+  settingsUpdateSchema,
+  storeAttachmentSchema,
+  testSendSchema,
+  updateAccountSchema,
+  updateCampaignSchema,
+} from '../engine';
 import { desktopSettingsUpdateSchema } from './desktop';
 
 export type Door = 'desktop' | 'headless';

@@ -31,9 +31,7 @@ export function applyStartAtLogin(enabled: boolean, deps: LoginItemDeps): void {
     }
     return;
   }
-  deps.setLoginItemSettings(
-    deps.platform === 'win32' ? { openAtLogin: enabled, args: [HIDDEN_FLAG] } : { openAtLogin: enabled },
-  );
+  deps.setLoginItemSettings(deps.platform === 'win32' ? { openAtLogin: enabled, args: [HIDDEN_FLAG] } : { openAtLogin: enabled });
 }
 
 export function autostartPath(env: NodeJS.ProcessEnv): string {

@@ -83,7 +83,8 @@ if (!app.requestSingleInstanceLock()) {
     .catch((error: unknown) => {
       logger.error('Trickle could not start', { error: String(error) });
       // Declined in the start-up dialog, which already showed why.
-      if (!(error instanceof StartDeclined)) dialog.showErrorBox('Trickle could not start', error instanceof Error ? error.message : String(error));
+      if (!(error instanceof StartDeclined))
+        dialog.showErrorBox('Trickle could not start', error instanceof Error ? error.message : String(error));
       app.exit(1);
     });
 }
@@ -121,7 +122,13 @@ async function openEngine(dataDir: string, secrets: SafeStorageSecretStore): Pro
         replaceLostKey = true;
       } else {
         const restored = await restoreFromBackup({ dataDir, logger });
-        await dialog.showMessageBox({ type: 'info', title: 'Backup restored', message: 'Trickle’s database was restored', detail: restored.message, buttons: ['OK'] });
+        await dialog.showMessageBox({
+          type: 'info',
+          title: 'Backup restored',
+          message: 'Trickle’s database was restored',
+          detail: restored.message,
+          buttons: ['OK'],
+        });
       }
     }
   }

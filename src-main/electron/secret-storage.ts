@@ -113,7 +113,10 @@ export class SafeStorageSecretStore implements SecretStore {
         return this.options.safeStorage.decryptString(Buffer.from(ciphertext.slice(SECRET_PREFIX.length), 'base64'));
       } catch {
         const recorded = this.options.settings.get().secretBackend;
-        const changed = recorded !== undefined && recorded !== backend ? ` (it was saved with “${describe(recorded)}”, Trickle now uses “${describe(backend)}”)` : '';
+        const changed =
+          recorded !== undefined && recorded !== backend
+            ? ` (it was saved with “${describe(recorded)}”, Trickle now uses “${describe(backend)}”)`
+            : '';
         throw new SecretUnreadableError(
           `The saved app password can no longer be opened by the system’s password storage${changed}. Enter the app password again.`,
         );

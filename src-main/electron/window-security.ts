@@ -74,7 +74,9 @@ export function navigationAllowed(url: string, isMainFrame: boolean, isAppUrl: (
 }
 
 /** `window.open` / target=_blank: never a new Electron window; safe links go to the browser. */
-export function windowOpenHandler(openExternal: (url: string) => unknown): (details: Pick<HandlerDetails, 'url'>) => WindowOpenHandlerResponse {
+export function windowOpenHandler(
+  openExternal: (url: string) => unknown,
+): (details: Pick<HandlerDetails, 'url'>) => WindowOpenHandlerResponse {
   return ({ url }) => {
     if (safeExternalUrl(url) !== null) openExternal(url);
     return { action: 'deny' };

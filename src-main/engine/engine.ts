@@ -394,7 +394,8 @@ export class Engine {
       // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
       // (A refusal to take ownership is this engine not being the one that sends, not a failure;
       // a disk that fails while it takes ownership is.)
-      else if (owner || !(error instanceof EngineError && error.code === 'already_running')) this.batchFailure = sendingStoppedReason(error);
+      else if (owner || !(error instanceof EngineError && error.code === 'already_running'))
+        this.batchFailure = sendingStoppedReason(error);
       throw storageError(error);
     } finally {
       this.currentBatch = undefined;

@@ -18,7 +18,6 @@ import { createHeadlessServer } from './server';
 
 const VERSION = '0.1.0';
 
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -37,7 +36,8 @@ async function main(): Promise<void> {
   // How to run this again with a flag, for the advice printed when the start is refused.
   again = (flag) => `npm run serve -- ${values['data-dir'] !== undefined ? `--data-dir "${values['data-dir']}" ` : ''}${flag}`;
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not “${values.port}”.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a number from 0 to 65535, not “${values.port}”.`);
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
@@ -89,7 +89,8 @@ main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   console.error(message.startsWith('Trickle could not start') ? message : `Trickle could not start: ${message}`);
   const remedy = error instanceof EngineError ? error.details?.remedy : undefined;
-  if (remedy === 'restore-backup') console.error(`To restore the latest good backup (the damaged file is kept): ${again('--restore-backup')}`);
+  if (remedy === 'restore-backup')
+    console.error(`To restore the latest good backup (the damaged file is kept): ${again('--restore-backup')}`);
   if (remedy === 'replace-lost-key') console.error(`If the key is lost for good, start with a new one: ${again('--replace-lost-key')}`);
   process.exit(1);
 });

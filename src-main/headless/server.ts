@@ -67,7 +67,14 @@ export function createHeadlessServer(options: HeadlessServerOptions): Server {
     if (url.pathname.startsWith('/api/')) {
       const isEvents = url.pathname === '/api/events' && req.method === 'GET';
       if (!authorized(req, options.token) && !(isEvents && tickets.redeem(url.searchParams.get('ticket'), 'events'))) {
-        return sendJson(res, 401, failure('unauthorized', 'The access token is missing or wrong. Open the link Trickle printed when it started (it contains the token).'));
+        return sendJson(
+          res,
+          401,
+          failure(
+            'unauthorized',
+            'The access token is missing or wrong. Open the link Trickle printed when it started (it contains the token).',
+          ),
+        );
       }
       if (isEvents) return streamEvents(req, res, options.engine);
       const method = url.pathname.slice('/api/'.length);
@@ -259,6 +266,10 @@ function failure(code: string, message: string): Envelope<never> {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(JSON.stringify(body));
 }

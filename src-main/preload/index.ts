@@ -57,7 +57,10 @@ const bridge: TrickleBridge = {
     // Each subscription is its own entry, so subscribing the same function twice needs two unsubscribes.
     const entry = (payload: unknown) => listener(payload);
     let set = listeners.get(event);
-    if (!set) listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      listeners.set(event, set);
+    }
     set.add(entry);
     return () => {
       const current = listeners.get(event);

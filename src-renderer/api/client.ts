@@ -15,7 +15,16 @@
  * Only types are imported from src-main (a test enforces it): the renderer never bundles
  * engine code.
  */
-import type { ApiArgs, ApiClient, ApiError, ApiEventName, ApiEvents, ApiMethodName, ApiResult, Envelope } from '../../src-main/api/contract';
+import type {
+  ApiArgs,
+  ApiClient,
+  ApiError,
+  ApiEventName,
+  ApiEvents,
+  ApiMethodName,
+  ApiResult,
+  Envelope,
+} from '../../src-main/api/contract';
 import type { TrickleBridge } from '../../src-main/preload/index';
 import { EVENT_NAMES } from '../../src-shared/events';
 import { type AccessKey, accessKeyFromAddress, browserStorage } from '../lib/access-key';
@@ -178,7 +187,8 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
 
   function reopenLater(): void {
     signals.setConnection('lost');
-    retryTimer ??= setTimeout(() => {
+    if (retryTimer !== undefined) return; // one retry waiting is enough
+    retryTimer = setTimeout(() => {
       retryTimer = undefined;
       openStream();
     }, reconnectMs);
@@ -227,7 +237,10 @@ export function createHttpClient(options: HttpOptions = {}): TrickleClient {
     call: (name, args) => invokeRaw(name, args) as never,
     on(event, listener) {
       let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
       set.add(listener as Listener);
       openStream();
       return () => {

@@ -4,7 +4,14 @@
  * something changed (events, debounced), after the user's own actions, and — as a safety net
  * only — every 60 s. Nothing polls faster.
  */
-import { QueryClient, QueryClientProvider, useQuery, useQueryClient, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query';
+import {
+  QueryClient,
+  QueryClientProvider,
+  useQuery,
+  useQueryClient,
+  type UseQueryOptions,
+  type UseQueryResult,
+} from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import {
   type ApiArgs,
@@ -105,7 +112,11 @@ export function ApiProvider({ client, queryClient, children }: { client: Trickle
 type QueryOpts<N extends ApiMethodName> = Omit<UseQueryOptions<ApiResult<N>, ApiCallError>, 'queryKey' | 'queryFn'>;
 
 /** One API method's answer as a query, keyed `[name, args]`. */
-export function useApi<N extends ApiMethodName>(name: N, args?: ApiArgs<N>, options?: QueryOpts<N>): UseQueryResult<ApiResult<N>, ApiCallError> {
+export function useApi<N extends ApiMethodName>(
+  name: N,
+  args?: ApiArgs<N>,
+  options?: QueryOpts<N>,
+): UseQueryResult<ApiResult<N>, ApiCallError> {
   const client = useClient();
   return useQuery<ApiResult<N>, ApiCallError>({
     queryKey: [name, args ?? null],

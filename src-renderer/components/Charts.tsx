@@ -32,7 +32,12 @@ export function SendsPerHour({ hours = 24 }: { hours?: number }) {
       {history.isPending ? (
         <Loading />
       ) : (
-        <svg className="tr-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Sends per hour over the last ${hours} hours: ${num(total)} in all, at most ${num(max)} in one hour.`}>
+        <svg
+          className="tr-chart"
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={`Sends per hour over the last ${hours} hours: ${num(total)} in all, at most ${num(max)} in one hour.`}
+        >
           <line x1="0" x2={W} y1={H - bottom} y2={H - bottom} className="tr-chart__axis" />
           <line x1="0" x2={W} y1={top} y2={top} className="tr-chart__grid" />
           <text x="2" y={top - 4} className="tr-chart__label">
@@ -45,7 +50,14 @@ export function SendsPerHour({ hours = 24 }: { hours?: number }) {
             const showLabel = hour.getHours() % 6 === 0;
             return (
               <g key={d.hour}>
-                <rect x={x} y={H - bottom - h} width={barW} height={Math.max(h, d.sent > 0 ? 1.5 : 0)} rx="1.5" className={i === data.length - 1 ? 'tr-chart__bar tr-chart__bar--now' : 'tr-chart__bar'}>
+                <rect
+                  x={x}
+                  y={H - bottom - h}
+                  width={barW}
+                  height={Math.max(h, d.sent > 0 ? 1.5 : 0)}
+                  rx="1.5"
+                  className={i === data.length - 1 ? 'tr-chart__bar tr-chart__bar--now' : 'tr-chart__bar'}
+                >
                   <title>{`${clock(hour)}: ${num(d.sent)} sent`}</title>
                 </rect>
                 {showLabel && (

@@ -87,6 +87,7 @@ export function StatusStrip() {
   const action = useActionState();
   if (!s) {
     return (
+      // biome-ignore lint/a11y/useAriaPropsSupportedByRole: this <header> is the page's banner landmark, which takes a name (Biome reads <header> as having no role: biomejs/biome#6479)
       <header className="tr-strip" aria-label="Sending status" data-state={disconnected ? 'disconnected' : 'loading'}>
         <Text size="2" color="gray">
           {error ? error.message : 'Loading the sending status…'}
@@ -107,13 +108,20 @@ export function StatusStrip() {
 
   let line: string | undefined;
   if (disconnected) line = `Lost the connection to Trickle — reconnecting… The numbers shown are from ${clock(s.at)}.`;
-  else if (s.state === 'paused' && s.paused) line = `Sending is paused for every campaign${left > 0 ? ` — ${num(s.queued + s.retryWaiting)} waiting` : ''}. Resume to carry on.`;
+  else if (s.state === 'paused' && s.paused)
+    line = `Sending is paused for every campaign${left > 0 ? ` — ${num(s.queued + s.retryWaiting)} waiting` : ''}. Resume to carry on.`;
   else if (s.waiting && (s.state === 'waiting' || s.state === 'paused')) {
     line = s.waiting.reason + (s.waiting.until ? ` Sending resumes ${when(s.waiting.until)}.` : '');
   }
 
   return (
-    <header className={`tr-strip${disconnected ? ' tr-strip--disconnected' : ''}`} aria-label="Sending status" data-state={disconnected ? 'disconnected' : s.state} data-at={s.at}>
+    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: this <header> is the page's banner landmark, which takes a name (Biome reads <header> as having no role: biomejs/biome#6479)
+    <header
+      className={`tr-strip${disconnected ? ' tr-strip--disconnected' : ''}`}
+      aria-label="Sending status"
+      data-state={disconnected ? 'disconnected' : s.state}
+      data-at={s.at}
+    >
       <Flex align="center" gap="4" wrap="wrap" className="tr-strip__row">
         <span className={`tr-state tr-state--${state.color}`} role="status">
           <span className="tr-state__dot" aria-hidden="true" />
@@ -122,8 +130,12 @@ export function StatusStrip() {
         <Stat label="Sent in 24 h" value={num(s.sentLast24h)} name="sent24h" />
         <Stat label="Capacity left" value={num(s.capacityLeft)} name="capacity" />
         <Stat label="Queued" value={num(left)} name="left" />
-        {!disconnected && next !== undefined && <Stat label="Next batch" value={next > now ? countdown(next, now) : 'any moment'} name="next" />}
-        {!disconnected && (s.state === 'sending' || s.state === 'waiting') && s.eta && <Stat label="All done" value={when(s.eta)} name="eta" wide />}
+        {!disconnected && next !== undefined && (
+          <Stat label="Next batch" value={next > now ? countdown(next, now) : 'any moment'} name="next" />
+        )}
+        {!disconnected && (s.state === 'sending' || s.state === 'waiting') && s.eta && (
+          <Stat label="All done" value={when(s.eta)} name="eta" wide />
+        )}
         {!disconnected && s.state === 'idle' && (
           <Text size="2" color="gray" className="tr-nowrap">
             Nothing waiting to be sent
@@ -137,7 +149,14 @@ export function StatusStrip() {
               </Badge>
             </Tooltip>
           )}
-          <Button size="2" variant={s.paused ? 'solid' : 'soft'} color={s.paused ? 'green' : 'gray'} loading={action.busy} disabled={disconnected} onClick={toggle}>
+          <Button
+            size="2"
+            variant={s.paused ? 'solid' : 'soft'}
+            color={s.paused ? 'green' : 'gray'}
+            loading={action.busy}
+            disabled={disconnected}
+            onClick={toggle}
+          >
             {s.paused ? <PlayIcon /> : <PauseIcon />}
             {s.paused ? 'Resume sending' : 'Pause sending'}
           </Button>
@@ -160,4 +179,3 @@ function Stat({ label, value, wide, name }: { label: string; value: string; wide
     </span>
   );
 }
-

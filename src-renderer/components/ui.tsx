@@ -7,7 +7,17 @@ import { Modal } from './Modal';
 
 type BadgeColor = ComponentProps<typeof Badge>['color'];
 
-export function PageHeader({ title, description, actions, back }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; back?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+  back,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  back?: ReactNode;
+}) {
   return (
     <Flex className="tr-page-header" justify="between" align="start" gap="4" mb="5" wrap="wrap">
       <Box minWidth="0" className="tr-page-header__text">
@@ -197,7 +207,7 @@ export function ConfirmDialog({
   confirmLabel: string;
   color?: 'red' | 'indigo' | 'orange';
   /** Resolves with an error message to show, or nothing when done. */
-  onConfirm: () => Promise<string | void>;
+  onConfirm: () => Promise<string | undefined>;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -239,7 +249,19 @@ export function ConfirmDialog({
 }
 
 /** A capacity/progress bar drawn with plain elements (width via CSSOM, allowed by the CSP). */
-export function Meter({ value, max, color = 'indigo', label, size = 'md' }: { value: number; max: number; color?: 'indigo' | 'green' | 'amber' | 'red' | 'teal'; label: string; size?: 'sm' | 'md' | 'lg' }) {
+export function Meter({
+  value,
+  max,
+  color = 'indigo',
+  label,
+  size = 'md',
+}: {
+  value: number;
+  max: number;
+  color?: 'indigo' | 'green' | 'amber' | 'red' | 'teal';
+  label: string;
+  size?: 'sm' | 'md' | 'lg';
+}) {
   const pct = max > 0 ? Math.min(100, Math.max(0, (value / max) * 100)) : 0;
   return (
     <div

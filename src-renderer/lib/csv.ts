@@ -15,14 +15,12 @@ export function decodeText(buffer: ArrayBuffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-
 /** Why a file of this size is refused before it is read, in the engine's words; undefined when it is not. */
 export function csvFileTooLarge(bytes: number): string | undefined {
   if (bytes <= MAX_CSV_BYTES) return undefined;
   const mb = 1024 * 1024;
   return `The file is ${Math.ceil(bytes / mb)} MB; Trickle imports up to ${MAX_CSV_BYTES / mb} MB at a time — split it into smaller files.`;
 }
-
 
 const EMAIL_NAMES = new Set(['email', 'e_mail', 'email_address', 'mail', 'e_mail_address']);
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;

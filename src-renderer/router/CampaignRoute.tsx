@@ -10,7 +10,9 @@ import { type CampaignRoutePage, campaignPageFor } from './campaign-page';
 const editor = () => import('../features/campaign-editor/CampaignEditorPage');
 const CampaignEditorPage = lazy(() => editor().then((m) => ({ default: m.CampaignEditorPage })));
 const NotEditablePage = lazy(() => editor().then((m) => ({ default: m.NotEditablePage })));
-const CampaignProgressPage = lazy(() => import('../features/campaign-progress/CampaignProgressPage').then((m) => ({ default: m.CampaignProgressPage })));
+const CampaignProgressPage = lazy(() =>
+  import('../features/campaign-progress/CampaignProgressPage').then((m) => ({ default: m.CampaignProgressPage })),
+);
 
 export function CampaignRoute({ id, page }: { id: number; page: CampaignRoutePage }) {
   // A draft just left in the editor may still be saving: it is read once that is done, and read

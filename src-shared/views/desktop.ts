@@ -20,7 +20,6 @@ export interface SecretStorageStatus {
   message?: string;
 }
 
-
 export interface DesktopSettingsView {
   closeToTray: boolean;
   startAtLogin: boolean;

@@ -32,7 +32,14 @@ const [ALICE, BOB] = TEST_ACCOUNTS as [(typeof TEST_ACCOUNTS)[0], (typeof TEST_A
 
 /** accounts.add arguments for an account of the test Gmail. */
 function accountArgs(s: TestServer, account: { email: string; appPassword: string }, extra: Record<string, unknown> = {}) {
-  return { email: account.email, appPassword: account.appPassword, host: s.setup.gmail.host, port: s.setup.gmail.port, security: 'none', ...extra };
+  return {
+    email: account.email,
+    appPassword: account.appPassword,
+    host: s.setup.gmail.host,
+    port: s.setup.gmail.port,
+    security: 'none',
+    ...extra,
+  };
 }
 
 /** A one-use ticket, asked for with the token as the page does. */
@@ -186,7 +193,14 @@ describe('one-use tickets (for the two requests a browser cannot add a header to
   it('open only what they were asked for, once, within a minute, and never the API', async () => {
     let now = Date.UTC(2026, 10, 23, 9);
     const s = await start({ now: () => now });
-    const id = (await s.call('campaigns.create', { name: 'c', subject: 'Hi', html: '<p>Dear {{first_name}},</p>', csv: 'email,first_name\nann@example.com,Ann' })).body.value.campaign.id;
+    const id = (
+      await s.call('campaigns.create', {
+        name: 'c',
+        subject: 'Hi',
+        html: '<p>Dear {{first_name}},</p>',
+        csv: 'email,first_name\nann@example.com,Ann',
+      })
+    ).body.value.campaign.id;
     const statusOf = async (path: string) => {
       const controller = new AbortController();
       const res = await fetch(s.baseUrl + path, { signal: controller.signal });
@@ -220,7 +234,13 @@ describe('one-use tickets (for the two requests a browser cannot add a header to
 describe('Origin and Host', () => {
   it('a foreign Origin → 403 forbidden_origin, even with the right token, and nothing changes', async () => {
     const s = await start();
-    for (const origin of ['http://evil.example', `http://evil.example:${s.port}`, 'null', `http://localhost.evil.example:${s.port}`, `https://127.0.0.1:${s.port}`]) {
+    for (const origin of [
+      'http://evil.example',
+      `http://evil.example:${s.port}`,
+      'null',
+      `http://localhost.evil.example:${s.port}`,
+      `https://127.0.0.1:${s.port}`,
+    ]) {
       const res = await s.call('sending.pause', undefined, { origin });
       expect(res.status, origin).toBe(403);
       expect(res.body, origin).toMatchObject({ ok: false, error: { code: 'forbidden_origin' } });
@@ -244,7 +264,10 @@ describe('Origin and Host', () => {
 
   it('a foreign Host (DNS rebinding) → 403, for the API and the page alike; loopback names are fine', async () => {
     const s = await start();
-    const pause = { method: 'POST', headers: { host: `evil.example:${s.port}`, authorization: `Bearer ${s.token}`, 'content-type': 'application/json' } };
+    const pause = {
+      method: 'POST',
+      headers: { host: `evil.example:${s.port}`, authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    };
     const refused = await s.raw('/api/sending.pause', pause);
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^forbidden/) } });
@@ -271,20 +294,34 @@ describe('bad requests', () => {
     const s = await start();
     const badEmail = await s.call('accounts.add', accountArgs(s, { email: 'alice at gmail', appPassword: ALICE.appPassword }));
     expect(badEmail.status).toBe(200);
-    expect(badEmail.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'email', message: expect.stringMatching(/^email: .+/) } });
+    expect(badEmail.body).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field: 'email', message: expect.stringMatching(/^email: .+/) },
+    });
 
     const badCap = await s.call('accounts.add', accountArgs(s, ALICE, { dailyCap: 5000 }));
     expect(badCap.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'dailyCap' } });
     const missing = await s.call('accounts.add', { email: ALICE.email });
-    expect(missing.body).toEqual({ ok: false, error: { code: 'invalid_input', field: 'appPassword', message: 'appPassword: This is required.' } });
+    expect(missing.body).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', field: 'appPassword', message: 'appPassword: This is required.' },
+    });
 
     expect((await s.call('accounts.list')).body).toEqual({ ok: true, value: [] });
     expect(s.setup.gmail.logins).toEqual([]); // not even a login was tried
 
     // A subject with a line break would start a header of its own.
-    const badCampaign = await s.call('campaigns.create', { name: 'News', subject: 'Hi\r\nBcc: everyone@example.com', text: 'Hello', csv: 'email\na@example.com' });
+    const badCampaign = await s.call('campaigns.create', {
+      name: 'News',
+      subject: 'Hi\r\nBcc: everyone@example.com',
+      text: 'Hello',
+      csv: 'email\na@example.com',
+    });
     expect(badCampaign.status).toBe(200);
-    expect(badCampaign.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'subject', message: expect.stringMatching(/one line/) } });
+    expect(badCampaign.body).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field: 'subject', message: expect.stringMatching(/one line/) },
+    });
     const badId = await s.call('campaigns.get', { id: 'one' });
     expect(badId.body).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'id' } });
     expect((await s.call('campaigns.list')).body).toEqual({ ok: true, value: [] });
@@ -312,9 +349,16 @@ describe('bad requests', () => {
     expect((await s.setup.engine.sending.status()).paused).toBe(false);
 
     for (const body of ['{"name": "News",', 'not json', "{'id': 1}"]) {
-      const res = await s.fetch('/api/campaigns.create', { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body });
+      const res = await s.fetch('/api/campaigns.create', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+        body,
+      });
       expect(res.status, body).toBe(400);
-      expect(JSON.parse(res.text), body).toMatchObject({ ok: false, error: { code: 'invalid_json', message: expect.stringMatching(/JSON/) } });
+      expect(JSON.parse(res.text), body).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_json', message: expect.stringMatching(/JSON/) },
+      });
     }
     expect((await s.call('campaigns.list')).body.value).toEqual([]);
   });
@@ -332,7 +376,8 @@ describe('bad requests', () => {
       let n = 0;
       const body = new ReadableStream<Uint8Array>({
         pull(controller) {
-          if (n++ === 0) controller.enqueue(new TextEncoder().encode(JSON.stringify({ name: 'Streamed', subject: 'Hi', text: 'Hello', csv })));
+          if (n++ === 0)
+            controller.enqueue(new TextEncoder().encode(JSON.stringify({ name: 'Streamed', subject: 'Hi', text: 'Hello', csv })));
           else if (n <= chunks + 1) controller.enqueue(chunk);
           else controller.close();
         },
@@ -356,14 +401,33 @@ describe('bad requests', () => {
 describe('the contract', () => {
   // PRODUCT.md §6, spelled out: these names exist with these meanings.
   const PRODUCT_METHODS = [
-    'accounts.list', 'accounts.add', 'accounts.update', 'accounts.remove', 'accounts.verify',
-    'campaigns.list', 'campaigns.create', 'campaigns.get', 'campaigns.update',
-    'campaigns.queue', 'campaigns.pause', 'campaigns.resume', 'campaigns.cancel',
-    'campaigns.retryFailed', 'campaigns.messages', 'campaigns.testSend',
-    'campaigns.preview', 'campaigns.export',
-    'sending.status', 'sending.pause', 'sending.resume', 'batches.list',
-    'settings.get', 'settings.update',
-    'suppressions.list', 'suppressions.add', 'suppressions.remove',
+    'accounts.list',
+    'accounts.add',
+    'accounts.update',
+    'accounts.remove',
+    'accounts.verify',
+    'campaigns.list',
+    'campaigns.create',
+    'campaigns.get',
+    'campaigns.update',
+    'campaigns.queue',
+    'campaigns.pause',
+    'campaigns.resume',
+    'campaigns.cancel',
+    'campaigns.retryFailed',
+    'campaigns.messages',
+    'campaigns.testSend',
+    'campaigns.preview',
+    'campaigns.export',
+    'sending.status',
+    'sending.pause',
+    'sending.resume',
+    'batches.list',
+    'settings.get',
+    'settings.update',
+    'suppressions.list',
+    'suppressions.add',
+    'suppressions.remove',
   ];
 
   it('has every method name PRODUCT.md §6 lists', () => {
@@ -391,7 +455,18 @@ describe('a whole campaign through the API, against the test Gmail', () => {
     const alice = await s.call('accounts.add', accountArgs(s, ALICE, { fromName: 'Alice', dailyCap: 50 }));
     expect(alice.body).toMatchObject({
       ok: true,
-      value: { email: ALICE.email, fromName: 'Alice', dailyCap: 50, enabled: true, state: 'ok', sentLast24h: 0, remaining: 50, host: '127.0.0.1', port: gmail.port, security: 'none' },
+      value: {
+        email: ALICE.email,
+        fromName: 'Alice',
+        dailyCap: 50,
+        enabled: true,
+        state: 'ok',
+        sentLast24h: 0,
+        remaining: 50,
+        host: '127.0.0.1',
+        port: gmail.port,
+        security: 'none',
+      },
     });
     const wrong = await s.call('accounts.add', accountArgs(s, { email: BOB.email, appPassword: 'wrongwrongwrongw' }));
     expect(wrong.status).toBe(200);
@@ -432,7 +507,10 @@ describe('a whole campaign through the API, against the test Gmail', () => {
     const id = campaign.id as number;
 
     const preview = await s.call('campaigns.preview', { id });
-    expect(preview.body).toMatchObject({ ok: true, value: { subject: 'Hello Ann', to: 'Ann Smith <r1@example.com>', recipient: { email: 'r1@example.com' } } });
+    expect(preview.body).toMatchObject({
+      ok: true,
+      value: { subject: 'Hello Ann', to: 'Ann Smith <r1@example.com>', recipient: { email: 'r1@example.com' } },
+    });
     expect(preview.body.value.html).toContain('Dear Ann,');
     expect(preview.body.value.headers['List-Unsubscribe']).toMatch(/^<mailto:/);
 
@@ -458,7 +536,9 @@ describe('a whole campaign through the API, against the test Gmail', () => {
     const mid = (await s.call('campaigns.get', { id })).body.value;
     expect(mid.status).toBe('sending');
     expect(mid.counts).toMatchObject({ queued: 4, sent: 4 });
-    expect((await s.call('batches.list')).body.value).toMatchObject([{ sent: 4, failed: 0, remaining: 4, summary: 'Batch: 4 sent, 0 failed, 4 left' }]);
+    expect((await s.call('batches.list')).body.value).toMatchObject([
+      { sent: 4, failed: 0, remaining: 4, summary: 'Batch: 4 sent, 0 failed, 4 left' },
+    ]);
 
     expect(await drain(s.setup.engine)).toBe(1);
     const done = (await s.call('campaigns.get', { id })).body.value;
@@ -466,13 +546,23 @@ describe('a whole campaign through the API, against the test Gmail', () => {
     expect(done.counts).toMatchObject({ pending: 0, queued: 0, sending: 0, sent: 8, failed: 0, retry_wait: 0, in_doubt: 0 });
 
     const batches = (await s.call('batches.list')).body.value;
-    expect(batches.map((b: { summary: string }) => b.summary)).toEqual(['Batch: 4 sent, 0 failed, 0 left', 'Batch: 4 sent, 0 failed, 4 left']);
+    expect(batches.map((b: { summary: string }) => b.summary)).toEqual([
+      'Batch: 4 sent, 0 failed, 0 left',
+      'Batch: 4 sent, 0 failed, 4 left',
+    ]);
     expect((await s.call('batches.list', { limit: 1 })).body.value).toHaveLength(1);
 
     const messages = (await s.call('campaigns.messages', { id, status: 'sent', limit: 100 })).body.value;
     expect(messages.total).toBe(8);
     expect(messages.items.map((m: { email: string }) => m.email)).toEqual([
-      'r1@example.com', 'r2@example.com', 'r3@example.com', 'r4@example.com', 'r5@example.com', 'r6@example.com', 'r7@example.com', 'r8@example.com',
+      'r1@example.com',
+      'r2@example.com',
+      'r3@example.com',
+      'r4@example.com',
+      'r5@example.com',
+      'r6@example.com',
+      'r7@example.com',
+      'r8@example.com',
     ]);
     for (const m of messages.items) {
       expect(m).toMatchObject({ status: 'sent', sentAt: expect.any(String), messageId: expect.stringMatching(/^<.+@.+>$/) });
@@ -499,7 +589,11 @@ describe('a whole campaign through the API, against the test Gmail', () => {
 
     const history = (await s.call('sending.history', { hours: 3 })).body.value;
     expect(history).toHaveLength(3);
-    expect(history.map((h: { hour: string }) => h.hour)).toEqual(['2026-11-23T07:00:00.000Z', '2026-11-23T08:00:00.000Z', '2026-11-23T09:00:00.000Z']);
+    expect(history.map((h: { hour: string }) => h.hour)).toEqual([
+      '2026-11-23T07:00:00.000Z',
+      '2026-11-23T08:00:00.000Z',
+      '2026-11-23T09:00:00.000Z',
+    ]);
 
     const exported = (await s.call('campaigns.export', { id })).body.value;
     expect(exported.filename).toMatch(/Spring fair/);
@@ -520,7 +614,9 @@ describe('a whole campaign through the API, against the test Gmail', () => {
 
   it('sending.history counts every send of the hour, not only one on the hour', async () => {
     const s = await start({ accounts: [ALICE] });
-    const { id } = (await s.call('campaigns.create', { name: 'c', subject: 's', text: 't', csv: 'email\na@example.com\nb@example.com\nc@example.com' })).body.value.campaign;
+    const { id } = (
+      await s.call('campaigns.create', { name: 'c', subject: 's', text: 't', csv: 'email\na@example.com\nb@example.com\nc@example.com' })
+    ).body.value.campaign;
     await s.call('campaigns.queue', { id });
     await drain(s.setup.engine); // 3 sends, 2 s apart (the fake clock), from 09:00:00
     s.setup.clock.advance(3_600_000 + 5 * 60_000);
@@ -536,7 +632,8 @@ describe('a whole campaign through the API, against the test Gmail', () => {
   it('pausing and resuming a campaign and sending over the API holds and releases the queue', async () => {
     const s = await start();
     expect((await s.call('accounts.add', accountArgs(s, ALICE))).body.ok).toBe(true);
-    const { id } = (await s.call('campaigns.create', { name: 'c', subject: 's', text: 't', csv: 'email\na@example.com\nb@example.com' })).body.value.campaign;
+    const { id } = (await s.call('campaigns.create', { name: 'c', subject: 's', text: 't', csv: 'email\na@example.com\nb@example.com' }))
+      .body.value.campaign;
     await s.call('campaigns.queue', { id });
 
     expect((await s.call('campaigns.pause', { id })).body.ok).toBe(true);
@@ -558,7 +655,9 @@ describe('a whole campaign through the API, against the test Gmail', () => {
 describe('live events (SSE)', () => {
   it('GET /api/events streams batch, message and status events while a batch runs', async () => {
     const s = await start({ accounts: [ALICE] });
-    const { id } = (await s.call('campaigns.create', { name: 'c', subject: 's', text: 't', csv: 'email\na@example.com\nb@example.com\nc@example.com' })).body.value.campaign;
+    const { id } = (
+      await s.call('campaigns.create', { name: 'c', subject: 's', text: 't', csv: 'email\na@example.com\nb@example.com\nc@example.com' })
+    ).body.value.campaign;
     await s.call('campaigns.queue', { id });
 
     const stream = await openEvents(s);
@@ -567,7 +666,9 @@ describe('live events (SSE)', () => {
       expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       await stream.readUntil((t) => t.includes('retry:'));
       await s.setup.engine.runBatchNow();
-      const text = await stream.readUntil((t) => t.includes('event: batch') && t.includes('event: status') && (t.match(/event: message/g) ?? []).length >= 3);
+      const text = await stream.readUntil(
+        (t) => t.includes('event: batch') && t.includes('event: status') && (t.match(/event: message/g) ?? []).length >= 3,
+      );
       expect(text).toMatch(/^event: batch$/m);
       expect(text).toMatch(/^event: message$/m);
       expect(text).toMatch(/^event: status$/m);
@@ -591,7 +692,9 @@ describe('live events (SSE)', () => {
     const cookie = await fetch(`${s.baseUrl}/api/events`, { headers: { cookie: `trickle_token=${s.token}` } });
     expect(cookie.status).toBe(401);
     s.received.push(await cookie.text());
-    const foreign = await fetch(`${s.baseUrl}/api/events`, { headers: { authorization: `Bearer ${s.token}`, origin: 'http://evil.example' } });
+    const foreign = await fetch(`${s.baseUrl}/api/events`, {
+      headers: { authorization: `Bearer ${s.token}`, origin: 'http://evil.example' },
+    });
     expect(foreign.status).toBe(403);
     s.received.push(await foreign.text());
     expect(s.setup.engine.events.listenerCount('status')).toBe(0);
@@ -617,7 +720,8 @@ describe('live events (SSE)', () => {
 describe('the preview page', () => {
   async function campaignWithScriptInData(s: TestServer) {
     const csv = 'email,first_name\nr1@example.com,<script>alert(document.cookie)</script>\nr2@example.com,"<img src=x onerror=alert(1)>"';
-    const { campaign } = (await s.call('campaigns.create', { name: 'c', subject: 'Hi', html: '<p>Dear {{first_name}},</p>', csv })).body.value;
+    const { campaign } = (await s.call('campaigns.create', { name: 'c', subject: 'Hi', html: '<p>Dear {{first_name}},</p>', csv })).body
+      .value;
     return campaign.id as number;
   }
 
@@ -643,7 +747,12 @@ describe('the preview page', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = res.headers.get('content-security-policy') ?? '';
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!.toLowerCase(), values]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name!.toLowerCase(), values]),
+    );
     expect(directives.has('sandbox')).toBe(true);
     expect(directives.get('sandbox')).not.toContain('allow-scripts');
     const scriptSources = directives.get('script-src') ?? directives.get('default-src');
@@ -699,7 +808,8 @@ describe('static files', () => {
     writeFileSync(`${asset}.br`, brotliCompressSync(script));
     writeFileSync(`${asset}.gz`, gzipSync(script));
 
-    const fetchWith = (path: string, acceptEncoding: string, method = 'GET') => s.fetch(path, { method, headers: { 'accept-encoding': acceptEncoding } });
+    const fetchWith = (path: string, acceptEncoding: string, method = 'GET') =>
+      s.fetch(path, { method, headers: { 'accept-encoding': acceptEncoding } });
     const br = await fetchWith('/assets/index-Ab3_x-9Z.js', 'gzip, deflate, br');
     expect(br.status).toBe(200);
     expect(br.headers.get('content-encoding')).toBe('br');
@@ -730,7 +840,17 @@ describe('static files', () => {
 
   it('path traversal finds nothing outside the renderer folder → 404', async () => {
     const s = await start();
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/%2E%2E/package.json', '/..%2fpackage.json', '/%2e%2e%2fpackage.json', '/www/../../package.json', '/..%5cpackage.json', '/%00/package.json', '/package.json']) {
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/%2E%2E/package.json',
+      '/..%2fpackage.json',
+      '/%2e%2e%2fpackage.json',
+      '/www/../../package.json',
+      '/..%5cpackage.json',
+      '/%00/package.json',
+      '/package.json',
+    ]) {
       const res = await s.raw(path);
       expect(res.status, path).toBe(404);
       expect(res.body, path).not.toContain(OUTSIDE_SECRET);
@@ -759,7 +879,14 @@ describe('secrets', () => {
     await s.call('accounts.list');
     await s.call('app.info');
 
-    const { id } = (await s.call('campaigns.create', { name: 'c', subject: 'Hi {{first_name}}', text: 'Hello', csv: 'email,first_name\na@example.com,A\nb@example.com,B\nc@example.com,C' })).body.value.campaign;
+    const { id } = (
+      await s.call('campaigns.create', {
+        name: 'c',
+        subject: 'Hi {{first_name}}',
+        text: 'Hello',
+        csv: 'email,first_name\na@example.com,A\nb@example.com,B\nc@example.com,C',
+      })
+    ).body.value.campaign;
     await s.call('campaigns.preview', { id });
     await s.call('campaigns.testSend', { id, to: 'me@example.org' });
     await s.call('campaigns.queue', { id });
@@ -771,7 +898,15 @@ describe('secrets', () => {
     } finally {
       await stream.close();
     }
-    for (const name of ['sending.status', 'batches.list', 'sending.history', 'settings.get', 'suppressions.list', 'campaigns.list'] as const) await s.call(name);
+    for (const name of [
+      'sending.status',
+      'batches.list',
+      'sending.history',
+      'settings.get',
+      'suppressions.list',
+      'campaigns.list',
+    ] as const)
+      await s.call(name);
     await s.call('campaigns.messages', { id });
     await s.call('campaigns.export', { id });
     expect(s.setup.gmail.accepted).toHaveLength(4);

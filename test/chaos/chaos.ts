@@ -147,7 +147,8 @@ function makeScenario(rng: Rng, killsLeft: number, recipients: [number, number],
 /** Some temporary refusals, a dropped connection after the data, a bounce: faults the engine meets anyway. */
 function scriptFaults(rng: Rng, gmail: TestGmail, scenario: Scenario): void {
   const pick = () => scenario.recipients[rng.int(0, scenario.recipients.length - 1)]!;
-  for (let i = rng.int(0, 2); i > 0; i--) gmail.fail({ stage: 'data', rcpt: pick(), times: 1, fault: { reply: GMAIL_REPLIES.temporarilyRejected } });
+  for (let i = rng.int(0, 2); i > 0; i--)
+    gmail.fail({ stage: 'data', rcpt: pick(), times: 1, fault: { reply: GMAIL_REPLIES.temporarilyRejected } });
   if (rng.chance(0.3)) gmail.fail({ stage: 'data', rcpt: pick(), times: 1, fault: { drop: 'after-data' } });
   if (rng.chance(0.3)) gmail.fail({ stage: 'rcpt', rcpt: pick(), fault: { reply: GMAIL_REPLIES.noSuchUser } });
 }
@@ -175,7 +176,13 @@ async function prepare(dataDir: string, gmail: TestGmail, scenario: Scenario): P
     for (const [n, recipients] of scenario.campaigns.entries()) {
       const csv = ['email,first_name', ...recipients.map((r, i) => `${r},Reader${i + 1}`)].join('\n');
       const stopAfter = scenario.stopAfterMs === undefined ? {} : { stopAfter: new Date(Date.now() + scenario.stopAfterMs).toISOString() };
-      const { campaign } = await engine.campaigns.create({ name: `Chaos ${n + 1}`, subject: 'News for {{first_name}}', text: BODY, csv, ...stopAfter });
+      const { campaign } = await engine.campaigns.create({
+        name: `Chaos ${n + 1}`,
+        subject: 'News for {{first_name}}',
+        text: BODY,
+        csv,
+        ...stopAfter,
+      });
       await engine.campaigns.queue({ id: campaign.id });
     }
   } finally {
@@ -253,17 +260,18 @@ function runChild(
     };
     gmail.observe(moment ? observer : undefined);
     if (moment === 'random') timers.push(setTimeout(kill, rng.int(0, randomSpanMs)));
-    timers.push(setTimeout(() => {
-      run.hung = true;
-      child.kill('SIGKILL');
-    }, HUNG_MS));
+    timers.push(
+      setTimeout(() => {
+        run.hung = true;
+        child.kill('SIGKILL');
+      }, HUNG_MS),
+    );
 
     let buffered = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
       buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
         const text = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         run.output.push(text);
@@ -381,7 +389,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const run = await runChild(options.childScript, dataDir, flags, gmail, moment, rng, randomSpan());
         transcript.push(`--- run ${restart}: kill at ${moment}${flags.length ? ` ${flags.join(' ')}` : ''}`, ...run.output);
         if (run.hung) {
-          report.violations.push(`scenario ${report.scenarios}: the child hung for ${HUNG_MS / 1000} s: ${run.output.slice(-5).join(' / ')}`);
+          report.violations.push(
+            `scenario ${report.scenarios}: the child hung for ${HUNG_MS / 1000} s: ${run.output.slice(-5).join(' / ')}`,
+          );
           break;
         }
         if (!run.killed) {
@@ -426,7 +436,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const run = await runChild(options.childScript, dataDir, flags, gmail, undefined, rng, randomSpan());
         transcript.push(`--- run ${restart}: final${flags.length ? ` ${flags.join(' ')}` : ''}`, ...run.output);
         if (run.exitCode !== 0) {
-          report.violations.push(`scenario ${report.scenarios}: final child ${run.hung ? 'hung' : `exited with ${run.exitCode}`}: ${run.output.slice(-5).join(' / ')}`);
+          report.violations.push(
+            `scenario ${report.scenarios}: final child ${run.hung ? 'hung' : `exited with ${run.exitCode}`}: ${run.output.slice(-5).join(' / ')}`,
+          );
         }
         lives.push(run.lifeMs);
       }
@@ -436,7 +448,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const inDoubtBefore = readSnapshot(databaseFile).messages.filter((m) => m.status === 'in_doubt').length;
         const run = await runChild(options.childScript, dataDir, ['--look'], gmail, undefined, rng, randomSpan());
         transcript.push(`--- run ${++restart}: a look at the mailboxes`, ...run.output);
-        if (run.exitCode !== 0) report.violations.push(`scenario ${report.scenarios}: the look exited with ${run.exitCode}: ${run.output.slice(-5).join(' / ')}`);
+        if (run.exitCode !== 0)
+          report.violations.push(`scenario ${report.scenarios}: the look exited with ${run.exitCode}: ${run.output.slice(-5).join(' / ')}`);
         witness.mailboxLooked = true;
         report.settledFromSentMail += inDoubtBefore - readSnapshot(databaseFile).messages.filter((m) => m.status === 'in_doubt').length;
       }

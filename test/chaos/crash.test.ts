@@ -27,7 +27,13 @@ afterAll(() => dovecot?.close());
 
 describe('the crash test', () => {
   it('survives a SIGKILL at each kind of moment: nothing lost, nothing sent twice, no cap exceeded', async () => {
-    const report = await runChaos({ kills: KILL_MOMENTS.length, childScript, order: 'round-robin', recipients: [10, 16], mailbox: dovecot });
+    const report = await runChaos({
+      kills: KILL_MOMENTS.length,
+      childScript,
+      order: 'round-robin',
+      recipients: [10, 16],
+      mailbox: dovecot,
+    });
     expect(report.violations).toEqual([]);
     // After the look at the mailboxes, no message the server had whole is still in doubt.
     expect(report.inDoubt.arrived).toBe(0);

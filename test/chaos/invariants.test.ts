@@ -11,11 +11,30 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 const ALICE = { id: 1, email: 'alice@gmail.test', emailNorm: 'alice@gmail.test', dailyCap: 5 };
 
 function message(n: number, status: MessageState['status'], extra: Partial<MessageState> = {}): MessageState {
-  return { id: n, campaignId: 1, email: `r${n}@example.com`, status, messageId: `<m${n}@t>`, accountId: null, sendStarted: false, batchId: null, settledHow: null, ...extra };
+  return {
+    id: n,
+    campaignId: 1,
+    email: `r${n}@example.com`,
+    status,
+    messageId: `<m${n}@t>`,
+    accountId: null,
+    sendStarted: false,
+    batchId: null,
+    settledHow: null,
+    ...extra,
+  };
 }
 
 function received(n: number, account = ALICE.email): AcceptedMessage {
-  return { account, envelope: { from: account, to: [`r${n}@example.com`] }, messageId: `<m${n}@t>`, raw: '', size: 0, headers: new Map(), at: NOW - 1000 };
+  return {
+    account,
+    envelope: { from: account, to: [`r${n}@example.com`] },
+    messageId: `<m${n}@t>`,
+    raw: '',
+    size: 0,
+    headers: new Map(),
+    at: NOW - 1000,
+  };
 }
 
 /** r1 sent and accepted, r2 in doubt (never arrived), r3 queued; one send-log row each for r1 and r2. */
@@ -55,7 +74,8 @@ function sound(): { snapshot: Snapshot; ctx: CheckContext } {
 /** Counters as the triggers keep them, after a test changed the messages. */
 function recount(snapshot: Snapshot): void {
   snapshot.counters = new Map();
-  for (const m of snapshot.messages) snapshot.counters.set(`${m.campaignId}:${m.status}`, (snapshot.counters.get(`${m.campaignId}:${m.status}`) ?? 0) + 1);
+  for (const m of snapshot.messages)
+    snapshot.counters.set(`${m.campaignId}:${m.status}`, (snapshot.counters.get(`${m.campaignId}:${m.status}`) ?? 0) + 1);
 }
 
 describe('the crash test invariants', () => {
@@ -149,7 +169,9 @@ describe('the crash test invariants', () => {
     expect(checkInvariants(had.snapshot, had.ctx)).toEqual([]);
     had.snapshot.messages[1] = message(2, 'queued', { settledHow: 'sent_mail_missing' });
     recount(had.snapshot);
-    expect(checkInvariants(had.snapshot, had.ctx)).toContain('after kill: r2@example.com was queued again as missing from Sent Mail, but the server had it');
+    expect(checkInvariants(had.snapshot, had.ctx)).toContain(
+      'after kill: r2@example.com was queued again as missing from Sent Mail, but the server had it',
+    );
   });
 
   it('after the look at the mailboxes, catch a message left in doubt although its copy is in Sent Mail', () => {

@@ -88,9 +88,13 @@ export function readSnapshot(databaseFile: string): Snapshot {
     ).map((r) => ({ id: r.id, email: r.email, emailNorm: r.email_norm, dailyCap: r.daily_cap }));
     const campaigns = db.prepare('select id, status from campaigns order by id').all() as { id: number; status: string }[];
     const counters = new Map(
-      (db.prepare('select campaign_id, status, n from campaign_message_counts where n <> 0').all() as { campaign_id: number; status: string; n: number }[]).map(
-        (r) => [`${r.campaign_id}:${r.status}`, r.n],
-      ),
+      (
+        db.prepare('select campaign_id, status, n from campaign_message_counts where n <> 0').all() as {
+          campaign_id: number;
+          status: string;
+          n: number;
+        }[]
+      ).map((r) => [`${r.campaign_id}:${r.status}`, r.n]),
     );
     const batch = db.prepare('select id, finished_at from batches order by id desc limit 1').get() as
       | { id: number; finished_at: number | null }
@@ -223,13 +227,16 @@ export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[]
       // The last copy received is the one this status records (an earlier one may be a resent original).
       const copies = confirmed ? [...ctx.witness.accepted, ...ctx.witness.unacknowledged] : ctx.witness.accepted;
       const by = copies.findLast((a) => a.messageId === m.messageId)?.account.toLowerCase();
-      if (by && by !== accountEmail.get(m.accountId ?? -1)) fail(`${m.email} is recorded as sent by another account than the one that sent it`);
+      if (by && by !== accountEmail.get(m.accountId ?? -1))
+        fail(`${m.email} is recorded as sent by another account than the one that sent it`);
     }
     if (times > 1 + resends) fail(`${m.email} was delivered ${times} times (${resends} resends asked for)`);
     // A message the server has must be sent or in doubt (or, right after a kill, still being sent),
     // unless the user resent it on purpose and it is on its way again.
-    const allowed = m.status === 'sent' || m.status === 'in_doubt' || (ctx.phase === 'after kill' && m.status === 'sending' && m.sendStarted);
-    if (times > 0 && !allowed && resends === 0) fail(`${m.email} reached the server but is ${m.status}${m.status === 'sending' ? ' (not marked started)' : ''}`);
+    const allowed =
+      m.status === 'sent' || m.status === 'in_doubt' || (ctx.phase === 'after kill' && m.status === 'sending' && m.sendStarted);
+    if (times > 0 && !allowed && resends === 0)
+      fail(`${m.email} reached the server but is ${m.status}${m.status === 'sending' ? ' (not marked started)' : ''}`);
 
     // A send the crash interrupted is in doubt after the restart (the user may resend it).
     // (Or Sent Mail has settled it since: it was in doubt first.)
@@ -251,7 +258,8 @@ export function checkInvariants(snapshot: Snapshot, ctx: CheckContext): string[]
     const seenAt = ctx.inDoubtSince.get(m.messageId);
     const neverTaken = m.settledHow === 'sent_mail_missing' && seenAt === 0;
     if (seenAt !== undefined && times > seenAt && !neverTaken) fail(`${m.email} was in doubt and was sent again without the user asking`);
-    if (m.settledHow === 'sent_mail_missing' && seenAt !== undefined && seenAt > 0) fail(`${m.email} was queued again as missing from Sent Mail, but the server had it`);
+    if (m.settledHow === 'sent_mail_missing' && seenAt !== undefined && seenAt > 0)
+      fail(`${m.email} was queued again as missing from Sent Mail, but the server had it`);
     if (m.status === 'in_doubt' && seenAt === undefined) ctx.inDoubtSince.set(m.messageId, times);
   }
 
@@ -300,7 +308,9 @@ function finalChecks(snapshot: Snapshot, ctx: CheckContext): string[] {
   if (snapshot.batches.unfinished > 0) fail(`${snapshot.batches.unfinished} batches never finished`);
   const confirmed = snapshot.messages.filter((m) => m.status === 'sent' && m.settledHow === 'sent_mail_found').length;
   if (snapshot.batches.sent !== count('sent') - confirmed) {
-    fail(`the batches say ${snapshot.batches.sent} sent, the messages ${count('sent') - confirmed} (and ${confirmed} confirmed from Sent Mail)`);
+    fail(
+      `the batches say ${snapshot.batches.sent} sent, the messages ${count('sent') - confirmed} (and ${confirmed} confirmed from Sent Mail)`,
+    );
   }
 
   // After a look at the mailboxes, nothing stays in doubt that Sent Mail can settle: what the
@@ -308,7 +318,8 @@ function finalChecks(snapshot: Snapshot, ctx: CheckContext): string[] {
   if (ctx.witness.mailboxLooked) {
     const delivered = deliveredCounts(ctx.witness);
     for (const m of snapshot.messages) {
-      if (m.status === 'in_doubt' && (delivered.get(m.messageId) ?? 0) > 0) fail(`${m.email} is still in doubt although its copy is in Sent Mail`);
+      if (m.status === 'in_doubt' && (delivered.get(m.messageId) ?? 0) > 0)
+        fail(`${m.email} is still in doubt although its copy is in Sent Mail`);
     }
   }
 

@@ -22,7 +22,13 @@ const SIZES = [
 ];
 const MEMBERS = ['email,first_name', ...Array.from({ length: 10 }, (_, i) => `member${i + 1}@example.com,Member${i + 1}`)].join('\n');
 // Rows 2–5 of the second file: two new people, a member already in the list, a row with no address.
-const LATECOMERS = ['email,first_name', 'late1@example.com,Late1', 'MEMBER3@example.com,Again', 'no address here,Oops', 'late2@example.com,Late2'].join('\n');
+const LATECOMERS = [
+  'email,first_name',
+  'late1@example.com,Late1',
+  'MEMBER3@example.com,Again',
+  'no address here,Oops',
+  'late2@example.com,Late2',
+].join('\n');
 
 let gmail: TestGmail;
 let app: RunningApp;
@@ -95,11 +101,16 @@ describe('a draft’s list added to by another file', () => {
     await shots('16b-choice');
 
     await add.check();
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'latecomers.csv', mimeType: 'text/csv', buffer: Buffer.from(LATECOMERS) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'latecomers.csv', mimeType: 'text/csv', buffer: Buffer.from(LATECOMERS) });
     await expect.poll(sectionText).toContain('latecomers.csv (4 rows) will be added to the 10 recipients here.');
     // Nothing is imported until Add is pressed, and the page does not claim all is saved meanwhile.
     await expect.poll(() => page.locator('[data-save-state]').getAttribute('data-save-state')).toBe('saved');
-    expect(await page.locator('[data-save-state]').textContent()).toBe('The new recipients are not in the list yet: press “Add to the list” above.');
+    expect(await page.locator('[data-save-state]').textContent()).toBe(
+      'The new recipients are not in the list yet: press “Add to the list” above.',
+    );
     expect((await api<{ total: number }>(app, 'campaigns.get', { id: campaign.id })).total).toBe(10);
     await shots('16b-ready-to-add');
     // Queueing now would leave them out: it is refused with what to do.

@@ -18,7 +18,10 @@ import { type RunningApp, SCREENSHOT_DIR, api, launchChromium, startApp } from '
 
 const ALICE = { email: 'alice@gmail.test', appPassword: 'aaaabbbbccccdddd' };
 const CLUBS = ['Chess', 'Go', 'Bridge'];
-const CSV = ['email;first_name;club', ...Array.from({ length: 299 }, (_, i) => `r${i + 1}@example.com;Reader${i + 1};${CLUBS[i % 3]}`)].join('\r\n');
+const CSV = [
+  'email;first_name;club',
+  ...Array.from({ length: 299 }, (_, i) => `r${i + 1}@example.com;Reader${i + 1};${CLUBS[i % 3]}`),
+].join('\r\n');
 const TOO_BIG = 'r5@example.com';
 const GONE = 'r7@example.com';
 
@@ -33,7 +36,13 @@ beforeAll(async () => {
   gmail = await startTestGmail({ accounts: [ALICE] });
   dataDir = mkdtempSync(join(tmpdir(), 'trickle-e2e-'));
   app = await startApp(dataDir);
-  await api(app, 'settings.update', { batchIntervalSeconds: 1, batchSize: 100, messageDelayMs: 0, retryIntervalSeconds: 3600, maxRetries: 1 });
+  await api(app, 'settings.update', {
+    batchIntervalSeconds: 1,
+    batchSize: 100,
+    messageDelayMs: 0,
+    retryIntervalSeconds: 3600,
+    maxRetries: 1,
+  });
   await api(app, 'accounts.add', { ...ALICE, host: gmail.host, port: gmail.port, security: 'none', dailyCap: 500 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -72,7 +81,10 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     await page.goto(`${app.origin}/#/campaigns/new`);
 
     await page.getByLabel('Campaign name').fill('Club news');
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
     await expect.poll(main).toContain('members.csv');
 
     // A typo in a merge field is pointed out while typing, with the column meant.
@@ -137,8 +149,12 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     expect(saved.html).toContain('Hello {{first_name}} of the {{club}} club, <strong>we meet on Friday</strong>.');
     expect(saved.html).toMatch(/<ul[^>]*><li[^>]*><p[^>]*>Agenda<\/p><\/li><li[^>]*><p[^>]*>Dues<\/p><\/li><\/ul>/);
     expect(saved.html).toMatch(/<a [^>]*href="https:\/\/club\.example\/minutes"[^>]*>the minutes<\/a>/);
-    expect(saved.html).toMatch(/<img [^>]*src="https:\/\/club\.example\/logo\.png"[^>]*alt="Club logo"|<img [^>]*alt="Club logo"[^>]*src="https:\/\/club\.example\/logo\.png"/);
-    expect(saved.html).toMatch(/<a [^>]*href="https:\/\/club\.example\/pay"[^>]*style="display:inline-block;[^"]*background-color:#2f6feb[^"]*"[^>]*>Pay your dues<\/a>/);
+    expect(saved.html).toMatch(
+      /<img [^>]*src="https:\/\/club\.example\/logo\.png"[^>]*alt="Club logo"|<img [^>]*alt="Club logo"[^>]*src="https:\/\/club\.example\/logo\.png"/,
+    );
+    expect(saved.html).toMatch(
+      /<a [^>]*href="https:\/\/club\.example\/pay"[^>]*style="display:inline-block;[^"]*background-color:#2f6feb[^"]*"[^>]*>Pay your dues<\/a>/,
+    );
     expect(saved.html).not.toMatch(/data-|class=/);
     // Inline styles, as mail programs need them.
     expect(saved.html).toMatch(/<p style="[^"]*margin/);
@@ -156,7 +172,10 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
     await page.reload();
     await expect.poll(() => page.locator('.tr-merge-chip').allTextContents(), { timeout: 10_000 }).toEqual(['first_name', 'club']);
 
-    await page.getByRole('button', { name: /^Queue/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Queue/ })
+      .first()
+      .click();
     await page.getByRole('dialog').getByRole('button', { name: 'Queue 299 emails' }).click();
     await expect.poll(main, { timeout: 10_000 }).toContain('Queued 299 emails');
     await expect.poll(() => page.locator('.tr-big-number').textContent(), { timeout: 60_000, interval: 500 }).toBe('100%');
@@ -176,7 +195,12 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
       [TOO_BIG, 'Reader5', 'Go'],
       [GONE, 'Reader7', 'Chess'],
     ]);
-    const reimported = await api<{ campaign: { fields: string[] } }>(app, 'campaigns.create', { name: 'Retry', subject: 'Hi', text: 'Hi', csv: exported });
+    const reimported = await api<{ campaign: { fields: string[] } }>(app, 'campaigns.create', {
+      name: 'Retry',
+      subject: 'Hi',
+      text: 'Hi',
+      csv: exported,
+    });
     expect(reimported.campaign.fields.slice(0, 3)).toEqual(['row', 'first_name', 'club']);
 
     // The finished campaign's message can still be looked at.
@@ -188,7 +212,10 @@ describe('a club secretary writes, sends and reuses a campaign', () => {
 
     // A copy for only those not sent to: the one too big, not the bounced address.
     await page.getByRole('button', { name: 'Copy Club news' }).first().click();
-    await page.getByRole('dialog').getByLabel(/Only those not sent to/).check();
+    await page
+      .getByRole('dialog')
+      .getByLabel(/Only those not sent to/)
+      .check();
     await page.getByRole('dialog').getByRole('button', { name: 'Make the copy' }).click();
     await expect.poll(main, { timeout: 10_000 }).toContain('Imported 1 recipient');
     const copyId = Number(/#\/campaigns\/(\d+)\/edit/.exec(page.url())?.[1]);

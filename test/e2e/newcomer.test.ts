@@ -110,7 +110,10 @@ describe('a newcomer in a real browser', () => {
     // Pasted as HTML, in the source view (the editor opens on the visual view).
     await page.getByRole('radio', { name: 'HTML source' }).click();
     await page.getByLabel('Message body').fill('<p>Dear {{first_name|friend}},</p><p>The fair opens at <b>10:00</b>.</p>');
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
     await expect.poll(() => page.locator('main').textContent()).toContain('members.csv');
     await page.getByRole('button', { name: 'Save draft' }).click();
 
@@ -127,7 +130,10 @@ describe('a newcomer in a real browser', () => {
     await shot('04-preview');
 
     // Queue: answered at once.
-    await page.getByRole('button', { name: /^Queue/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Queue/ })
+      .first()
+      .click();
     await page.getByRole('dialog').getByRole('button', { name: 'Queue 8 emails' }).click();
     await expect.poll(() => page.locator('main').textContent(), { timeout: 10_000 }).toContain('Queued 8 emails');
 

@@ -66,7 +66,10 @@ describe('the window as it loads', () => {
     await page.getByLabel('Subject').fill('Hello {{first_name}}');
     await page.getByLabel('Message body').fill('<p>Hi {{first_name}}</p>');
     const rows = ['email,first_name', ...Array.from({ length: 20_000 }, (_, i) => `r${i + 1}@example.com,Reader${i + 1}`)].join('\n');
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(rows) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(rows) });
     await expect.poll(() => page.locator('main').textContent()).toContain('list.csv');
     expect(workers.some((url) => /csv-worker/.test(url))).toBe(true);
     await page.getByRole('button', { name: 'Save draft' }).click();
@@ -88,7 +91,10 @@ describe('the window as it loads', () => {
     await page.getByLabel('Message body').fill('<p>Hi</p>');
     const invalid = 5_000;
     const lines = ['email', 'ok1@example.com', ...Array.from({ length: invalid }, (_, i) => `not-an-address-${i + 1}`)];
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
     await expect.poll(() => page.locator('main').textContent()).toContain('bad.csv');
     await page.getByRole('button', { name: 'Save draft' }).click();
     const report = page.getByRole('region', { name: 'Invalid addresses' });

@@ -42,13 +42,19 @@ interface Campaign {
   counts: Record<string, number>;
 }
 
-const csvOf = (prefix: string, n: number) => ['email,first_name', ...Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@example.com,${prefix}${i + 1}`)].join('\n');
+const csvOf = (prefix: string, n: number) =>
+  ['email,first_name', ...Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@example.com,${prefix}${i + 1}`)].join('\n');
 
 beforeAll(async () => {
   gmail = await startTestGmail({ accounts: [ALICE, BOB, CAROL] });
   dataDir = mkdtempSync(join(tmpdir(), 'trickle-e2e-truth-'));
   app = await startApp(dataDir);
-  await api(app, 'settings.update', { batchSize: 3, batchIntervalSeconds: BATCH_INTERVAL_S, messageDelayMs: 400, retryIntervalSeconds: 3600 });
+  await api(app, 'settings.update', {
+    batchSize: 3,
+    batchIntervalSeconds: BATCH_INTERVAL_S,
+    messageDelayMs: 400,
+    retryIntervalSeconds: 3600,
+  });
   for (const a of [ALICE, BOB]) {
     await api(app, 'accounts.add', { ...a, host: '127.0.0.1', port: gmail.port, security: 'none', dailyCap: CAP });
   }
@@ -70,7 +76,11 @@ async function newPage(): Promise<Page> {
   });
   p.on('pageerror', (e) => pageProblems.push(String(e)));
   await p.goto(app.link);
-  await waitFor(async () => p.url(), (u) => u === `${app.origin}/`, 'the link to sign the page in');
+  await waitFor(
+    async () => p.url(),
+    (u) => u === `${app.origin}/`,
+    'the link to sign the page in',
+  );
   return p;
 }
 
@@ -107,7 +117,12 @@ async function progressPage(p: Page, id: number) {
     capacity: number(await text(p, 'main [data-stat="capacity"] > div')),
     left: number(await text(p, 'main [data-stat="left"] > div')),
     campaign: (await card.count())
-      ? { sent: Number(await card.getAttribute('data-sent')), left: Number(await card.getAttribute('data-left')), percent: Number(await card.getAttribute('data-percent')), shown: await card.textContent() }
+      ? {
+          sent: Number(await card.getAttribute('data-sent')),
+          left: Number(await card.getAttribute('data-left')),
+          percent: Number(await card.getAttribute('data-percent')),
+          shown: await card.textContent(),
+        }
       : undefined,
   };
 }
@@ -135,8 +150,7 @@ function subscribe(onEvent: (name: string) => void): () => void {
     r.setEncoding('utf8');
     r.on('data', (chunk: string) => {
       buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const name = /^event: (.+)$/m.exec(block)?.[1];
@@ -200,7 +214,10 @@ describe('the window tells the truth', () => {
     await page.getByLabel('Subject').fill('See you Saturday, {{first_name|friend}}');
     await page.getByRole('radio', { name: 'HTML source' }).click();
     await page.getByLabel('Message body').fill('<p>Dear {{first_name|friend}},</p><p>The fair opens at 10:00.</p>');
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'fair.csv', mimeType: 'text/csv', buffer: Buffer.from(csvOf('fair', 8)) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'fair.csv', mimeType: 'text/csv', buffer: Buffer.from(csvOf('fair', 8)) });
     // Left at once, by the sidebar, before any pause in typing.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
     const list = await waitFor(
@@ -218,13 +235,20 @@ describe('the window tells the truth', () => {
     // An edited draft, left by the sidebar, keeps the edit.
     await page.getByLabel('Subject').fill('See you on Saturday, {{first_name|friend}}!');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Progress' }).click();
-    await waitFor(() => api<Campaign & { subject: string }>(app, 'campaigns.get', { id: fair }), (c) => c.subject === 'See you on Saturday, {{first_name|friend}}!', 'the edit to be saved');
+    await waitFor(
+      () => api<Campaign & { subject: string }>(app, 'campaigns.get', { id: fair }),
+      (c) => c.subject === 'See you on Saturday, {{first_name|friend}}!',
+      'the edit to be saved',
+    );
     await page.goto(`${app.origin}/#/campaigns/${fair}/edit`);
     await expect.poll(() => page.getByLabel('Subject').inputValue()).toBe('See you on Saturday, {{first_name|friend}}!');
   }, 60_000);
 
   it('the Queue dialog says when it will be done, and the run finishes then (within 5 % or one batch interval)', async () => {
-    await page.getByRole('button', { name: /^Queue/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Queue/ })
+      .first()
+      .click();
     const forecast = page.locator('.tr-forecast');
     await expect.poll(() => forecast.getAttribute('data-finish-at'), { timeout: 10_000 }).not.toBe('');
     const finishAt = Date.parse((await forecast.getAttribute('data-finish-at'))!);
@@ -236,7 +260,12 @@ describe('the window tells the truth', () => {
     await shots(page, 'forecast-before-queue');
     const queuedAt = Date.now();
     await page.getByRole('dialog').getByRole('button', { name: 'Queue 8 emails' }).click();
-    await waitFor(() => api<Campaign>(app, 'campaigns.get', { id: fair }), (c) => c.status === 'completed', 'the campaign to finish', 60_000);
+    await waitFor(
+      () => api<Campaign>(app, 'campaigns.get', { id: fair }),
+      (c) => c.status === 'completed',
+      'the campaign to finish',
+      60_000,
+    );
     const { items } = await api<{ items: { sentAt?: string }[] }>(app, 'campaigns.messages', { id: fair, limit: 100 });
     const finished = Math.max(...items.map((m) => Date.parse(m.sentAt!)));
     // The forecast's run started when it was made; the real one when Queue was pressed.
@@ -248,7 +277,12 @@ describe('the window tells the truth', () => {
   }, 90_000);
 
   it('the top bar, Progress and the campaign page agree on every number at every event of a run', async () => {
-    const { campaign } = await api<{ campaign: Campaign }>(app, 'campaigns.create', { name: 'Members', subject: 'News', text: 'Hello {{first_name}}', csv: csvOf('member', 12) });
+    const { campaign } = await api<{ campaign: Campaign }>(app, 'campaigns.create', {
+      name: 'Members',
+      subject: 'News',
+      text: 'Hello {{first_name}}',
+      csv: csvOf('member', 12),
+    });
     members = campaign.id;
     const other = await newPage();
     await page.goto(`${app.origin}/#/progress`);
@@ -265,21 +299,37 @@ describe('the window tells the truth', () => {
       for (let round = 0; round < 30; round++) {
         const before = events.length;
         await api(app, 'sending.resume');
-        await waitFor(async () => events.length, (n) => n > before + 1, 'an event');
+        await waitFor(
+          async () => events.length,
+          (n) => n > before + 1,
+          'an event',
+        );
         await api(app, 'sending.pause');
         // The message in hand finishes; from then on nothing changes until sending resumes.
-        const m = await waitFor(() => api<Campaign>(app, 'campaigns.get', { id: members }), (c) => c.counts.sending === 0, 'the message in hand');
+        const m = await waitFor(
+          () => api<Campaign>(app, 'campaigns.get', { id: members }),
+          (c) => c.counts.sending === 0,
+          'the message in hand',
+        );
         const settledAt = Date.now();
         // Both windows show a snapshot read after that (each page's numbers are its snapshot's).
         const shownAfter = async (p: Page) => Date.parse((await p.locator('header.tr-strip').getAttribute('data-at')) ?? '') > settledAt;
-        await waitFor(async () => (await shownAfter(page)) && (await shownAfter(other)), (ok) => ok, 'both windows to show the paused state');
+        await waitFor(
+          async () => (await shownAfter(page)) && (await shownAfter(other)),
+          (ok) => ok,
+          'both windows to show the paused state',
+        );
         const a = await topBar(page);
         const b = await progressPage(page, members);
         const c = await topBar(other);
         const d = await campaignPage(other);
         const fairSent = CAP; // the first campaign's 8 sends, in the same 24 hours
         // The top bars of both windows and the Progress page: the same totals.
-        expect([a.sent24h, b.sent24h, c.sent24h]).toEqual([fairSent + m.counts.sent!, fairSent + m.counts.sent!, fairSent + m.counts.sent!]);
+        expect([a.sent24h, b.sent24h, c.sent24h]).toEqual([
+          fairSent + m.counts.sent!,
+          fairSent + m.counts.sent!,
+          fairSent + m.counts.sent!,
+        ]);
         expect([a.capacity, b.capacity, c.capacity]).toEqual([a.capacity, a.capacity, a.capacity]);
         expect([a.left, b.left, c.left]).toEqual([m.counts.queued!, m.counts.queued!, m.counts.queued!]);
         // The campaign on the Progress page and on its own page: the same numbers.
@@ -301,7 +351,11 @@ describe('the window tells the truth', () => {
 
   it('waiting at the cap: the reason and the time in the user’s format, and no countdown', async () => {
     await page.goto(`${app.origin}/#/campaigns/${members}`);
-    const bar = await waitFor(() => topBar(page), (b) => b.state === 'waiting', 'the top bar to say Waiting');
+    const bar = await waitFor(
+      () => topBar(page),
+      (b) => b.state === 'waiting',
+      'the top bar to say Waiting',
+    );
     expect(bar.line).toContain('All accounts at their daily cap.');
     expect(bar.line).toMatch(/Sending resumes tomorrow \d{1,2}:\d\d/);
     expect(bar.next).toBe(0);
@@ -323,7 +377,11 @@ describe('the window tells the truth', () => {
 
   it('a rehearsal next to the waiting real campaign leaves its counts and export unchanged', async () => {
     await page.goto(`${app.origin}/#/campaigns/${members}`);
-    await waitFor(() => page.locator('main .tr-summary').count(), (n) => n === 1, 'the campaign page');
+    await waitFor(
+      () => page.locator('main .tr-summary').count(),
+      (n) => n === 1,
+      'the campaign page',
+    );
     const before = {
       campaign: await api<Campaign>(app, 'campaigns.get', { id: members }),
       export: await api<{ csv: string }>(app, 'campaigns.export', { id: members }),
@@ -331,9 +389,20 @@ describe('the window tells the truth', () => {
       bar: await topBar(page),
       accepted: gmail.accepted.length,
     };
-    const { campaign } = await api<{ campaign: Campaign }>(app, 'campaigns.create', { name: 'Autumn rehearsal', subject: 'Hi {{first_name}}', text: 'Hello', csv: csvOf('rehearse', 15), rehearsal: true });
+    const { campaign } = await api<{ campaign: Campaign }>(app, 'campaigns.create', {
+      name: 'Autumn rehearsal',
+      subject: 'Hi {{first_name}}',
+      text: 'Hello',
+      csv: csvOf('rehearse', 15),
+      rehearsal: true,
+    });
     await api(app, 'campaigns.queue', { id: campaign.id });
-    await waitFor(() => api<Campaign>(app, 'campaigns.get', { id: campaign.id }), (c) => c.status === 'completed', 'the rehearsal to finish', 60_000);
+    await waitFor(
+      () => api<Campaign>(app, 'campaigns.get', { id: campaign.id }),
+      (c) => c.status === 'completed',
+      'the rehearsal to finish',
+      60_000,
+    );
 
     const after = await api<Campaign>(app, 'campaigns.get', { id: members });
     expect(after.counts).toEqual(before.campaign.counts);
@@ -364,16 +433,29 @@ describe('the window tells the truth', () => {
   it('paused: with the only campaign that has messages left paused, the top bar says Paused, with no countdown', async () => {
     await page.goto(`${app.origin}/#/campaigns/${members}`);
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    const bar = await waitFor(() => topBar(page), (b) => b.state === 'paused', 'the top bar to say Paused');
+    const bar = await waitFor(
+      () => topBar(page),
+      (b) => b.state === 'paused',
+      'the top bar to say Paused',
+    );
     expect(bar.line).toContain('The campaign with messages left is paused');
     expect(bar.next).toBe(0);
     await shots(page, 'paused');
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
-    await waitFor(() => topBar(page), (b) => b.state === 'waiting', 'the top bar to say Waiting again');
+    await waitFor(
+      () => topBar(page),
+      (b) => b.state === 'waiting',
+      'the top bar to say Waiting again',
+    );
   }, 60_000);
 
   it('a cancelled campaign shows what went out: 0 of 41 is 0 %, an empty bar', async () => {
-    const { campaign } = await api<{ campaign: Campaign }>(app, 'campaigns.create', { name: 'Big list', subject: 'Hi', text: 'Hello', csv: csvOf('big', 41) });
+    const { campaign } = await api<{ campaign: Campaign }>(app, 'campaigns.create', {
+      name: 'Big list',
+      subject: 'Hi',
+      text: 'Hello',
+      csv: csvOf('big', 41),
+    });
     await api(app, 'campaigns.queue', { id: campaign.id });
     await page.goto(`${app.origin}/#/campaigns/${campaign.id}`);
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
@@ -386,9 +468,18 @@ describe('the window tells the truth', () => {
 
   it('disconnected: when the server goes away, the top bar says so instead of a green "Sending"', async () => {
     await page.goto(`${app.origin}/#/progress`);
-    await waitFor(() => topBar(page), (b) => b.state === 'waiting', 'the top bar');
+    await waitFor(
+      () => topBar(page),
+      (b) => b.state === 'waiting',
+      'the top bar',
+    );
     await app.stop();
-    const bar = await waitFor(() => topBar(page), (b) => b.state === 'disconnected', 'the top bar to say Disconnected', 30_000);
+    const bar = await waitFor(
+      () => topBar(page),
+      (b) => b.state === 'disconnected',
+      'the top bar to say Disconnected',
+      30_000,
+    );
     expect(bar.line).toContain('Disconnected');
     expect(bar.line).toContain('Lost the connection to Trickle');
     await shots(page, 'disconnected');

@@ -11,13 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApiHandlers } from '../../src-main/api/handlers';
 import { PREVIEW_CSP } from '../../src-main/api/preview-page';
-import {
-  APP_CSP,
-  APP_START_URL,
-  handleAppRequest,
-  isAppUrl,
-  resolveRendererPath,
-} from '../../src-main/electron/app-protocol';
+import { APP_CSP, APP_START_URL, handleAppRequest, isAppUrl, resolveRendererPath } from '../../src-main/electron/app-protocol';
 import { type Engine, createEngine } from '../../src-main/engine/engine';
 import { silentLogger } from '../../src-main/engine/context';
 import { createHeadlessServer } from '../../src-main/headless/server';
@@ -80,8 +74,14 @@ describe('serving the renderer', () => {
   });
 
   it('serves assets with their types; a page route without an extension gets the page; HEAD has no body', async () => {
-    expect(await get('trickle://app/assets/index-abc.js')).toMatchObject({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8' } });
-    expect(await get('trickle://app/assets/index-abc.css')).toMatchObject({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8' } });
+    expect(await get('trickle://app/assets/index-abc.js')).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'text/javascript; charset=utf-8' },
+    });
+    expect(await get('trickle://app/assets/index-abc.css')).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'text/css; charset=utf-8' },
+    });
     expect(String((await get('trickle://app/campaigns/3')).body)).toContain('<title>Trickle</title>');
     expect((await get('trickle://app/missing.js')).status).toBe(404);
     const head = await get(APP_START_URL, 'HEAD');
@@ -176,7 +176,9 @@ describe('the Electron side (protocol.ts)', () => {
   it('registers trickle as a standard, secure scheme — no CSP bypass, no CORS', async () => {
     const { registerAppScheme } = await import('../../src-main/electron/protocol');
     registerAppScheme();
-    expect(protocol.privileged).toEqual([{ scheme: 'trickle', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+    expect(protocol.privileged).toEqual([
+      { scheme: 'trickle', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+    ]);
   });
 
   it('serves requests through handleAppRequest as Responses', async () => {

@@ -33,7 +33,12 @@ describe('DesktopSettingsFile', () => {
     settings.update({ closeToTray: false, startAtLogin: true });
     settings.update({ secretBackend: 'gnome_libsecret' });
     const reloaded = DesktopSettingsFile.load(dir);
-    expect(reloaded.get()).toEqual({ closeToTray: false, startAtLogin: true, allowWeakSecretStorage: false, secretBackend: 'gnome_libsecret' });
+    expect(reloaded.get()).toEqual({
+      closeToTray: false,
+      startAtLogin: true,
+      allowWeakSecretStorage: false,
+      secretBackend: 'gnome_libsecret',
+    });
     expect(statSync(join(dir, DESKTOP_SETTINGS_FILE)).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual([DESKTOP_SETTINGS_FILE]);
     expect(JSON.parse(readFileSync(join(dir, DESKTOP_SETTINGS_FILE), 'utf8'))).toEqual(reloaded.get());
@@ -55,7 +60,13 @@ describe('DesktopSettingsFile', () => {
 });
 
 describe('desktop.settings.get / desktop.settings.update', () => {
-  const status: SecretStorageStatus = { backend: 'basic_text', protection: 'weak', weakAccepted: false, canStore: false, writesWith: 'basic_text' };
+  const status: SecretStorageStatus = {
+    backend: 'basic_text',
+    protection: 'weak',
+    weakAccepted: false,
+    canStore: false,
+    writesWith: 'basic_text',
+  };
   /** The desktop methods need no engine. */
   const noEngine = {} as Engine;
 
@@ -84,7 +95,10 @@ describe('desktop.settings.get / desktop.settings.update', () => {
   it('update changes what it is given, registers the login item, and answers with the new view', async () => {
     const { call, settings, applyStartAtLogin, onChange } = setup();
     const answer = await call('desktop.settings.update', { startAtLogin: true, allowWeakSecretStorage: true });
-    expect(answer).toMatchObject({ ok: true, value: { closeToTray: true, startAtLogin: true, allowWeakSecretStorage: true, secretStorage: { weakAccepted: true } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      value: { closeToTray: true, startAtLogin: true, allowWeakSecretStorage: true, secretStorage: { weakAccepted: true } },
+    });
     expect(applyStartAtLogin).toHaveBeenCalledWith(true);
     expect(onChange).toHaveBeenCalledTimes(1);
     expect(DesktopSettingsFile.load(dir).get()).toMatchObject({ startAtLogin: true, allowWeakSecretStorage: true });
@@ -113,7 +127,10 @@ describe('desktop.settings.get / desktop.settings.update', () => {
       }),
     );
     const answer = await call('desktop.settings.update', { startAtLogin: true, closeToTray: false });
-    expect(answer).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/access denied.*Nothing was changed/) } });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringMatching(/access denied.*Nothing was changed/) },
+    });
     expect(DesktopSettingsFile.load(dir).get()).toEqual(DEFAULT_DESKTOP_SETTINGS);
   });
 

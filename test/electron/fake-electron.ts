@@ -268,7 +268,6 @@ export const protocol = {
   },
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = (...args: any[]) => unknown;
 
 export const ipcMain = {
@@ -326,7 +325,10 @@ export const dialog = {
   showErrorBox: vi.fn((_title: string, _content: string) => undefined),
   /** The user's clicks, by button index, taken in order (the cancel button when none is left). */
   answers: [] as number[],
-  showMessageBox: vi.fn(async (options: FakeMessageBoxOptions) => ({ response: dialog.answers.shift() ?? options.cancelId ?? 0, checkboxChecked: false })),
+  showMessageBox: vi.fn(async (options: FakeMessageBoxOptions) => ({
+    response: dialog.answers.shift() ?? options.cancelId ?? 0,
+    checkboxChecked: false,
+  })),
 };
 
 /** A safeStorage whose "keyring" is a tag per backend: what one backend sealed, another cannot open. */

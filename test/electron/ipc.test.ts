@@ -33,7 +33,13 @@ beforeEach(async () => {
   const settings = DesktopSettingsFile.load(dir);
   const desktop = createDesktopServices({
     settings,
-    secretStatus: () => ({ backend: 'gnome_libsecret', protection: 'os', weakAccepted: false, canStore: true, writesWith: 'gnome_libsecret' }),
+    secretStatus: () => ({
+      backend: 'gnome_libsecret',
+      protection: 'os',
+      weakAccepted: false,
+      canStore: true,
+      writesWith: 'gnome_libsecret',
+    }),
     applyStartAtLogin: () => undefined,
   });
   const handlers = createApiHandlers(engine, { version: 'test', door: 'desktop' }, desktop);
@@ -70,23 +76,47 @@ describe('trickle:invoke', () => {
   });
 
   const foreign: [string, () => { sender: unknown; senderFrame: FakeFrame | null }][] = [
-    ['another window', () => {
-      const other = new BrowserWindow({});
-      other.webContents.mainFrame.url = APP_START_URL;
-      return { sender: other.webContents, senderFrame: other.webContents.mainFrame };
-    }],
-    ['a subframe of our window (the preview)', () => ({ sender: window.webContents, senderFrame: window.webContents.subframe(`${APP_START_URL.replace('index.html', 'preview')}?campaign=1`) })],
-    ['our main frame showing a web page', () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'https://evil.example/' } })],
-    ['our main frame showing a file:// page', () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'file:///tmp/x.html' } })],
-    ['trickle:// with another host', () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'trickle://evil/index.html' } })],
+    [
+      'another window',
+      () => {
+        const other = new BrowserWindow({});
+        other.webContents.mainFrame.url = APP_START_URL;
+        return { sender: other.webContents, senderFrame: other.webContents.mainFrame };
+      },
+    ],
+    [
+      'a subframe of our window (the preview)',
+      () => ({
+        sender: window.webContents,
+        senderFrame: window.webContents.subframe(`${APP_START_URL.replace('index.html', 'preview')}?campaign=1`),
+      }),
+    ],
+    [
+      'our main frame showing a web page',
+      () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'https://evil.example/' } }),
+    ],
+    [
+      'our main frame showing a file:// page',
+      () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'file:///tmp/x.html' } }),
+    ],
+    [
+      'trickle:// with another host',
+      () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'trickle://evil/index.html' } }),
+    ],
     ['a frame that is gone (null senderFrame)', () => ({ sender: window.webContents, senderFrame: null })],
-    ['a frame from another process', () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, processId: 9999 } })],
+    [
+      'a frame from another process',
+      () => ({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, processId: 9999 } }),
+    ],
   ];
 
   it.each(foreign)('refuses %s: forbidden envelope, nothing runs', async (_label, event) => {
     const answer = await invokeHandler(event(), 'sending.pause', undefined);
     expect(answer).toEqual(FORBIDDEN);
-    expect(answer).toEqual({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/did not come from Trickle’s window/) } });
+    expect(answer).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: expect.stringMatching(/did not come from Trickle’s window/) },
+    });
     expect(calls).toEqual([]);
     expect(refused).toEqual(['sending.pause']);
     expect((await engine.sending.status()).paused).toBe(false);
@@ -112,13 +142,22 @@ describe('trickle:invoke', () => {
     expect(extra).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect((await engine.sending.status()).paused).toBe(false);
 
-    expect(await invokeHandler(fromOurPage(), 'campaigns.get', { id: 'one' })).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'id' } });
-    expect(await invokeHandler(fromOurPage(), 'desktop.settings.update', { closeToTray: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invokeHandler(fromOurPage(), 'campaigns.get', { id: 'one' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field: 'id' },
+    });
+    expect(await invokeHandler(fromOurPage(), 'desktop.settings.update', { closeToTray: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
   });
 
   it('an unknown method or a name that is not a string is an error envelope', async () => {
     expect(await invokeHandler(fromOurPage(), 'engine.stop', undefined)).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
-    expect(await invokeHandler(fromOurPage(), { toString: () => 'sending.pause' }, undefined)).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    expect(await invokeHandler(fromOurPage(), { toString: () => 'sending.pause' }, undefined)).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_method' },
+    });
     expect(await invokeHandler(fromOurPage(), '__proto__', undefined)).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
     expect((await engine.sending.status()).paused).toBe(false);
   });

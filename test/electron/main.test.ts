@@ -65,7 +65,9 @@ describe('main process', () => {
   it('before ready: user-data folder, single-instance lock, trickle:// privileged; nothing else yet', async () => {
     await import('../../src-main/electron/main');
     expect(app.getPath('userData')).toBe(join(appData, 'Trickle'));
-    expect(protocol.privileged).toEqual([{ scheme: 'trickle', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+    expect(protocol.privileged).toEqual([
+      { scheme: 'trickle', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+    ]);
     expect(app.listenerCount('second-instance')).toBe(1);
     expect(app.listenerCount('web-contents-created')).toBe(1);
     expect(BrowserWindow.instances).toHaveLength(0);
@@ -101,7 +103,9 @@ describe('main process', () => {
     expect(session.defaultSession.permissionCheck!({}, 'notifications', 'trickle://app')).toBe(false);
 
     expect(Tray.instances).toHaveLength(1);
-    await vi.waitFor(() => expect(Tray.instances[0]!.labels()).toEqual(['Idle: nothing left to send', '---', 'Open Trickle', 'Pause sending', '---', 'Quit']));
+    await vi.waitFor(() =>
+      expect(Tray.instances[0]!.labels()).toEqual(['Idle: nothing left to send', '---', 'Open Trickle', 'Pause sending', '---', 'Quit']),
+    );
     expect(Tray.instances[0]!.image.path).toBe(join(ROOT, 'resources', 'tray-idle.png'));
   });
 
@@ -122,7 +126,10 @@ describe('main process', () => {
     expect(await call('app.info')).toMatchObject({ ok: true, value: { door: 'desktop', dataDir: join(appData, 'Trickle') } });
     const w = win();
     const frame = { ...w.webContents.mainFrame, routingId: 7 };
-    expect(await call('sending.pause', undefined, { sender: w.webContents, senderFrame: frame })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call('sending.pause', undefined, { sender: w.webContents, senderFrame: frame })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     expect(await call('sending.status')).toMatchObject({ ok: true, value: { paused: false } });
     expect(await call('campaigns.get', { id: -1 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await call('desktop.settings.get')).toMatchObject({

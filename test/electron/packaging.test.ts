@@ -52,7 +52,9 @@ describe('electron-builder configuration', () => {
   it('a wrong key would have been caught (the validator is really running)', async () => {
     const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js');
     const { DebugLogger } = require('builder-util');
-    await expect(validateConfiguration({ linux: { targett: 'deb' } }, new DebugLogger(false))).rejects.toThrow(/configuration\.linux should be/);
+    await expect(validateConfiguration({ linux: { targett: 'deb' } }, new DebugLogger(false))).rejects.toThrow(
+      /configuration\.linux should be/,
+    );
   });
 
   it('targets: AppImage and deb, dmg, nsis; icons from build/; asar on; the hook and no publishing', async () => {
@@ -137,13 +139,23 @@ describe('Electron fuses (build/after-pack.cjs)', () => {
     // Electron's defaults: RunAsNode 1, CookieEncryption 0, NODE_OPTIONS 1, inspect 1,
     // asar integrity 0, only-from-asar 0, V8 snapshot 0, file:// privileges 1.
     const shipped = '10110001';
-    const binary = Buffer.concat([Buffer.alloc(4096, 0x90), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from(shipped), Buffer.alloc(4096, 0x90)]);
+    const binary = Buffer.concat([
+      Buffer.alloc(4096, 0x90),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, 8]),
+      Buffer.from(shipped),
+      Buffer.alloc(4096, 0x90),
+    ]);
     writeFileSync(join(dir, 'trickle'), binary);
     const logs: unknown[] = [];
     const log = console.log;
     console.log = (...args: unknown[]) => logs.push(args);
     try {
-      await afterPack({ electronPlatformName: 'linux', appOutDir: dir, packager: { executableName: 'trickle', appInfo: { productFilename: 'Trickle' } } });
+      await afterPack({
+        electronPlatformName: 'linux',
+        appOutDir: dir,
+        packager: { executableName: 'trickle', appInfo: { productFilename: 'Trickle' } },
+      });
     } finally {
       console.log = log;
     }
@@ -198,7 +210,14 @@ describe('electronegativity on the desktop shell', () => {
 
   it('sees the window’s lock-down where the window is made (no context-isolation, sandbox or navigation finding)', () => {
     const ids = report.issues.map((i) => i.id);
-    for (const id of ['CONTEXT_ISOLATION_JS_CHECK', 'NODE_INTEGRATION_JS_CHECK', 'SANDBOX_JS_CHECK', 'LIMIT_NAVIGATION_GLOBAL_CHECK', 'PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK', 'AUXCLICK_JS_CHECK']) {
+    for (const id of [
+      'CONTEXT_ISOLATION_JS_CHECK',
+      'NODE_INTEGRATION_JS_CHECK',
+      'SANDBOX_JS_CHECK',
+      'LIMIT_NAVIGATION_GLOBAL_CHECK',
+      'PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK',
+      'AUXCLICK_JS_CHECK',
+    ]) {
       expect(ids, id).not.toContain(id);
     }
     // What remains is for a person to review: the one openExternal call, behind its allow-list.
@@ -210,7 +229,8 @@ describe('electronegativity on the desktop shell', () => {
 });
 
 describe('which files are Electron', () => {
-  const importsElectron = (file: string) => /from\s+['"]electron['"]|require\(['"]electron['"]\)/.test(readFileSync(file, 'utf8').replace(/import type [^;]+;/g, ''));
+  const importsElectron = (file: string) =>
+    /from\s+['"]electron['"]|require\(['"]electron['"]\)/.test(readFileSync(file, 'utf8').replace(/import type [^;]+;/g, ''));
   const list = (dir: string) =>
     readdirSync(join(ROOT, dir), { recursive: true })
       .map(String)

@@ -36,7 +36,8 @@ function fakeSafeStorage(backend = 'gnome_libsecret', available = true) {
     },
     decryptString(data: Buffer): string {
       const [b, hex] = data.toString().split('|');
-      if (b !== fake.backend || hex === undefined) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      if (b !== fake.backend || hex === undefined)
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
       return Buffer.from(hex, 'hex').toString();
     },
   };
@@ -143,7 +144,9 @@ describe('SafeStorageSecretStore', () => {
     expect(status.previousBackend).toBe('kwallet5');
     expect(status.message).toMatch(/last saved with “KWallet”.*now uses “no keyring \(basic text\)”/);
     expect(() => again.store.decrypt(sealed)).toThrow(SecretUnreadableError);
-    expect(() => again.store.decrypt(sealed)).toThrow(/saved with “KWallet”, Trickle now uses “no keyring \(basic text\)”.*Enter the app password again/);
+    expect(() => again.store.decrypt(sealed)).toThrow(
+      /saved with “KWallet”, Trickle now uses “no keyring \(basic text\)”.*Enter the app password again/,
+    );
 
     // Entering the password again writes it with the new backend, which is then the one recorded.
     const resealed = again.store.encrypt(PASSWORD);
@@ -167,7 +170,13 @@ describe('SafeStorageSecretStore inside a real engine', () => {
   });
   afterEach(async () => gmail.close());
 
-  const account = () => ({ email: 'club@gmail.test', appPassword: PASSWORD, host: gmail.host, port: gmail.port, security: 'none' as const });
+  const account = () => ({
+    email: 'club@gmail.test',
+    appPassword: PASSWORD,
+    host: gmail.host,
+    port: gmail.port,
+    security: 'none' as const,
+  });
 
   it('without consent on basic_text, accounts.add answers with the refusal and stores nothing', async () => {
     const safe = fakeSafeStorage('basic_text');
@@ -176,7 +185,10 @@ describe('SafeStorageSecretStore inside a real engine', () => {
     try {
       const handlers = createApiHandlers(engine, { version: 'test', door: 'desktop' });
       const envelope = await invoke(handlers, 'accounts.add', account());
-      expect(envelope).toEqual({ ok: false, error: { code: 'secret_storage_refused', message: expect.stringMatching(/did not save the app password/) } });
+      expect(envelope).toEqual({
+        ok: false,
+        error: { code: 'secret_storage_refused', message: expect.stringMatching(/did not save the app password/) },
+      });
       expect(await engine.accounts.list()).toEqual([]);
       expect(safe.encrypted).toBe(0);
     } finally {
@@ -189,7 +201,12 @@ describe('SafeStorageSecretStore inside a real engine', () => {
     const smtpTimeouts = { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 };
     const first = await createEngine({ dataDir: dir, secrets: storeWith(safe).store, smtpTimeouts });
     const added = await first.accounts.add(account());
-    const { campaign } = await first.campaigns.create({ name: 'News', subject: 'Hello', text: 'Hi', recipients: [{ email: 'r1@example.com' }] });
+    const { campaign } = await first.campaigns.create({
+      name: 'News',
+      subject: 'Hello',
+      text: 'Hi',
+      recipients: [{ email: 'r1@example.com' }],
+    });
     await first.campaigns.queue({ id: campaign.id });
     await first.stop();
     safe.backend = 'kwallet6'; // the next start sees another keyring

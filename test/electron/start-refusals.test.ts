@@ -71,12 +71,17 @@ describe('the desktop start-up dialog', () => {
     expect(asked).toMatchObject({
       type: 'error',
       title: 'Trickle could not start',
-      detail: expect.stringMatching(/^Trickle could not start: its database .*trickle\.sqlite is damaged .*Restore the latest backup \(taken .*\); the damaged file is kept beside it\.$/),
+      detail: expect.stringMatching(
+        /^Trickle could not start: its database .*trickle\.sqlite is damaged .*Restore the latest backup \(taken .*\); the damaged file is kept beside it\.$/,
+      ),
       buttons: [expect.stringMatching(/^Restore the backup of \d{4}-\d\d-\d\d \d\d:\d\d UTC$/), 'Quit'],
       cancelId: 1,
     });
     const [told] = dialog.showMessageBox.mock.calls[1]!;
-    expect(told).toMatchObject({ type: 'info', detail: expect.stringMatching(/^Trickle's database was restored from the backup taken .* Sending is paused/) });
+    expect(told).toMatchObject({
+      type: 'info',
+      detail: expect.stringMatching(/^Trickle's database was restored from the backup taken .* Sending is paused/),
+    });
     expect(dialog.showErrorBox).not.toHaveBeenCalled();
     expect(app.exitCodes).toEqual([]);
 

@@ -41,7 +41,11 @@ describe('tray state machine', () => {
   });
 
   it('sending: what is left and the ETA, with thousands separators', () => {
-    const view = trayView({ status: { ...base, state: 'sending', queued: 1230, inFlight: 1, retryWaiting: 3, eta: at(10, 14, 20) }, now: NOW, locale });
+    const view = trayView({
+      status: { ...base, state: 'sending', queued: 1230, inFlight: 1, retryWaiting: 3, eta: at(10, 14, 20) },
+      now: NOW,
+      locale,
+    });
     expect(view.state).toBe('sending');
     expect(view.icon).toBe('tray-sending');
     expect(view.tooltip).toBe('Trickle — sending: 1,234 left, done about 14:20');
@@ -50,8 +54,12 @@ describe('tray state machine', () => {
 
   it('sending: an ETA on another day names the day', () => {
     const sending = { ...base, state: 'sending' as const, queued: 5 };
-    expect(trayView({ status: { ...sending, eta: at(12, 8, 0) }, now: NOW, locale }).tooltip).toBe('Trickle — sending: 5 left, done about Thu 08:00');
-    expect(trayView({ status: { ...sending, eta: at(25, 8, 0) }, now: NOW, locale }).tooltip).toBe('Trickle — sending: 5 left, done about 25 Mar 08:00');
+    expect(trayView({ status: { ...sending, eta: at(12, 8, 0) }, now: NOW, locale }).tooltip).toBe(
+      'Trickle — sending: 5 left, done about Thu 08:00',
+    );
+    expect(trayView({ status: { ...sending, eta: at(25, 8, 0) }, now: NOW, locale }).tooltip).toBe(
+      'Trickle — sending: 5 left, done about 25 Mar 08:00',
+    );
     // What is left is only a rehearsal's: said so.
     expect(trayView({ status: { ...sending, rehearsalLeft: 5 }, now: NOW, locale }).tooltip).toBe('Trickle — sending (rehearsal): 5 left');
     expect(trayView({ status: { ...sending, rehearsalLeft: 2 }, now: NOW, locale }).tooltip).toBe('Trickle — sending: 5 left');
@@ -67,7 +75,9 @@ describe('tray state machine', () => {
     expect(view.icon).toBe('tray-paused');
     expect(view.tooltip).toBe('Trickle — paused: 40 left');
     expect(labels(view)).toEqual(['Paused: 40 left', '---', 'Open Trickle', 'Resume sending', '---', 'Quit']);
-    expect(trayView({ status: { ...base, state: 'paused', paused: true }, now: NOW, locale }).tooltip).toBe('Trickle — paused: nothing left to send');
+    expect(trayView({ status: { ...base, state: 'paused', paused: true }, now: NOW, locale }).tooltip).toBe(
+      'Trickle — paused: nothing left to send',
+    );
     // Every campaign with messages left paused, sending itself not: paused too, and why.
     const campaignsPaused = trayView({
       status: { ...base, state: 'paused', queued: 40, waitingReason: 'The campaign with messages left is paused: resume it to carry on.' },
@@ -75,7 +85,15 @@ describe('tray state machine', () => {
       locale,
     });
     expect(campaignsPaused.state).toBe('paused');
-    expect(labels(campaignsPaused)).toEqual(['Paused: 40 left', 'The campaign with messages left is paused: resume it to carry on.', '---', 'Open Trickle', 'Pause sending', '---', 'Quit']);
+    expect(labels(campaignsPaused)).toEqual([
+      'Paused: 40 left',
+      'The campaign with messages left is paused: resume it to carry on.',
+      '---',
+      'Open Trickle',
+      'Pause sending',
+      '---',
+      'Quit',
+    ]);
   });
 
   it('waiting for capacity: when sending resumes, and why, in the menu', () => {
@@ -159,7 +177,10 @@ describe('tray icons in resources/', () => {
         for (let i = 0; i < pixels.length; i += 4) {
           expect([pixels[i], pixels[i + 1], pixels[i + 2]], `${file} pixel ${i / 4} is not black`).toEqual([0, 0, 0]);
         }
-        expect(pixels.some((_v, i) => i % 4 === 3 && pixels[i]! > 0), `${file} is empty`).toBe(true);
+        expect(
+          pixels.some((_v, i) => i % 4 === 3 && pixels[i]! > 0),
+          `${file} is empty`,
+        ).toBe(true);
       }
     }
   });

@@ -43,7 +43,12 @@ describe('BrowserWindow options', () => {
 
   it('createMainWindow builds the window with those options and loads trickle://app/index.html', async () => {
     const { createMainWindow } = await import('../../src-main/electron/window');
-    const win = createMainWindow({ preload: '/p.cjs', startUrl: APP_START_URL, hideOnClose: () => true, show: true }) as unknown as BrowserWindow;
+    const win = createMainWindow({
+      preload: '/p.cjs',
+      startUrl: APP_START_URL,
+      hideOnClose: () => true,
+      show: true,
+    }) as unknown as BrowserWindow;
     expect(BrowserWindow.instances).toEqual([win]);
     expect(win.options.webPreferences).toMatchObject({ ...SECURE_PREFERENCES, preload: '/p.cjs' });
     expect(win.loadURL).toHaveBeenCalledWith('trickle://app/index.html');
@@ -55,7 +60,12 @@ describe('BrowserWindow options', () => {
   it('closing hides the window while "close to tray" is on, and closes it otherwise', async () => {
     const { createMainWindow } = await import('../../src-main/electron/window');
     let closeToTray = true;
-    const win = createMainWindow({ preload: '/p.cjs', startUrl: APP_START_URL, hideOnClose: () => closeToTray, show: true }) as unknown as BrowserWindow;
+    const win = createMainWindow({
+      preload: '/p.cjs',
+      startUrl: APP_START_URL,
+      hideOnClose: () => closeToTray,
+      show: true,
+    }) as unknown as BrowserWindow;
     win.show();
     expect(win.userClose().defaultPrevented).toBe(true);
     expect(win.visible).toBe(false);
@@ -105,7 +115,14 @@ describe('navigation and popups', () => {
   it('window.open is always denied; safe links are handed to the vetted opener', () => {
     const opened: string[] = [];
     const handler = windowOpenHandler((url) => opened.push(url));
-    for (const url of ['https://example.com/', 'mailto:a@example.com', 'http://example.com/', 'trickle://app/index.html', 'file:///x', 'about:blank']) {
+    for (const url of [
+      'https://example.com/',
+      'mailto:a@example.com',
+      'http://example.com/',
+      'trickle://app/index.html',
+      'file:///x',
+      'about:blank',
+    ]) {
       expect(handler({ url })).toEqual({ action: 'deny' });
     }
     expect(opened).toEqual(['https://example.com/', 'mailto:a@example.com']);
@@ -115,7 +132,14 @@ describe('navigation and popups', () => {
     expect(navigationAllowed('trickle://app/index.html', true, isAppUrl)).toBe(true);
     expect(navigationAllowed('trickle://app/preview?campaign=1', false, isAppUrl)).toBe(true);
     expect(navigationAllowed('about:srcdoc', false, isAppUrl)).toBe(true);
-    for (const url of ['https://example.com/', 'file:///etc/passwd', 'trickle://other/index.html', 'about:blank', 'about:srcdoc', 'http://localhost:5173/']) {
+    for (const url of [
+      'https://example.com/',
+      'file:///etc/passwd',
+      'trickle://other/index.html',
+      'about:blank',
+      'about:srcdoc',
+      'http://localhost:5173/',
+    ]) {
       expect(navigationAllowed(url, true, isAppUrl), url).toBe(false);
     }
     expect(navigationAllowed('https://example.com/', false, isAppUrl)).toBe(false);

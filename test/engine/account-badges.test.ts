@@ -23,7 +23,14 @@ describe('an account’s checked login', () => {
     setup = await createTestEngine({});
     const { engine, gmail } = setup;
     gmail.addAccount(ALICE);
-    const a = await engine.accounts.add({ email: ALICE.email, appPassword: 'wrongwrongwrongw', host: gmail.host, port: gmail.port, security: 'none', verify: false });
+    const a = await engine.accounts.add({
+      email: ALICE.email,
+      appPassword: 'wrongwrongwrongw',
+      host: gmail.host,
+      port: gmail.port,
+      security: 'none',
+      verify: false,
+    });
     expect(a.state).toBe('ok');
     expect(a.verifiedAt).toBeUndefined();
     const checked = await engine.accounts.verify({ id: a.id });
@@ -36,7 +43,15 @@ describe('an account’s checked login', () => {
     const { engine, gmail } = setup;
     gmail.addAccount(ALICE);
     gmail.addAccount(BOB);
-    const add = (acc: typeof ALICE) => engine.accounts.add({ email: acc.email, appPassword: acc.appPassword, host: gmail.host, port: gmail.port, security: 'none', verify: false });
+    const add = (acc: typeof ALICE) =>
+      engine.accounts.add({
+        email: acc.email,
+        appPassword: acc.appPassword,
+        host: gmail.host,
+        port: gmail.port,
+        security: 'none',
+        verify: false,
+      });
     const alice = await add(ALICE);
     const bob = await add(BOB);
     setup.clock.advance(5000);
@@ -67,7 +82,15 @@ describe('an account’s checked login', () => {
     await engine.campaigns.queue({ id: campaign.id });
     await drain(engine);
     const [a] = await engine.accounts.list();
-    const first = Math.min(...(await engine.campaigns.messages({ id: campaign.id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!)));
-    expect(a).toMatchObject({ state: 'ok', sentLast24h: 2, inFlight: 0, remaining: 0, nextSlotAt: new Date(first + 24 * 3_600_000).toISOString() });
+    const first = Math.min(
+      ...(await engine.campaigns.messages({ id: campaign.id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!)),
+    );
+    expect(a).toMatchObject({
+      state: 'ok',
+      sentLast24h: 2,
+      inFlight: 0,
+      remaining: 0,
+      nextSlotAt: new Date(first + 24 * 3_600_000).toISOString(),
+    });
   });
 });

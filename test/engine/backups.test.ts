@@ -52,7 +52,7 @@ describe('rolling backups', () => {
     expect(campaignsIn(backup!.file)).toBe(1);
   });
 
-  it('daily, by the engine\'s clock: not again the same day; the last 7 kept', async () => {
+  it("daily, by the engine's clock: not again the same day; the last 7 kept", async () => {
     setup = await createTestEngine({ settings: { batchIntervalSeconds: 86_400, retryIntervalSeconds: 86_400 } });
     const { engine, dataDir, clock } = setup;
     await engine.start();
@@ -67,9 +67,15 @@ describe('rolling backups', () => {
     }
     const kept = listBackups(dataDir);
     expect(kept).toHaveLength(BACKUPS_KEPT);
-    expect(kept.map((b) => new Date(b.takenAt).toISOString().slice(0, 10))).toEqual(
-      ['2026-12-02', '2026-12-01', '2026-11-30', '2026-11-29', '2026-11-28', '2026-11-27', '2026-11-26'],
-    );
+    expect(kept.map((b) => new Date(b.takenAt).toISOString().slice(0, 10))).toEqual([
+      '2026-12-02',
+      '2026-12-01',
+      '2026-11-30',
+      '2026-11-29',
+      '2026-11-28',
+      '2026-11-27',
+      '2026-11-26',
+    ]);
     expect(campaignsIn(kept[0]!.file)).toBe(9);
     expect(campaignsIn(kept[6]!.file)).toBe(3);
   });

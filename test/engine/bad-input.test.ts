@@ -442,8 +442,7 @@ describe('campaigns.create', () => {
     },
     {
       name: 'a recipient merge value that is not text',
-      call: (e) =>
-        e.campaigns.create({ ...ok, csv: undefined, recipients: [{ email: 'a@example.com', fields: { first_name: 3 } }] }),
+      call: (e) => e.campaigns.create({ ...ok, csv: undefined, recipients: [{ email: 'a@example.com', fields: { first_name: 3 } }] }),
       code: 'invalid_input',
       says: [/recipients\.0\.fields\.first_name/],
     },
@@ -552,7 +551,12 @@ describe('campaigns.create', () => {
       code: 'attachment_problem',
       says: [/999999/, /not one Trickle keeps/, /Add the file again/],
     },
-    ...[['a relative path', 'agenda.txt'], ['a full path', join(tmpdir(), 'agenda.txt')], ['a folder', tmpdir()], ['an id as text', '1']].map(
+    ...[
+      ['a relative path', 'agenda.txt'],
+      ['a full path', join(tmpdir(), 'agenda.txt')],
+      ['a folder', tmpdir()],
+      ['an id as text', '1'],
+    ].map(
       ([what, path]): Case => ({
         name: `an attachment given as ${what}`,
         call: (e) => e.campaigns.create({ ...ok, attachments: [path] }),
@@ -824,7 +828,12 @@ describe('campaigns.pause, resume, cancel', () => {
     { name: 'cancel: id 0', call: (e) => e.campaigns.cancel({ id: 0 }), code: 'invalid_input', says: [/^id:/] },
     { name: 'cancel: does not exist', call: (e) => e.campaigns.cancel({ id: 999 }), code: 'not_found' },
     { name: 'cancel: completed', call: (e) => e.campaigns.cancel({ id: f.completed }), code: 'conflict', says: [/already completed/] },
-    { name: 'cancel: cancelled twice', call: (e) => e.campaigns.cancel({ id: f.cancelled }), code: 'conflict', says: [/already cancelled/] },
+    {
+      name: 'cancel: cancelled twice',
+      call: (e) => e.campaigns.cancel({ id: f.cancelled }),
+      code: 'conflict',
+      says: [/already cancelled/],
+    },
   ]);
 });
 
@@ -846,7 +855,12 @@ describe('campaigns.retryFailed and resendInDoubt', () => {
         says: [/^messageIds\.0:/],
       },
       { name: `${method}: a draft`, call: (e) => e.campaigns[method]({ id: f.draft }), code: 'conflict', says: [/draft/] },
-      { name: `${method}: a cancelled campaign`, call: (e) => e.campaigns[method]({ id: f.cancelled }), code: 'conflict', says: [/cancelled/] },
+      {
+        name: `${method}: a cancelled campaign`,
+        call: (e) => e.campaigns[method]({ id: f.cancelled }),
+        code: 'conflict',
+        says: [/cancelled/],
+      },
       {
         name: `${method}: an unknown extra field`,
         call: (e) => e.campaigns[method]({ id: f.completed, all: true }),

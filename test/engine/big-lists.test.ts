@@ -64,9 +64,10 @@ describe('big lists: importing, queueing, cancelling', () => {
     // Room for roughly a third of the list.
     sqlite.pragma(`max_page_count = ${pages + 400}`);
 
-    await expect(
-      engine.campaigns.create({ name: 'too big', subject: 's', text: 't', csv: recipientsCsv(30_000) }),
-    ).rejects.toMatchObject({ code: 'storage_full', message: expect.stringMatching(/disk is full.*Nothing was changed/) });
+    await expect(engine.campaigns.create({ name: 'too big', subject: 's', text: 't', csv: recipientsCsv(30_000) })).rejects.toMatchObject({
+      code: 'storage_full',
+      message: expect.stringMatching(/disk is full.*Nothing was changed/),
+    });
     expect(await engine.campaigns.list()).toEqual([]);
     expect(countRows(setup.databaseFile, 'select count(*) as n from messages')).toBe(0);
     expect(countRows(setup.databaseFile, 'select count(*) as n from campaigns')).toBe(0);
@@ -124,7 +125,14 @@ describe('big lists: importing, queueing, cancelling', () => {
     const queuedView = await engine.campaigns.messages({ id: campaign.id, status: 'queued', limit: 500 });
     expect(queuedView.total).toBe(3_000);
     // Each Message-ID carries its message's row id, as the mailbox reader matches them (core/message-ids.ts).
-    expect(queuedView.items.every((m) => m.status === 'queued' && m.messageId === m.messageId?.replace(/\.\d+@/, `.${m.id}@`) && /^<[0-9a-f]{24}\.\d+@[0-9a-f]{8}\.trickle\.invalid>$/.test(m.messageId ?? ''))).toBe(true);
+    expect(
+      queuedView.items.every(
+        (m) =>
+          m.status === 'queued' &&
+          m.messageId === m.messageId?.replace(/\.\d+@/, `.${m.id}@`) &&
+          /^<[0-9a-f]{24}\.\d+@[0-9a-f]{8}\.trickle\.invalid>$/.test(m.messageId ?? ''),
+      ),
+    ).toBe(true);
     expect(new Set(queuedView.items.map((m) => m.messageId)).size).toBe(500);
   });
 

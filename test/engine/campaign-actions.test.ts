@@ -17,7 +17,12 @@ describe('actions on one campaign, asked for together', () => {
   it('a cancel asked for while a big resume runs applies after it: nothing is sent after the cancel returns', async () => {
     setup = await createTestEngine({ accounts: [TEST_ACCOUNTS[0]!], settings: { batchSize: 5 } });
     const { engine, gmail } = setup;
-    const { campaign } = await engine.campaigns.create({ name: 'big', subject: 'Hi {{first_name}}', text: 't', csv: recipientsCsv(60_000) });
+    const { campaign } = await engine.campaigns.create({
+      name: 'big',
+      subject: 'Hi {{first_name}}',
+      text: 't',
+      csv: recipientsCsv(60_000),
+    });
     await engine.campaigns.queue({ id: campaign.id });
     await engine.campaigns.pause({ id: campaign.id });
 
@@ -37,8 +42,16 @@ describe('actions on one campaign, asked for together', () => {
   it('cancel then queue on a draft: the queue is refused, the draft stays cancelled', async () => {
     setup = await createTestEngine({ accounts: [TEST_ACCOUNTS[0]!] });
     const { engine } = setup;
-    const { campaign } = await engine.campaigns.create({ name: 'big', subject: 'Hi {{first_name}}', text: 't', csv: recipientsCsv(20_000) });
-    const [cancel, queue] = await Promise.allSettled([engine.campaigns.cancel({ id: campaign.id }), engine.campaigns.queue({ id: campaign.id })]);
+    const { campaign } = await engine.campaigns.create({
+      name: 'big',
+      subject: 'Hi {{first_name}}',
+      text: 't',
+      csv: recipientsCsv(20_000),
+    });
+    const [cancel, queue] = await Promise.allSettled([
+      engine.campaigns.cancel({ id: campaign.id }),
+      engine.campaigns.queue({ id: campaign.id }),
+    ]);
     expect(cancel).toMatchObject({ status: 'fulfilled', value: { status: 'cancelled' } });
     expect(queue).toMatchObject({ status: 'rejected', reason: { code: 'conflict', message: 'This campaign is already cancelled.' } });
     const after = await engine.campaigns.get({ id: campaign.id });
@@ -74,7 +87,10 @@ describe('actions on one campaign, asked for together', () => {
     ]);
     expect(update.status).toBe('fulfilled');
     // {{nickname}} is no column of the list: the queue saw the edited subject.
-    expect(queue).toMatchObject({ status: 'rejected', reason: { code: 'merge_unknown_field', message: expect.stringContaining('nickname') } });
+    expect(queue).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'merge_unknown_field', message: expect.stringContaining('nickname') },
+    });
     expect((await engine.campaigns.get({ id: campaign.id })).status).toBe('draft');
   });
 });

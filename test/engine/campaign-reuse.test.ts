@@ -347,7 +347,12 @@ describe('merge fields checked against the list’s columns', () => {
     expect(await engine.campaigns.queue({ id: campaign.id })).toMatchObject({ queued: 3 });
 
     // The address and the name are always there to use (a list without names greets with the default).
-    const { campaign: plain } = await engine.campaigns.create({ name: 'p', subject: 'Hi {{name|there}}', text: '{{email}}', recipients: [{ email: 'a@example.com' }] });
+    const { campaign: plain } = await engine.campaigns.create({
+      name: 'p',
+      subject: 'Hi {{name|there}}',
+      text: '{{email}}',
+      recipients: [{ email: 'a@example.com' }],
+    });
     expect(await engine.campaigns.queue({ id: plain.id })).toMatchObject({ queued: 1 });
   });
 });

@@ -27,7 +27,6 @@ async function oneAccount(settings?: SettingsUpdate) {
   return setup;
 }
 
-
 // ---- A small MIME reader: enough to look at what the recipient's mail program shows ----
 
 interface MimePart {
@@ -244,7 +243,14 @@ describe('merge fields checked from what the import noted', () => {
     const { engine } = await oneAccount();
     const { db } = engine.internals.ctx;
     const values = ['Ann', '', ' ', '\u200b', '\u00a0x', 'x\u200b', '\u3000', 'Bob'];
-    const templates = ['Hi {{first_name}}', 'For {{company}}', '{{first_name}} at {{company}}', 'Hi {{name}}', 'Hi {{missing}}', 'Hi {{first_name|there}}'];
+    const templates = [
+      'Hi {{first_name}}',
+      'For {{company}}',
+      '{{first_name}} at {{company}}',
+      'Hi {{name}}',
+      'Hi {{missing}}',
+      'Hi {{first_name|there}}',
+    ];
     let cases = 0;
     for (let seed = 0; seed < 24; seed++) {
       const rows = Array.from({ length: 6 }, (_, i) => {
@@ -255,12 +261,21 @@ describe('merge fields checked from what the import noted', () => {
       const subject = templates[seed % templates.length]!;
       const answer = async () => {
         const { campaign } = await engine.campaigns.create({ name: `c${seed}`, subject, text: 't', csv });
-        return { id: campaign.id, result: await checkMergeFields(db, { id: campaign.id, subject, html: null, text: 't' }, new TimeSlicer()).then(() => 'ok', (e: Error) => e.message) };
+        return {
+          id: campaign.id,
+          result: await checkMergeFields(db, { id: campaign.id, subject, html: null, text: 't' }, new TimeSlicer()).then(
+            () => 'ok',
+            (e: Error) => e.message,
+          ),
+        };
       };
       const noted = await answer();
       const scanned = await answer();
       await db.updateTable('campaigns').set({ fields_with_blanks: null }).where('id', '=', scanned.id).execute();
-      const byScan = await checkMergeFields(db, { id: scanned.id, subject, html: null, text: 't' }, new TimeSlicer()).then(() => 'ok', (e: Error) => e.message);
+      const byScan = await checkMergeFields(db, { id: scanned.id, subject, html: null, text: 't' }, new TimeSlicer()).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
       expect(noted.result, `${subject} over ${JSON.stringify(rows)}`).toBe(byScan);
       if (byScan !== 'ok') cases++;
     }
@@ -328,9 +343,10 @@ describe('header injection', () => {
   it('a subject or sender name typed with a line break is refused, and nothing is created', async () => {
     const { engine } = await oneAccount();
     for (const bad of [{ subject: 'News\r\nBcc: evil@x.com' }, { subject: 'ok', fromName: 'Club\nBcc: evil@x.com' }]) {
-      await expect(
-        engine.campaigns.create({ name: 'Injection', html: '<p>Hi</p>', csv: recipientsCsv(1), ...bad }),
-      ).rejects.toMatchObject({ code: 'invalid_input', message: /must be one line: remove the line break/ });
+      await expect(engine.campaigns.create({ name: 'Injection', html: '<p>Hi</p>', csv: recipientsCsv(1), ...bad })).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: /must be one line: remove the line break/,
+      });
     }
     expect(await engine.campaigns.list()).toEqual([]);
   });
@@ -364,7 +380,9 @@ describe('the message a recipient gets', () => {
       const [, hex, row] = /^<([0-9a-f]{16})[0-9a-f]{8}\.(\d+)@/.exec(m!.messageId!)!;
       return `alice+unsub-${hex}-${row}@gmail.test`;
     };
-    expect(part(a!, 'text/html')).toContain(`To unsubscribe, reply with “unsubscribe” or <a href="mailto:${token(a)}?subject=unsubscribe">write to alice@gmail.test</a>`);
+    expect(part(a!, 'text/html')).toContain(
+      `To unsubscribe, reply with “unsubscribe” or <a href="mailto:${token(a)}?subject=unsubscribe">write to alice@gmail.test</a>`,
+    );
     expect(a!.headers.get('list-unsubscribe')).toBe(`<mailto:${token(a)}?subject=unsubscribe>`);
     expect(a!.headers.has('reply-to')).toBe(false);
 
@@ -373,7 +391,9 @@ describe('the message a recipient gets', () => {
     expect(b!.headers.get('reply-to')).toBe('office@club.example');
     expect(b!.headers.get('list-unsubscribe')).toBe(`<mailto:${token(b)}?subject=unsubscribe>`);
     expect(part(b!, 'text/plain')).toMatch(/To unsubscribe, write "unsubscribe" to alice@gmail\.test\./);
-    expect(part(b!, 'text/html')).toContain(`To unsubscribe, <a href="mailto:${token(b)}?subject=unsubscribe">write to alice@gmail.test</a>`);
+    expect(part(b!, 'text/html')).toContain(
+      `To unsubscribe, <a href="mailto:${token(b)}?subject=unsubscribe">write to alice@gmail.test</a>`,
+    );
   });
 });
 
@@ -417,7 +437,10 @@ describe('Message-ID', () => {
 describe('attachments', () => {
   it('a small file arrives with the message', async () => {
     const { engine, gmail } = await oneAccount();
-    const file = await engine.attachments.store({ filename: 'agenda.txt', contentBase64: Buffer.from('Agenda: 1. Welcome 2. Budget\n').toString('base64') });
+    const file = await engine.attachments.store({
+      filename: 'agenda.txt',
+      contentBase64: Buffer.from('Agenda: 1. Welcome 2. Budget\n').toString('base64'),
+    });
     expect(file).toEqual({ id: expect.any(Number), filename: 'agenda.txt', size: 29 });
     const { campaign } = await engine.campaigns.create({
       name: 'With file',
@@ -436,7 +459,10 @@ describe('attachments', () => {
 
   it('a stored file removed after queueing pauses the campaign, naming the file, and burns nothing; resume after restoring sends', async () => {
     const { engine, gmail, dataDir } = await oneAccount();
-    const stored = await engine.attachments.store({ filename: 'minutes.pdf', contentBase64: Buffer.from('%PDF-1.4 minutes\n').toString('base64') });
+    const stored = await engine.attachments.store({
+      filename: 'minutes.pdf',
+      contentBase64: Buffer.from('%PDF-1.4 minutes\n').toString('base64'),
+    });
     // The store's copy, as a damaged data folder or a careless clean-up would lose it.
     const file = join(dataDir, 'attachments', 'store', String(stored.id));
     const { campaign } = await engine.campaigns.create({

@@ -92,7 +92,11 @@ describe.runIf(posix)('the data folder and its files: readable by their owner on
 
     for (const name of ['trickle.sqlite', 'secret.key', 'dry-run.log']) expect(mode(join(dataDir, name)), name).toBe(0o600);
     const said = log.warnings.join('\n');
-    expect(said).toMatch(new RegExp(`The key file ${join(dataDir, 'secret.key')} was readable or writable by other users \\(mode 644\\).*made it private \\(600\\)`));
+    expect(said).toMatch(
+      new RegExp(
+        `The key file ${join(dataDir, 'secret.key')} was readable or writable by other users \\(mode 644\\).*made it private \\(600\\)`,
+      ),
+    );
     expect(said).toMatch(/made them private \(600 for files, 700 for folders\): .*trickle\.sqlite \(was 644\)/);
     expect(said).toMatch(/made them private \(600 for files, 700 for folders\): .*dry-run\.log \(was 666\)/);
   });
@@ -107,7 +111,7 @@ describe.runIf(posix)('the data folder and its files: readable by their owner on
     expect((await engine.accounts.verify({ id: 1 })).state).toBe('ok');
   });
 
-  it('the key file store on its own (the desktop\'s fallback) fixes a key file others can read, too', () => {
+  it("the key file store on its own (the desktop's fallback) fixes a key file others can read, too", () => {
     const dataDir = folder();
     new KeyFileSecretStore({ dataDir });
     chmodSync(join(dataDir, 'secret.key'), 0o644);
@@ -142,7 +146,9 @@ describe.runIf(posix)('the data folder and its files: readable by their owner on
     chownSync(join(dataDir, 'trickle.sqlite'), NOBODY, NOBODY);
     await expect(open(dataDir)).rejects.toMatchObject({
       code: 'unsafe_data_folder',
-      message: expect.stringContaining(`Trickle will not use the file ${join(dataDir, 'trickle.sqlite')}: it belongs to another user (uid ${NOBODY})`),
+      message: expect.stringContaining(
+        `Trickle will not use the file ${join(dataDir, 'trickle.sqlite')}: it belongs to another user (uid ${NOBODY})`,
+      ),
     });
     chownSync(join(dataDir, 'trickle.sqlite'), 0, 0);
     chownSync(dataDir, NOBODY, NOBODY);
@@ -185,7 +191,11 @@ describe('a key file deleted while passwords encrypted with it exist', () => {
     await engine.start();
     expect(existsSync(join(dataDir, 'secret.key'))).toBe(true);
     const [account] = await engine.accounts.list();
-    expect(account).toMatchObject({ email: ALICE.email, state: 'auth_failed', stateDetail: { explanation: expect.stringMatching(/key .* was lost.*Enter the app password again/) } });
+    expect(account).toMatchObject({
+      email: ALICE.email,
+      state: 'auth_failed',
+      stateDetail: { explanation: expect.stringMatching(/key .* was lost.*Enter the app password again/) },
+    });
     // Entering it again works, with the new key.
     expect(await engine.accounts.update({ id: account!.id, appPassword: ALICE.appPassword })).toMatchObject({ state: 'ok' });
     expect((await engine.accounts.verify({ id: account!.id })).state).toBe('ok');

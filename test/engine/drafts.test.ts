@@ -20,8 +20,14 @@ afterEach(async () => {
 function counterTotals(file: string, campaignId: number): Record<string, number> {
   const db = new Database(file, { readonly: true });
   try {
-    const counted = db.prepare('select status, n from campaign_message_counts where campaign_id = ? and n > 0').all(campaignId) as { status: string; n: number }[];
-    const real = db.prepare('select status, count(*) as n from messages where campaign_id = ? group by status').all(campaignId) as { status: string; n: number }[];
+    const counted = db.prepare('select status, n from campaign_message_counts where campaign_id = ? and n > 0').all(campaignId) as {
+      status: string;
+      n: number;
+    }[];
+    const real = db.prepare('select status, count(*) as n from messages where campaign_id = ? group by status').all(campaignId) as {
+      status: string;
+      n: number;
+    }[];
     expect(Object.fromEntries(counted.map((r) => [r.status, r.n]))).toEqual(Object.fromEntries(real.map((r) => [r.status, r.n])));
     return Object.fromEntries(real.map((r) => [r.status, r.n]));
   } finally {
@@ -43,12 +49,24 @@ describe('a draft saved as the user writes', () => {
     setup = await createTestEngine({ accounts: [TEST_ACCOUNTS[0]!] });
     const { engine } = setup;
     const draft = await engine.campaigns.createDraft({ html: '<p>Dear {{first_name|friend}}' });
-    expect(draft).toMatchObject({ name: 'Untitled campaign', subject: '', status: 'draft', total: 0, html: '<p>Dear {{first_name|friend}}' });
+    expect(draft).toMatchObject({
+      name: 'Untitled campaign',
+      subject: '',
+      status: 'draft',
+      total: 0,
+      html: '<p>Dear {{first_name|friend}}',
+    });
     expect((await engine.campaigns.list()).map((c) => c.id)).toContain(draft.id);
 
-    await expect(engine.campaigns.queue({ id: draft.id })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/no subject/) });
+    await expect(engine.campaigns.queue({ id: draft.id })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/no subject/),
+    });
     await engine.campaigns.update({ id: draft.id, name: 'Spring fair', subject: 'Hi {{first_name|friend}}' });
-    await expect(engine.campaigns.queue({ id: draft.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/no recipients yet/) });
+    await expect(engine.campaigns.queue({ id: draft.id })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/no recipients yet/),
+    });
     expect((await engine.campaigns.get({ id: draft.id })).status).toBe('draft');
 
     const { report } = await engine.campaigns.importRecipients({ id: draft.id, csv: recipientsCsv(3), mode: 'replace' });
@@ -71,7 +89,12 @@ describe('campaigns.importRecipients', () => {
   it('replace: the draft’s list becomes the new one, with the new merge fields and the same report as create', async () => {
     setup = await createTestEngine({});
     const { engine, databaseFile } = setup;
-    const { campaign } = await engine.campaigns.create({ name: 'n', subject: 's', text: 't', csv: 'email,town\nold1@example.com,A\nold2@example.com,B' });
+    const { campaign } = await engine.campaigns.create({
+      name: 'n',
+      subject: 's',
+      text: 't',
+      csv: 'email,town\nold1@example.com,A\nold2@example.com,B',
+    });
     await engine.suppressions.add({ email: 'gone@example.com' });
     const { campaign: after, report } = await engine.campaigns.importRecipients({
       id: campaign.id,
@@ -101,7 +124,12 @@ describe('campaigns.importRecipients', () => {
   it('add: new rows go after the old ones; an address already in the list is skipped, naming its row', async () => {
     setup = await createTestEngine({});
     const { engine, databaseFile } = setup;
-    const { campaign } = await engine.campaigns.create({ name: 'n', subject: 's', text: 't', csv: 'email,town\nann@example.com,A\nben@example.com,B' });
+    const { campaign } = await engine.campaigns.create({
+      name: 'n',
+      subject: 's',
+      text: 't',
+      csv: 'email,town\nann@example.com,A\nben@example.com,B',
+    });
     const { campaign: after, report } = await engine.campaigns.importRecipients({
       id: campaign.id,
       recipients: [{ email: 'cat@example.com', fields: { first_name: 'Cat' } }, { email: 'BEN@example.com' }, { email: 'dan@example.com' }],
@@ -145,7 +173,11 @@ describe('campaigns.importRecipients', () => {
       suppressed: 0,
     });
     // A pasted list (rows 1–2 as a list counts them) goes after that.
-    await engine.campaigns.importRecipients({ id: campaign.id, recipients: [{ email: 'eve@example.com' }, { email: 'fay@example.com' }], mode: 'add' });
+    await engine.campaigns.importRecipients({
+      id: campaign.id,
+      recipients: [{ email: 'eve@example.com' }, { email: 'fay@example.com' }],
+      mode: 'add',
+    });
 
     const { items } = await engine.campaigns.messages({ id: campaign.id });
     expect(items.map((m) => [m.row, m.email, m.skipReason ?? ''])).toEqual([
@@ -166,10 +198,16 @@ describe('campaigns.importRecipients', () => {
       expect(found.items.map((f) => f.email)).toEqual([items[k]!.email]);
     }
     const eve = (await engine.campaigns.messages({ id: campaign.id, row: 10 })).items[0]!;
-    expect((await engine.campaigns.preview({ id: campaign.id, messageId: eve.id })).recipient).toMatchObject({ email: 'eve@example.com', row: 10 });
+    expect((await engine.campaigns.preview({ id: campaign.id, messageId: eve.id })).recipient).toMatchObject({
+      email: 'eve@example.com',
+      row: 10,
+    });
     // The export's row column names each recipient once.
     const { csv } = await engine.campaigns.export({ id: campaign.id });
-    const [header, ...lines] = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const [header, ...lines] = csv
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(header!.split(',')[0]).toBe('row');
     expect(lines.map((l) => Number(l.split(',')[0]))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
@@ -208,6 +246,8 @@ describe('campaigns.importRecipients', () => {
       message: expect.stringMatching(/Only a draft's recipients can be changed; this campaign is queued/),
     });
     expect((await engine.campaigns.get({ id: campaign.id })).counts.queued).toBe(2);
-    await expect(engine.campaigns.importRecipients({ id: 999, csv: 'email\na@example.com', mode: 'add' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(engine.campaigns.importRecipients({ id: 999, csv: 'email\na@example.com', mode: 'add' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });

@@ -63,22 +63,23 @@ interface Scenario {
   recipients: number;
 }
 
-const scenario: fc.Arbitrary<Scenario> = fc.record({
-  accounts: fc.array(
-    fc.record({
-      cap: fc.integer({ min: 3, max: 14 }),
-      replyDelayMs: fc.integer({ min: 0, max: 350 }),
-      alreadySent: fc.integer({ min: 0, max: 14 }),
-      freesAfterMs: fc.integer({ min: 5_000, max: 240_000 }),
-    }),
-    { minLength: 1, maxLength: 3 },
-  ),
-  batchSize: fc.integer({ min: 1, max: 6 }),
-  batchIntervalSeconds: fc.integer({ min: 1, max: 8 }),
-  messageDelayMs: fc.constantFrom(0, 250, 1000, 1500),
-  ahead: fc.integer({ min: 0, max: 12 }),
-  recipients: fc.integer({ min: 1, max: 30 }),
-})
+const scenario: fc.Arbitrary<Scenario> = fc
+  .record({
+    accounts: fc.array(
+      fc.record({
+        cap: fc.integer({ min: 3, max: 14 }),
+        replyDelayMs: fc.integer({ min: 0, max: 350 }),
+        alreadySent: fc.integer({ min: 0, max: 14 }),
+        freesAfterMs: fc.integer({ min: 5_000, max: 240_000 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    batchSize: fc.integer({ min: 1, max: 6 }),
+    batchIntervalSeconds: fc.integer({ min: 1, max: 8 }),
+    messageDelayMs: fc.constantFrom(0, 250, 1000, 1500),
+    ahead: fc.integer({ min: 0, max: 12 }),
+    recipients: fc.integer({ min: 1, max: 30 }),
+  })
   // Runs of minutes, not days: what the seeded windows free in minutes covers the queue.
   .filter((s) => s.ahead + s.recipients <= s.accounts.reduce((n, a) => n + a.cap, 0));
 
@@ -87,14 +88,29 @@ const errors: { error: number; tolerance: number; duration: number }[] = [];
 async function runScenario(s: Scenario): Promise<void> {
   setup = await createTestEngine({
     clock: systemClock,
-    settings: { batchSize: s.batchSize, batchIntervalSeconds: s.batchIntervalSeconds, messageDelayMs: s.messageDelayMs, retryIntervalSeconds: 3600 },
+    settings: {
+      batchSize: s.batchSize,
+      batchIntervalSeconds: s.batchIntervalSeconds,
+      messageDelayMs: s.messageDelayMs,
+      retryIntervalSeconds: 3600,
+    },
   });
   const { engine } = setup;
   const ids: number[] = [];
   for (const [i, a] of s.accounts.entries()) {
-    ids.push(await setup.addAccount({ email: `a${i}@gmail.test`, appPassword: 'aaaabbbbccccdddd', replyDelayMs: a.replyDelayMs }, { dailyCap: a.cap + 1 }));
+    ids.push(
+      await setup.addAccount(
+        { email: `a${i}@gmail.test`, appPassword: 'aaaabbbbccccdddd', replyDelayMs: a.replyDelayMs },
+        { dailyCap: a.cap + 1 },
+      ),
+    );
   }
-  const { campaign: probe } = await engine.campaigns.create({ name: 'probe', subject: 's', text: 't', recipients: [{ email: 'me@example.org' }] });
+  const { campaign: probe } = await engine.campaigns.create({
+    name: 'probe',
+    subject: 's',
+    text: 't',
+    recipients: [{ email: 'me@example.org' }],
+  });
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: T0 });
 
   // Each account sends once (a test send: it takes a slot, hence the cap + 1): its pace is measured.
@@ -107,7 +123,8 @@ async function runScenario(s: Scenario): Promise<void> {
   try {
     const insert = db.prepare("insert into send_log (account_email, kind, sent_at) values (?, 'test', ?)");
     for (const [i, a] of s.accounts.entries()) {
-      for (let k = 0; k < Math.min(a.alreadySent, a.cap); k++) insert.run(`a${i}@gmail.test`, Date.now() - DAY + a.freesAfterMs + k * 7_000);
+      for (let k = 0; k < Math.min(a.alreadySent, a.cap); k++)
+        insert.run(`a${i}@gmail.test`, Date.now() - DAY + a.freesAfterMs + k * 7_000);
     }
   } finally {
     db.close();
@@ -135,7 +152,10 @@ async function runScenario(s: Scenario): Promise<void> {
   const duration = finished - queuedAt;
   const tolerance = Math.max(0.05 * duration, s.batchIntervalSeconds * 1000);
   errors.push({ error: Math.abs(predicted - finished), tolerance, duration });
-  expect(Math.abs(predicted - finished), `forecast ${new Date(predicted).toISOString()}, run ${new Date(finished).toISOString()}`).toBeLessThanOrEqual(tolerance);
+  expect(
+    Math.abs(predicted - finished),
+    `forecast ${new Date(predicted).toISOString()}, run ${new Date(finished).toISOString()}`,
+  ).toBeLessThanOrEqual(tolerance);
 
   await engine.stop();
   vi.useRealTimers();

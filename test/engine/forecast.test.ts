@@ -23,7 +23,17 @@ describe('campaigns.forecast', () => {
     const { engine, clock } = setup;
     const id = await draft(20_000);
     const f = await engine.campaigns.forecast({ id });
-    expect(f).toMatchObject({ campaignId: id, messages: 20_000, pastToday: true, sendsLeftToday: 350, today: 350, ahead: [], expiring: 0, paused: false, rehearsal: false });
+    expect(f).toMatchObject({
+      campaignId: id,
+      messages: 20_000,
+      pastToday: true,
+      sendsLeftToday: 350,
+      today: 350,
+      ahead: [],
+      expiring: 0,
+      paused: false,
+      rehearsal: false,
+    });
     // 350 a day: the last of 20,000 goes on the 58th day (57 full days after today's 350).
     const days = (Date.parse(f.finishAt!) - clock.now()) / DAY;
     expect(Math.floor(days)).toBe(57);
@@ -77,7 +87,10 @@ describe('campaigns.forecast', () => {
     setup = await createTestEngine({});
     const { engine } = setup;
     const empty = await engine.campaigns.createDraft({ name: 'empty' });
-    expect(await engine.campaigns.forecast({ id: empty.id })).toMatchObject({ messages: 0, reason: expect.stringMatching(/nobody to send to yet/) });
+    expect(await engine.campaigns.forecast({ id: empty.id })).toMatchObject({
+      messages: 0,
+      reason: expect.stringMatching(/nobody to send to yet/),
+    });
     const id = await draft(3);
     const f = await engine.campaigns.forecast({ id });
     expect(f.finishAt).toBeUndefined();

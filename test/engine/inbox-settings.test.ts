@@ -25,7 +25,12 @@ describe('an account’s mailbox', () => {
 
   it('another host has no mailbox until one is given; watching can be turned off and on', async () => {
     setup = await createTestEngine();
-    const other = await setup.engine.accounts.add({ email: 'me@club.example', appPassword: 'secret', host: 'mail.club.example', verify: false });
+    const other = await setup.engine.accounts.add({
+      email: 'me@club.example',
+      appPassword: 'secret',
+      host: 'mail.club.example',
+      verify: false,
+    });
     expect(other.imapHost).toBeUndefined();
     expect(other.inbox).toMatchObject({ state: 'off', detail: expect.stringMatching(/No IMAP server is set/) });
     await expect(setup.engine.accounts.checkInbox({ id: other.id })).rejects.toMatchObject({ code: 'conflict', message: /no IMAP server/ });
@@ -43,25 +48,43 @@ describe('an account’s mailbox', () => {
       message: /^imapSecurity: Unencrypted connections are only allowed to this computer/,
     });
     await expect(
-      setup.engine.accounts.add({ email: 'me@club.example', appPassword: 'secret', host: 'mail.club.example', imapPort: 143, verify: false }),
+      setup.engine.accounts.add({
+        email: 'me@club.example',
+        appPassword: 'secret',
+        host: 'mail.club.example',
+        imapPort: 143,
+        verify: false,
+      }),
     ).rejects.toMatchObject({ code: 'invalid_input', message: /^imapHost: Give the IMAP server/ });
     await expect(setup.engine.accounts.add({ ...GMAIL, imapSecurity: 'starttls' })).rejects.toMatchObject({ code: 'invalid_input' });
     expect(await setup.engine.accounts.list()).toEqual([]);
     // A loopback server may go without TLS (a test server on this computer).
-    expect(await setup.engine.accounts.add({ ...GMAIL, imapHost: '127.0.0.1', imapPort: 1143, imapSecurity: 'none' })).toMatchObject({ imapSecurity: 'none', imapPort: 1143 });
+    expect(await setup.engine.accounts.add({ ...GMAIL, imapHost: '127.0.0.1', imapPort: 1143, imapSecurity: 'none' })).toMatchObject({
+      imapSecurity: 'none',
+      imapPort: 1143,
+    });
   });
 });
 
 describe('the mailbox settings', () => {
   it('look every 5 minutes and settle in-doubt messages from Sent Mail after 15 minutes, by default', async () => {
     setup = await createTestEngine();
-    expect(await setup.engine.settings.get()).toMatchObject({ inboxCheckSeconds: 300, settleInDoubtFromSentMail: true, settleInDoubtAfterMinutes: 15 });
-    expect(await setup.engine.settings.update({ inboxCheckSeconds: 60, settleInDoubtAfterMinutes: 30, settleInDoubtFromSentMail: false })).toMatchObject({
+    expect(await setup.engine.settings.get()).toMatchObject({
+      inboxCheckSeconds: 300,
+      settleInDoubtFromSentMail: true,
+      settleInDoubtAfterMinutes: 15,
+    });
+    expect(
+      await setup.engine.settings.update({ inboxCheckSeconds: 60, settleInDoubtAfterMinutes: 30, settleInDoubtFromSentMail: false }),
+    ).toMatchObject({
       inboxCheckSeconds: 60,
       settleInDoubtAfterMinutes: 30,
       settleInDoubtFromSentMail: false,
     });
-    await expect(setup.engine.settings.update({ inboxCheckSeconds: 1 })).rejects.toMatchObject({ code: 'invalid_input', message: 'inboxCheckSeconds: This must be at least 10.' });
+    await expect(setup.engine.settings.update({ inboxCheckSeconds: 1 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: 'inboxCheckSeconds: This must be at least 10.',
+    });
     // Less than 5 minutes would re-send messages Gmail may still be filing.
     await expect(setup.engine.settings.update({ settleInDoubtAfterMinutes: 1 })).rejects.toMatchObject({ code: 'invalid_input' });
   });

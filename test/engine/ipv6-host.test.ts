@@ -30,7 +30,13 @@ describe.skipIf(!ipv6Loopback)('an SMTP host written as an IPv6 address', () => 
     gmail = await startTestGmail({ ipv6: true, accounts: [alice] });
     setup = await createTestEngine({ gmail });
     const { engine } = setup;
-    const account = await engine.accounts.add({ email: alice.email, appPassword: alice.appPassword, host: '[::1]', port: gmail.port, security: 'none' });
+    const account = await engine.accounts.add({
+      email: alice.email,
+      appPassword: alice.appPassword,
+      host: '[::1]',
+      port: gmail.port,
+      security: 'none',
+    });
     expect(account).toMatchObject({ host: '[::1]', state: 'ok' });
     expect(gmail.logins).toEqual([expect.objectContaining({ ok: true })]);
 
@@ -45,11 +51,21 @@ describe.skipIf(!ipv6Loopback)('an SMTP host written as an IPv6 address', () => 
     gmail = await startTestGmail({ ipv6: true, accounts: [alice] });
     setup = await createTestEngine({ gmail });
     const { engine } = setup;
-    const added = await engine.accounts.add({ email: alice.email, appPassword: alice.appPassword, host: '[0:0:0:0:0:0:0:1]', port: gmail.port, security: 'none' });
+    const added = await engine.accounts.add({
+      email: alice.email,
+      appPassword: alice.appPassword,
+      host: '[0:0:0:0:0:0:0:1]',
+      port: gmail.port,
+      security: 'none',
+    });
     expect(added.host).toBe('[::1]');
 
-    const add = (host: string) => engine.accounts.add({ email: 'bob@gmail.test', appPassword: 'x', host, port: 25, security: 'tls', verify: false });
-    await expect(add('::1')).rejects.toMatchObject({ code: 'invalid_input', message: 'host: Write an IPv6 address in brackets, like [::1].' });
+    const add = (host: string) =>
+      engine.accounts.add({ email: 'bob@gmail.test', appPassword: 'x', host, port: 25, security: 'tls', verify: false });
+    await expect(add('::1')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: 'host: Write an IPv6 address in brackets, like [::1].',
+    });
     await expect(add('[::g1]')).rejects.toMatchObject({
       code: 'invalid_input',
       message: 'host: [::g1] is not an IPv6 address: write one such as [::1], or a server name such as smtp.gmail.com.',
@@ -58,7 +74,17 @@ describe.skipIf(!ipv6Loopback)('an SMTP host written as an IPv6 address', () => 
     // Only loopback may go unencrypted.
     await expect(add('[2001:db8::1]').then(() => undefined)).resolves.toBeUndefined();
     await expect(
-      engine.accounts.add({ email: 'carol@gmail.test', appPassword: 'x', host: '[2001:db8::2]', port: 25, security: 'none', verify: false }),
-    ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^security: Unencrypted connections are only allowed to this computer/) });
+      engine.accounts.add({
+        email: 'carol@gmail.test',
+        appPassword: 'x',
+        host: '[2001:db8::2]',
+        port: 25,
+        security: 'none',
+        verify: false,
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/^security: Unencrypted connections are only allowed to this computer/),
+    });
   });
 });

@@ -35,7 +35,9 @@ afterEach(async () => {
 });
 
 /** A data folder as the version before the store left it: migrations up to 0007, paths in campaigns. */
-async function olderDataFolder(campaigns: { name: string; status: 'draft' | 'queued' | 'completed'; paths: string[]; recipients?: string[] }[]) {
+async function olderDataFolder(
+  campaigns: { name: string; status: 'draft' | 'queued' | 'completed'; paths: string[]; recipients?: string[] }[],
+) {
   const sqlite = new BetterSqlite3(join(dataDir!, 'trickle.sqlite'));
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
@@ -86,14 +88,21 @@ async function olderDataFolder(campaigns: { name: string; status: 'draft' | 'que
 
 /** Opens and starts an engine: the move into the store is done once it owns the folder. */
 async function open(logger?: EngineLogger): Promise<Engine> {
-  const engine = await createEngine({ dataDir: dataDir!, clock: new FakeClock(NOW), smtpTimeouts: { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 }, ...(logger ? { logger } : {}) });
+  const engine = await createEngine({
+    dataDir: dataDir!,
+    clock: new FakeClock(NOW),
+    smtpTimeouts: { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 },
+    ...(logger ? { logger } : {}),
+  });
   engines.push(engine);
   await engine.start();
   return engine;
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name],
+  );
 }
 
 describe('attachments of an older version, at the first start with the store', () => {
@@ -114,7 +123,14 @@ describe('attachments of an older version, at the first start with the store', (
     const link = join(old, '998877665544', 'notes.txt');
     symlinkSync(key, link);
     symlinkSync(dataDir, join(old, 'evil'));
-    const hostile = [key, '/proc/self/environ', link, join(old, 'evil', 'secret.key'), `${old}/0a1b2c3d4e5f/../../secret.key`, 'relative/agenda.txt'];
+    const hostile = [
+      key,
+      '/proc/self/environ',
+      link,
+      join(old, 'evil', 'secret.key'),
+      `${old}/0a1b2c3d4e5f/../../secret.key`,
+      'relative/agenda.txt',
+    ];
     const gone = join(old, 'aaaaaaaaaaaa', 'gone.pdf');
 
     const ids = await olderDataFolder([
@@ -126,7 +142,11 @@ describe('attachments of an older version, at the first start with the store', (
     ]);
 
     const warnings: string[] = [];
-    const logger: EngineLogger = { info() {}, warn: (m, d) => void warnings.push(`${m} ${JSON.stringify(d)}`), error: (m, d) => void warnings.push(`error ${m} ${JSON.stringify(d)}`) };
+    const logger: EngineLogger = {
+      info() {},
+      warn: (m, d) => void warnings.push(`${m} ${JSON.stringify(d)}`),
+      error: (m, d) => void warnings.push(`error ${m} ${JSON.stringify(d)}`),
+    };
     const engine = await open(logger);
     const get = (name: string) => engine.campaigns.get({ id: ids[name] });
 
@@ -135,7 +155,13 @@ describe('attachments of an older version, at the first start with the store', (
     expect(draft).toMatchObject({ status: 'draft', attachments: [{ filename: 'agenda.txt', size: 19 }] });
     expect(draft.statusDetail).toBeUndefined();
     const queued = await get('Queued');
-    expect(queued).toMatchObject({ status: 'queued', attachments: [{ filename: 'agenda.txt', size: 19 }, { filename: 'minutes.pdf', size: 17 }] });
+    expect(queued).toMatchObject({
+      status: 'queued',
+      attachments: [
+        { filename: 'agenda.txt', size: 19 },
+        { filename: 'minutes.pdf', size: 17 },
+      ],
+    });
     expect(queued.attachments[0]!.id).toBe(draft.attachments[0]!.id);
     expect(queued.statusDetail).toBeUndefined();
 
@@ -203,7 +229,9 @@ describe('attachments of an older version, at the first start with the store', (
     const engine = await open();
     // As if the move had failed at start (a full disk): the old list is still there.
     const sqlite = new BetterSqlite3(join(dataDir, 'trickle.sqlite'));
-    sqlite.prepare('update campaigns set attachments = ? where id = ?').run(JSON.stringify([{ path: '/etc/hostname', filename: 'hostname' }]), ids.Queued);
+    sqlite
+      .prepare('update campaigns set attachments = ? where id = ?')
+      .run(JSON.stringify([{ path: '/etc/hostname', filename: 'hostname' }]), ids.Queued);
     sqlite.close();
     gmail = await startTestGmail({ accounts: [ALICE] });
     await engine.accounts.add({ ...ALICE, host: gmail.host, port: gmail.port, security: 'none', verify: false });

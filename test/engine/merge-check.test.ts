@@ -12,7 +12,7 @@ afterEach(async () => {
   setup = undefined;
 });
 
-describe('the queue\'s check for empty merge fields', () => {
+describe("the queue's check for empty merge fields", () => {
   it('counts a value of NULs (alone or with invisible characters) as empty, and nothing that shows', async () => {
     setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1) });
     const { engine, gmail } = setup;

@@ -28,7 +28,13 @@ describe('the size of a message', () => {
     setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1) });
     const { engine } = setup;
     const file = await attachment(engine, 21 * MB);
-    const { campaign } = await engine.campaigns.create({ name: 'c', subject: 'Report', text: 'x'.repeat(4_500_000), csv: recipientsCsv(3), attachments: [file] });
+    const { campaign } = await engine.campaigns.create({
+      name: 'c',
+      subject: 'Report',
+      text: 'x'.repeat(4_500_000),
+      csv: recipientsCsv(3),
+      attachments: [file],
+    });
     await expect(engine.campaigns.queue({ id: campaign.id })).rejects.toMatchObject({
       code: 'message_too_big',
       message:
@@ -37,7 +43,7 @@ describe('the size of a message', () => {
     expect((await engine.campaigns.get({ id: campaign.id })).counts).toMatchObject({ pending: 3, queued: 0 });
   });
 
-  it('a merge value that tips one recipient\'s message over: refused, naming that recipient', async () => {
+  it("a merge value that tips one recipient's message over: refused, naming that recipient", async () => {
     setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1) });
     const { engine } = setup;
     const file = await attachment(engine, 25 * MB - 40 * KB);
@@ -54,7 +60,13 @@ describe('the size of a message', () => {
     setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1) });
     const { engine, gmail } = setup;
     const file = await attachment(engine, 24 * MB);
-    const { campaign } = await engine.campaigns.create({ name: 'c', subject: 'Hi', text: 'x'.repeat(900 * KB), csv: recipientsCsv(2), attachments: [file] });
+    const { campaign } = await engine.campaigns.create({
+      name: 'c',
+      subject: 'Hi',
+      text: 'x'.repeat(900 * KB),
+      csv: recipientsCsv(2),
+      attachments: [file],
+    });
     await engine.campaigns.queue({ id: campaign.id });
     // The body grows after queueing, past what queueing measured (attachments cannot: a stored
     // file that changes pauses the campaign): the send path's own measure must catch it.
@@ -69,7 +81,8 @@ describe('the size of a message', () => {
     expect(failed[0]!.lastError).toEqual({
       code: 'SIZE',
       response: '',
-      explanation: 'This message would be 25.9 MB; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.',
+      explanation:
+        'This message would be 25.9 MB; Gmail accepts 25 MB per message, so it was not sent. Make the message smaller (a shorter body or merge value, smaller attachments), then retry it.',
     });
   });
 });

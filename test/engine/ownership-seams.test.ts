@@ -139,7 +139,12 @@ describe('a frozen owner that wakes after a takeover', () => {
     await setup.engine.stop();
     const first = await open(setup);
     await first.start();
-    const { campaign } = await first.campaigns.create({ name: 'big', subject: 'Hi {{first_name}}', text: 'Hi', csv: recipientsCsv(60_000) });
+    const { campaign } = await first.campaigns.create({
+      name: 'big',
+      subject: 'Hi {{first_name}}',
+      text: 'Hi',
+      csv: recipientsCsv(60_000),
+    });
     rmSync(join(setup.dataDir, 'trickle.sqlite.owner'));
 
     // The old owner queues (its checks read the messages a range at a time: the largest message

@@ -51,8 +51,20 @@ describe('judgeLease: when a newcomer may take the lease', () => {
   it.each([
     ['no lease yet', undefined, '1:7', 1_000, { take: 'new' }],
     ['released by a clean stop', { ...lease, released_at: 900 }, '1:7', 1_000, { take: 'released' }],
-    ['its lock was on the file the newcomer now holds: the kernel freed it, the holder is dead', lease, '1:100', 1_000, { take: 'lock-released' }],
-    ['another lock file, heartbeat fresh: the holder may be running', lease, '1:7', 31_000, { refuse: { waitMs: LEASE_STALE_MS - 30_000 } }],
+    [
+      'its lock was on the file the newcomer now holds: the kernel freed it, the holder is dead',
+      lease,
+      '1:100',
+      1_000,
+      { take: 'lock-released' },
+    ],
+    [
+      'another lock file, heartbeat fresh: the holder may be running',
+      lease,
+      '1:7',
+      31_000,
+      { refuse: { waitMs: LEASE_STALE_MS - 30_000 } },
+    ],
     ['another lock file, heartbeat stale: the holder is gone (or fenced off)', lease, '1:7', 1_000 + LEASE_STALE_MS, { take: 'stale' }],
     ['a heartbeat from the future (clock set back) is not stale', lease, '1:7', 0, { refuse: { waitMs: LEASE_STALE_MS } }],
   ] as const)('%s', (_what, row, file, now, verdict) => {
@@ -103,7 +115,10 @@ describe('one engine per database, in one process', () => {
     await drain(second);
 
     // The first wakes (its connection times out): it records nothing, sends nothing more, and says why.
-    expect(await firstBatch).toMatchObject({ code: 'already_running', message: expect.stringMatching(/^Another Trickle \(process \d+\) took over this data folder/) });
+    expect(await firstBatch).toMatchObject({
+      code: 'already_running',
+      message: expect.stringMatching(/^Another Trickle \(process \d+\) took over this data folder/),
+    });
     await expect(first.runBatchNow()).rejects.toMatchObject({ code: 'already_running', message: expect.stringMatching(/took over/) });
     await expect(first.runRetryNow()).rejects.toMatchObject({ code: 'already_running' });
 
@@ -139,7 +154,3 @@ describe('one engine per database, in one process', () => {
     expect(setup.gmail.accepted).toHaveLength(0);
   });
 });
-/** The first engine's last known failure reason, read without the database (it may be busy). */
-function statusReason(engine: Engine): string | undefined {
-  return (engine as unknown as { batchFailure?: string }).batchFailure;
-}

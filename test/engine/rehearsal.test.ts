@@ -89,14 +89,21 @@ describe('a rehearsal', () => {
     await engine.sending.resume();
     await drain(engine);
 
-    expect(gmail.accepted.map((m) => m.envelope.to[0]).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `r${i + 1}@real.example`).sort());
+    expect(gmail.accepted.map((m) => m.envelope.to[0]).sort()).toEqual(
+      Array.from({ length: 6 }, (_, i) => `r${i + 1}@real.example`).sort(),
+    );
     expect((await engine.campaigns.get({ id: real })).counts).toMatchObject({ sent: 6, rehearsed: 0 });
     expect((await engine.campaigns.get({ id: rehearsal })).counts).toMatchObject({ sent: 0, rehearsed: 15 });
     expect((await engine.sending.status()).sentLast24h).toBe(6);
   });
 
   it('goes on next to a real campaign waiting at the cap, and leaves its counts, export, cap and rotation unchanged', async () => {
-    setup = await createTestEngine({ accounts: [{ ...ALICE, dailyCap: 6 }, { ...BOB, dailyCap: 4 }] });
+    setup = await createTestEngine({
+      accounts: [
+        { ...ALICE, dailyCap: 6 },
+        { ...BOB, dailyCap: 4 },
+      ],
+    });
     const { engine, gmail } = setup;
     const real = await create('Real', 16, false, 'real.example');
     await engine.campaigns.queue({ id: real });
@@ -168,7 +175,12 @@ describe('a rehearsal', () => {
     const copy = await engine.campaigns.copy({ id: campaign.id, rehearsal: false });
     expect(copy.campaign).toMatchObject({ name: 'Newsletter (copy)', status: 'draft', rehearsal: false, subject: 'Hello {{first_name}}' });
     expect(copy.campaign.rehearsalLog).toBeUndefined();
-    expect(copy.report).toEqual({ imported: 2, duplicates: 1, invalid: [{ row: 4, value: 'not-an-address', reason: expect.stringMatching(/@/) }], suppressed: 1 });
+    expect(copy.report).toEqual({
+      imported: 2,
+      duplicates: 1,
+      invalid: [{ row: 4, value: 'not-an-address', reason: expect.stringMatching(/@/) }],
+      suppressed: 1,
+    });
     await engine.campaigns.queue({ id: copy.campaign.id });
     await drain(engine);
     expect(gmail.accepted.map((m) => m.envelope.to[0]).sort()).toEqual(['r1@example.com', 'r2@example.com']);
@@ -186,7 +198,10 @@ describe('a rehearsal', () => {
     expect((await engine.campaigns.update({ id, rehearsal: false })).rehearsal).toBe(false);
     await engine.campaigns.queue({ id });
     await engine.campaigns.pause({ id });
-    await expect(engine.campaigns.update({ id, rehearsal: true })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/^rehearsal: Only a draft/) });
+    await expect(engine.campaigns.update({ id, rehearsal: true })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/^rehearsal: Only a draft/),
+    });
     expect((await engine.campaigns.get({ id })).rehearsal).toBe(false);
   });
 

@@ -371,7 +371,11 @@ describe('550 5.7.1 policy blocks pause the campaign after three in a row', () =
     expect(campaign.counts).toMatchObject({ failed: 3, queued: 3, sending: 0, sent: 0 });
     const byEmail = await messages(engine, campaignId);
     for (const r of ['r1', 'r2', 'r3']) {
-      expect(byEmail.get(r)).toMatchObject({ status: 'failed', attempts: 1, lastError: { code: '5.7.1', response: GMAIL_REPLIES.likelySpam } });
+      expect(byEmail.get(r)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: { code: '5.7.1', response: GMAIL_REPLIES.likelySpam },
+      });
     }
     for (const r of ['r4', 'r5', 'r6']) expect(byEmail.get(r)).toMatchObject({ status: 'queued', attempts: 0 });
     for (const id of [alice, bob]) expect((await account(engine, id)).state).toBe('ok');
@@ -558,7 +562,11 @@ describe("Gmail's own daily limit (550 5.4.5)", () => {
     expect(await engine.runBatchNow()).toMatchObject({ claimed: 2, sent: 1, requeued: 1, failed: 0 });
 
     let byEmail = await messages(engine, campaignId);
-    expect(byEmail.get('r5')).toMatchObject({ status: 'queued', attempts: 0, lastError: { code: '5.4.5', response: GMAIL_REPLIES.dailyLimit } });
+    expect(byEmail.get('r5')).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      lastError: { code: '5.4.5', response: GMAIL_REPLIES.dailyLimit },
+    });
     expect(byEmail.get('r5')!.lastError!.explanation).toMatch(/daily sending limit/i);
     const a = await account(engine, alice);
     expect(a.state).toBe('limit_reached');
@@ -583,7 +591,12 @@ describe("Gmail's own daily limit (550 5.4.5)", () => {
     clock.set(Date.parse(a.stateUntil!));
     gmail.resetDay();
     expect((await account(engine, alice)).state).toBe('ok');
-    const { campaign: next } = await engine.campaigns.create({ name: 'Next day', subject: 's', text: 't', csv: recipientsCsv(1, 'next.test') });
+    const { campaign: next } = await engine.campaigns.create({
+      name: 'Next day',
+      subject: 's',
+      text: 't',
+      csv: recipientsCsv(1, 'next.test'),
+    });
     await engine.campaigns.queue({ id: next.id });
     await drain(engine);
     expect(gmail.acceptedBy(ALICE.email).map((m) => m.envelope.to[0])).toContain('r1@next.test');
@@ -656,4 +669,3 @@ describe('cooling ends by itself', () => {
     expect(gmail.accepted).toHaveLength(3);
   });
 });
-

@@ -56,9 +56,18 @@ async function startScheduled(settings: { batchIntervalSeconds: number; messageD
   setup = await createTestEngine({ clock: systemClock, settings });
   await setup.addAccount(TEST_ACCOUNTS[0]!, { verify: false, dailyCap: 2000 });
   const { engine } = setup;
-  const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(recipients), rehearsal: true });
+  const { campaign } = await engine.campaigns.create({
+    name: 'c',
+    subject: 's',
+    text: 't',
+    csv: recipientsCsv(recipients),
+    rehearsal: true,
+  });
   await engine.campaigns.queue({ id: campaign.id });
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: Date.parse('2026-11-23T09:00:00.500Z') });
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    now: Date.parse('2026-11-23T09:00:00.500Z'),
+  });
   await engine.start();
   return { engine, campaignId: campaign.id, file: setup.databaseFile };
 }

@@ -152,9 +152,7 @@ describe('KeyFileSecretStore', () => {
 describe('the app password end to end', () => {
   /** Everything SQLite has on disk for the database: the main file and its write-ahead log. */
   function databaseBytes(databaseFile: string): Buffer {
-    return Buffer.concat(
-      [databaseFile, `${databaseFile}-wal`].filter((file) => existsSync(file)).map((file) => readFileSync(file)),
-    );
+    return Buffer.concat([databaseFile, `${databaseFile}-wal`].filter((file) => existsSync(file)).map((file) => readFileSync(file)));
   }
 
   function expectNoTrace(haystack: Buffer | string, password: string): void {

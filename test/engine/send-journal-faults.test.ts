@@ -52,31 +52,34 @@ describe('the send journal when something fails', () => {
   it.each([
     { mode: 'no pause, marked alone (held sent outcome)', messageDelayMs: 0, failingFlush: 3 },
     { mode: 'paced (pause between messages)', messageDelayMs: 1000, failingFlush: 3 },
-  ])('a failed flush of a lone start mark leaves no mark on the message that never left ($mode)', async ({ messageDelayMs, failingFlush }) => {
-    setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1), ...NEVER_AHEAD, settings: { messageDelayMs, batchSize: 5 } });
-    const { engine, gmail } = setup;
-    const campaignId = await queuedCampaign(engine, 5);
-    const walSync = ctxOf(engine).walSync;
-    const real = walSync.durable.bind(walSync);
-    let calls = 0;
-    walSync.durable = () => (++calls === failingFlush ? Promise.reject(eio()) : real());
+  ])(
+    'a failed flush of a lone start mark leaves no mark on the message that never left ($mode)',
+    async ({ messageDelayMs, failingFlush }) => {
+      setup = await createTestEngine({ accounts: TEST_ACCOUNTS.slice(0, 1), ...NEVER_AHEAD, settings: { messageDelayMs, batchSize: 5 } });
+      const { engine, gmail } = setup;
+      const campaignId = await queuedCampaign(engine, 5);
+      const walSync = ctxOf(engine).walSync;
+      const real = walSync.durable.bind(walSync);
+      let calls = 0;
+      walSync.durable = () => (++calls === failingFlush ? Promise.reject(eio()) : real());
 
-    await expect(engine.runBatchNow()).rejects.toThrow(/EIO/);
-    const delivered = () => gmail.accepted.map((m) => m.envelope.to[0]);
-    const neverLeft = ['r1', 'r2', 'r3', 'r4', 'r5'].map((r) => `${r}@example.com`).filter((e) => !delivered().includes(e));
-    expect(neverLeft.length).toBeGreaterThan(0);
-    // Right after the failed batch: a message that never left must not carry a start mark.
-    const marked = sqliteOf(engine)
-      .prepare(`select email from messages where status = 'sending' and send_started_at is not null`)
-      .all() as { email: string }[];
-    for (const { email } of marked) expect(delivered(), `${email} is marked but never reached the server`).toContain(email);
+      await expect(engine.runBatchNow()).rejects.toThrow(/EIO/);
+      const delivered = () => gmail.accepted.map((m) => m.envelope.to[0]);
+      const neverLeft = ['r1', 'r2', 'r3', 'r4', 'r5'].map((r) => `${r}@example.com`).filter((e) => !delivered().includes(e));
+      expect(neverLeft.length).toBeGreaterThan(0);
+      // Right after the failed batch: a message that never left must not carry a start mark.
+      const marked = sqliteOf(engine)
+        .prepare(`select email from messages where status = 'sending' and send_started_at is not null`)
+        .all() as { email: string }[];
+      for (const { email } of marked) expect(delivered(), `${email} is marked but never reached the server`).toContain(email);
 
-    walSync.durable = real;
-    await drain(engine);
-    for (const email of await emails(engine, campaignId, 'in_doubt')) {
-      expect(delivered(), `${email} is in doubt but never reached the server`).toContain(email);
-    }
-  });
+      walSync.durable = real;
+      await drain(engine);
+      for (const email of await emails(engine, campaignId, 'in_doubt')) {
+        expect(delivered(), `${email} is in doubt but never reached the server`).toContain(email);
+      }
+    },
+  );
 
   // Held sent outcomes are committed with the next mark; when that flush fails they are in the
   // database as sent, and their 'message' events must still go out.
@@ -96,7 +99,10 @@ describe('the send journal when something fails', () => {
     const sent = (await engine.campaigns.messages({ id: campaignId, status: 'sent' })).items;
     expect(sent.length).toBeGreaterThan(0);
     for (const m of sent) {
-      expect(events.filter((e) => e.messageId === m.id && e.status === 'sent'), `no 'sent' event for ${m.email}`).toHaveLength(1);
+      expect(
+        events.filter((e) => e.messageId === m.id && e.status === 'sent'),
+        `no 'sent' event for ${m.email}`,
+      ).toHaveLength(1);
     }
   });
 
@@ -178,10 +184,20 @@ describe('WalSync and a symlinked database', () => {
     cleanups.push(() => gmail.close());
     const account = TEST_ACCOUNTS[0]!;
     gmail.addAccount(account);
-    const engine = await createEngine({ dataDir, clock: new FakeClock(), smtpTimeouts: { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 } });
+    const engine = await createEngine({
+      dataDir,
+      clock: new FakeClock(),
+      smtpTimeouts: { connectionMs: 3000, socketMs: 3000, idleMs: 60_000 },
+    });
     cleanups.push(() => engine.stop().catch(() => undefined));
     await engine.settings.update({ messageDelayMs: 0, batchSize: 3 });
-    await engine.accounts.add({ email: account.email, appPassword: account.appPassword, host: gmail.host, port: gmail.port, security: 'none' });
+    await engine.accounts.add({
+      email: account.email,
+      appPassword: account.appPassword,
+      host: gmail.host,
+      port: gmail.port,
+      security: 'none',
+    });
     const campaignId = await queuedCampaign(engine, 3);
 
     const summary = await engine.runBatchNow().catch((error: unknown) => error);

@@ -1,4 +1,3 @@
-
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineContext } from '../../src-main/engine/context';
 import type { Engine } from '../../src-main/engine/engine';
@@ -108,7 +107,10 @@ describe('the send path journal', () => {
     const walSync = ctxOf(engine).walSync;
     const durable = walSync.durable.bind(walSync);
     let flushes = 0;
-    walSync.durable = () => (flushes++, durable());
+    walSync.durable = () => {
+      flushes++;
+      return durable();
+    };
 
     expect(await engine.runBatchNow()).toMatchObject({ claimed: 60, sent: 60 });
     expect(gmail.accepted).toHaveLength(60);
@@ -181,7 +183,9 @@ describe('the send path journal', () => {
 
       const second = await setup.reopen();
       expect(await second.start()).toEqual({ inDoubt: 1, requeued: 6 });
-      expect((await second.campaigns.messages({ id: campaignId, status: 'in_doubt' })).items.map((m) => m.email)).toEqual(['r6@example.com']);
+      expect((await second.campaigns.messages({ id: campaignId, status: 'in_doubt' })).items.map((m) => m.email)).toEqual([
+        'r6@example.com',
+      ]);
       await second.stop();
       await dying;
     } finally {
@@ -243,7 +247,8 @@ describe('the send path journal', () => {
       const real = walSync.durable.bind(walSync);
       let calls = 0;
       // The second flush (r2's start mark, with r1's outcome) fails.
-      walSync.durable = () => (++calls === 2 ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : real());
+      walSync.durable = () =>
+        ++calls === 2 ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : real();
 
       await expect(engine.runBatchNow()).rejects.toThrow(/EIO/);
       expect(far.accepted.map((m) => m.envelope.to[0])).toEqual(['r1@example.com']);
@@ -282,7 +287,8 @@ describe('the send path journal', () => {
     const walSync = ctxOf(engine).walSync;
     const real = walSync.durable.bind(walSync);
     let calls = 0;
-    walSync.durable = () => (++calls === 4 ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : real());
+    walSync.durable = () =>
+      ++calls === 4 ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : real();
 
     await expect(engine.runBatchNow()).rejects.toThrow(/EIO/);
     const reached = gmail.accepted.length;

@@ -27,9 +27,7 @@ describe('sending a campaign through three accounts', () => {
     expect(gmail.accepted).toHaveLength(10);
     const perAccount = TEST_ACCOUNTS.map((a) => gmail.acceptedBy(a.email).length);
     expect(Math.max(...perAccount) - Math.min(...perAccount)).toBeLessThanOrEqual(1);
-    expect(gmail.accepted.map((m) => m.envelope.to[0])).toEqual(
-      Array.from({ length: 10 }, (_, i) => `r${i + 1}@example.com`),
-    );
+    expect(gmail.accepted.map((m) => m.envelope.to[0])).toEqual(Array.from({ length: 10 }, (_, i) => `r${i + 1}@example.com`));
 
     expect(await drain(engine)).toBe(2);
     expect(gmail.accepted).toHaveLength(25);
@@ -142,7 +140,10 @@ describe('retries', () => {
     gmail.fail({
       stage: 'rcpt',
       rcpt: 'r1@example.com',
-      fault: { reply: '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.' },
+      fault: {
+        reply:
+          '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.',
+      },
     });
     const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: recipientsCsv(3) });
     await engine.campaigns.queue({ id: campaign.id });
@@ -193,7 +194,11 @@ describe('queue order and pausing', () => {
 
     await engine.sending.pause();
     expect(await engine.runBatchNow()).toBeUndefined();
-    expect(await engine.sending.status()).toMatchObject({ paused: true, queued: 12, waitingReason: 'Sending is paused. Resume to carry on.' });
+    expect(await engine.sending.status()).toMatchObject({
+      paused: true,
+      queued: 12,
+      waitingReason: 'Sending is paused. Resume to carry on.',
+    });
     expect(gmail.accepted).toHaveLength(0);
 
     await engine.sending.resume();

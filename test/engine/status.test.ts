@@ -48,7 +48,12 @@ describe('the sending status snapshot', () => {
     expect((await engine.sending.status()).state).toBe('sending');
     await engine.campaigns.pause({ id });
     const s = await engine.sending.status();
-    expect(s).toMatchObject({ state: 'paused', paused: false, queued: 5, waitingReason: 'The campaign with messages left is paused: resume it to carry on.' });
+    expect(s).toMatchObject({
+      state: 'paused',
+      paused: false,
+      queued: 5,
+      waitingReason: 'The campaign with messages left is paused: resume it to carry on.',
+    });
     expect(s.nextBatchAt).toBeUndefined();
     expect(s.eta).toBeUndefined();
     expectConsistent(s);
@@ -78,7 +83,12 @@ describe('the sending status snapshot', () => {
     const s = await engine.sending.status();
     const firstSend = Math.min(...(await engine.campaigns.messages({ id, status: 'sent' })).items.map((m) => Date.parse(m.sentAt!)));
     const slot = new Date(firstSend + DAY).toISOString();
-    expect(s).toMatchObject({ state: 'waiting', waiting: { reason: 'All accounts at their daily cap.', until: slot }, resumesAt: slot, capacityLeft: 0 });
+    expect(s).toMatchObject({
+      state: 'waiting',
+      waiting: { reason: 'All accounts at their daily cap.', until: slot },
+      resumesAt: slot,
+      capacityLeft: 0,
+    });
     // The window and the tray write the time in the user's own format: the reason they show carries none.
     expect(s.waiting!.reason).not.toMatch(/\d:\d\d/);
     expect(s.nextBatchAt).toBeUndefined();
@@ -135,11 +145,22 @@ describe('the sending status snapshot', () => {
     setup = await createTestEngine({ accounts: [ALICE] });
     const { engine, gmail } = setup;
     gmail.fail({ stage: 'rcpt', rcpt: 'r2@example.com', fault: { reply: GMAIL_REPLIES.noSuchUser } });
-    const { campaign } = await engine.campaigns.create({ name: 'c', subject: 's', text: 't', csv: `${recipientsCsv(3)}\nnot-an-address,X` });
+    const { campaign } = await engine.campaigns.create({
+      name: 'c',
+      subject: 's',
+      text: 't',
+      csv: `${recipientsCsv(3)}\nnot-an-address,X`,
+    });
     await engine.campaigns.queue({ id: campaign.id });
     await drain(engine);
-    expect((await engine.sending.status()).campaigns[0]).toMatchObject({ counts: { sent: 2, failed: 1, skipped: 1 }, done: 3, of: 3, percent: 100 });
-    const counts = (over: Partial<MessageCounts>) => ({ ...Object.fromEntries(MESSAGE_STATUSES.map((st) => [st, 0])), ...over }) as MessageCounts;
+    expect((await engine.sending.status()).campaigns[0]).toMatchObject({
+      counts: { sent: 2, failed: 1, skipped: 1 },
+      done: 3,
+      of: 3,
+      percent: 100,
+    });
+    const counts = (over: Partial<MessageCounts>) =>
+      ({ ...Object.fromEntries(MESSAGE_STATUSES.map((st) => [st, 0])), ...over }) as MessageCounts;
     expect(progressOf(counts({ sent: 199, queued: 1 }))).toMatchObject({ done: 199, of: 200, percent: 99 });
     expect(progressOf(counts({ sent: 1, queued: 2 }))).toMatchObject({ percent: 33 });
     expect(progressOf(counts({ rehearsed: 3, expired: 1 }))).toMatchObject({ done: 3, of: 4, percent: 75 });
@@ -147,10 +168,16 @@ describe('the sending status snapshot', () => {
   });
 
   it('every event of a run: the snapshot adds up, and agrees with the campaign and account views read at the end', async () => {
-    setup = await createTestEngine({ accounts: [{ ...ALICE, dailyCap: 7 }, { ...TEST_ACCOUNTS[1]!, dailyCap: 5 }] });
+    setup = await createTestEngine({
+      accounts: [
+        { ...ALICE, dailyCap: 7 },
+        { ...TEST_ACCOUNTS[1]!, dailyCap: 5 },
+      ],
+    });
     const { engine } = setup;
     const snapshots: Promise<SendingStatus>[] = [];
-    for (const name of ['status', 'message', 'batch', 'account', 'campaign'] as const) engine.events.on(name, () => snapshots.push(engine.sending.status()));
+    for (const name of ['status', 'message', 'batch', 'account', 'campaign'] as const)
+      engine.events.on(name, () => snapshots.push(engine.sending.status()));
     const first = await queued(9);
     const rehearsal = await queued(4, { rehearsal: true });
     const second = await queued(6);

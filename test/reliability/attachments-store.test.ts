@@ -63,10 +63,17 @@ describe('no path is an attachment (item 2)', () => {
     const s = await start();
     const key = readFileSync(join(s.setup.dataDir, 'secret.key'));
     const paths = attackPaths(s);
-    const draft = (await value(s, 'campaigns.create', { name: 'Draft', subject: 'Hi', text: 'Hello', csv: 'email\nann@example.com' })).campaign;
+    const draft = (await value(s, 'campaigns.create', { name: 'Draft', subject: 'Hi', text: 'Hello', csv: 'email\nann@example.com' }))
+      .campaign;
 
     for (const [what, path] of Object.entries(paths)) {
-      const created = await s.call('campaigns.create', { name: 'Steal', subject: 'Hi', text: 'Hi', csv: 'email\nann@example.com', attachments: [path] });
+      const created = await s.call('campaigns.create', {
+        name: 'Steal',
+        subject: 'Hi',
+        text: 'Hi',
+        csv: 'email\nann@example.com',
+        attachments: [path],
+      });
       expect(created.body.ok, `create with ${what}`).toBe(false);
       expect(created.body.error.code, what).toBe('invalid_input');
       expect(created.body.error.field, what).toBe('attachments.0');
@@ -82,7 +89,12 @@ describe('no path is an attachment (item 2)', () => {
     expect(s.setup.gmail.accepted).toHaveLength(1);
     const raw = s.setup.gmail.accepted[0]!.raw;
     expect(raw).not.toMatch(/Content-Disposition: attachment/i);
-    for (const secret of [key.toString('base64'), key.toString('base64').slice(0, 40), Buffer.from(s.token).toString('base64').slice(0, 24), s.token]) {
+    for (const secret of [
+      key.toString('base64'),
+      key.toString('base64').slice(0, 40),
+      Buffer.from(s.token).toString('base64').slice(0, 24),
+      s.token,
+    ]) {
       expect(raw).not.toContain(secret);
     }
   });
@@ -90,7 +102,8 @@ describe('no path is an attachment (item 2)', () => {
   it('no answer tells whether a path exists or how big it is', async () => {
     const s = await start();
     const data = s.setup.dataDir;
-    const draft = (await value(s, 'campaigns.create', { name: 'Draft', subject: 'Hi', text: 'Hello', csv: 'email\nann@example.com' })).campaign;
+    const draft = (await value(s, 'campaigns.create', { name: 'Draft', subject: 'Hi', text: 'Hello', csv: 'email\nann@example.com' }))
+      .campaign;
     const pairs: [string, string][] = [
       [join(data, 'secret.key'), join(data, 'no-such.key')],
       ['/proc/self/environ', '/proc/self/no-such-file'],
@@ -132,7 +145,13 @@ describe('no path is an attachment (item 2)', () => {
     expect(readdirSync(store)).toEqual([String(file.id)]);
     expect(readFileSync(join(store, String(file.id)))).toEqual(content);
 
-    const { campaign } = await value(s, 'campaigns.create', { name: 'Minutes', subject: 'Minutes', text: 'Attached.', csv: 'email\nann@example.com\nben@example.com', attachments: [file.id] });
+    const { campaign } = await value(s, 'campaigns.create', {
+      name: 'Minutes',
+      subject: 'Minutes',
+      text: 'Attached.',
+      csv: 'email\nann@example.com\nben@example.com',
+      attachments: [file.id],
+    });
     await value(s, 'campaigns.testSend', { id: campaign.id, to: 'me@example.org' });
     await value(s, 'campaigns.queue', { id: campaign.id });
     await drain(s.setup.engine);
@@ -143,8 +162,17 @@ describe('no path is an attachment (item 2)', () => {
     }
 
     // An id that was never given is refused in words, and changes nothing.
-    const unknown = await s.call('campaigns.create', { name: 'X', subject: 'Hi', text: 'Hi', csv: 'email\nann@example.com', attachments: [file.id + 1000] });
-    expect(unknown.body).toMatchObject({ ok: false, error: { code: 'attachment_problem', message: expect.stringMatching(/not one Trickle keeps.*add the file again/i) } });
+    const unknown = await s.call('campaigns.create', {
+      name: 'X',
+      subject: 'Hi',
+      text: 'Hi',
+      csv: 'email\nann@example.com',
+      attachments: [file.id + 1000],
+    });
+    expect(unknown.body).toMatchObject({
+      ok: false,
+      error: { code: 'attachment_problem', message: expect.stringMatching(/not one Trickle keeps.*add the file again/i) },
+    });
     expect((await value(s, 'campaigns.list', {})).length).toBe(1);
   });
 
@@ -152,7 +180,13 @@ describe('no path is an attachment (item 2)', () => {
     const s = await start();
     const key = readFileSync(join(s.setup.dataDir, 'secret.key'));
     const file = await value(s, 'attachments.store', { filename: 'agenda.txt', contentBase64: Buffer.from('Agenda').toString('base64') });
-    const { campaign } = await value(s, 'campaigns.create', { name: 'Agenda', subject: 'Agenda', text: 'Attached.', csv: 'email\nann@example.com\nben@example.com', attachments: [file.id] });
+    const { campaign } = await value(s, 'campaigns.create', {
+      name: 'Agenda',
+      subject: 'Agenda',
+      text: 'Attached.',
+      csv: 'email\nann@example.com\nben@example.com',
+      attachments: [file.id],
+    });
     await value(s, 'campaigns.queue', { id: campaign.id });
     const stored = join(s.setup.dataDir, 'attachments', 'store', String(file.id));
     unlinkSync(stored);
@@ -167,11 +201,17 @@ describe('no path is an attachment (item 2)', () => {
     expect(paused.statusDetail).toMatch(/agenda\.txt.*missing or damaged.*add the file again/i);
     expect(paused.attachments).toEqual([{ id: file.id, filename: 'agenda.txt', size: 6, missing: true }]);
     expect(paused.counts).toMatchObject({ queued: 2, sent: 0 });
-    expect((await s.call('campaigns.resume', { id: campaign.id })).body).toMatchObject({ ok: false, error: { code: 'attachment_problem' } });
+    expect((await s.call('campaigns.resume', { id: campaign.id })).body).toMatchObject({
+      ok: false,
+      error: { code: 'attachment_problem' },
+    });
 
     // Gone altogether: the same.
     unlinkSync(stored);
-    expect((await s.call('campaigns.resume', { id: campaign.id })).body).toMatchObject({ ok: false, error: { code: 'attachment_problem' } });
+    expect((await s.call('campaigns.resume', { id: campaign.id })).body).toMatchObject({
+      ok: false,
+      error: { code: 'attachment_problem' },
+    });
 
     // The user adds the file again (a new id) and resumes: now it goes, with the file they gave.
     const again = await value(s, 'attachments.store', { filename: 'agenda.txt', contentBase64: Buffer.from('Agenda').toString('base64') });

@@ -78,8 +78,16 @@ function pickFile(name: string, bytes: Buffer): string {
 
 /** Every header Trickle writes; anything else in the header section was injected. */
 const TRICKLE_HEADERS = new Set([
-  'from', 'to', 'subject', 'reply-to', 'message-id', 'date', 'mime-version', 'content-type',
-  'content-transfer-encoding', 'list-unsubscribe',
+  'from',
+  'to',
+  'subject',
+  'reply-to',
+  'message-id',
+  'date',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'list-unsubscribe',
 ]);
 
 function headerSection(raw: string): string {
@@ -99,7 +107,10 @@ function expectNoInjectedHeader(mail: AcceptedMessage, to: string): void {
     names.push(name!);
   }
   for (const once of ['from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'content-type', 'list-unsubscribe']) {
-    expect(names.filter((n) => n === once), `${once} in\n${headerSection(mail.raw)}`).toHaveLength(1);
+    expect(
+      names.filter((n) => n === once),
+      `${once} in\n${headerSection(mail.raw)}`,
+    ).toHaveLength(1);
   }
 }
 
@@ -150,7 +161,12 @@ const FILES: FileCase[] = [
   {
     name: 'UTF-8 with a byte-order mark (Excel’s “CSV UTF-8”)',
     bytes: () => utf8('\uFEFFEmail,Name\r\nzoe@example.com,Zoë\r\nrenee@example.com,Renée Müller\r\n'),
-    expected: { recipients: [[2, 'zoe@example.com', 'Zoë'], [3, 'renee@example.com', 'Renée Müller']] },
+    expected: {
+      recipients: [
+        [2, 'zoe@example.com', 'Zoë'],
+        [3, 'renee@example.com', 'Renée Müller'],
+      ],
+    },
   },
   {
     name: 'Windows-1252 (Excel’s plain “CSV”): refused at the first row that cannot be read',
@@ -160,7 +176,12 @@ const FILES: FileCase[] = [
   {
     name: 'UTF-16 LE with a byte-order mark, tab-separated (Excel’s “Unicode Text”)',
     bytes: () => utf16le('email\tname\r\nzoe@example.com\tZoë\r\nbob@example.com\tBob\r\n'),
-    expected: { recipients: [[2, 'zoe@example.com', 'Zoë'], [3, 'bob@example.com', 'Bob']] },
+    expected: {
+      recipients: [
+        [2, 'zoe@example.com', 'Zoë'],
+        [3, 'bob@example.com', 'Bob'],
+      ],
+    },
   },
   {
     name: 'UTF-16 BE with a byte-order mark',
@@ -176,16 +197,25 @@ const FILES: FileCase[] = [
     name: '“;” as the delimiter, with commas inside the values',
     bytes: () => utf8('email;name;notes\nann@example.com;Smith, Ann;a, b, c\nbob@example.com;"Jones; Bob";x\n'),
     expected: {
-      recipients: [[2, 'ann@example.com', 'Smith, Ann'], [3, 'bob@example.com', 'Jones; Bob']],
+      recipients: [
+        [2, 'ann@example.com', 'Smith, Ann'],
+        [3, 'bob@example.com', 'Jones; Bob'],
+      ],
       notes: ['a, b, c', 'x'],
     },
   },
   {
     name: 'quoted cells that span lines (CRLF, LF), rows counted as a spreadsheet shows them',
     bytes: () =>
-      utf8('email,name,notes\r\nann@example.com,Ann,"line 1\r\nline 2\nline 3"\r\nbob@example.com,"Bob\r\nJunior",x\r\ncy@example.com,Cy,y\r\n'),
+      utf8(
+        'email,name,notes\r\nann@example.com,Ann,"line 1\r\nline 2\nline 3"\r\nbob@example.com,"Bob\r\nJunior",x\r\ncy@example.com,Cy,y\r\n',
+      ),
     expected: {
-      recipients: [[2, 'ann@example.com', 'Ann'], [3, 'bob@example.com', 'Bob Junior'], [4, 'cy@example.com', 'Cy']],
+      recipients: [
+        [2, 'ann@example.com', 'Ann'],
+        [3, 'bob@example.com', 'Bob Junior'],
+        [4, 'cy@example.com', 'Cy'],
+      ],
       notes: ['line 1\r\nline 2\nline 3', 'x', 'y'],
     },
   },
@@ -193,7 +223,10 @@ const FILES: FileCase[] = [
     name: 'ragged rows: too many cells is reported with its row, too few leaves the fields empty',
     bytes: () => utf8('email,name,notes\nann@example.com,Ann,a,surprise\nbob@example.com\ncy@example.com,Cy,c,,\n'),
     expected: {
-      recipients: [[3, 'bob@example.com', undefined], [4, 'cy@example.com', 'Cy']],
+      recipients: [
+        [3, 'bob@example.com', undefined],
+        [4, 'cy@example.com', 'Cy'],
+      ],
       invalid: [{ row: 2, reason: /4 cells but the header has 3/ }],
       notes: ['none', 'c'],
     },
@@ -201,7 +234,12 @@ const FILES: FileCase[] = [
   {
     name: 'blank, whitespace-only and delimiter-only lines, before and between rows',
     bytes: () => utf8('\n\nemail,name\n\nann@example.com,Ann\n   \n,\n\t\n\nbob@example.com,Bob\n\n\n'),
-    expected: { recipients: [[5, 'ann@example.com', 'Ann'], [10, 'bob@example.com', 'Bob']] },
+    expected: {
+      recipients: [
+        [5, 'ann@example.com', 'Ann'],
+        [10, 'bob@example.com', 'Bob'],
+      ],
+    },
   },
   {
     name: 'an unclosed quote in the last of 10,000 rows: refused whole, naming that row',
@@ -225,7 +263,7 @@ describe('CSV files', () => {
       const { campaign, report } = await value('campaigns.create', args);
       expect(report.imported).toBe(expected.recipients.length);
       expect(report.invalid.map((i: { row: number }) => i.row)).toEqual((expected.invalid ?? []).map((i) => i.row));
-      (expected.invalid ?? []).forEach((want, i) => expect(report.invalid[i].reason).toMatch(want.reason));
+      for (const [i, want] of (expected.invalid ?? []).entries()) expect(report.invalid[i].reason).toMatch(want.reason);
       // No byte-order mark or stray character turned into a column name.
       for (const field of campaign.fields as string[]) expect(field).toMatch(/^[\p{L}\p{N}_]+$/u);
 
@@ -233,7 +271,8 @@ describe('CSV files', () => {
       expect(pending.map((m: { row: number; email: string; name?: string }) => [m.row, m.email, m.name])).toEqual(expected.recipients);
       if (expected.notes) {
         const notes = [];
-        for (const m of pending) notes.push((await value('campaigns.preview', { id: campaign.id, messageId: m.id })).text.split('\n\n--\n')[0]);
+        for (const m of pending)
+          notes.push((await value('campaigns.preview', { id: campaign.id, messageId: m.id })).text.split('\n\n--\n')[0]);
         expect(notes).toEqual(expected.notes.map((n) => `Notes: ${n}`));
       }
     });
@@ -312,11 +351,16 @@ const csvQuote = (s: string) => `"${s.replace(/"/g, '""')}"`;
 describe('addresses', () => {
   it('in a CSV: each bad one is reported with its row and reason; only the good ones get mail, unaltered', async () => {
     expect(ADDRESS_253).toHaveLength(253);
-    const rows = ['email,name', 'first@example.com,First', ...BAD_ADDRESSES.map(([label, address]) => `${csvQuote(address)},${csvQuote(label)}`), `${ADDRESS_253},Longest`];
+    const rows = [
+      'email,name',
+      'first@example.com,First',
+      ...BAD_ADDRESSES.map(([label, address]) => `${csvQuote(address)},${csvQuote(label)}`),
+      `${ADDRESS_253},Longest`,
+    ];
     const { campaign, report } = await value('campaigns.create', { name: 'Addresses', subject: 'Hi', text: 'Hi', csv: rows.join('\r\n') });
     expect(report.imported).toBe(2);
     expect(report.invalid.map((i: { row: number }) => i.row)).toEqual(BAD_ADDRESSES.map((_, i) => i + 3));
-    BAD_ADDRESSES.forEach(([label, , reason], i) => expect(report.invalid[i].reason, label).toMatch(reason));
+    for (const [i, [label, , reason]] of BAD_ADDRESSES.entries()) expect(report.invalid[i].reason, label).toMatch(reason);
 
     await queueAndSend(campaign.id);
     const sentHere = setup.gmail.accepted.filter((m) => m.envelope.to[0] === 'first@example.com' || m.envelope.to[0] === ADDRESS_253);
@@ -331,7 +375,7 @@ describe('addresses', () => {
     const { campaign, report } = await value('campaigns.create', { name: 'List', subject: 'Hi', text: 'Hi', recipients });
     expect(report.imported).toBe(1);
     expect(report.invalid.map((i: { row: number }) => i.row)).toEqual(BAD_ADDRESSES.map((_, i) => i + 2));
-    BAD_ADDRESSES.forEach(([label, , reason], i) => expect(report.invalid[i].reason, label).toMatch(reason));
+    for (const [i, [label, , reason]] of BAD_ADDRESSES.entries()) expect(report.invalid[i].reason, label).toMatch(reason);
     expect((await value('campaigns.get', { id: campaign.id })).counts).toMatchObject({ pending: 1, skipped: BAD_ADDRESSES.length });
   });
 
@@ -344,7 +388,11 @@ describe('addresses', () => {
       ['campaigns.testSend', 'to', (to) => ({ id: draft, to })],
       ['campaigns.create', 'replyTo', (replyTo) => ({ name: 'R', subject: 'Hi', text: 'Hi', replyTo })],
       ['campaigns.update', 'replyTo', (replyTo) => ({ id: draft, replyTo })],
-      ['accounts.add', 'email', (email) => ({ email, appPassword: 'abcdabcdabcdabcd', host: '127.0.0.1', port: 2525, security: 'none', verify: false })],
+      [
+        'accounts.add',
+        'email',
+        (email) => ({ email, appPassword: 'abcdabcdabcdabcd', host: '127.0.0.1', port: 2525, security: 'none', verify: false }),
+      ],
     ];
     // A suppression is kept as the user typed it, malformed or not (it only ever stops mail),
     // but one address is one line.
@@ -389,9 +437,13 @@ describe('merge values that show nothing', () => {
         ...invisible.map((topic, i) => ({ email: `blank${i}@example.com`, fields: { topic } })),
       ],
     });
-    await expectRefused('campaigns.queue', { id: campaign.id }, 'merge_missing_field', [/\{\{topic\}\} is empty for 4 recipients \(rows 2, 3, 4, 5\)/]);
+    await expectRefused('campaigns.queue', { id: campaign.id }, 'merge_missing_field', [
+      /\{\{topic\}\} is empty for 4 recipients \(rows 2, 3, 4, 5\)/,
+    ]);
     // The preview of such a recipient says the same instead of showing a message with no subject.
-    const blank = (await value('campaigns.messages', { id: campaign.id })).items.find((m: { email: string }) => m.email === 'blank0@example.com');
+    const blank = (await value('campaigns.messages', { id: campaign.id })).items.find(
+      (m: { email: string }) => m.email === 'blank0@example.com',
+    );
     const preview = await call('campaigns.preview', { id: campaign.id, messageId: blank.id });
     expect(preview.ok).toBe(false);
     expect(preview.error.message).toMatch(/\{\{topic\}\} has no value for this recipient/);
@@ -400,7 +452,8 @@ describe('merge values that show nothing', () => {
 
 describe('subjects and names with line breaks', () => {
   it('typed where a header is made (subject, sender names): a real line break is refused, nothing changed', async () => {
-    const draft = (await value('campaigns.create', { name: 'Typed', subject: 'Hi', text: 'Hi', csv: 'email\ntyped@example.com' })).campaign.id;
+    const draft = (await value('campaigns.create', { name: 'Typed', subject: 'Hi', text: 'Hi', csv: 'email\ntyped@example.com' })).campaign
+      .id;
     const accountId = (await value('accounts.list', {}))[0].id;
     for (const [label, br] of BREAKS.slice(0, 4)) {
       const injected = `News${br}Bcc: evil@example.net`;
@@ -422,10 +475,17 @@ describe('subjects and names with line breaks', () => {
     // Unicode separators pass the "one line" check (they are not control characters to a
     // form field) but are folded to spaces when the header is written.
     await value('accounts.update', { id: accountId, fromName: 'Club\u2028Bcc: evil@example.net' });
-    const file = await value('attachments.store', { filename: 'notes\r\nBcc: evil@example.net\r\n.txt', contentBase64: Buffer.from('hi').toString('base64') });
+    const file = await value('attachments.store', {
+      filename: 'notes\r\nBcc: evil@example.net\r\n.txt',
+      contentBase64: Buffer.from('hi').toString('base64'),
+    });
 
     const rows = ['email,name,first_name'];
-    BREAKS.forEach(([, br], i) => rows.push(`h${i}@example.com,${csvQuote(`Name${br}Bcc: evil@example.net`)},${csvQuote(`X${br}Bcc: evil@example.net${br}${br}Injected body`)}`));
+    for (const [i, [, br]] of BREAKS.entries()) {
+      rows.push(
+        `h${i}@example.com,${csvQuote(`Name${br}Bcc: evil@example.net`)},${csvQuote(`X${br}Bcc: evil@example.net${br}${br}Injected body`)}`,
+      );
+    }
     const { campaign } = await value('campaigns.create', {
       name: 'Headers',
       subject: 'News\u2028X-Injected: yes for {{first_name}}',
@@ -509,7 +569,12 @@ describe('the exported results', () => {
     const rows = ['email,name', ...names.map((n, i) => `x${i}@example.com,${csvQuote(n)}`)];
     rows.push(`${csvQuote('bad\n=HYPERLINK("http://evil.example")')},Bad address`);
     rows.push('bounce@example.com,Bounce');
-    setup.gmail.fail({ stage: 'rcpt', rcpt: 'bounce@example.com', times: 1, fault: { reply: `550 5.1.1 no such user;=cmd|' /C calc'!A0` } });
+    setup.gmail.fail({
+      stage: 'rcpt',
+      rcpt: 'bounce@example.com',
+      times: 1,
+      fault: { reply: `550 5.1.1 no such user;=cmd|' /C calc'!A0` },
+    });
     const { campaign } = await value('campaigns.create', { name: '=Results; @export', subject: 'Hi', text: 'Hi', csv: rows.join('\n') });
     await queueAndSend(campaign.id);
     const exported = await value('campaigns.export', { id: campaign.id });
@@ -518,7 +583,16 @@ describe('the exported results', () => {
     // Read as a comma-separated file: every value there, neutralised by a leading apostrophe.
     const records = parse(exported.csv, { columns: true }) as Record<string, string>[];
     expect(records.map((r) => r.name)).toEqual([
-      "'=1+2", "'+1", "'-2", "'@SUM(1)", `x;'=cmd|' /C calc'!A0;`, "Smith, '-Jr", 'He said "\'=no"', 'plain', '', 'Bounce',
+      "'=1+2",
+      "'+1",
+      "'-2",
+      "'@SUM(1)",
+      `x;'=cmd|' /C calc'!A0;`,
+      "Smith, '-Jr",
+      'He said "\'=no"',
+      'plain',
+      '',
+      'Bounce',
     ]);
     expect(records.at(-2)).toMatchObject({ status: 'skipped', email: 'bad\n\'=HYPERLINK("http://evil.example")' });
     expect(records.at(-1)).toMatchObject({ status: 'failed', server_reply: expect.stringContaining(`no such user;'=cmd|`) });

@@ -77,7 +77,9 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     expect(refusal).toMatchObject({
       code: 'storage_damaged',
       message: expect.stringMatching(
-        new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged \\(SQLite's check found: .+\\)\\. Nothing was changed\\. ${escape(RESTORE_ADVICE)}$`),
+        new RegExp(
+          `^Trickle could not start: its database ${databaseFile} is damaged \\(SQLite's check found: .+\\)\\. Nothing was changed\\. ${escapeRegExp(RESTORE_ADVICE)}$`,
+        ),
       ),
       details: { remedy: 'restore-backup', backup: { takenAt: '2026-11-23T09:00:00.000Z' } },
     });
@@ -113,7 +115,9 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     const sound = readFileSync(databaseFile);
     await expect(restoreFromBackup({ dataDir })).rejects.toMatchObject({
       code: 'conflict',
-      message: expect.stringMatching(/is sound \(SQLite's check finds nothing wrong\), so no backup was restored over it\. Nothing was changed\./),
+      message: expect.stringMatching(
+        /is sound \(SQLite's check finds nothing wrong\), so no backup was restored over it\. Nothing was changed\./,
+      ),
     });
     expect(readFileSync(databaseFile).equals(sound)).toBe(true);
 
@@ -122,7 +126,9 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     rmSync(join(dataDir, 'trickle.sqlite.owner'));
     await expect(restoreFromBackup({ dataDir, clock: new FakeClock(BACKUP_TIME) })).rejects.toMatchObject({
       code: 'already_running',
-      message: expect.stringContaining(`Trickle is already running on this data folder (process ${process.pid}), although its lock file (trickle.sqlite.owner) was removed.`),
+      message: expect.stringContaining(
+        `Trickle is already running on this data folder (process ${process.pid}), although its lock file (trickle.sqlite.owner) was removed.`,
+      ),
     });
     expect(readdirSync(dataDir).filter((name) => name.includes('damaged'))).toEqual([]);
   });
@@ -132,7 +138,9 @@ describe('a damaged database is refused at start, with advice, and a backup rest
     truncateTo(databaseFile, 0.5);
     await expect(open(dataDir)).rejects.toMatchObject({
       code: 'storage_damaged',
-      message: expect.stringMatching(new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged .*${escape(RESTORE_ADVICE)}$`)),
+      message: expect.stringMatching(
+        new RegExp(`^Trickle could not start: its database ${databaseFile} is damaged .*${escapeRegExp(RESTORE_ADVICE)}$`),
+      ),
     });
   });
 
@@ -200,8 +208,7 @@ describe('storage errors at start, in words', () => {
 
   // A full or read-only disk, for real: a tiny tmpfs, or a read-only bind mount, in a mount
   // namespace of the headless server's own (Linux, as root; elsewhere these are skipped).
-  const canMount =
-    process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+  const canMount = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
 
   it.runIf(canMount)('the disk full: a restart is refused in words, not "database or disk is full"', async () => {
     const { dataDir } = await usedFolder();
@@ -243,12 +250,18 @@ describe('headless mode', () => {
 
     const refused = await run(process.execPath, [SERVE, '--port', '0', '--data-dir', dataDir]);
     expect(refused.code).toBe(1);
-    expect(refused.output).toMatch(new RegExp(`Trickle could not start: its database ${escape(databaseFile)} is damaged \\(SQLite's check found: `));
+    expect(refused.output).toMatch(
+      new RegExp(`Trickle could not start: its database ${escapeRegExp(databaseFile)} is damaged \\(SQLite's check found: `),
+    );
     expect(refused.output).not.toContain('Trickle could not start: Trickle could not start');
-    expect(refused.output).toContain(`To restore the latest good backup (the damaged file is kept): npm run serve -- --data-dir "${dataDir}" --restore-backup`);
+    expect(refused.output).toContain(
+      `To restore the latest good backup (the damaged file is kept): npm run serve -- --data-dir "${dataDir}" --restore-backup`,
+    );
 
     const restored = await run(process.execPath, [SERVE, '--port', '0', '--data-dir', dataDir, '--restore-backup'], /Trickle is running\./);
-    expect(restored.output).toMatch(/Trickle's database was restored from the backup taken 2026-11-23 09:00 UTC; the file it replaced is kept as .*\.damaged-\d{8}T\d{6}Z\. Sending is paused/);
+    expect(restored.output).toMatch(
+      /Trickle's database was restored from the backup taken 2026-11-23 09:00 UTC; the file it replaced is kept as .*\.damaged-\d{8}T\d{6}Z\. Sending is paused/,
+    );
     expect(restored.output).toContain('Trickle is running.');
     expect(readdirSync(dataDir).some((name) => /^trickle\.sqlite\.damaged-/.test(name))).toBe(true);
   });
@@ -270,6 +283,7 @@ function run(command: string, args: string[], until?: RegExp): Promise<{ code: n
   });
 }
 
-function escape(text: string): string {
+/** The text, matched literally inside a RegExp. */
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -33,7 +33,12 @@ function recordingLogger() {
 }
 
 async function queued(engine: Engine, n: number): Promise<number> {
-  const { campaign } = await engine.campaigns.create({ name: 'Members', subject: 'Hi {{first_name}}', text: 'Hello', csv: recipientsCsv(n) });
+  const { campaign } = await engine.campaigns.create({
+    name: 'Members',
+    subject: 'Hi {{first_name}}',
+    text: 'Hello',
+    csv: recipientsCsv(n),
+  });
   await engine.campaigns.queue({ id: campaign.id });
   return campaign.id;
 }
@@ -90,7 +95,8 @@ describe.skipIf(!smallDiskAvailable)('a disk that fills up for real', () => {
     // Nothing lost, nothing twice: every message went out once, or waits in doubt for the user.
     const campaign = await engine.campaigns.get({ id: campaignId });
     expect(campaign.counts.sent + campaign.counts.in_doubt).toBe(60);
-    for (const m of (await engine.campaigns.messages({ id: campaignId, status: 'sent', limit: 100 })).items) expect(delivered).toContain(m.email);
+    for (const m of (await engine.campaigns.messages({ id: campaignId, status: 'sent', limit: 100 })).items)
+      expect(delivered).toContain(m.email);
     expect(lines.join('\n')).toMatch(/batches run again/);
   });
 
@@ -101,7 +107,9 @@ describe.skipIf(!smallDiskAvailable)('a disk that fills up for real', () => {
     disk.fill(4 * 1024 * 1024);
     await expect(engine.campaigns.create({ name: 'Big', subject: 's', text: 't', csv: recipientsCsv(100_000) })).rejects.toMatchObject({
       code: 'storage_full',
-      message: expect.stringMatching(/^There is not enough free disk space for this list: storing it takes about \d+ MB, and the disk has [34] MB free\. Nothing was changed\./),
+      message: expect.stringMatching(
+        /^There is not enough free disk space for this list: storing it takes about \d+ MB, and the disk has [34] MB free\. Nothing was changed\./,
+      ),
     });
     expect(count(engine, 'select count(*) as n from campaigns')).toBe(0);
     // A list that fits is taken.
@@ -153,10 +161,14 @@ describe.skipIf(!smallDiskAvailable)('a disk that fills up for real', () => {
       while (count(first, 'select count(*) as n from messages') === 0) await nextTurn();
       disk!.fill();
     })();
-    await expect(first.campaigns.create({ name: 'Members', subject: 's', text: 't', csv: recipientsCsv(100_000) })).rejects.toMatchObject({ code: 'storage_full' });
+    await expect(first.campaigns.create({ name: 'Members', subject: 's', text: 't', csv: recipientsCsv(100_000) })).rejects.toMatchObject({
+      code: 'storage_full',
+    });
     await fillOnceStoring;
     // As if its removal had failed too (or the app had died): the hidden campaign is still there.
-    const hidden = sqliteOf(first).prepare(`insert into campaigns (name, subject, text, created_at, updated_at, importing) values ('half', 's', 't', 0, 0, 1)`);
+    const hidden = sqliteOf(first).prepare(
+      `insert into campaigns (name, subject, text, created_at, updated_at, importing) values ('half', 's', 't', 0, 0, 1)`,
+    );
     disk.release();
     hidden.run();
     await first.stop();
@@ -177,7 +189,12 @@ describe.skipIf(!smallDiskAvailable)('a disk that fills up for real', () => {
     setup = await createTestEngine({ under: disk.dir, logger, accounts: TEST_ACCOUNTS.slice(0, 1) });
     const { engine } = setup;
     await engine.start();
-    const { campaign } = await engine.campaigns.create({ name: 'Members', subject: 'Hi {{first_name}}', text: 'Hello', csv: recipientsCsv(30_000) });
+    const { campaign } = await engine.campaigns.create({
+      name: 'Members',
+      subject: 'Hi {{first_name}}',
+      text: 'Hello',
+      csv: recipientsCsv(30_000),
+    });
     disk.fill();
     expect((await engine.campaigns.queue({ id: campaign.id })).message).toBe('Queued 30,000 emails');
     expect(lines.join('\n')).not.toMatch(/cannot rollback/);

@@ -33,7 +33,14 @@ const MB = 1024 * 1024;
 /** Arguments that would change something if they got through: a refusal must be what stops them. */
 function effectiveArgs(s: { setup: { gmail: TestGmail } }): Record<string, unknown> {
   return {
-    'accounts.add': { email: 'intruder@gmail.test', appPassword: 'intruderpassword', host: '127.0.0.1', port: s.setup.gmail.port, security: 'none', verify: false },
+    'accounts.add': {
+      email: 'intruder@gmail.test',
+      appPassword: 'intruderpassword',
+      host: '127.0.0.1',
+      port: s.setup.gmail.port,
+      security: 'none',
+      verify: false,
+    },
     'campaigns.create': { name: 'Intruder', subject: 'Hi', text: 'Hi', csv: 'email\nvictim@example.com' },
     'attachments.store': { filename: 'x.txt', contentBase64: 'aGk=' },
     'settings.update': { batchSize: 3 },
@@ -81,7 +88,11 @@ describe('the HTTP door', () => {
   it('every method: no token → 401, a wrong token → 401, a foreign Origin → 403; nothing runs', async () => {
     const args = effectiveArgs(srv);
     const before = snapshot();
-    const wrongTokens = ['', 'x'.repeat(srv.token.length), srv.token.toUpperCase() === srv.token ? `${srv.token}x` : srv.token.toUpperCase()];
+    const wrongTokens = [
+      '',
+      'x'.repeat(srv.token.length),
+      srv.token.toUpperCase() === srv.token ? `${srv.token}x` : srv.token.toUpperCase(),
+    ];
     for (const name of API_METHOD_NAMES) {
       const body = args[name] ?? {};
       const none = await srv.call(name, body, { token: null });
@@ -89,7 +100,10 @@ describe('the HTTP door', () => {
       expect(none.body, name).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
       for (const token of wrongTokens) expect((await srv.call(name, body, { token })).status, `${name} with ${token}`).toBe(401);
       // The token in the address, as in the printed link, opens the page, never the API.
-      const inQuery = await srv.fetch(`/api/${name}?token=${encodeURIComponent(srv.token)}`, { method: 'POST', body: JSON.stringify(body) });
+      const inQuery = await srv.fetch(`/api/${name}?token=${encodeURIComponent(srv.token)}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+      });
       expect(inQuery.status, name).toBe(401);
       for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${srv.port + 1}`]) {
         const foreign = await srv.call(name, body, { origin });
@@ -126,10 +140,17 @@ describe('the HTTP door', () => {
   it('no answer lets a foreign page read it: no CORS header, a preflight is refused', async () => {
     const preflight = await srv.fetch('/api/accounts.list', {
       method: 'OPTIONS',
-      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'http://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(403);
-    for (const res of [preflight, await srv.fetch('/api/accounts.list', { method: 'POST', headers: { authorization: `Bearer ${srv.token}` } })]) {
+    for (const res of [
+      preflight,
+      await srv.fetch('/api/accounts.list', { method: 'POST', headers: { authorization: `Bearer ${srv.token}` } }),
+    ]) {
       for (const [header] of res.headers) expect(header).not.toMatch(/^access-control-/);
     }
   });
@@ -147,7 +168,10 @@ describe('the HTTP door', () => {
     expect(tooLarge.status).toBe(413);
     expect(JSON.parse(tooLarge.body)).toEqual({
       ok: false,
-      error: { code: 'too_large', message: expect.stringMatching(/larger than 64 MB.*Split a large recipients file into smaller files \(up to 50 MB each\)/) },
+      error: {
+        code: 'too_large',
+        message: expect.stringMatching(/larger than 64 MB.*Split a large recipients file into smaller files \(up to 50 MB each\)/),
+      },
     });
     const noToken = await rawRequest(srv.port, { path: '/api/campaigns.create', headers: declared, send: '{', end: false });
     expect(noToken.status).toBe(401);
@@ -170,17 +194,36 @@ describe('the HTTP door', () => {
     const before = snapshot();
     const res = await srv.call('campaigns.create', { name: 'Big', subject: 'Hi', text: 'Hi', csv });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: false, error: { code: 'csv_invalid', message: expect.stringMatching(/^The file is 5\d MB; Trickle imports up to 50 MB at a time — split it/) } });
+    expect(res.body).toEqual({
+      ok: false,
+      error: {
+        code: 'csv_invalid',
+        message: expect.stringMatching(/^The file is 5\d MB; Trickle imports up to 50 MB at a time — split it/),
+      },
+    });
     expect(snapshot()).toEqual(before);
   });
 
   it('bodies that are JSON but not arguments are refused in words, never crash the server', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    const bodies = ['[]', 'null', '"x"', '1e999', 'true', deep, '{"__proto__":{"isAdmin":true},"email":"victim@example.com"}', '{"constructor":{"prototype":{"x":1}}}'];
+    const bodies = [
+      '[]',
+      'null',
+      '"x"',
+      '1e999',
+      'true',
+      deep,
+      '{"__proto__":{"isAdmin":true},"email":"victim@example.com"}',
+      '{"constructor":{"prototype":{"x":1}}}',
+    ];
     const before = snapshot();
     for (const body of bodies) {
       for (const method of ['suppressions.add', 'campaigns.create', 'settings.update']) {
-        const res = await srv.fetch(`/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' }, body });
+        const res = await srv.fetch(`/api/${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+          body,
+        });
         const label = `${method} ${body.slice(0, 40)}`;
         expect([200, 400], label).toContain(res.status);
         const envelope = JSON.parse(res.text) as Envelope<unknown>;
@@ -241,7 +284,10 @@ describe('the IPC door', () => {
         { sender: webContents, senderFrame: { ...mainFrame, url: 'https://evil.example/' } }, // navigated away
         { sender: { mainFrame }, senderFrame: mainFrame }, // another webContents
       ];
-      const args = { ...effectiveArgs({ setup }), 'accounts.add': { email: 'x@gmail.test', appPassword: PASSWORD, host: '127.0.0.1', port: 2525, security: 'none', verify: false } } as Record<string, unknown>;
+      const args = {
+        ...effectiveArgs({ setup }),
+        'accounts.add': { email: 'x@gmail.test', appPassword: PASSWORD, host: '127.0.0.1', port: 2525, security: 'none', verify: false },
+      } as Record<string, unknown>;
       for (const event of frames) {
         for (const name of API_METHOD_NAMES) {
           expect(await handler(event, name, args[name] ?? { appPassword: PASSWORD }), name).toEqual(FORBIDDEN);
@@ -252,7 +298,9 @@ describe('the IPC door', () => {
       expect(logLines).toHaveLength(frames.length * API_METHOD_NAMES.length);
       for (const line of logLines) expect(line).not.toContain(PASSWORD);
       // The same call from our window does run.
-      expect(await handler({ sender: webContents, senderFrame: mainFrame }, 'accounts.add', args['accounts.add'])).toMatchObject({ ok: true });
+      expect(await handler({ sender: webContents, senderFrame: mainFrame }, 'accounts.add', args['accounts.add'])).toMatchObject({
+        ok: true,
+      });
       expect(snapshotTables(reader)).not.toEqual(before);
     } finally {
       reader.close();
@@ -264,8 +312,11 @@ describe('the IPC door', () => {
     const handlers = createApiHandlers(own.engine, { version: 'test', door: 'desktop' });
     const lines: string[] = [];
     await own.engine.stop(); // the database is gone: the next call fails inside, not in validation
-    const answer = await invoke(handlers, 'accounts.add', { email: 'y@gmail.test', appPassword: PASSWORD, host: '127.0.0.1', port: 2525, security: 'none', verify: false }, (error, method) =>
-      lines.push(`error API method failed ${JSON.stringify({ method, error: String(error) })}`),
+    const answer = await invoke(
+      handlers,
+      'accounts.add',
+      { email: 'y@gmail.test', appPassword: PASSWORD, host: '127.0.0.1', port: 2525, security: 'none', verify: false },
+      (error, method) => lines.push(`error API method failed ${JSON.stringify({ method, error: String(error) })}`),
     );
     await own.close();
     expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
@@ -370,7 +421,9 @@ describe('a known password, after a full run of the built headless app', () => {
   });
 
   function filesUnder(dir: string): string[] {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+    );
   }
 
   /** Every form a password could be written in: as text (UTF-8, UTF-16), base64 alone or in SMTP AUTH PLAIN, hex. */
@@ -389,6 +442,7 @@ describe('a known password, after a full run of the built headless app', () => {
     const received: string[] = [];
     let events = '';
     const abort = new AbortController();
+    let reading: Promise<void> | undefined;
     try {
       const post = async (method: string, args: unknown = {}) => {
         const res = await fetch(`${app.origin}/api/${method}`, {
@@ -401,7 +455,7 @@ describe('a known password, after a full run of the built headless app', () => {
         return JSON.parse(text) as { ok: boolean; value?: any; error?: any };
       };
       const stream = await fetch(`${app.origin}/api/events`, { headers: { authorization: `Bearer ${app.token}` }, signal: abort.signal });
-      const reading = (async () => {
+      reading = (async () => {
         const decoder = new TextDecoder();
         try {
           for await (const chunk of stream.body!) events += decoder.decode(chunk as Uint8Array, { stream: true });
@@ -426,8 +480,13 @@ describe('a known password, after a full run of the built headless app', () => {
       expect((await post('accounts.update', { id: added.id, appPassword: NEW_PASSWORD })).ok).toBe(true);
       await post('accounts.list');
 
-      const file = (await post('attachments.store', { filename: 'agenda.txt', contentBase64: Buffer.from('Agenda').toString('base64') })).value;
-      gmail.fail({ stage: 'rcpt', rcpt: 'gone@example.com', fault: { reply: '550 5.1.1 The email account that you tried to reach does not exist.' } });
+      const file = (await post('attachments.store', { filename: 'agenda.txt', contentBase64: Buffer.from('Agenda').toString('base64') }))
+        .value;
+      gmail.fail({
+        stage: 'rcpt',
+        rcpt: 'gone@example.com',
+        fault: { reply: '550 5.1.1 The email account that you tried to reach does not exist.' },
+      });
       const { campaign } = (
         await post('campaigns.create', {
           name: 'Spring news',
@@ -443,13 +502,25 @@ describe('a known password, after a full run of the built headless app', () => {
       await until(async () => (await post('campaigns.get', { id: campaign.id })).value.status === 'completed');
 
       // A rehearsal, so its log exists to be searched too.
-      const rehearsal = (await post('campaigns.create', { name: 'Rehearsal', subject: 'Hi', text: 'Hi', csv: 'email\ncy@example.com', rehearsal: true })).value.campaign;
+      const rehearsal = (
+        await post('campaigns.create', { name: 'Rehearsal', subject: 'Hi', text: 'Hi', csv: 'email\ncy@example.com', rehearsal: true })
+      ).value.campaign;
       await post('campaigns.queue', { id: rehearsal.id });
       await until(async () => (await post('campaigns.get', { id: rehearsal.id })).value.status === 'completed');
 
       const exported = (await post('campaigns.export', { id: campaign.id })).value;
       for (const method of ['campaigns.messages', 'campaigns.get']) await post(method, { id: campaign.id });
-      for (const method of ['app.info', 'accounts.list', 'campaigns.list', 'sending.status', 'sending.history', 'batches.list', 'settings.get', 'suppressions.list']) await post(method);
+      for (const method of [
+        'app.info',
+        'accounts.list',
+        'campaigns.list',
+        'sending.status',
+        'sending.history',
+        'batches.list',
+        'settings.get',
+        'suppressions.list',
+      ])
+        await post(method);
 
       // It did all happen: logins with each password, mail delivered, a bounce, an export, a rehearsal.
       expect(gmail.logins.filter((l) => l.ok).length).toBeGreaterThanOrEqual(3);
@@ -459,6 +530,7 @@ describe('a known password, after a full run of the built headless app', () => {
       expect(events).toMatch(/event: batch/);
     } finally {
       abort.abort();
+      await reading; // the stream is read to its end: every event it brought is searched below
       expect(await app.stop()).toBe(0);
     }
 

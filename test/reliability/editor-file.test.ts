@@ -48,9 +48,9 @@ it('a 200 MB recipients file is refused at once, in the engine’s words, and th
   const started = Date.now();
   await picker.setInputFiles(huge);
   const alert = page.getByRole('alert').filter({ hasText: 'MB' });
-  await expect.poll(() => alert.textContent(), { timeout: 3000 }).toBe(
-    'The file is 200 MB; Trickle imports up to 50 MB at a time — split it into smaller files.',
-  );
+  await expect
+    .poll(() => alert.textContent(), { timeout: 3000 })
+    .toBe('The file is 200 MB; Trickle imports up to 50 MB at a time — split it into smaller files.');
   expect(Date.now() - started).toBeLessThan(3000);
 
   // The refused file changes nothing: the draft keeps the list accepted before it, and says which

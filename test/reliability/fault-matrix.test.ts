@@ -34,7 +34,7 @@ import { createEngine, type Engine } from '../../src-main/engine/engine';
 import { type AcceptedMessage, type FaultRule, GMAIL_REPLIES, startTestGmail } from '../support/test-gmail';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv } from '../support/test-engine';
 import { COOLING_MS } from '../../src-main/engine/accounts/account-state';
-import { DAY, } from '../../src-main/engine/core/clock';
+import { DAY } from '../../src-main/engine/core/clock';
 
 const MINUTE = 60_000;
 const COOLING = COOLING_MS;
@@ -68,7 +68,9 @@ interface Run extends TestSetup {
  */
 async function queuedCampaign(
   n: number,
-  options: Parameters<typeof createTestEngine>[0] & { /** Files the user picks; stored, then attached by id. */ attachments?: string[] } = {},
+  options: Parameters<typeof createTestEngine>[0] & {
+    /** Files the user picks; stored, then attached by id. */ attachments?: string[];
+  } = {},
 ): Promise<Run> {
   const { attachments, accounts = [ALICE, BOB], ...engineOptions } = options;
   if (!engineOptions.gmail) {
@@ -127,7 +129,10 @@ async function expectOutcome(run: Run, expected: Outcome): Promise<void> {
   // 1 and 2: message states and attempts.
   const byEmail = await messages(run);
   const actual = Object.fromEntries(
-    [...byEmail].map(([r, m]) => [r, expected.messages[r]?.length === 3 ? [m.status, m.attempts, m.lastError?.code] : [m.status, m.attempts]]),
+    [...byEmail].map(([r, m]) => [
+      r,
+      expected.messages[r]?.length === 3 ? [m.status, m.attempts, m.lastError?.code] : [m.status, m.attempts],
+    ]),
   );
   expect(actual).toEqual(expected.messages);
   // 3: account states.
@@ -190,13 +195,13 @@ describe('1. temporary replies at MAIL, RCPT and end of data', () => {
   // One account: r1, r2 and r3 get 450, 451 and 452 at the stage, r4 goes through.
   it.each(STAGES)('450, 451, 452 at %s → retry_wait, one attempt used, retried with the same Message-ID', async (stage) => {
     const run = await queuedCampaign(4, { accounts: [ALICE] });
-    TEMPORARY.forEach(({ reply }, i) =>
+    for (const [i, { reply }] of TEMPORARY.entries()) {
       run.gmail.fail(
         stage === 'mail'
           ? { stage, account: ALICE.email, times: 1, fault: { reply } } // rules fire in order: r1, r2, r3
           : { stage, rcpt: `r${i + 1}@example.com`, times: 1, fault: { reply } },
-      ),
-    );
+      );
+    }
 
     expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 4, sent: 1, retrying: 3, requeued: 0 });
     const [r1, r2, r3] = TEMPORARY.map((t) => ['retry_wait', 1, t.code] as Expected);
@@ -222,27 +227,30 @@ describe('1. temporary replies at MAIL, RCPT and end of data', () => {
 
   // PRODUCT.md §5: a 421 is the server closing the session ("try again later"), not a verdict on
   // the message: the account cools for 15 minutes and the message goes back without an attempt.
-  it.each(STAGES)('421 4.7.0 at %s → the account cools, the message goes back unburned, then out once with the same Message-ID', async (stage) => {
-    const run = await queuedCampaign(4);
-    run.gmail.fail(onR1(stage, { reply: GMAIL_REPLIES.tryAgainLater }));
+  it.each(STAGES)(
+    '421 4.7.0 at %s → the account cools, the message goes back unburned, then out once with the same Message-ID',
+    async (stage) => {
+      const run = await queuedCampaign(4);
+      run.gmail.fail(onR1(stage, { reply: GMAIL_REPLIES.tryAgainLater }));
 
-    const first = await run.engine.runBatchNow();
-    expect(first).toMatchObject({ claimed: 4, sent: 3, requeued: 1, retrying: 0 });
-    await expectOutcome(run, {
-      messages: { r1: ['queued', 0, '4.7.0'], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
-      accounts: { alice: 'cooling', bob: 'ok' },
-      delivered: { r2: 1, r3: 1, r4: 1 }, // r3 was alice's: bob took it over in the same batch
-    });
-    expect((await account(run.engine, 'alice')).stateUntil).toBe(iso(first!.startedAt + COOLING));
+      const first = await run.engine.runBatchNow();
+      expect(first).toMatchObject({ claimed: 4, sent: 3, requeued: 1, retrying: 0 });
+      await expectOutcome(run, {
+        messages: { r1: ['queued', 0, '4.7.0'], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
+        accounts: { alice: 'cooling', bob: 'ok' },
+        delivered: { r2: 1, r3: 1, r4: 1 }, // r3 was alice's: bob took it over in the same batch
+      });
+      expect((await account(run.engine, 'alice')).stateUntil).toBe(iso(first!.startedAt + COOLING));
 
-    expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 1, sent: 1 });
-    await expectOutcome(run, {
-      messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
-      accounts: { alice: 'cooling', bob: 'ok' },
-      delivered: { r1: 1, r2: 1, r3: 1, r4: 1 },
-    });
-    expect(run.gmail.acceptedBy(ALICE.email)).toHaveLength(0);
-  });
+      expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 1, sent: 1 });
+      await expectOutcome(run, {
+        messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
+        accounts: { alice: 'cooling', bob: 'ok' },
+        delivered: { r1: 1, r2: 1, r3: 1, r4: 1 },
+      });
+      expect(run.gmail.acceptedBy(ALICE.email)).toHaveLength(0);
+    },
+  );
 });
 
 // ---- 2. A recipient that does not exist -------------------------------------------------------
@@ -260,9 +268,7 @@ describe('2. one recipient answered 550 5.1.1', () => {
     };
     await expectOutcome(run, expected);
     expect((await messages(run)).get('r2')!.lastError).toMatchObject({ response: GMAIL_REPLIES.noSuchUser });
-    expect((await run.engine.suppressions.list()).items).toEqual([
-      expect.objectContaining({ email: 'r2@example.com', reason: 'bounced' }),
-    ]);
+    expect((await run.engine.suppressions.list()).items).toEqual([expect.objectContaining({ email: 'r2@example.com', reason: 'bounced' })]);
 
     await sendTheRest(run.engine);
     await expectOutcome(run, expected);
@@ -357,9 +363,14 @@ describe('4. server down, 421 at the greeting, DNS failure', () => {
     };
     await expectOutcome(run, waiting);
     const status = await run.engine.sending.status();
-    expect(status.waitingReason).toMatch(/^No account can send now \(2 cooling down after a server refusal\) — sending resumes at \d\d:\d\d\.$/);
+    expect(status.waitingReason).toMatch(
+      /^No account can send now \(2 cooling down after a server refusal\) — sending resumes at \d\d:\d\d\.$/,
+    );
     // The same, structured, for the window and the tray (the time in the user's own format).
-    expect(status).toMatchObject({ state: 'waiting', waiting: { reason: 'No account can send now (2 cooling down after a server refusal).', until: status.resumesAt } });
+    expect(status).toMatchObject({
+      state: 'waiting',
+      waiting: { reason: 'No account can send now (2 cooling down after a server refusal).', until: status.resumesAt },
+    });
     expect(status.resumesAt).toBe(iso(first!.startedAt + COOLING));
     expect(status).toMatchObject({ queued: 4, capacityLeft: 0 });
     // Ticks meanwhile send nothing and burn nothing.
@@ -534,11 +545,14 @@ describe('7. two engines on one database, overlapping ticks', () => {
 
     await run.engine.stop();
     expect(await drain(other)).toBe(2);
-    await expectOutcome({ ...run, engine: other }, {
-      messages: allSent(12),
-      accounts: { alice: 'ok', bob: 'ok' },
-      delivered: onceEach(12),
-    });
+    await expectOutcome(
+      { ...run, engine: other },
+      {
+        messages: allSent(12),
+        accounts: { alice: 'ok', bob: 'ok' },
+        delivered: onceEach(12),
+      },
+    );
   });
 
   it('a batch asked for while one is starting or running is not started: one batch, no message twice', async () => {
@@ -635,11 +649,14 @@ describe('8. SQLITE_FULL during an import, SQLITE_BUSY during a tick', () => {
     await until(() => run.gmail.accepted.length === 4, 'the next tick to send');
     await run.engine.stop(); // waits for the batch in hand to be recorded
     const reader = await run.reopen();
-    await expectOutcome({ ...run, engine: reader }, {
-      messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
-      accounts: { alice: 'ok', bob: 'ok' },
-      delivered: { r1: 1, r2: 1, r3: 1, r4: 1 },
-    });
+    await expectOutcome(
+      { ...run, engine: reader },
+      {
+        messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1], r4: ['sent', 1] },
+        accounts: { alice: 'ok', bob: 'ok' },
+        delivered: { r1: 1, r2: 1, r3: 1, r4: 1 },
+      },
+    );
   });
 
   it('a database held mid-batch: the batch stops, its messages are settled at the next one, none is sent twice', async () => {
@@ -675,7 +692,7 @@ describe('8. SQLITE_FULL during an import, SQLITE_BUSY during a tick', () => {
     expect(accounts.reduce((sum, a) => sum + a.sentLast24h, 0)).toBe(6);
   });
 
-  it('a cut-short batch whose last message was the campaign\'s last: settled in doubt, the campaign completes', async () => {
+  it("a cut-short batch whose last message was the campaign's last: settled in doubt, the campaign completes", async () => {
     const run = await queuedCampaign(2, { accounts: [ALICE] });
     engineSqlite(run.engine).pragma('busy_timeout = 100');
     const other = new Database(run.databaseFile);
@@ -708,9 +725,13 @@ describe('9. attachments over 25 MB, or missing or changed at send time', () => 
 
   it('over 25 MB: refused before anything is created or sent', async () => {
     setup = await createTestEngine({ accounts: [ALICE] });
-    const store = (filename: string, size: number) => setup!.engine.attachments.store({ filename, contentBase64: Buffer.alloc(size).toString('base64') });
+    const store = (filename: string, size: number) =>
+      setup!.engine.attachments.store({ filename, contentBase64: Buffer.alloc(size).toString('base64') });
     // One file over 25 MB is not even kept.
-    await expect(store('video.mp4', 25 * MB + 1)).rejects.toMatchObject({ code: 'attachment_problem', message: expect.stringMatching(/video\.mp4 is larger than 25 MB/) });
+    await expect(store('video.mp4', 25 * MB + 1)).rejects.toMatchObject({
+      code: 'attachment_problem',
+      message: expect.stringMatching(/video\.mp4 is larger than 25 MB/),
+    });
     // Two that fit alone but not together are kept, and refused together.
     const half = await store('part1.zip', 12.5 * MB);
     const rest = await store('part2.zip', 12.5 * MB + 1);
@@ -724,43 +745,54 @@ describe('9. attachments over 25 MB, or missing or changed at send time', () => 
   // The store's copy is Trickle's own: if it changes or disappears (a damaged or hand-edited data
   // folder), that is found before sending, whatever the size now says.
   const atSendTime = [
-    { name: 'grown to 26 MB in the store', spoil: (file: string) => truncateSync(file, 26 * MB), reason: /minutes\.pdf is missing or damaged/ },
-    { name: 'missing from the store', spoil: (file: string) => unlinkSync(file), reason: /minutes\.pdf is missing or damaged.*add the file again/ },
+    {
+      name: 'grown to 26 MB in the store',
+      spoil: (file: string) => truncateSync(file, 26 * MB),
+      reason: /minutes\.pdf is missing or damaged/,
+    },
+    {
+      name: 'missing from the store',
+      spoil: (file: string) => unlinkSync(file),
+      reason: /minutes\.pdf is missing or damaged.*add the file again/,
+    },
   ];
 
   // The campaign is paused with the reason rather than every message failed one by one: nothing
   // is burned, and resuming after fixing the file sends them (PRODUCT: a file moved since queueing).
-  it.each(atSendTime)('$name at send time: nothing is sent, the campaign pauses with the reason, no attempt used', async ({ spoil, reason }) => {
-    const file = join(scratch(), 'minutes.pdf');
-    writeFileSync(file, '%PDF-1.4 minutes\n');
-    const run = await queuedCampaign(3, { attachments: [file] });
-    const stored = run.storedFiles[0]!;
-    spoil(stored);
+  it.each(atSendTime)(
+    '$name at send time: nothing is sent, the campaign pauses with the reason, no attempt used',
+    async ({ spoil, reason }) => {
+      const file = join(scratch(), 'minutes.pdf');
+      writeFileSync(file, '%PDF-1.4 minutes\n');
+      const run = await queuedCampaign(3, { attachments: [file] });
+      const stored = run.storedFiles[0]!;
+      spoil(stored);
 
-    expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 3, sent: 0, requeued: 3 });
-    const waiting: Outcome = {
-      messages: { r1: ['queued', 0], r2: ['queued', 0], r3: ['queued', 0] },
-      accounts: { alice: 'ok', bob: 'ok' },
-      delivered: {},
-    };
-    await expectOutcome(run, waiting);
-    const campaign = await run.engine.campaigns.get({ id: run.campaignId });
-    expect(campaign.status).toBe('paused');
-    expect(campaign.statusDetail).toMatch(reason);
-    expect(await run.engine.runBatchNow()).toBeUndefined();
-    await expectOutcome(run, waiting);
-    expect(run.gmail.logins).toHaveLength(0); // not even a login
-    await expect(run.engine.campaigns.resume({ id: run.campaignId })).rejects.toMatchObject({ code: 'attachment_problem' });
+      expect(await run.engine.runBatchNow()).toMatchObject({ claimed: 3, sent: 0, requeued: 3 });
+      const waiting: Outcome = {
+        messages: { r1: ['queued', 0], r2: ['queued', 0], r3: ['queued', 0] },
+        accounts: { alice: 'ok', bob: 'ok' },
+        delivered: {},
+      };
+      await expectOutcome(run, waiting);
+      const campaign = await run.engine.campaigns.get({ id: run.campaignId });
+      expect(campaign.status).toBe('paused');
+      expect(campaign.statusDetail).toMatch(reason);
+      expect(await run.engine.runBatchNow()).toBeUndefined();
+      await expectOutcome(run, waiting);
+      expect(run.gmail.logins).toHaveLength(0); // not even a login
+      await expect(run.engine.campaigns.resume({ id: run.campaignId })).rejects.toMatchObject({ code: 'attachment_problem' });
 
-    writeFileSync(stored, '%PDF-1.4 minutes\n'); // restored, e.g. from a backup
-    await run.engine.campaigns.resume({ id: run.campaignId });
-    await drain(run.engine);
-    await expectOutcome(run, {
-      messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1] },
-      accounts: { alice: 'ok', bob: 'ok' },
-      delivered: { r1: 1, r2: 1, r3: 1 },
-    });
-  });
+      writeFileSync(stored, '%PDF-1.4 minutes\n'); // restored, e.g. from a backup
+      await run.engine.campaigns.resume({ id: run.campaignId });
+      await drain(run.engine);
+      await expectOutcome(run, {
+        messages: { r1: ['sent', 1], r2: ['sent', 1], r3: ['sent', 1] },
+        accounts: { alice: 'ok', bob: 'ok' },
+        delivered: { r1: 1, r2: 1, r3: 1 },
+      });
+    },
+  );
 
   it('a big attachment is streamed from its file: no copy is kept, memory does not grow message after message', async () => {
     setFlagsFromString('--expose-gc');
@@ -798,6 +830,4 @@ describe('9. attachments over 25 MB, or missing or changed at send time', () => 
     expect(Math.max(...growth)).toBeLessThan(SIZE / 2);
     for (const g of growth.slice(1)) expect(g - growth[0]!).toBeLessThan(MB);
   });
-
-
 });

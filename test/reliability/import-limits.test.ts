@@ -44,7 +44,8 @@ describe('imports that would cost too much', () => {
     for (const csv of ['email,first_name\n', 'email,first_name\r\n\r\n  ,  \r\n']) {
       await expect(setup.engine.campaigns.create({ ...content, csv })).rejects.toMatchObject({
         code: 'csv_invalid',
-        message: 'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
+        message:
+          'The file has column names but no recipients under them. Add a row for each recipient below the header row, then import again.',
       });
     }
     expect(await setup.engine.campaigns.list()).toEqual([]);

@@ -22,7 +22,7 @@ import { type ApiHandlers, createApiHandlers, invoke } from '../../src-main/api/
 import { checkAddress } from '../../src-main/engine/core/addresses';
 import { csvCell } from '../../src-main/engine/campaigns/campaign-tools';
 import { renderMessage, toMailOptions } from '../../src-main/engine/campaigns/compose';
-import { CsvImportError, parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
+import { CsvImportError, type CsvImportResult, parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
 import { MergeError, escapeHtml, isBlankValue, renderTemplate, templateFields } from '../../src-main/engine/campaigns/merge';
 import { decodeText } from '../../src-renderer/lib/csv';
 import { type TestSetup, createTestEngine } from '../support/test-engine';
@@ -31,7 +31,33 @@ const chars = (...list: string[]) => fc.constantFrom(...list);
 const text = (alphabet: fc.Arbitrary<string>, maxLength = 12) => fc.string({ unit: alphabet, maxLength });
 
 /** Characters that make CSV and templates hard: delimiters, quotes, line breaks, braces, markup. */
-const NASTY = chars('a', 'Z', '7', ' ', ',', ';', '\t', '"', "'", '\n', '\r', '{', '}', '|', '<', '>', '&', '=', '@', '-', 'é', 'ß', '😀', '\u2028', '\u0085');
+const NASTY = chars(
+  'a',
+  'Z',
+  '7',
+  ' ',
+  ',',
+  ';',
+  '\t',
+  '"',
+  "'",
+  '\n',
+  '\r',
+  '{',
+  '}',
+  '|',
+  '<',
+  '>',
+  '&',
+  '=',
+  '@',
+  '-',
+  'é',
+  'ß',
+  '😀',
+  '\u2028',
+  '\u0085',
+);
 
 // ---- CSV: what is written is read back --------------------------------------------------------
 
@@ -114,9 +140,16 @@ describe('CSV import', () => {
           const row = expectedRows[i]!;
           const key = r.email.normalize('NFC').toLowerCase();
           const seen = firstRow.get(key);
-          if (seen !== undefined) return void duplicates.push({ row, value: r.email.normalize('NFC'), firstRow: seen });
+          if (seen !== undefined) {
+            duplicates.push({ row, value: r.email.normalize('NFC'), firstRow: seen });
+            return;
+          }
           firstRow.set(key, row);
-          recipients.push({ row, email: r.email.normalize('NFC'), fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()]).filter(([, v]) => v !== '')) }); // empty cells are not kept
+          recipients.push({
+            row,
+            email: r.email.normalize('NFC'),
+            fields: Object.fromEntries(t.columns.map((c, j) => [c, r.values[j]!.trim()]).filter(([, v]) => v !== '')),
+          }); // empty cells are not kept
         });
 
         expect(result.columns).toEqual(t.columns);
@@ -133,7 +166,11 @@ describe('CSV import', () => {
     {
       weight: 10,
       arbitrary: fc
-        .tuple(fc.constantFrom('a@x.org', 'B@x.org', 'b@X.ORG', 'c@x.org', 'not-an-address', 'd@x', ''), fc.constantFrom(',', ';'), text(chars('a', ' ', ',', ';', '{', '<', 'é', '\t'), 8))
+        .tuple(
+          fc.constantFrom('a@x.org', 'B@x.org', 'b@X.ORG', 'c@x.org', 'not-an-address', 'd@x', ''),
+          fc.constantFrom(',', ';'),
+          text(chars('a', ' ', ',', ';', '{', '<', 'é', '\t'), 8),
+        )
         .map((p) => p.join('')),
     },
     { weight: 1, arbitrary: text(NASTY, 12) },
@@ -141,11 +178,18 @@ describe('CSV import', () => {
     { weight: 1, arbitrary: fc.constantFrom('e@x.org,Ren\uFFFDe', 'f@x.org;M\uFFFDller') },
   );
   const csvish = fc.oneof(
-    { weight: 1, arbitrary: text(chars('e', 'm', 'a', 'i', 'l', '@', 'x', '.', 'o', ',', ';', '\t', '"', '\n', '\r', ' ', 'é', '\0', '\uFFFD'), 80) },
+    {
+      weight: 1,
+      arbitrary: text(chars('e', 'm', 'a', 'i', 'l', '@', 'x', '.', 'o', ',', ';', '\t', '"', '\n', '\r', ' ', 'é', '\0', '\uFFFD'), 80),
+    },
     {
       weight: 3,
       arbitrary: fc
-        .tuple(fc.constantFrom('email,name', 'Email;Name', '\uFEFFemail', 'email', 'name,notes', ''), fc.array(line, { maxLength: 8 }), fc.constantFrom('\n', '\r\n', '\r'))
+        .tuple(
+          fc.constantFrom('email,name', 'Email;Name', '\uFEFFemail', 'email', 'name,notes', ''),
+          fc.array(line, { maxLength: 8 }),
+          fc.constantFrom('\n', '\r\n', '\r'),
+        )
         .map(([header, lines, eol]) => [header, ...lines].join(eol)),
     },
   );
@@ -154,7 +198,7 @@ describe('CSV import', () => {
     const seen = { refused: 0, imported: 0, reported: 0 };
     fc.assert(
       fc.property(csvish, (input) => {
-        let result;
+        let result: CsvImportResult;
         try {
           result = parseRecipientsCsv(input);
         } catch (error) {
@@ -234,23 +278,29 @@ describe('CSV import', () => {
 
 const KEYS = ['first_name', 'company', 'city'] as const;
 /** Ways a person writes {{first_name}}: all read the same column. */
-const spelling = (key: string) =>
-  fc.constantFrom(key, key.toUpperCase(), key.replace('_', ' '), ` ${key} `, key.replace('_', '-'));
+const spelling = (key: string) => fc.constantFrom(key, key.toUpperCase(), key.replace('_', ' '), ` ${key} `, key.replace('_', '-'));
 
 type Part = { literal: string } | { key: string; inner: string; fallback?: string };
 
 const part: fc.Arbitrary<Part> = fc.oneof(
   // Template text: anything but "}" (so only real tokens close a field); lone "{" is fine.
   text(chars('a', ' ', '<', 'p', '>', '&', '"', '{', '|', '\n', 'é'), 8).map((literal) => ({ literal })),
-  fc
-    .tuple(fc.constantFrom(...KEYS), fc.option(text(chars('x', ' ', '<', '&', '|', "'"), 6), { nil: undefined }))
-    .chain(([key, fallback]) =>
-      spelling(key).map((name): Part => ({ key, inner: fallback === undefined ? name : `${name}|${fallback}`, ...(fallback === undefined ? {} : { fallback: fallback.trim() }) })),
+  fc.tuple(fc.constantFrom(...KEYS), fc.option(text(chars('x', ' ', '<', '&', '|', "'"), 6), { nil: undefined })).chain(([key, fallback]) =>
+    spelling(key).map(
+      (name): Part => ({
+        key,
+        inner: fallback === undefined ? name : `${name}|${fallback}`,
+        ...(fallback === undefined ? {} : { fallback: fallback.trim() }),
+      }),
     ),
+  ),
 );
 
 /** Values may hold anything, template syntax included: `{{company}}`, `}}{{`, markup. */
-const value = fc.oneof(text(NASTY, 10), fc.constantFrom('', '   ', '{{company}}', '}}{{city}}{{', '{{first_name|x}}', '<script>alert(1)</script>'));
+const value = fc.oneof(
+  text(NASTY, 10),
+  fc.constantFrom('', '   ', '{{company}}', '}}{{city}}{{', '{{first_name|x}}', '<script>alert(1)</script>'),
+);
 const values = fc.record({ first_name: value, company: value, city: value }, { requiredKeys: [] });
 
 function expectedRender(parts: Part[], vals: Record<string, string>, encode: (s: string) => string): { out: string } | { missing: string } {
@@ -308,9 +358,48 @@ describe('merge renderer', () => {
 // ---- The built message: no header, no recipient from data ------------------------------------
 
 const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
-const HEADERS = new Set(['from', 'to', 'subject', 'reply-to', 'message-id', 'date', 'mime-version', 'content-type', 'content-transfer-encoding', 'list-unsubscribe']);
+const HEADERS = new Set([
+  'from',
+  'to',
+  'subject',
+  'reply-to',
+  'message-id',
+  'date',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'list-unsubscribe',
+]);
 /** Anything, with every kind of line break and control character in it. */
-const headerish = text(chars('a', ' ', ':', 'B', 'c', 'c', '\r', '\n', '\r\n', '\u0085', '\u2028', '\u2029', '\u000b', '\f', '\0', '\t', '"', '<', '>', ',', '@', 'é', '=?', '?='), 24);
+const headerish = text(
+  chars(
+    'a',
+    ' ',
+    ':',
+    'B',
+    'c',
+    'c',
+    '\r',
+    '\n',
+    '\r\n',
+    '\u0085',
+    '\u2028',
+    '\u2029',
+    '\u000b',
+    '\f',
+    '\0',
+    '\t',
+    '"',
+    '<',
+    '>',
+    ',',
+    '@',
+    'é',
+    '=?',
+    '?=',
+  ),
+  24,
+);
 
 describe('the message nodemailer builds', () => {
   it('has only Trickle’s headers, each once, and goes only to the recipient, whatever the texts hold', async () => {

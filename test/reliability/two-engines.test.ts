@@ -73,7 +73,8 @@ const serve = (dataDir: string) => runNode([SERVE, '--port', '0', '--data-dir', 
  * allows: deleting the folder's files then loses no key, so an engine that may take over can send.
  * (With a key file, deleting it stops any newcomer from sending at all: secrets.test.ts.)
  */
-const engineChild = (dataDir: string, ...flags: string[]) => runNode([CHILD, dataDir, ...flags], { ...process.env, TRICKLE_SECRET_KEY: KEY });
+const engineChild = (dataDir: string, ...flags: string[]) =>
+  runNode([CHILD, dataDir, ...flags], { ...process.env, TRICKLE_SECRET_KEY: KEY });
 const KEY = randomBytes(32).toString('hex');
 
 async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -131,7 +132,12 @@ async function prepare(options: {
       gmail.addAccount(account);
       await engine.accounts.add({ ...account, dailyCap: options.cap, host: gmail.host, port: gmail.port, security: 'none', verify: false });
     }
-    const { campaign } = await engine.campaigns.create({ name: 'Newsletter', subject: 'News', text: 'Hello {{first_name}}', csv: recipientsCsv(options.recipients) });
+    const { campaign } = await engine.campaigns.create({
+      name: 'Newsletter',
+      subject: 'News',
+      text: 'Hello {{first_name}}',
+      csv: recipientsCsv(options.recipients),
+    });
     await engine.campaigns.queue({ id: campaign.id });
   } finally {
     await engine.stop();
@@ -142,7 +148,10 @@ async function prepare(options: {
 /** The witness: no Message-ID delivered twice, no account over its cap. */
 function expectNothingTwiceNoCapPassed({ gmail, caps }: Prepared): void {
   const counts = deliveredCounts({ accepted: gmail.accepted, unacknowledged: gmail.receivedButUnacknowledged });
-  expect([...counts].filter(([, n]) => n > 1), 'Message-IDs delivered more than once').toEqual([]);
+  expect(
+    [...counts].filter(([, n]) => n > 1),
+    'Message-IDs delivered more than once',
+  ).toEqual([]);
   for (const [account, cap] of Object.entries(caps)) {
     expect(gmail.acceptedBy(account).length, `${account}'s deliveries (cap ${cap})`).toBeLessThanOrEqual(cap);
   }
@@ -190,7 +199,10 @@ describe('two engines on one data folder, every file but the database deleted', 
     expect(gmail.accepted).toHaveLength(20);
     expect(statusCounts(dataDir)).toEqual({ sent: 20, queued: 20 });
     // The others were refused, in words, naming the first.
-    for (const [verdict, app] of [[thirdVerdict, third], [fourthVerdict, fourth]] as const) {
+    for (const [verdict, app] of [
+      [thirdVerdict, third],
+      [fourthVerdict, fourth],
+    ] as const) {
       expect(verdict).toBe('exited');
       expect(await app.exited).toBe(1);
       expect(app.output()).toContain(

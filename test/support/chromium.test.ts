@@ -28,7 +28,14 @@ function facts(overrides: Partial<BrowserFacts> & { present?: string[] } = {}): 
     platform: 'linux',
     arch: 'x64',
     find,
-    machine: { isRoot: false, isDebian: true, find: findLibraryOrFake, aptGet: join(dir, 'no-apt-get'), log: () => {}, lockPath: join(dir, 'apt.lock') },
+    machine: {
+      isRoot: false,
+      isDebian: true,
+      find: findLibraryOrFake,
+      aptGet: join(dir, 'no-apt-get'),
+      log: () => {},
+      lockPath: join(dir, 'apt.lock'),
+    },
     ...overrides,
   };
 }
@@ -47,8 +54,12 @@ describe('choosing the browser', () => {
   });
 
   it('on Linux, the system Chromium or Chrome, in the order /usr/bin/chromium, chromium-browser, google-chrome', async () => {
-    expect((await chooseChromium(facts({ present: ['/usr/bin/chromium', 'google-chrome'] }))).launch.executablePath).toBe('/usr/bin/chromium');
-    expect((await chooseChromium(facts({ present: ['google-chrome', 'chromium-browser'] }))).launch.executablePath).toBe('chromium-browser');
+    expect((await chooseChromium(facts({ present: ['/usr/bin/chromium', 'google-chrome'] }))).launch.executablePath).toBe(
+      '/usr/bin/chromium',
+    );
+    expect((await chooseChromium(facts({ present: ['google-chrome', 'chromium-browser'] }))).launch.executablePath).toBe(
+      'chromium-browser',
+    );
     const chrome = await chooseChromium(facts({ present: ['google-chrome'] }));
     expect(chrome).toEqual({ label: "the system's browser (google-chrome)", launch: { executablePath: 'google-chrome' } });
   });
@@ -60,7 +71,9 @@ describe('choosing the browser', () => {
   });
 
   it('on Linux ARM, where nothing is bundled, the rule of system services applies: the exact command to run', async () => {
-    await expect(chooseChromium(facts({ arch: 'arm64' }))).rejects.toThrow('Run: sudo apt-get install -y chromium — then run the tests again.');
+    await expect(chooseChromium(facts({ arch: 'arm64' }))).rejects.toThrow(
+      'Run: sudo apt-get install -y chromium — then run the tests again.',
+    );
   });
 });
 
@@ -84,12 +97,20 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the bund
   /** Ink in a canvas after drawing a word: zero when no font could render it. */
   async function inkOfText(fontconfigFile: string, executablePath: string): Promise<{ ink: number; title: string }> {
     browser = await launchTestChromium({
-      choice: { label: 'the bundled Chromium (test)', launch: { executablePath, env: { ...process.env, FONTCONFIG_FILE: fontconfigFile } } },
+      choice: {
+        label: 'the bundled Chromium (test)',
+        launch: { executablePath, env: { ...process.env, FONTCONFIG_FILE: fontconfigFile } },
+      },
     });
     const page = await browser.newPage();
     await page.setContent('<title>Trickle — fonts</title><h1 style="font-family: sans-serif">Trickle sends gently — àéü</h1>');
     mkdirSync(join(import.meta.dirname, '../../test-artifacts/screenshots'), { recursive: true });
-    await page.screenshot({ path: join(import.meta.dirname, `../../test-artifacts/screenshots/bundled-chromium-${fontconfigFile.endsWith('only.conf') ? 'bundled-fonts' : 'system-fonts'}.png`) });
+    await page.screenshot({
+      path: join(
+        import.meta.dirname,
+        `../../test-artifacts/screenshots/bundled-chromium-${fontconfigFile.endsWith('only.conf') ? 'bundled-fonts' : 'system-fonts'}.png`,
+      ),
+    });
     const ink = await page.evaluate(() => {
       const canvas = document.createElement('canvas');
       canvas.width = 300;

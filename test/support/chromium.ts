@@ -74,7 +74,9 @@ export async function chooseChromium(facts: BrowserFacts = realBrowserFacts()): 
   const given = facts.env.TRICKLE_CHROMIUM;
   if (given) {
     if (!existsSync(given)) {
-      throw new Error(`TRICKLE_CHROMIUM is set to ${given}, but there is no file there. Point it at a Chromium or Chrome executable, or unset it to use the system's or the bundled one.`);
+      throw new Error(
+        `TRICKLE_CHROMIUM is set to ${given}, but there is no file there. Point it at a Chromium or Chrome executable, or unset it to use the system's or the bundled one.`,
+      );
     }
     return { label: `TRICKLE_CHROMIUM (${given})`, launch: { executablePath: given } };
   }
@@ -100,7 +102,9 @@ export async function chooseChromium(facts: BrowserFacts = realBrowserFacts()): 
     const system = await requireSystemService(SYSTEM_CHROMIUM, facts.machine);
     return { label: `the system's browser (${system})`, launch: { executablePath: system } };
   }
-  throw new Error(`No browser for the tests on ${facts.platform}: install Google Chrome, or set TRICKLE_CHROMIUM to the path of a Chromium or Chrome executable.`);
+  throw new Error(
+    `No browser for the tests on ${facts.platform}: install Google Chrome, or set TRICKLE_CHROMIUM to the path of a Chromium or Chrome executable.`,
+  );
 }
 
 /** Chooses the browser, launches it headless and says in the test output which one runs. */
@@ -183,7 +187,9 @@ function runNode(script: string, env: NodeJS.ProcessEnv): Promise<string> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) =>
-      code === 0 ? resolve(stdout.trim()) : reject(new Error(`Unpacking the bundled Chromium failed (exit code ${code}):\n${stderr.trim()}`)),
+      code === 0
+        ? resolve(stdout.trim())
+        : reject(new Error(`Unpacking the bundled Chromium failed (exit code ${code}):\n${stderr.trim()}`)),
     );
   });
 }

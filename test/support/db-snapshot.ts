@@ -5,9 +5,7 @@ import type Database from 'better-sqlite3';
  * two equal snapshots mean a refused call changed nothing at all.
  */
 export function snapshotTables(reader: Database.Database): Record<string, string[]> {
-  const tables = reader
-    .prepare(`select name from sqlite_master where type = 'table' order by name`)
-    .all() as { name: string }[];
+  const tables = reader.prepare(`select name from sqlite_master where type = 'table' order by name`).all() as { name: string }[];
   const out: Record<string, string[]> = {};
   for (const { name } of tables) {
     out[name] = (reader.prepare(`select * from "${name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();

@@ -16,12 +16,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 it('runs one holder at a time and removes the lock after', async () => {
   const events: string[] = [];
   const hold = (name: string) =>
-    withFileLock(lock, async () => {
-      events.push(`${name} in`);
-      expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
-      await new Promise((resolve) => setImmediate(resolve));
-      events.push(`${name} out`);
-    }, { pollMs: 5 });
+    withFileLock(
+      lock,
+      async () => {
+        events.push(`${name} in`);
+        expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+        await new Promise((resolve) => setImmediate(resolve));
+        events.push(`${name} out`);
+      },
+      { pollMs: 5 },
+    );
   await Promise.all([hold('a'), hold('b')]);
   expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
   expect(existsSync(lock)).toBe(false);
@@ -29,9 +33,16 @@ it('runs one holder at a time and removes the lock after', async () => {
 
 it('waits for a lock another process holds, names it when giving up, and takes it over once that process is gone', async () => {
   // Another test process holding the lock: it writes its pid, as withFileLock does, and stays.
-  const other = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(lock)}, String(process.pid)); process.stdout.write('held'); setInterval(() => {}, 1000)`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const other = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(lock)}, String(process.pid)); process.stdout.write('held'); setInterval(() => {}, 1000)`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise((resolve) => other.stdout!.once('data', resolve));
   await expect(withFileLock(lock, () => 'ran', { timeoutMs: 50, pollMs: 5 })).rejects.toThrow(
     `(held by process ${other.pid}). If no test run is going on, delete that file and run the tests again.`,

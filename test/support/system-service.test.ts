@@ -60,7 +60,9 @@ const aptCalls = () => (existsSync(join(dir, 'apt-calls')) ? readFileSync(join(d
 describe('a system service a test needs', () => {
   it('is used where it is, by absolute path or by name on PATH, and nothing is installed', async () => {
     aptStandIn();
-    await expect(requireSystemService({ ...service, look: [join(dir, 'nowhere'), process.execPath] }, facts({}))).resolves.toBe(process.execPath);
+    await expect(requireSystemService({ ...service, look: [join(dir, 'nowhere'), process.execPath] }, facts({}))).resolves.toBe(
+      process.execPath,
+    );
     const sh = await requireSystemService({ ...service, look: ['sh'] }, facts({}));
     expect(sh).toMatch(/\/sh$/);
     expect(aptCalls()).toEqual([]);
@@ -88,7 +90,9 @@ describe('a system service a test needs', () => {
     aptStandIn();
     await expect(requireSystemService(service, facts({}))).resolves.toBe(service.look[0]);
     expect(aptCalls()).toEqual(['-o DPkg::Lock::Timeout=300 install -y -q dovecot-imapd DEBIAN_FRONTEND=noninteractive']);
-    expect(lines[0]).toBe('Dovecot (IMAP server) is missing: installing it with "apt-get install -y dovecot-imapd" (Debian, running as root)…');
+    expect(lines[0]).toBe(
+      'Dovecot (IMAP server) is missing: installing it with "apt-get install -y dovecot-imapd" (Debian, running as root)…',
+    );
     expect(lines[1]).toBe(`Dovecot (IMAP server): installed dovecot-imapd, found at ${service.look[0]}.`);
   });
 
@@ -108,7 +112,9 @@ describe('a system service a test needs', () => {
 
   it('when apt-get fails: the error names the command and shows its output', async () => {
     aptStandIn({ broken: true });
-    await expect(requireSystemService(service, facts({}))).rejects.toThrow(/apt-get install -y dovecot-imapd" failed \(exit code 100\)[\s\S]*Could not get lock/);
+    await expect(requireSystemService(service, facts({}))).rejects.toThrow(
+      /apt-get install -y dovecot-imapd" failed \(exit code 100\)[\s\S]*Could not get lock/,
+    );
     expect(existsSync(join(dir, 'apt.lock'))).toBe(false);
   });
 });

@@ -62,7 +62,7 @@ export async function createTestEngine(
   const gmail = options.gmail ?? (await startTestGmail(options.mailbox ? { mailbox: options.mailbox } : {}));
   const clock = new FakeClock();
   // Mailbox dates (Sent Mail copies, notices) are on the engine's clock, as they would be on Gmail's.
-  if (!options.clock) gmail.useClock(() => clock.now());
+  if (!options.clock) gmail.setClock(() => clock.now());
   const engines: Engine[] = [];
   const open = async () => {
     const engine = await createEngine({

@@ -59,7 +59,7 @@ async function messagesIn(client: ImapFlow, path: string) {
 describe('the test Gmail with a mailbox', () => {
   it('keeps a copy of each message it takes in Sent Mail (\\Seen, dated by its clock), found by the \\Sent flag', async () => {
     const at = Date.parse('2026-11-23T09:00:00Z');
-    gmail.useClock(() => at);
+    gmail.setClock(() => at);
     const info = await transport.sendMail({ from: ALICE.email, to: 'reader@example.com', subject: 'Hello', text: 'Hi' });
     await gmail.mailboxIdle();
     const client = await login(ALICE);
@@ -72,7 +72,7 @@ describe('the test Gmail with a mailbox', () => {
     // (\\Recent is the session's view, not a stored flag.)
     expect([...copies[0]!.flags!].filter((f) => f !== '\\Recent')).toEqual(['\\Seen']);
     expect(new Date(copies[0]!.internalDate!).getTime()).toBe(at);
-    gmail.useClock(Date.now);
+    gmail.setClock(Date.now);
   });
 
   it('accepts an unknown recipient at RCPT (250), and each notice form lands in the inbox, naming the recipient and the original', async () => {

@@ -64,10 +64,7 @@ afterEach(async () => {
 });
 
 /** A transport configured like the engine's per-account pool. */
-function transportFor(
-  account: { email: string; appPassword: string },
-  options: Partial<SMTPPoolOptions> = {},
-): Transporter {
+function transportFor(account: { email: string; appPassword: string }, options: Partial<SMTPPoolOptions> = {}): Transporter {
   const transport = nodemailer.createTransport({
     host: gmail.host,
     port: gmail.port,
@@ -294,7 +291,13 @@ describe('test Gmail: scripted faults', () => {
     const lean = await startTestGmail({ accounts: [ALICE], keepBodies: false });
     try {
       const body = 'x'.repeat(200_000);
-      const transport = nodemailer.createTransport({ host: lean.host, port: lean.port, secure: false, ignoreTLS: true, auth: { user: ALICE.email, pass: ALICE.appPassword } });
+      const transport = nodemailer.createTransport({
+        host: lean.host,
+        port: lean.port,
+        secure: false,
+        ignoreTLS: true,
+        auth: { user: ALICE.email, pass: ALICE.appPassword },
+      });
       transports.push(transport);
       await transport.sendMail(mail({ text: body, messageId: '<big@trickle.test>' }));
       const [m] = lean.accepted;
@@ -363,9 +366,7 @@ describe('test Gmail: scripted faults', () => {
 
   it('rejects rules that cannot fire', () => {
     expect(() => gmail.fail({ stage: 'rcpt', fault: { drop: 'after-data' } })).toThrow(/data stage/);
-    expect(() => gmail.fail({ stage: 'mail', rcpt: 'x@example.com', fault: { reply: '550 5.1.1 x' } })).toThrow(
-      /recipient/,
-    );
+    expect(() => gmail.fail({ stage: 'mail', rcpt: 'x@example.com', fault: { reply: '550 5.1.1 x' } })).toThrow(/recipient/);
     expect(() => gmail.fail({ stage: 'rcpt', fault: { reply: 'nope' } })).toThrow(/4xx\|5xx/);
     expect(() => gmail.fail({ stage: 'rcpt', times: 0, fault: { reply: '550 x' } })).toThrow(/times/);
   });

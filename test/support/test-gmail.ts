@@ -186,7 +186,7 @@ export interface TestGmail {
   /** The IMAP server holding the accounts' mailboxes. */
   readonly mailbox: Dovecot | undefined;
   /** Whose time mailbox dates (INTERNALDATE, Date:) are: the tests' clock (default: the real one). */
-  useClock(now: () => number): void;
+  setClock(now: () => number): void;
   /** Scripts a failure notice for messages to a recipient, in the sender's inbox after the 250. */
   bounce(rule: BounceRule): void;
   /** Puts a message (raw RFC 5322 text) in an account's inbox. */
@@ -484,7 +484,7 @@ class TestGmailServer implements TestGmail {
 
   // --- The mailbox ---
 
-  useClock(now: () => number): void {
+  setClock(now: () => number): void {
     this.now = now;
   }
 
@@ -635,7 +635,10 @@ class TestGmailServer implements TestGmail {
 
   private onConnect(session: SMTPServerSession, callback: Callback): void {
     const fault = this.takeFault('connect', {});
-    if (fault) return this.applyFault(fault, session, callback);
+    if (fault) {
+      this.applyFault(fault, session, callback);
+      return;
+    }
     callback();
   }
 
@@ -651,8 +654,14 @@ class TestGmailServer implements TestGmail {
 
     // Scripted faults come first: Gmail says "application-specific password required" whatever was typed.
     const fault = this.takeFault('auth', { account: username });
-    if (fault) return this.applyFault(fault, session, callback);
-    if (!known || auth.password !== known.appPassword) return callback(replyError(GMAIL_REPLIES.badCredentials));
+    if (fault) {
+      this.applyFault(fault, session, callback);
+      return;
+    }
+    if (!known || auth.password !== known.appPassword) {
+      callback(replyError(GMAIL_REPLIES.badCredentials));
+      return;
+    }
 
     attempt.ok = true;
     callback(null, { user: known.email });
@@ -661,8 +670,14 @@ class TestGmailServer implements TestGmail {
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
     const account = sessionAccount(session);
     const fault = this.takeFault('mail', { account });
-    if (fault) return this.applyFault(fault, session, callback);
-    if (!sameAddress(address.address, account)) return callback(replyError(GMAIL_REPLIES.senderNotOwned));
+    if (fault) {
+      this.applyFault(fault, session, callback);
+      return;
+    }
+    if (!sameAddress(address.address, account)) {
+      callback(replyError(GMAIL_REPLIES.senderNotOwned));
+      return;
+    }
 
     const limit = this.accounts.get(account.toLowerCase())?.dailyLimit;
     const limitReached = limit !== undefined && this.sentTodayBy(account) >= limit;
@@ -671,7 +686,10 @@ class TestGmailServer implements TestGmail {
 
   private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Callback): void {
     const fault = this.takeFault('rcpt', { account: sessionAccount(session), rcpts: [address.address] });
-    if (fault) return this.applyFault(fault, session, callback);
+    if (fault) {
+      this.applyFault(fault, session, callback);
+      return;
+    }
     callback();
     this.observer?.({ point: 'rcpt', account: sessionAccount(session), rcpts: [address.address] });
   }
@@ -683,7 +701,10 @@ class TestGmailServer implements TestGmail {
       to: session.envelope.rcptTo.map((r) => r.address),
     };
     const fault = this.takeFault('data', { account, rcpts: envelope.to });
-    if (fault && 'drop' in fault && fault.drop === 'before-data') return this.dropConnection(session);
+    if (fault && 'drop' in fault && fault.drop === 'before-data') {
+      this.dropConnection(session);
+      return;
+    }
 
     // Replies for DATA only go out once the whole message (up to the final dot) has arrived.
     const chunks: Buffer[] = [];
@@ -757,8 +778,8 @@ class TestGmailServer implements TestGmail {
 
   /** A reply goes out through the handler's callback; a drop never calls it back, the socket just dies. */
   private applyFault(fault: ParsedFault, session: SMTPServerSession, callback: Callback): void {
-    if ('reply' in fault) return callback(replyError(fault.reply));
-    if ('drop' in fault) this.dropConnection(session);
+    if ('reply' in fault) callback(replyError(fault.reply));
+    else if ('drop' in fault) this.dropConnection(session);
   }
 
   private dropConnection(session: SMTPServerSession): void {

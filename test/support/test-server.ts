@@ -130,7 +130,11 @@ export async function startTestServer(
     if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
     if (callOptions.origin !== undefined) headers.origin = callOptions.origin;
     Object.assign(headers, callOptions.headers ?? {});
-    const { status, headers: responseHeaders, text } = await doFetch(`/api/${name}`, {
+    const {
+      status,
+      headers: responseHeaders,
+      text,
+    } = await doFetch(`/api/${name}`, {
       method: 'POST',
       headers,
       ...(args === undefined ? {} : { body: JSON.stringify(args) }),

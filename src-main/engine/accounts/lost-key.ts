@@ -26,7 +26,11 @@ export async function settleLostKey(
   locked: { email: string }[],
   options: { replaceLostKey: boolean; log: EngineLogger },
 ): Promise<void> {
-  if (!options.replaceLostKey) throw lostKeyError(keyFile, locked.map((a) => a.email));
+  if (!options.replaceLostKey)
+    throw lostKeyError(
+      keyFile,
+      locked.map((a) => a.email),
+    );
   const detail = JSON.stringify({
     code: 'SECRET',
     response: '',

@@ -23,7 +23,11 @@ export class PaceMeter {
     for (const [id, samples] of this.samples) {
       const row = await db.selectFrom('accounts').select('pace_ms').where('id', '=', id).executeTakeFirst();
       if (!row) continue;
-      await db.updateTable('accounts').set({ pace_ms: movingPace(row.pace_ms, samples), verified_at: now }).where('id', '=', id).execute();
+      await db
+        .updateTable('accounts')
+        .set({ pace_ms: movingPace(row.pace_ms, samples), verified_at: now })
+        .where('id', '=', id)
+        .execute();
     }
     this.samples.clear();
   }

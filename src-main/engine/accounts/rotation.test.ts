@@ -12,17 +12,38 @@ function plan(accounts: { id: number; remaining: number }[], count: number): num
 
 describe('rotation', () => {
   it('spreads sends evenly across accounts with equal capacity, round-robin', () => {
-    expect(plan([{ id: 1, remaining: 100 }, { id: 2, remaining: 100 }, { id: 3, remaining: 100 }], 9)).toEqual([
-      1, 2, 3, 1, 2, 3, 1, 2, 3,
-    ]);
+    expect(
+      plan(
+        [
+          { id: 1, remaining: 100 },
+          { id: 2, remaining: 100 },
+          { id: 3, remaining: 100 },
+        ],
+        9,
+      ),
+    ).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3]);
   });
 
   it('uses the account with the most remaining capacity first, then alternates once they are level', () => {
-    expect(plan([{ id: 1, remaining: 3 }, { id: 2, remaining: 6 }], 6)).toEqual([2, 2, 2, 1, 2, 1]);
+    expect(
+      plan(
+        [
+          { id: 1, remaining: 3 },
+          { id: 2, remaining: 6 },
+        ],
+        6,
+      ),
+    ).toEqual([2, 2, 2, 1, 2, 1]);
   });
 
   it('never assigns past an account’s remaining capacity', () => {
-    const ids = plan([{ id: 1, remaining: 2 }, { id: 2, remaining: 1 }], 10);
+    const ids = plan(
+      [
+        { id: 1, remaining: 2 },
+        { id: 2, remaining: 1 },
+      ],
+      10,
+    );
     expect(ids).toHaveLength(3);
     expect(ids.filter((id) => id === 1)).toHaveLength(2);
   });

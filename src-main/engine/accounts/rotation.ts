@@ -17,8 +17,7 @@ export function pickAccount<T extends RotationCandidate>(candidates: readonly T[
     if (
       !best ||
       c.remaining > best.remaining ||
-      (c.remaining === best.remaining &&
-        (c.lastPickedAt < best.lastPickedAt || (c.lastPickedAt === best.lastPickedAt && c.id < best.id)))
+      (c.remaining === best.remaining && (c.lastPickedAt < best.lastPickedAt || (c.lastPickedAt === best.lastPickedAt && c.id < best.id)))
     ) {
       best = c;
     }
@@ -30,11 +29,7 @@ export function pickAccount<T extends RotationCandidate>(candidates: readonly T[
  * Assigns `count` sends one after another, each to the account pickAccount chooses given the
  * sends already assigned. `tick` stamps lastPickedAt so later picks see the round-robin order.
  */
-export function planAssignments<T extends RotationCandidate>(
-  candidates: readonly T[],
-  count: number,
-  tick: () => number,
-): T[] {
+export function planAssignments<T extends RotationCandidate>(candidates: readonly T[], count: number, tick: () => number): T[] {
   const pool = candidates.map((c) => ({ ...c }));
   const plan: T[] = [];
   for (let i = 0; i < count; i++) {

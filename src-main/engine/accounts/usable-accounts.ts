@@ -34,4 +34,3 @@ export async function usableAccounts(db: Db, now: number): Promise<UsableAccount
   }
   return usable;
 }
-

@@ -26,7 +26,6 @@ import { getCampaign } from './campaigns';
 // What the user does to a campaign after writing it: queue, pause, resume, cancel, retry the
 // failed messages, resend the in-doubt ones.
 
-
 /**
  * Queues a draft: after checking that every merge field names a column and, used without a
  * default, has a value for every recipient, that the largest message fits Gmail's limit, that
@@ -83,10 +82,7 @@ async function queueDraft(ctx: EngineContext, id: number): Promise<{ queued: num
   }
   await ctx.db.transaction().execute(async (trx) => {
     await ctx.owner?.assertHeld(trx);
-    const seq = await trx
-      .selectFrom('campaigns')
-      .select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next'))
-      .executeTakeFirstOrThrow();
+    const seq = await trx.selectFrom('campaigns').select(sql<number>`coalesce(max(queue_seq), 0) + 1`.as('next')).executeTakeFirstOrThrow();
     const result = await trx
       .updateTable('campaigns')
       .set({ status: 'queued', status_detail: null, queue_seq: seq.next, queued_at: now, updated_at: now })
@@ -186,7 +182,13 @@ async function requeueSelection(
   if (campaign.status === 'cancelled' || campaign.status === 'draft') {
     throw new EngineError('conflict', `This campaign is ${campaign.status}; nothing in it can be sent.`);
   }
-  const any = await ctx.db.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', from).limit(1).executeTakeFirst();
+  const any = await ctx.db
+    .selectFrom('messages')
+    .select('id')
+    .where('campaign_id', '=', id)
+    .where('status', '=', from)
+    .limit(1)
+    .executeTakeFirst();
   if (!any) return { requeued: 0 };
   // Reopened first, so what is requeued can be claimed as it comes; if nothing was (all
   // bounced, or not in the selection), it is completed again below. A crash part-way leaves
@@ -205,7 +207,10 @@ async function requeueSelection(
         // The earlier attempt may have arrived: its send-log row stays in the account's count,
         // detached from the message so the resend's own reservation is released or stamped alone.
         let earlier = trx.selectFrom('messages').select('id').where('campaign_id', '=', id).where('status', '=', 'in_doubt');
-        earlier = 'ids' in selection ? earlier.where('id', 'in', selection.ids) : earlier.where('id', '>=', selection.from).where('id', '<', selection.to);
+        earlier =
+          'ids' in selection
+            ? earlier.where('id', 'in', selection.ids)
+            : earlier.where('id', '>=', selection.from).where('id', '<', selection.to);
         await trx.updateTable('send_log').set({ message_id: null }).where('message_id', 'in', earlier).execute();
       }
       let query = trx
@@ -215,7 +220,10 @@ async function requeueSelection(
         .where('status', '=', from)
         // A bounced address stays failed: it is on the suppression list.
         .where('email_norm', 'not in', (qb) => qb.selectFrom('suppressions').select('email_norm'));
-      query = 'ids' in selection ? query.where('id', 'in', selection.ids) : query.where('id', '>=', selection.from).where('id', '<', selection.to);
+      query =
+        'ids' in selection
+          ? query.where('id', 'in', selection.ids)
+          : query.where('id', '>=', selection.from).where('id', '<', selection.to);
       return Number((await query.executeTakeFirst()).numUpdatedRows);
     });
 

@@ -39,7 +39,19 @@ const INSERT_ROWS = 500;
 /** Message ids per UPDATE or check over a campaign: about 10 ms of work each. */
 const ID_SPAN = 2_500;
 
-const MESSAGE_COLUMNS = ['id', 'campaign_id', 'row', 'email', 'email_norm', 'name', 'fields', 'status', 'skip_reason', 'updated_at', 'message_id'];
+const MESSAGE_COLUMNS = [
+  'id',
+  'campaign_id',
+  'row',
+  'email',
+  'email_norm',
+  'name',
+  'fields',
+  'status',
+  'skip_reason',
+  'updated_at',
+  'message_id',
+];
 
 /**
  * Stores every row of the import in file order: recipients as `queued` with their
@@ -107,7 +119,19 @@ function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number, n
   const messageIds = messageIdsFor(rowIds);
   const params: unknown[] = [];
   for (const [k, r] of chunk.entries()) {
-    params.push(rowIds[k], campaignId, r.row, r.email, r.emailNorm, r.name, r.fields, r.status, r.skipReason, now, r.status === 'queued' ? messageIds[k] : null);
+    params.push(
+      rowIds[k],
+      campaignId,
+      r.row,
+      r.email,
+      r.emailNorm,
+      r.name,
+      r.fields,
+      r.status,
+      r.skipReason,
+      now,
+      r.status === 'queued' ? messageIds[k] : null,
+    );
   }
   return params;
 }
@@ -115,7 +139,9 @@ function nextChunk(rows: Iterator<StoredRow>, campaignId: number, now: number, n
 /** The id AUTOINCREMENT would give the next message: past every id the table ever had. */
 async function nextMessageId(trx: Db): Promise<number> {
   const { rows } = await sql<{ next: number }>`
-    select max(coalesce((select seq from sqlite_sequence where name = 'messages'), 0), coalesce((select max(id) from messages), 0)) + 1 as next`.execute(trx);
+    select max(coalesce((select seq from sqlite_sequence where name = 'messages'), 0), coalesce((select max(id) from messages), 0)) + 1 as next`.execute(
+    trx,
+  );
   return Number(rows[0]!.next);
 }
 
@@ -195,19 +221,21 @@ export async function skipSuppressed(db: Db, campaignId: number, now: number, sl
   if (!anySuppressed) return 0;
   let skipped = 0;
   await forEachIdRange(db, campaignId, slicer, async (from, to) => {
-    const result = await stagedTransaction(db, (trx) => trx
-      .updateTable('messages')
-      .set({
-        status: 'skipped',
-        skip_reason: sql<string>`${SKIPPED_SUPPRESSED} || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
-        updated_at: now,
-      })
-      .where('campaign_id', '=', campaignId)
-      .where('status', '=', 'queued')
-      .where('id', '>=', from)
-      .where('id', '<', to)
-      .where('email_norm', 'in', (qb) => qb.selectFrom('suppressions').select('email_norm'))
-      .executeTakeFirst());
+    const result = await stagedTransaction(db, (trx) =>
+      trx
+        .updateTable('messages')
+        .set({
+          status: 'skipped',
+          skip_reason: sql<string>`${SKIPPED_SUPPRESSED} || (select reason from suppressions s where s.email_norm = messages.email_norm) || ').'`,
+          updated_at: now,
+        })
+        .where('campaign_id', '=', campaignId)
+        .where('status', '=', 'queued')
+        .where('id', '>=', from)
+        .where('id', '<', to)
+        .where('email_norm', 'in', (qb) => qb.selectFrom('suppressions').select('email_norm'))
+        .executeTakeFirst(),
+    );
     skipped += Number(result.numUpdatedRows);
   });
   return skipped;
@@ -247,8 +275,12 @@ export async function checkMergeFields(
   // A column of the import that no recipient left blank needs no look at the messages: they
   // are as imported. `name` is read from two places, so it is always looked at.
   const stored = await db.selectFrom('campaigns').select(['fields', 'fields_with_blanks']).where('id', '=', campaign.id).executeTakeFirst();
-  const known = stored?.fields_with_blanks == null ? undefined : { columns: JSON.parse(stored.fields) as string[], blank: JSON.parse(stored.fields_with_blanks) as string[] };
-  const certainlyFilled = (name: string) => known !== undefined && name !== 'name' && known.columns.includes(name) && !known.blank.includes(name);
+  const known =
+    stored?.fields_with_blanks == null
+      ? undefined
+      : { columns: JSON.parse(stored.fields) as string[], blank: JSON.parse(stored.fields_with_blanks) as string[] };
+  const certainlyFilled = (name: string) =>
+    known !== undefined && name !== 'name' && known.columns.includes(name) && !known.blank.includes(name);
   for (const field of required) {
     if (certainlyFilled(field.name)) continue;
     const value =
@@ -442,7 +474,9 @@ export async function recoverInterruptedBulkWork(
     .selectFrom('campaigns')
     .select('id')
     .where('status', '=', 'cancelled')
-    .where((eb) => eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', 'in', NOT_YET_SENT)))
+    .where((eb) =>
+      eb.exists(eb.selectFrom('messages').select('id').whereRef('campaign_id', '=', 'campaigns.id').where('status', 'in', NOT_YET_SENT)),
+    )
     .execute();
   let cancelled = 0;
   for (const { id } of cancelledWithOpen) cancelled += await setMessagesStatus(db, id, NOT_YET_SENT, 'cancelled', now, slicer);

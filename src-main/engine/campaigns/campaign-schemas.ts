@@ -121,9 +121,7 @@ export const listMessagesSchema = z
   })
   .strict();
 
-export const listCampaignsSchema = z
-  .object({ includeArchived: z.boolean().optional() })
-  .strict();
+export const listCampaignsSchema = z.object({ includeArchived: z.boolean().optional() }).strict();
 
 /** Which recipients a copy takes: every one, only those the campaign did not reach, or none. */
 export const COPY_RECIPIENTS = ['all', 'unsent', 'none'] as const;
@@ -139,6 +137,4 @@ export const copyCampaignSchema = z
   })
   .strict();
 
-export const archiveCampaignSchema = z
-  .object({ id: z.int().positive(), archived: z.boolean().optional() })
-  .strict();
+export const archiveCampaignSchema = z.object({ id: z.int().positive(), archived: z.boolean().optional() }).strict();

@@ -17,7 +17,6 @@ export async function campaignRow(db: Db, id: number) {
   return row;
 }
 
-
 /**
  * Moves the campaign to `status` if it is in one of `from` (a status another action set in
  * the meantime is never overwritten). Returns whether it moved.

@@ -6,7 +6,7 @@ import { applyAccountReply, smtpAccountOf } from '../accounts/account-state';
 import { campaignRow } from './campaign-state';
 import { storedStatus, toMessage } from './campaign-views';
 import { attachmentsToSend } from './attachments';
-import { PLACEHOLDER_SENDER, renderMessage, toMailOptions } from './compose';
+import { PLACEHOLDER_SENDER, type RenderedMessage, renderMessage, toMailOptions } from './compose';
 import { capacityOf } from '../accounts/capacity';
 import { checkAddress } from '../core/addresses';
 import { testCopyMessageId } from '../core/message-ids';
@@ -18,10 +18,16 @@ import { usableAccounts } from '../accounts/usable-accounts';
 import { SecretUnreadableError } from '../core/secrets';
 import { parseInput } from '../core/validation';
 import { PaceMeter } from '../accounts/pace';
+import type { SmtpAccount } from '../smtp/mailer';
 
 export const previewSchema = z.object({ id: z.int().positive(), messageId: z.int().positive().optional() }).strict();
 export const testSendSchema = z
-  .object({ id: z.int().positive(), to: z.string().max(1000), messageId: z.int().positive().optional(), accountId: z.int().positive().optional() })
+  .object({
+    id: z.int().positive(),
+    to: z.string().max(1000),
+    messageId: z.int().positive().optional(),
+    accountId: z.int().positive().optional(),
+  })
   .strict();
 
 export interface Preview {
@@ -57,7 +63,8 @@ export async function previewMessage(ctx: EngineContext, input: unknown): Promis
       headers: { 'List-Unsubscribe': r.listUnsubscribe, ...(r.messageId ? { 'Message-ID': r.messageId } : {}) },
     };
   } catch (error) {
-    if (error instanceof MergeError) throw new EngineError('merge_missing_field', `Row ${message.row} (${message.email}): ${error.message}`, { field: error.field });
+    if (error instanceof MergeError)
+      throw new EngineError('merge_missing_field', `Row ${message.row} (${message.email}): ${error.message}`, { field: error.field });
     throw error;
   }
 }
@@ -86,7 +93,7 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   const account = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', chosen.id).executeTakeFirstOrThrow();
   // Only the campaign's stored files, checked as for a real send.
   const attachments = await attachmentsToSend(ctx, campaign);
-  let rendered;
+  let rendered: RenderedMessage;
   try {
     rendered = renderMessage(campaign, message, { email: account.email, fromName: account.from_name }, attachments);
   } catch (error) {
@@ -95,18 +102,27 @@ export async function testSend(ctx: EngineContext, input: unknown): Promise<{ se
   }
   // A test copy gets its own Message-ID: the recipient's is kept for the real send. Trickle's
   // own kind, so the account's Sent Mail does not count it again as sent outside Trickle.
-  const mail = toMailOptions({ ...rendered, to: { name: '', address: to.email }, subject: `[Test] ${rendered.subject}`, messageId: testCopyMessageId() });
+  const mail = toMailOptions({
+    ...rendered,
+    to: { name: '', address: to.email },
+    subject: `[Test] ${rendered.subject}`,
+    messageId: testCopyMessageId(),
+  });
   if ((await capacityOf(ctx.db, account.email_norm, account.daily_cap, now)).remaining <= 0) {
     throw new EngineError('no_account', 'That account is at its daily cap.');
   }
-  let smtp;
+  let smtp: SmtpAccount;
   try {
     smtp = smtpAccountOf(ctx, account);
   } catch (error) {
     if (error instanceof SecretUnreadableError) throw new EngineError('login_failed', error.message);
     throw error;
   }
-  const log = await ctx.db.insertInto('send_log').values({ account_email: account.email_norm, kind: 'test', sent_at: now }).returning('id').executeTakeFirstOrThrow();
+  const log = await ctx.db
+    .insertInto('send_log')
+    .values({ account_email: account.email_norm, kind: 'test', sent_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const result = await ctx.mailer.send(smtp, mail, now);
   if (result.ok) {
     await ctx.db.updateTable('send_log').set({ sent_at: ctx.clock.now() }).where('id', '=', log.id).execute();
@@ -147,11 +163,7 @@ export const exportSchema = z
     /** The separator; by default the one of the file the recipients came from (else a comma). */
     delimiter: z.enum(EXPORT_DELIMITERS).optional(),
     /** The user's zone (IANA, such as Europe/Berlin) for the local-time column; UTC only without it. */
-    timeZone: z
-      .string()
-      .max(100)
-      .refine(isTimeZone, 'Give a time zone such as Europe/Berlin (as the system names it).')
-      .optional(),
+    timeZone: z.string().max(100).refine(isTimeZone, 'Give a time zone such as Europe/Berlin (as the system names it).').optional(),
   })
   .strict();
 
@@ -198,12 +210,15 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
   const args = parseInput(exportSchema, input);
   const campaign = await campaignRow(ctx.db, args.id);
   const delimiter = args.delimiter ?? campaign.csv_delimiter ?? ',';
-  const accounts = new Map(
-    (await ctx.db.selectFrom('accounts').select(['id', 'email']).execute()).map((a) => [a.id, a.email] as const),
-  );
+  const accounts = new Map((await ctx.db.selectFrom('accounts').select(['id', 'email']).execute()).map((a) => [a.id, a.email] as const));
   const fields = JSON.parse(campaign.fields) as string[];
   const local = args.timeZone ? localTime(args.timeZone) : undefined;
-  const results = ['row', ...RESULT_COLUMNS.slice(0, 3), ...(local ? [`sent_at_local (${args.timeZone})`] : []), ...RESULT_COLUMNS.slice(3)];
+  const results = [
+    'row',
+    ...RESULT_COLUMNS.slice(0, 3),
+    ...(local ? [`sent_at_local (${args.timeZone})`] : []),
+    ...RESULT_COLUMNS.slice(3),
+  ];
   // A result column named like one of the list's gets a prefix: re-imported, each stays its own.
   const taken = new Set(['email', ...fields]);
   const resultHeader = results.map((c) => (taken.has(normalizeFieldName(c)) ? `trickle_${c}` : c));
@@ -245,7 +260,11 @@ export async function exportResults(ctx: EngineContext, input: unknown): Promise
       ]),
     );
   }
-  const safeName = campaign.name.replace(/[^\p{L}\p{N} _-]+/gu, '').trim().slice(0, 60) || `campaign-${args.id}`;
+  const safeName =
+    campaign.name
+      .replace(/[^\p{L}\p{N} _-]+/gu, '')
+      .trim()
+      .slice(0, 60) || `campaign-${args.id}`;
   return {
     // A rehearsal says so in its name; its rows say `rehearsed`, never `sent`.
     filename: `${safeName}${campaign.rehearsal ? ' rehearsal' : ''} ${args.status ?? 'results'}.csv`,

@@ -64,30 +64,33 @@ export function toCampaign(
   };
 }
 
-export function toMessage(campaign: CampaignStatus, row: {
-  id: number;
-  row: number;
-  email: string;
-  name: string | null;
-  status: MessageStatus;
-  attempts: number;
-  account_id: number | null;
-  message_id: string | null;
-  sent_at: number | null;
-  skip_reason: string | null;
-  error_code: string | null;
-  error_response: string | null;
-  error_explanation: string | null;
-  bounce_status: string | null;
-  bounce_diagnostic: string | null;
-  bounce_explanation: string | null;
-  bounced_at: number | null;
-  replied_at: number | null;
-  auto_replied_at: number | null;
-  unsubscribed_at: number | null;
-  settled_how: 'sent_mail_found' | 'sent_mail_missing' | null;
-  settled_at: number | null;
-}): Message {
+export function toMessage(
+  campaign: CampaignStatus,
+  row: {
+    id: number;
+    row: number;
+    email: string;
+    name: string | null;
+    status: MessageStatus;
+    attempts: number;
+    account_id: number | null;
+    message_id: string | null;
+    sent_at: number | null;
+    skip_reason: string | null;
+    error_code: string | null;
+    error_response: string | null;
+    error_explanation: string | null;
+    bounce_status: string | null;
+    bounce_diagnostic: string | null;
+    bounce_explanation: string | null;
+    bounced_at: number | null;
+    replied_at: number | null;
+    auto_replied_at: number | null;
+    unsubscribed_at: number | null;
+    settled_how: 'sent_mail_found' | 'sent_mail_missing' | null;
+    settled_at: number | null;
+  },
+): Message {
   return {
     id: row.id,
     row: row.row,

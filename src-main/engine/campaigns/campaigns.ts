@@ -11,7 +11,14 @@ import { countMessages, countReplies } from '../db/message-counts';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsById, campaignAttachments, setCampaignAttachments } from './attachments';
-import { campaignIdSchema, createCampaignSchema, createDraftSchema, listCampaignsSchema, listMessagesSchema, updateCampaignSchema } from './campaign-schemas';
+import {
+  campaignIdSchema,
+  createCampaignSchema,
+  createDraftSchema,
+  listCampaignsSchema,
+  listMessagesSchema,
+  updateCampaignSchema,
+} from './campaign-schemas';
 import { campaignRow, changedMeanwhile, oneAtATime, UNSENT } from './campaign-state';
 import type { Campaign, ImportReport, Message } from '../../../src-shared/views/campaigns';
 import { shownCounts, storedStatus, toCampaign, toMessage } from './campaign-views';
@@ -23,10 +30,7 @@ import { cleanCampaignHtml } from './email-html';
 // ---------------------------------------------------------------------------------------
 // Create and edit
 
-export async function createCampaign(
-  ctx: EngineContext,
-  input: unknown,
-): Promise<{ campaign: Campaign; report: ImportReport }> {
+export async function createCampaign(ctx: EngineContext, input: unknown): Promise<{ campaign: Campaign; report: ImportReport }> {
   const args = parseInput(createCampaignSchema, input);
   const attachments = await attachmentsById(ctx.db, args.attachments ?? []);
   const sendAfter = toMs(args.sendAfter);
@@ -62,10 +66,18 @@ export async function createCampaign(
   let suppressed: number;
   ctx.importsInProgress.add(id);
   try {
-    await setCampaignAttachments(ctx.db, id, attachments.map((a) => a.id));
+    await setCampaignAttachments(
+      ctx.db,
+      id,
+      attachments.map((a) => a.id),
+    );
     const stored = await insertRecipients(ctx.db, id, imported, now, slicer);
     suppressed = stored.suppressed;
-    await ctx.db.updateTable('campaigns').set({ importing: 0, fields_with_blanks: JSON.stringify(stored.fieldsWithBlanks) }).where('id', '=', id).execute();
+    await ctx.db
+      .updateTable('campaigns')
+      .set({ importing: 0, fields_with_blanks: JSON.stringify(stored.fieldsWithBlanks) })
+      .where('id', '=', id)
+      .execute();
   } catch (error) {
     await discardStagedCampaign(ctx.db, id, slicer).catch((cleanupError: unknown) =>
       // Still hidden; the retry job (or the next start) removes it once there is room.
@@ -121,7 +133,11 @@ export async function createDraft(ctx: EngineContext, input: unknown): Promise<C
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await setCampaignAttachments(trx, id, attachments.map((a) => a.id));
+    await setCampaignAttachments(
+      trx,
+      id,
+      attachments.map((a) => a.id),
+    );
     return id;
   });
   ctx.log.info('draft created', { campaignId: id });
@@ -140,10 +156,7 @@ export async function updateCampaign(ctx: EngineContext, input: unknown): Promis
 async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampaignSchema>): Promise<Campaign> {
   const current = await campaignRow(ctx.db, args.id);
   if (current.status !== 'draft' && current.status !== 'paused') {
-    throw new EngineError(
-      'conflict',
-      `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`,
-    );
+    throw new EngineError('conflict', `This campaign is ${current.status}; pause it before editing, so no message goes out half-changed.`);
   }
   const attachments = args.attachments ? await attachmentsById(ctx.db, args.attachments) : undefined;
   const sendAfter = args.sendAfter === undefined ? current.send_after : toMs(args.sendAfter);
@@ -189,7 +202,11 @@ async function applyUpdate(ctx: EngineContext, args: z.infer<typeof updateCampai
       .executeTakeFirst();
     const changed = Number(result.numUpdatedRows) > 0;
     if (changed && attachments) {
-      await setCampaignAttachments(trx, args.id, attachments.map((a) => a.id));
+      await setCampaignAttachments(
+        trx,
+        args.id,
+        attachments.map((a) => a.id),
+      );
       // An older version's list of paths, if any was left, is replaced by what the user chose now.
       await trx.updateTable('campaigns').set({ attachments: '[]' }).where('id', '=', args.id).execute();
     }
@@ -284,7 +301,14 @@ export async function getCampaign(ctx: EngineContext, input: unknown): Promise<C
   const { id } = parseInput(campaignIdSchema, input);
   const row = await campaignRow(ctx.db, id);
   const eta = await campaignEta(ctx, id);
-  return toCampaign(row, await countMessages(ctx.db, id), await countReplies(ctx.db, id), eta, await campaignAttachments(ctx, id), ctx.rehearsals.fileOf(id));
+  return toCampaign(
+    row,
+    await countMessages(ctx.db, id),
+    await countReplies(ctx.db, id),
+    eta,
+    await campaignAttachments(ctx, id),
+    ctx.rehearsals.fileOf(id),
+  );
 }
 
 export async function listMessages(ctx: EngineContext, input: unknown): Promise<{ total: number; items: Message[] }> {
@@ -303,7 +327,10 @@ export async function listMessages(ctx: EngineContext, input: unknown): Promise<
   if (args.search) {
     const pattern = `%${args.search.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`;
     query = query.where((eb) =>
-      eb.or([eb('email_norm', 'like', sql<string>`${pattern} escape '\\'`), eb(sql`lower(coalesce(name, ''))`, 'like', sql<string>`${pattern} escape '\\'`)]),
+      eb.or([
+        eb('email_norm', 'like', sql<string>`${pattern} escape '\\'`),
+        eb(sql`lower(coalesce(name, ''))`, 'like', sql<string>`${pattern} escape '\\'`),
+      ]),
     );
   }
   let total: number;

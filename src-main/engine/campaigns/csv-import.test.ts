@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeFieldName } from '../../../src-shared/field-names';
-import { CsvImportError, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
+import { CsvImportError, type CsvImportResult, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
 
 /** Runs `fn`, expecting a CsvImportError, and returns it for inspection. */
 function importError(fn: () => unknown): CsvImportError {
@@ -74,14 +74,9 @@ describe('parseRecipientsCsv: a messy real-world file', () => {
 
 describe('parseRecipientsCsv: format details', () => {
   it('detects tab-separated files and ignores delimiters inside quoted headers', () => {
-    const result = parseRecipientsCsv(
-      '"Name, full"\temail\tcity\nAnn Lee\tann@example.com\tOslo, Norway\n\tbob@example.com\t\n',
-    );
+    const result = parseRecipientsCsv('"Name, full"\temail\tcity\nAnn Lee\tann@example.com\tOslo, Norway\n\tbob@example.com\t\n');
     expect(result.columns).toEqual(['name_full', 'city']);
-    expect(result.recipients.map((r) => r.fields)).toEqual([
-      { name_full: 'Ann Lee', city: 'Oslo, Norway' },
-      {},
-    ]);
+    expect(result.recipients.map((r) => r.fields)).toEqual([{ name_full: 'Ann Lee', city: 'Oslo, Norway' }, {}]);
   });
 
   it('prefers a comma when the header has no delimiter (single column)', () => {
@@ -155,9 +150,7 @@ describe('parseRecipientsCsv: files it refuses', () => {
 
   it('explains a chosen email column that does not exist', () => {
     const err = importError(() => parseRecipientsCsv('Name,Email\n', { emailColumn: 'Address' }));
-    expect(err.message).toBe(
-      'The CSV has no "Address" column. Its columns are: Name, Email. Choose the column that holds the addresses.',
-    );
+    expect(err.message).toBe('The CSV has no "Address" column. Its columns are: Name, Email. Choose the column that holds the addresses.');
   });
 
   it('notices a file without a header row', () => {
@@ -169,9 +162,7 @@ describe('parseRecipientsCsv: files it refuses', () => {
 
   it('names columns that collide after normalization', () => {
     const err = importError(() => parseRecipientsCsv('email,First Name,first_name\n'));
-    expect(err.message).toBe(
-      'The columns "First Name" and "first_name" both become the merge field {{first_name}}. Rename one of them.',
-    );
+    expect(err.message).toBe('The columns "First Name" and "first_name" both become the merge field {{first_name}}. Rename one of them.');
     expect(err.row).toBe(1);
   });
 
@@ -296,7 +287,7 @@ describe('readRecipientsCsv: a large file is read in slices, exactly as in one p
     expect(csv.length).toBeGreaterThan(4 * 256 * 1024);
     const steps: number[] = [];
     const work = readRecipientsCsv(csv);
-    let result;
+    let result: CsvImportResult;
     for (let step = work.next(); ; step = work.next()) {
       if (step.done) {
         result = step.value;
@@ -367,7 +358,9 @@ describe('what an import may cost', () => {
     const csv = [header, ...rows].join('\n');
     expect(csv.length).toBeLessThan(2.1 * 1024 * 1024);
     const error = importError(() => parseRecipientsCsv(csv));
-    expect(error.message).toMatch(/^The recipients' merge data passes 200 MB at row 4\d\d\d; Trickle imports up to 200 MB at a time\. Split the list/);
+    expect(error.message).toMatch(
+      /^The recipients' merge data passes 200 MB at row 4\d\d\d; Trickle imports up to 200 MB at a time\. Split the list/,
+    );
     expect(error.row).toBeLessThan(4_300);
   });
 
@@ -376,7 +369,15 @@ describe('what an import may cost', () => {
     expect(importError(() => recipientsFromList([{ email: 'ann@example.com', fields }])).message).toBe(
       'The recipients have more than 199 different fields; Trickle imports up to 199 (besides the address). Leave out the fields your message does not use, then import again.',
     );
-    const long = { bio: 'x'.repeat(10_000), a: 'x'.repeat(10_000), b: 'x'.repeat(10_000), c: 'x'.repeat(10_000), d: 'x'.repeat(10_000), e: 'x'.repeat(10_000), g: 'x'.repeat(10_000) };
+    const long = {
+      bio: 'x'.repeat(10_000),
+      a: 'x'.repeat(10_000),
+      b: 'x'.repeat(10_000),
+      c: 'x'.repeat(10_000),
+      d: 'x'.repeat(10_000),
+      e: 'x'.repeat(10_000),
+      g: 'x'.repeat(10_000),
+    };
     expect(importError(() => recipientsFromList([{ email: 'ann@example.com' }, { email: 'bob@example.com', fields: long }])).row).toBe(2);
     expect(recipientsFromList([{ email: 'ann@example.com', fields: { a: 'A', b: '  ' } }]).recipients[0]!.fields).toEqual({ a: 'A' });
   });

@@ -157,7 +157,10 @@ function* readRows(
         header = cells;
         layout = readHeader(header, row, emailColumn);
         checkColumnCount(layout.mergeColumns.length + 1, limits, row);
-        collector = new RecipientCollector(layout.mergeColumns.map((c) => c.key), limits);
+        collector = new RecipientCollector(
+          layout.mergeColumns.map((c) => c.key),
+          limits,
+        );
         continue;
       }
       const email = cells[layout.emailIndex] ?? '';
@@ -333,8 +336,7 @@ function readHeader(header: string[], row: number, emailColumn: string | undefin
   });
 
   const wanted = emailColumn === undefined ? undefined : normalizeFieldName(emailColumn);
-  const emailIndex =
-    wanted === undefined ? keys.findIndex((key) => EMAIL_COLUMN_NAMES.has(key)) : (firstByKey.get(wanted) ?? -1);
+  const emailIndex = wanted === undefined ? keys.findIndex((key) => EMAIL_COLUMN_NAMES.has(key)) : (firstByKey.get(wanted) ?? -1);
   if (emailIndex === -1) throw missingEmailColumn(names, row, emailColumn);
 
   const nameIndex = keys.findIndex((key) => NAME_COLUMN_NAMES.has(key));
@@ -362,13 +364,8 @@ function missingEmailColumn(names: string[], row: number, emailColumn: string | 
   const listed = names.filter((name) => name !== '');
   const columnList = listed.length > 12 ? `${listed.slice(0, 12).join(', ')} and ${listed.length - 12} more` : listed.join(', ');
   const advice =
-    emailColumn === undefined
-      ? 'Rename the column that holds addresses to "email".'
-      : 'Choose the column that holds the addresses.';
-  return new CsvImportError(
-    `The CSV has no "${emailColumn ?? 'email'}" column. Its columns are: ${columnList}. ${advice}`,
-    row,
-  );
+    emailColumn === undefined ? 'Rename the column that holds addresses to "email".' : 'Choose the column that holds the addresses.';
+  return new CsvImportError(`The CSV has no "${emailColumn ?? 'email'}" column. Its columns are: ${columnList}. ${advice}`, row);
 }
 
 /** Validates and de-duplicates recipients; the first occurrence of an address wins. */

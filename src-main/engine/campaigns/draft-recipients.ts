@@ -71,7 +71,10 @@ export async function importIntoDraft(ctx: EngineContext, input: unknown): Promi
     } catch (error) {
       await discardStagedCampaign(ctx.db, stagingId, slicer).catch((cleanupError: unknown) =>
         // Still hidden; the next start removes it.
-        ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', { campaignId: stagingId, error: String(cleanupError) }),
+        ctx.log.warn('could not remove a failed import yet; it stays hidden and is removed later', {
+          campaignId: stagingId,
+          error: String(cleanupError),
+        }),
       );
       throw error;
     } finally {
@@ -116,7 +119,11 @@ async function lastRow(db: Db, campaignId: number, slicer: TimeSlicer): Promise<
  */
 function numberAfter(imported: CsvImportResult, last: number): void {
   if (last === 0) return;
-  const first = Math.min(imported.recipients[0]?.row ?? Infinity, imported.invalid[0]?.row ?? Infinity, imported.duplicates[0]?.row ?? Infinity);
+  const first = Math.min(
+    imported.recipients[0]?.row ?? Infinity,
+    imported.invalid[0]?.row ?? Infinity,
+    imported.duplicates[0]?.row ?? Infinity,
+  );
   if (first === Infinity) return;
   const shift = last + 1 - first;
   for (const r of imported.recipients) r.row += shift;

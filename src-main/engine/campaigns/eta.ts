@@ -64,7 +64,10 @@ export async function forecastCampaign(ctx: EngineContext, input: unknown): Prom
   // A draft goes last; a paused campaign resumes in its place; a queued one is there already.
   let ahead: typeof order;
   if (campaign.status === 'queued' || campaign.status === 'sending') {
-    ahead = order.slice(0, order.findIndex((c) => c.id === id));
+    ahead = order.slice(
+      0,
+      order.findIndex((c) => c.id === id),
+    );
   } else if (campaign.status === 'paused' && campaign.queue_seq !== null) {
     ahead = order.filter((c) => c.queue_seq! < campaign.queue_seq!);
     input_.campaigns = [...input_.campaigns.slice(0, ahead.length), self, ...input_.campaigns.slice(ahead.length)];
@@ -112,7 +115,10 @@ export async function forecastCampaign(ctx: EngineContext, input: unknown): Prom
  * the sends from before that are still under 24 hours old plus everything sent meanwhile, and
  * must stay within its cap.
  */
-function sendsLeftBefore(accounts: readonly { dailyCap: number; windowSends: readonly number[]; availableFrom: number }[], end: number): number {
+function sendsLeftBefore(
+  accounts: readonly { dailyCap: number; windowSends: readonly number[]; availableFrom: number }[],
+  end: number,
+): number {
   let total = 0;
   for (const a of accounts) {
     if (a.availableFrom >= end) continue;

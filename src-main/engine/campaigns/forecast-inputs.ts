@@ -121,7 +121,11 @@ export function forecastInput(
     nextTickAt: options.nextTickAt,
     accounts,
     campaigns,
-    cadence: { batchSize: settings.batchSize, batchIntervalMs: settings.batchIntervalSeconds * 1000, messageDelayMs: settings.messageDelayMs },
+    cadence: {
+      batchSize: settings.batchSize,
+      batchIntervalMs: settings.batchIntervalSeconds * 1000,
+      messageDelayMs: settings.messageDelayMs,
+    },
     countBefore: options.countBefore,
   };
 }

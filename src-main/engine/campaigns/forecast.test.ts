@@ -70,7 +70,10 @@ describe('the forecast: a simulated run of the scheduler', () => {
   });
 
   it('campaigns send in order: the second starts when the first is done; a rehearsal needs no capacity', () => {
-    const run = finish([fresh(12)], [campaign(1, 12), campaign(2, 5, { rehearsal: true }), campaign(3, 3)], { ...cadence, messageDelayMs: 0 });
+    const run = finish([fresh(12)], [campaign(1, 12), campaign(2, 5, { rehearsal: true }), campaign(3, 3)], {
+      ...cadence,
+      messageDelayMs: 0,
+    });
     // Batch 1: 10 of the first; batch 2 (30 s): its last 2 and the rehearsal's 5; the third waits a day for slots.
     expect(run.campaigns.get(1)!.finishAt).toBe(NOW + 30_000);
     expect(run.campaigns.get(2)!.finishAt).toBe(NOW + 30_000);
@@ -104,12 +107,24 @@ describe('the forecast: a simulated run of the scheduler', () => {
       return seed / 2 ** 31;
     };
     for (let trial = 0; trial < 100; trial++) {
-      const accounts = Array.from({ length: 1 + Math.floor(random() * 3) }, () => fresh(1 + Math.floor(random() * 30), { paceMs: Math.floor(random() * 3000) }));
-      const c = { batchSize: 1 + Math.floor(random() * 10), batchIntervalMs: [1000, 30_000, 300_000][Math.floor(random() * 3)]!, messageDelayMs: [0, 2000][Math.floor(random() * 2)]! };
+      const accounts = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
+        fresh(1 + Math.floor(random() * 30), { paceMs: Math.floor(random() * 3000) }),
+      );
+      const c = {
+        batchSize: 1 + Math.floor(random() * 10),
+        batchIntervalMs: [1000, 30_000, 300_000][Math.floor(random() * 3)]!,
+        messageDelayMs: [0, 2000][Math.floor(random() * 2)]!,
+      };
       const count = Math.ceil(accounts.reduce((n, a) => n + a.dailyCap, 0) * (3 + random() * 3));
       // The same run, once allowed to jump after two days, once walked to the end (a huge horizon).
       const jumped = forecastRun({ now: NOW, accounts: accounts.map((a) => ({ ...a })), campaigns: [campaign(1, count)], cadence: c });
-      const walked = forecastRun({ now: NOW, accounts: accounts.map((a) => ({ ...a })), campaigns: [campaign(1, count)], cadence: c, walkAll: true });
+      const walked = forecastRun({
+        now: NOW,
+        accounts: accounts.map((a) => ({ ...a })),
+        campaigns: [campaign(1, count)],
+        cadence: c,
+        walkAll: true,
+      });
       // Exact when one account or equal paces; within a batch interval or 0.01 % of the run otherwise.
       const tolerance = Math.max(c.batchIntervalMs, (walked.allDoneAt! - NOW) * 1e-4);
       expect(Math.abs(jumped.allDoneAt! - walked.allDoneAt!), `trial ${trial}`).toBeLessThanOrEqual(tolerance);

@@ -191,7 +191,9 @@ export function forecastRun(input: ForecastInput): ForecastResult {
 
     // The rotation, as the claim plans it.
     let stamp = tick;
-    const candidates = usable.filter((a) => a.remaining > 0).map((a) => ({ id: a.state.id, remaining: a.remaining, lastPickedAt: a.state.lastPickedAt, state: a.state }));
+    const candidates = usable
+      .filter((a) => a.remaining > 0)
+      .map((a) => ({ id: a.state.id, remaining: a.remaining, lastPickedAt: a.state.lastPickedAt, state: a.state }));
     const plan = planAssignments(candidates, claimed.filter((c) => !c.input.rehearsal).length, () => ++stamp);
     for (const [i, pick] of plan.entries()) if (plan.lastIndexOf(pick) === i) pick.state.lastPickedAt = tick + i + 1;
 

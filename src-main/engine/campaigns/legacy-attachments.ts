@@ -40,7 +40,11 @@ export async function importLegacyAttachments(ctx: EngineContext, dataDir: strin
     const now = ctx.clock.now();
     const dropped = await ctx.db.transaction().execute(async (trx) => {
       // Read again inside the transaction: another engine on the folder may have done it.
-      const campaign = await trx.selectFrom('campaigns').select(['id', 'status', 'status_detail', 'attachments']).where('id', '=', id).executeTakeFirst();
+      const campaign = await trx
+        .selectFrom('campaigns')
+        .select(['id', 'status', 'status_detail', 'attachments'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!campaign || campaign.attachments === '[]') return undefined;
       const ids: number[] = [];
       const notKept: { filename: string; path: string; reason: string }[] = [];
@@ -79,7 +83,12 @@ export async function importLegacyAttachments(ctx: EngineContext, dataDir: strin
     report.campaigns++;
     for (const d of dropped) {
       report.dropped.push({ campaignId: id, ...d });
-      ctx.log.warn('attachment not kept: only files added in Trickle are attached', { campaignId: id, filename: d.filename, path: d.path, reason: d.reason });
+      ctx.log.warn('attachment not kept: only files added in Trickle are attached', {
+        campaignId: id,
+        filename: d.filename,
+        path: d.path,
+        reason: d.reason,
+      });
     }
   }
   // The copies are in the store now; the old ones (Trickle's own, under attachments/) go.

@@ -52,7 +52,7 @@ describe('renderTemplate', () => {
   it('escapes values and defaults in HTML mode but not the template itself', () => {
     const out = renderTemplate(
       '<p title="{{name}}">Hi {{name}}, from {{company|Smith & "Sons"}}</p>',
-      { name: '<script>alert(\'x\')</script>"' },
+      { name: "<script>alert('x')</script>\"" },
       html,
     );
     expect(out).toBe(
@@ -119,7 +119,9 @@ describe('htmlToPlainText', () => {
   });
 
   it('replaces images with their alt text and drops tracking pixels', () => {
-    const text = htmlToPlainText('<p><img src="logo.png" alt="Acme Books">Hello<img src="https://t.example/p.gif" width="1" height="1"></p>');
+    const text = htmlToPlainText(
+      '<p><img src="logo.png" alt="Acme Books">Hello<img src="https://t.example/p.gif" width="1" height="1"></p>',
+    );
     expect(text).toBe('Acme BooksHello');
   });
 
@@ -132,8 +134,6 @@ describe('htmlToPlainText', () => {
   });
 
   it('decodes entities and drops scripts and styles', () => {
-    expect(htmlToPlainText('<style>p{color:red}</style><script>alert(1)</script><p>Fish &amp; chips &lt;3</p>')).toBe(
-      'Fish & chips <3',
-    );
+    expect(htmlToPlainText('<style>p{color:red}</style><script>alert(1)</script><p>Fish &amp; chips &lt;3</p>')).toBe('Fish & chips <3');
   });
 });

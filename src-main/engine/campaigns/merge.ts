@@ -48,9 +48,7 @@ export class MergeError extends Error {
   readonly field: string;
 
   constructor(field: string) {
-    super(
-      `The field {{${field}}} has no value for this recipient and no default. Give it a default like {{${field}|there}}.`,
-    );
+    super(`The field {{${field}}} has no value for this recipient and no default. Give it a default like {{${field}|there}}.`);
     this.name = 'MergeError';
     this.field = field;
   }
@@ -83,11 +81,7 @@ export function fieldUses(...templates: (string | null | undefined)[]): Map<stri
  * Values are inserted as-is apart from HTML escaping: subjects must still go
  * through sanitizeHeaderText.
  */
-export function renderTemplate(
-  template: string,
-  values: Record<string, string>,
-  opts: { escape: 'html' | 'none' },
-): string {
+export function renderTemplate(template: string, values: Record<string, string>, opts: { escape: 'html' | 'none' }): string {
   const encode = opts.escape === 'html' ? escapeHtml : (s: string) => s;
   return template.replace(FIELD_TOKEN, (literal, inner: string) => {
     const token = parseMergeToken(inner);

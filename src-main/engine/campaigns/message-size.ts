@@ -38,7 +38,8 @@ export async function checkMessageSize(
     throw error;
   }
   if (bytes <= MAX_MESSAGE_BYTES) return;
-  const whose = templateFields(campaign.subject, campaign.html, campaign.text).length > 0 ? ` for row ${message.row} (${message.email})` : '';
+  const whose =
+    templateFields(campaign.subject, campaign.html, campaign.text).length > 0 ? ` for row ${message.row} (${message.email})` : '';
   throw new EngineError(
     'message_too_big',
     `The message${whose} would be ${megabytes(bytes)}; Gmail accepts ${megabytes(MAX_MESSAGE_BYTES).replace('.0', '')} per message, body, merge fields and attachments together. Shorten the body or the longest merge values, or share the attachments by link, then try again.`,
@@ -61,7 +62,13 @@ async function heaviestRecipient(
       : sql<number>`${times} * coalesce(octet_length(json_extract(fields, ${`$."${name}"`})), 0)`,
   );
   if (weights.length === 0) {
-    const first = await db.selectFrom('messages').select('id').where('campaign_id', '=', campaign.id).where('status', 'in', statuses).limit(1).executeTakeFirst();
+    const first = await db
+      .selectFrom('messages')
+      .select('id')
+      .where('campaign_id', '=', campaign.id)
+      .where('status', 'in', statuses)
+      .limit(1)
+      .executeTakeFirst();
     return first?.id;
   }
   const weight = sql.join(weights, sql` + `);

@@ -6,7 +6,9 @@ import { parsePlainCsv } from './plain-csv';
 
 /** Text made of what plain CSV holds: letters (some not ASCII), digits, @ . - _, the three delimiters, spaces, tabs and line ends. */
 const plainText = fc
-  .array(fc.constantFrom('a', 'B', 'z', '0', '9', '@', '.', '-', '_', 'é', 'ß', '日', '🙂', ',', ';', '\t', ' ', ' ', '\n', '\r\n', '\r'), { maxLength: 80 })
+  .array(fc.constantFrom('a', 'B', 'z', '0', '9', '@', '.', '-', '_', 'é', 'ß', '日', '🙂', ',', ';', '\t', ' ', ' ', '\n', '\r\n', '\r'), {
+    maxLength: 80,
+  })
   .map((parts) => parts.join(''));
 
 describe('plain CSV without the general parser', () => {

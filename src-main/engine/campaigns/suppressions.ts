@@ -91,6 +91,7 @@ export async function addSuppression(ctx: EngineContext, input: unknown): Promis
   // A malformed address can still be suppressed (it is what the user has); only empty input is refused.
   const email = checked.ok ? checked.email : args.email.trim();
   if (!email) throw new EngineError('invalid_input', 'email: Enter the address to suppress.', { field: 'email' });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a line break or other control character means more than one address was pasted
   if (/[\s\u0000-\u001f\u007f]/.test(email)) {
     throw new EngineError('invalid_input', 'email: The address has a space or line break in it: enter one address.', { field: 'email' });
   }
@@ -139,12 +140,26 @@ export async function addSuppressions(ctx: EngineContext, input: unknown): Promi
 /** Addresses from a file: by its email column, or, if its first line is an address, one per line. */
 function readAddressFile(csv: string): CsvImportResult {
   try {
-    const firstLine = csv.replace(/^\uFEFF/, '').trimStart().split(/\r\n|\n|\r/, 1)[0] ?? '';
-    const firstCell = firstLine.split(/[,;\t]/, 1)[0]?.trim().replace(/^"|"$/g, '') ?? '';
+    const firstLine =
+      csv
+        .replace(/^\uFEFF/, '')
+        .trimStart()
+        .split(/\r\n|\n|\r/, 1)[0] ?? '';
+    const firstCell =
+      firstLine
+        .split(/[,;\t]/, 1)[0]
+        ?.trim()
+        .replace(/^"|"$/g, '') ?? '';
     if (!checkAddress(firstCell).ok) return parseRecipientsCsv(csv);
     // No header: the first cell of each line is the address. Rows are the file's own numbers.
     const lines = csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-    const list = lines.map((line) => ({ email: line.split(/[,;\t]/, 1)[0]?.trim().replace(/^"|"$/g, '') ?? '' }));
+    const list = lines.map((line) => ({
+      email:
+        line
+          .split(/[,;\t]/, 1)[0]
+          ?.trim()
+          .replace(/^"|"$/g, '') ?? '',
+    }));
     const read = recipientsFromList(list);
     // Blank lines are rows too, but nobody wants them reported.
     return { ...read, invalid: read.invalid.filter((r) => r.value !== '') };

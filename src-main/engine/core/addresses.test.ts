@@ -81,9 +81,7 @@ describe('checkAddress: rejected addresses', () => {
   });
 
   it('suggests the bare address for a display-name form', () => {
-    expect(reasonFor('Ann Lee <ann@example.com>')).toBe(
-      'Put only the address itself, like ann@example.com, without a name or < >.',
-    );
+    expect(reasonFor('Ann Lee <ann@example.com>')).toBe('Put only the address itself, like ann@example.com, without a name or < >.');
     expect(reasonFor('<ann@example.com>')).toBe('Put only the address itself, like ann@example.com, without a name or < >.');
   });
 

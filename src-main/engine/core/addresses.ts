@@ -7,9 +7,7 @@
  * rejection comes with a sentence a non-technical user can act on.
  */
 
-export type AddressCheck =
-  | { ok: true; email: string; normalized: string }
-  | { ok: false; reason: string };
+export type AddressCheck = { ok: true; email: string; normalized: string } | { ok: false; reason: string };
 
 // SMTP limits are in octets (RFC 5321 §4.5.3.1), so non-ASCII counts as UTF-8 bytes.
 const MAX_ADDRESS_OCTETS = 254;

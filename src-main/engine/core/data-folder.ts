@@ -49,11 +49,15 @@ export function secureDataFolder(dataDir: string, log: EngineLogger, owner: File
   const fixed: string[] = [];
   secureEntries(dataDir, '', owner, log, fixed, unfixed);
   if (fixed.length > 0) {
-    log.warn(`These files in the data folder were readable by other users; Trickle made them private (600 for files, 700 for folders): ${fixed.join(', ')}.`);
+    log.warn(
+      `These files in the data folder were readable by other users; Trickle made them private (600 for files, 700 for folders): ${fixed.join(', ')}.`,
+    );
   }
   if (unfixed.length > 0) {
     // A file system without POSIX modes (a FAT drive, some network shares) cannot keep them.
-    log.warn(`Trickle could not make these private (its file system may not keep file modes), so other users may read them: ${unfixed.join(', ')}.`);
+    log.warn(
+      `Trickle could not make these private (its file system may not keep file modes), so other users may read them: ${unfixed.join(', ')}.`,
+    );
   }
 }
 

@@ -128,11 +128,7 @@ function readOwner(connection: BetterSqlite3.Database): Owner | undefined {
 }
 
 function alreadyRunning(owner: Owner | undefined): EngineError {
-  const who = !owner
-    ? 'another process'
-    : owner.host === hostname()
-      ? `process ${owner.pid}`
-      : `process ${owner.pid} on ${owner.host}`;
+  const who = !owner ? 'another process' : owner.host === hostname() ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
   return new EngineError(
     'already_running',
     `Trickle is already running on this data folder (${who}). Close it first.`,

@@ -28,7 +28,16 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
 
 /** A schema's own message wins; otherwise the common problems in plain words. */
 function plainWords(issue: z.core.$ZodRawIssue): string | undefined {
-  const i = issue as { code: string; input?: unknown; path?: PropertyKey[]; minimum?: unknown; maximum?: unknown; origin?: string; expected?: string; keys?: string[] };
+  const i = issue as {
+    code: string;
+    input?: unknown;
+    path?: PropertyKey[];
+    minimum?: unknown;
+    maximum?: unknown;
+    origin?: string;
+    expected?: string;
+    keys?: string[];
+  };
   switch (i.code) {
     case 'invalid_type':
       if (i.input === undefined) return i.path?.length ? 'This is required.' : 'The arguments are missing: give them as an object.';
@@ -37,9 +46,19 @@ function plainWords(issue: z.core.$ZodRawIssue): string | undefined {
       if (i.expected === 'boolean') return 'This must be true or false.';
       return undefined;
     case 'too_big':
-      return i.origin === 'string' ? `This is too long (at most ${String(i.maximum)} characters).` : i.origin === 'array' ? `At most ${String(i.maximum)} items.` : `This must be at most ${String(i.maximum)}.`;
+      return i.origin === 'string'
+        ? `This is too long (at most ${String(i.maximum)} characters).`
+        : i.origin === 'array'
+          ? `At most ${String(i.maximum)} items.`
+          : `This must be at most ${String(i.maximum)}.`;
     case 'too_small':
-      return i.origin === 'string' ? (Number(i.minimum) <= 1 ? 'This cannot be empty.' : `This must be at least ${String(i.minimum)} characters.`) : i.origin === 'array' ? `At least ${String(i.minimum)} items.` : `This must be at least ${String(i.minimum)}.`;
+      return i.origin === 'string'
+        ? Number(i.minimum) <= 1
+          ? 'This cannot be empty.'
+          : `This must be at least ${String(i.minimum)} characters.`
+        : i.origin === 'array'
+          ? `At least ${String(i.minimum)} items.`
+          : `This must be at least ${String(i.minimum)}.`;
     case 'unrecognized_keys':
       return `Unknown argument${(i.keys?.length ?? 0) > 1 ? 's' : ''}: ${(i.keys ?? []).join(', ')}.`;
     default:
@@ -48,6 +67,7 @@ function plainWords(issue: z.core.$ZodRawIssue): string | undefined {
 }
 
 /** Control characters, line breaks included: none may stand in a header text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job (\p{Cc} would add U+0080–U+009F)
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -154,7 +154,9 @@ export function checkDatabaseFile(file: string): { ok: true } | { ok: false; pro
     if (problems.length !== 1 || problems[0]!.quick_check !== 'ok') {
       return { ok: false, problem: checkFindings(problems.map((p) => p.quick_check)) };
     }
-    const schema = db.prepare(`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`).get() as { n: number };
+    const schema = db.prepare(`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`).get() as {
+      n: number;
+    };
     if (schema.n !== 1) return { ok: false, problem: 'it is not a Trickle database' };
     return { ok: true };
   } catch (error) {
@@ -203,7 +205,12 @@ export function restoreLatestBackup(dataDir: string, databaseFile: string, now: 
 /** quick_check's lines, one sentence: without its "*** in database main ***" headers and line breaks. */
 export function checkFindings(lines: string[]): string {
   return lines
-    .map((line) => line.replace(/\*\*\* in database \w+ \*\*\*/g, '').replace(/\s+/g, ' ').trim())
+    .map((line) =>
+      line
+        .replace(/\*\*\* in database \w+ \*\*\*/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
     .filter(Boolean)
     .join('; ');
 }

@@ -13,11 +13,7 @@ export const UNFINISHED: MessageStatus[] = ['queued', 'sending', 'retry_wait'];
  * campaign-views.ts shows them as `pending`.
  */
 export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {
-  const rows = await db
-    .selectFrom('campaign_message_counts')
-    .select(['status', 'n'])
-    .where('campaign_id', '=', campaignId)
-    .execute();
+  const rows = await db.selectFrom('campaign_message_counts').select(['status', 'n']).where('campaign_id', '=', campaignId).execute();
   return toCounts(rows);
 }
 

@@ -1,6 +1,13 @@
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, NO_MIGRATIONS } from 'kysely/migration';
 import { migrations } from '../../../migrations';
+
+/**
+ * A database whose tables are not typed. A migration runs against the schema of its own time,
+ * not today's, so it cannot be typed with today's; Kysely's Migrator and dialects take this.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own type for a database of unknown schema
+export type UntypedDb = Kysely<any>;
 
 /**
  * SQLite runs schema changes in transactions; Kysely's SqliteAdapter says it does not, and its
@@ -18,9 +25,10 @@ export class TransactionalSqliteAdapter extends SqliteAdapter {
 function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
   const checked: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(all)) {
-    const check = async (db: Kysely<any>) => {
+    const check = async (db: UntypedDb) => {
       const problems = await sql`pragma foreign_key_check`.execute(db);
-      if (problems.rows.length > 0) throw new Error(`${name}: ${problems.rows.length} broken references after the migration; nothing was changed`);
+      if (problems.rows.length > 0)
+        throw new Error(`${name}: ${problems.rows.length} broken references after the migration; nothing was changed`);
     };
     checked[name] = {
       up: async (db) => {
@@ -29,7 +37,7 @@ function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
       },
       ...(migration.down
         ? {
-            down: async (db: Kysely<any>) => {
+            down: async (db: UntypedDb) => {
               await migration.down!(db);
               await check(db);
             },
@@ -49,7 +57,7 @@ function checkedMigrations(all: Record<string, Migration>): MigrationProvider {
  * names applied (or rolled back).
  */
 export async function migrate(
-  db: Kysely<any>,
+  db: UntypedDb,
   target?: string | typeof NO_MIGRATIONS,
   /** The registered ones; tests give their own. */
   all: Record<string, Migration> = migrations,
@@ -66,7 +74,7 @@ export async function migrate(
     if (wanted === 0 && target !== undefined && target !== NO_MIGRATIONS) throw new Error(`There is no migration called ${target}.`);
     if (executed === wanted) return done;
     await sql`pragma foreign_keys = off`.execute(db);
-    let outcome;
+    let outcome: MigrationResultSet;
     try {
       outcome = executed < wanted ? await migrator.migrateUp() : await migrator.migrateDown();
     } finally {

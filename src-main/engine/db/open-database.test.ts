@@ -6,7 +6,9 @@ import { migrations } from '../../../migrations';
 import { openDatabase } from './open-database';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe('openDatabase', () => {
   it('creates a durable database: WAL, synchronous FULL, foreign keys on, every migration applied', async () => {
@@ -16,7 +18,10 @@ describe('openDatabase', () => {
     expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(sqlite.pragma('synchronous', { simple: true })).toBe(2);
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-    const applied = await db.selectFrom('kysely_migration' as never).select('name' as never).execute();
+    const applied = await db
+      .selectFrom('kysely_migration' as never)
+      .select('name' as never)
+      .execute();
     expect(applied.map((r) => (r as { name: string }).name)).toEqual(Object.keys(migrations));
     await close();
   });

@@ -15,11 +15,10 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { migrate, TransactionalSqliteAdapter } from './migrate';
+import { migrate, TransactionalSqliteAdapter, type UntypedDb } from './migrate';
 import type { Database, Db } from './schema';
 import { checkIntegrity } from './start-checks';
 import { WalSync } from './wal-sync';
-
 
 /**
  * Write transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred
@@ -65,7 +64,7 @@ export class TrickleSqliteDialect implements Dialect {
   createAdapter(): DialectAdapter {
     return new TransactionalSqliteAdapter();
   }
-  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  createIntrospector(db: UntypedDb): DatabaseIntrospector {
     return new SqliteIntrospector(db);
   }
 }
@@ -109,7 +108,9 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
+  const db = new Kysely<Database>({
+    dialect: new TrickleSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction),
+  });
   try {
     await migrate(db);
   } catch (error) {

@@ -120,7 +120,11 @@ export class OwnerLease {
   /** The fence, inside the caller's write transaction: throws once this engine no longer holds the lease. */
   async assertHeld(trx: Db): Promise<void> {
     if (this.lostTo) throw this.lostTo;
-    const lease = await trx.selectFrom('owner_lease').select(['session', 'released_at', 'pid', 'host']).where('id', '=', 1).executeTakeFirst();
+    const lease = await trx
+      .selectFrom('owner_lease')
+      .select(['session', 'released_at', 'pid', 'host'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
     if (lease?.session === this.session && lease.released_at === null) return;
     throw this.lose(lease);
   }
@@ -128,12 +132,7 @@ export class OwnerLease {
   /** A clean stop: the next engine may take over at once, whatever became of the lock file. */
   async release(now: number): Promise<void> {
     if (this.lostTo) return;
-    await this.db
-      .updateTable('owner_lease')
-      .set({ released_at: now })
-      .where('id', '=', 1)
-      .where('session', '=', this.session)
-      .execute();
+    await this.db.updateTable('owner_lease').set({ released_at: now }).where('id', '=', 1).where('session', '=', this.session).execute();
   }
 
   private lose(lease: Pick<LeaseRow, 'pid' | 'host'> | undefined): EngineError {

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './open-database';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 async function opened() {
   const dir = mkdtempSync(join(tmpdir(), 'trickle-db-'));

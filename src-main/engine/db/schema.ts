@@ -159,7 +159,6 @@ export interface BatchesTable {
   note: string | null;
 }
 
-
 export interface SuppressionsTable {
   email_norm: string;
   email: string;

@@ -40,7 +40,10 @@ export function refuseLostDatabase(dataDir: string, databaseFile: string, keyFil
   const hasKey = keyFile !== undefined && existsSync(keyFile);
   if (backups.length === 0 && !hasKey) return; // a new install
   const what = size === undefined ? 'is missing' : 'is empty (0 bytes)';
-  const evidence = backups.length > 0 ? `it holds ${backups.length === 1 ? 'a backup' : `${backups.length} backups`}` : 'it holds the key to stored app passwords';
+  const evidence =
+    backups.length > 0
+      ? `it holds ${backups.length === 1 ? 'a backup' : `${backups.length} backups`}`
+      : 'it holds the key to stored app passwords';
   const latest = latestGoodBackup(dataDir);
   const todo = latest
     ? `Restore the latest backup (taken ${when(latest)}).`
@@ -63,7 +66,6 @@ export function checkIntegrity(sqlite: BetterSqlite3.Database): void {
   if (rows.length === 1 && rows[0]!.quick_check === 'ok') return;
   throw new DamageFound(checkFindings(rows.map((r) => r.quick_check)));
 }
-
 
 export class DamageFound extends Error {
   override readonly name = 'DamageFound';

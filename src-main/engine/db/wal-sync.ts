@@ -57,7 +57,10 @@ export class WalSync {
     // Closed: the connection's own close checkpointed and synced everything.
     if (this.walFile === undefined || this.closed) return Promise.resolve();
     // Frames written before this call may have missed a flush already running: they get the next.
-    if (this.running) return (this.next ??= this.running.then(() => this.flushNow()));
+    if (this.running) {
+      this.next ??= this.running.then(() => this.flushNow());
+      return this.next;
+    }
     return this.flushNow();
   }
 

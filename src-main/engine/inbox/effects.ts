@@ -131,7 +131,10 @@ async function applyNotice(
         email: message.email,
         reason: 'bounced',
         // The server's words, which name the status themselves, else led by it.
-        detail: (recipient.diagnostic.includes(recipient.status) ? recipient.diagnostic : `${recipient.status} ${recipient.diagnostic}`).slice(0, 500),
+        detail: (recipient.diagnostic.includes(recipient.status)
+          ? recipient.diagnostic
+          : `${recipient.status} ${recipient.diagnostic}`
+        ).slice(0, 500),
         owner,
         messageId: message.id,
         now,

@@ -72,7 +72,13 @@ export class Inbox {
  * accounts.checkInbox: looks at the account's mailbox now and says what it found. `own` takes
  * the data folder's ownership (a look may settle in-doubt messages), once the input is checked.
  */
-export async function checkInbox(ctx: EngineContext, inbox: Inbox, input: unknown, settings: Settings, own: () => Promise<void>): Promise<InboxCheckResult> {
+export async function checkInbox(
+  ctx: EngineContext,
+  inbox: Inbox,
+  input: unknown,
+  settings: Settings,
+  own: () => Promise<void>,
+): Promise<InboxCheckResult> {
   const { id } = parseInput(accountIdSchema, input);
   const account = await ctx.db.selectFrom('accounts').select(['imap_host', 'watch_inbox']).where('id', '=', id).executeTakeFirst();
   if (!account) throw notFound('Account', id);

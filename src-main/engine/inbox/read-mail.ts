@@ -123,8 +123,14 @@ export function triageMail(envelope: MessageEnvelopeObject | undefined, fields: 
     const name = line.slice(0, colon).trim().toLowerCase();
     if (!headers.has(name)) headers.set(name, line.slice(colon + 1).trim());
   }
-  const addressesOf = (list: { address?: string | undefined }[] | undefined) => (list ?? []).flatMap((a) => (a.address ? [a.address.toLowerCase()] : []));
-  const to = [...addressesOf(envelope?.to), ...addressesOf(envelope?.cc), ...rawAddresses(headers.get('delivered-to')), ...rawAddresses(headers.get('x-original-to'))];
+  const addressesOf = (list: { address?: string | undefined }[] | undefined) =>
+    (list ?? []).flatMap((a) => (a.address ? [a.address.toLowerCase()] : []));
+  const to = [
+    ...addressesOf(envelope?.to),
+    ...addressesOf(envelope?.cc),
+    ...rawAddresses(headers.get('delivered-to')),
+    ...rawAddresses(headers.get('x-original-to')),
+  ];
   const references = [...messageIds(envelope?.inReplyTo ?? ''), ...messageIds(headers.get('references') ?? '')];
   const from = addressesOf(envelope?.from)[0];
   return {

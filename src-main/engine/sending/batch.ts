@@ -63,11 +63,7 @@ export interface BatchControl {
  * pause between, recording each outcome as it happens. Returns undefined when nothing was
  * claimed (nothing due, or no account can send).
  */
-export async function runBatch(
-  ctx: EngineContext,
-  settings: Settings,
-  control: BatchControl,
-): Promise<BatchSummary | undefined> {
+export async function runBatch(ctx: EngineContext, settings: Settings, control: BatchControl): Promise<BatchSummary | undefined> {
   const startedAt = ctx.clock.now();
   const batch = await ctx.db.insertInto('batches').values({ started_at: startedAt }).returning('id').executeTakeFirstOrThrow();
   control.onStarted?.(batch.id);
@@ -77,7 +73,11 @@ export async function runBatch(
   } catch (error) {
     // The claim is one transaction: nothing was claimed, and the batch goes as an empty one does.
     // (Refused by the fence, this engine would never settle it: the history is the newcomer's now.)
-    await ctx.db.deleteFrom('batches').where('id', '=', batch.id).execute().catch(() => undefined);
+    await ctx.db
+      .deleteFrom('batches')
+      .where('id', '=', batch.id)
+      .execute()
+      .catch(() => undefined);
     throw error;
   }
   if (claimed.length === 0) {
@@ -214,7 +214,7 @@ async function sendOne(
   const tooBig = oversize(rendered, attachmentBytes);
   if (tooBig) return outcomes.record(claimed, { kind: 'failed', reply: tooBig });
 
-  let smtp;
+  let smtp: SmtpAccount;
   try {
     smtp = logins.of(account);
   } catch (error) {
@@ -290,7 +290,12 @@ async function rehearse(
       : await ctx.db.selectFrom('accounts').select(['email', 'from_name']).where('id', '=', claimed.accountId).executeTakeFirst();
   let rendered: RenderedMessage;
   try {
-    rendered = renderMessage(campaign, message, account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER, attachments);
+    rendered = renderMessage(
+      campaign,
+      message,
+      account ? { email: account.email, fromName: account.from_name } : PLACEHOLDER_SENDER,
+      attachments,
+    );
   } catch (error) {
     if (!(error instanceof MergeError)) throw error;
     const reply: ClassifiedReply = { action: 'message_failed', code: 'MERGE', response: '', explanation: error.message };
@@ -319,7 +324,9 @@ function oversize(rendered: RenderedMessage, attachmentBytes: number): Classifie
 async function accountFor(ctx: EngineContext, claimed: ClaimedMessage) {
   const now = ctx.clock.now();
   const assigned =
-    claimed.accountId === null ? undefined : await ctx.db.selectFrom('accounts').selectAll().where('id', '=', claimed.accountId).executeTakeFirst();
+    claimed.accountId === null
+      ? undefined
+      : await ctx.db.selectFrom('accounts').selectAll().where('id', '=', claimed.accountId).executeTakeFirst();
   if (assigned && effectiveState(assigned, now) === 'ok') return assigned;
   const candidates = await usableAccounts(ctx.db, now);
   const next = pickAccount(candidates);
@@ -347,4 +354,3 @@ class LoginCache {
     return smtp;
   }
 }
-

@@ -31,14 +31,16 @@ export function dueMessagesQuery(db: Db, campaignId: number, limit: number) {
 
 /** Campaigns whose messages are due, oldest queued first. */
 export function dueCampaignsQuery(db: Db, now: number) {
-  return db
-    .selectFrom('campaigns')
-    .select(['id', 'status', 'rehearsal'])
-    .where('status', 'in', ['queued', 'sending'])
-    .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', now)]))
-    // Past its stop time nothing more goes, even before the retry job marks the rest expired.
-    .where((eb) => eb.or([eb('stop_after', 'is', null), eb('stop_after', '>', now)]))
-    .orderBy('queue_seq');
+  return (
+    db
+      .selectFrom('campaigns')
+      .select(['id', 'status', 'rehearsal'])
+      .where('status', 'in', ['queued', 'sending'])
+      .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', now)]))
+      // Past its stop time nothing more goes, even before the retry job marks the rest expired.
+      .where((eb) => eb.or([eb('stop_after', 'is', null), eb('stop_after', '>', now)]))
+      .orderBy('queue_seq')
+  );
 }
 
 /**
@@ -96,7 +98,11 @@ export async function claimBatch(ctx: EngineContext, batchId: number, limit: num
     // carries on the round-robin where this one stopped.
     for (const [i, account] of plan.entries()) {
       if (plan.lastIndexOf(account) !== i) continue;
-      await trx.updateTable('accounts').set({ last_picked_at: now + i + 1 }).where('id', '=', account.id).execute();
+      await trx
+        .updateTable('accounts')
+        .set({ last_picked_at: now + i + 1 })
+        .where('id', '=', account.id)
+        .execute();
     }
     const campaignIds = [...new Set(claimed.map((c) => c.campaignId))];
     await trx

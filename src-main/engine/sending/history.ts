@@ -4,7 +4,15 @@ import { HOUR } from '../core/clock';
 import type { EngineContext } from '../context';
 import { parseInput } from '../core/validation';
 
-export const sendHistorySchema = z.object({ hours: z.int().min(1).max(24 * 14).optional() }).strict();
+export const sendHistorySchema = z
+  .object({
+    hours: z
+      .int()
+      .min(1)
+      .max(24 * 14)
+      .optional(),
+  })
+  .strict();
 
 /** Sends per hour (campaign and test sends, all accounts) for the last `hours` hours, oldest first. */
 export async function sendsPerHour(ctx: EngineContext, input: unknown = {}): Promise<{ hour: string; sent: number }[]> {
@@ -18,7 +26,12 @@ export async function sendsPerHour(ctx: EngineContext, input: unknown = {}): Pro
     .where('sent_at', '>=', start)
     .where('sent_at', '<', end)
     // A claimed message's row exists before it is sent; only finished sends count here.
-    .where((eb) => eb.or([eb('message_id', 'is', null), eb('message_id', 'not in', eb.selectFrom('messages').select('id').where('status', '=', 'sending'))]))
+    .where((eb) =>
+      eb.or([
+        eb('message_id', 'is', null),
+        eb('message_id', 'not in', eb.selectFrom('messages').select('id').where('status', '=', 'sending')),
+      ]),
+    )
     .groupBy('bucket')
     .execute();
   const counts = new Map(rows.map((r) => [Number(r.bucket), Number(r.n)]));

@@ -63,8 +63,7 @@ export async function recordOutcomeIn(
     .select(['attempts', 'email', 'email_norm', 'account_id'])
     .where('id', '=', messageId)
     .executeTakeFirstOrThrow();
-  const releaseReservation = () =>
-    trx.deleteFrom('send_log').where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
+  const releaseReservation = () => trx.deleteFrom('send_log').where('message_id', '=', messageId).where('kind', '=', 'campaign').execute();
   const error = (reply: ClassifiedReply) => ({
     error_code: reply.code,
     error_response: reply.response,
@@ -95,7 +94,10 @@ export async function recordOutcomeIn(
       status = attempts >= maxAttempts ? 'failed' : 'retry_wait';
       const reply =
         status === 'failed'
-          ? { ...outcome.reply, explanation: `${outcome.reply.explanation} Tried ${attempts} times; giving up. Use Retry to try again later.` }
+          ? {
+              ...outcome.reply,
+              explanation: `${outcome.reply.explanation} Tried ${attempts} times; giving up. Use Retry to try again later.`,
+            }
           : outcome.reply;
       set = { attempts, send_started_at: null, ...error(reply) };
       await releaseReservation();
@@ -144,4 +146,3 @@ export async function recordOutcomeIn(
   // Outcomes that put the message back or drop it clear its account (set.account_id = null).
   return { status, accountId: 'account_id' in set ? null : message.account_id };
 }
-

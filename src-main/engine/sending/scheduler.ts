@@ -61,10 +61,14 @@ export class Scheduler {
     // Every second, at least `seconds` apart: any interval from 1 s up, not only divisors of 60.
     // No Croner `name`: names are global to the process, and two engines may run in one (one
     // taking over from another that has not yet noticed, in tests).
-    return new Cron('* * * * * *', {
-      interval: seconds,
-      protect: true,
-      catch: (error) => this.log.error(`${name} job failed`, { error: String(error) }),
-    }, run);
+    return new Cron(
+      '* * * * * *',
+      {
+        interval: seconds,
+        protect: true,
+        catch: (error) => this.log.error(`${name} job failed`, { error: String(error) }),
+      },
+      run,
+    );
   }
 }

@@ -85,9 +85,11 @@ export class SendJournal {
   /** Records an outcome, after what is held; returns once it is on disk. */
   async record(claimed: ClaimedMessage, outcome: MessageOutcome): Promise<MessageStatus> {
     const now = this.ctx.clock.now();
-    const { held, sent, result: recorded } = await this.commitPending((trx) =>
-      recordOutcomeIn(trx, now, claimed.id, outcome, this.settings.maxRetries),
-    );
+    const {
+      held,
+      sent,
+      result: recorded,
+    } = await this.commitPending((trx) => recordOutcomeIn(trx, now, claimed.id, outcome, this.settings.maxRetries));
     // Announced as committed: the event says what the database now says, flushed or not.
     this.announceSent(held, sent);
     this.announce(claimed, recorded);
@@ -186,7 +188,11 @@ export class SendJournal {
     const marks = this.claimed.slice(from, from + MARKS_PER_COMMIT);
     const now = this.ctx.clock.now();
     const sent = await this.commit(async (trx) => {
-      await markSendStartedMany(trx, marks.map((m) => m.id), now);
+      await markSendStartedMany(
+        trx,
+        marks.map((m) => m.id),
+        now,
+      );
       return recordSentIn(trx, held);
     });
     this.held = this.held.slice(held.length);

@@ -23,7 +23,13 @@ export async function sendingStatus(ctx: EngineContext, { settings }: StatusExtr
   const now = ctx.clock.now();
   const { state, lastBatch } = await readTransaction(ctx.db, async (trx) => ({
     state: await readSendingState(trx, now),
-    lastBatch: await trx.selectFrom('batches').selectAll().where('finished_at', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst(),
+    lastBatch: await trx
+      .selectFrom('batches')
+      .selectAll()
+      .where('finished_at', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
   }));
   return composeStatus(state, {
     now,
@@ -57,7 +63,9 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
 
   const usable = state.accounts.filter((a) => a.state === 'ok' && remainingOf(a) > 0);
   const capacityLeft = usable.reduce((n, a) => n + remainingOf(a), 0);
-  const dailyCapacity = state.accounts.filter((a) => a.state !== 'disabled' && a.state !== 'auth_failed').reduce((n, a) => n + a.row.daily_cap, 0);
+  const dailyCapacity = state.accounts
+    .filter((a) => a.state !== 'disabled' && a.state !== 'auth_failed')
+    .reduce((n, a) => n + a.row.daily_cap, 0);
   const sentLast24h = state.accounts.reduce((n, a) => n + a.windowSends.length - a.inFlight, 0);
 
   // Which campaigns could send now, and what holds the others.
@@ -92,7 +100,10 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
     const pausedWithWork = open.filter((c) => c.status === 'paused' && leftOf(c.id) > 0);
     stateWord = pausedWithWork.length > 0 ? 'paused' : 'idle';
     if (stateWord === 'paused') {
-      waitingReason = pausedWithWork.length === 1 ? 'The campaign with messages left is paused: resume it to carry on.' : 'Every campaign with messages left is paused: resume one to carry on.';
+      waitingReason =
+        pausedWithWork.length === 1
+          ? 'The campaign with messages left is paused: resume it to carry on.'
+          : 'Every campaign with messages left is paused: resume one to carry on.';
     }
   } else {
     stateWord = 'waiting';
@@ -120,7 +131,8 @@ export function composeStatus(state: StoredState, m: Moment): SendingStatus {
     const progress = progressOf(counts);
     const left = leftOf(c.id);
     const eta = forecast?.campaigns.get(c.id)?.finishAt;
-    const hold = left > 0 && (c.status === 'queued' || c.status === 'sending') ? campaignHold(c, counts, m, noCapacity, stateWord) : undefined;
+    const hold =
+      left > 0 && (c.status === 'queued' || c.status === 'sending') ? campaignHold(c, counts, m, noCapacity, stateWord) : undefined;
     return {
       id: c.id,
       name: c.name,
@@ -180,9 +192,13 @@ function campaignHold(
   if (m.paused) return { reason: 'Sending is paused. Resume to carry on.' };
   if (c.send_after !== null && c.send_after > m.now) return { reason: 'Scheduled to start later.', until: c.send_after };
   if (counts.sending > 0) return undefined;
-  if (c.rehearsal === 0 && counts.queued > 0 && noCapacity) return { reason: noCapacity.reason, ...(noCapacity.until !== undefined ? { until: noCapacity.until } : {}) };
+  if (c.rehearsal === 0 && counts.queued > 0 && noCapacity)
+    return { reason: noCapacity.reason, ...(noCapacity.until !== undefined ? { until: noCapacity.until } : {}) };
   if (counts.queued === 0 && counts.retry_wait > 0) {
-    return { reason: 'Its last messages wait to be tried again after a temporary refusal.', ...(m.nextRetryAt !== undefined ? { until: m.nextRetryAt } : {}) };
+    return {
+      reason: 'Its last messages wait to be tried again after a temporary refusal.',
+      ...(m.nextRetryAt !== undefined ? { until: m.nextRetryAt } : {}),
+    };
   }
   if (state === 'waiting' && m.batchFailure) return { reason: m.batchFailure };
   return undefined;
@@ -223,7 +239,11 @@ function noAccountReason(accounts: AccountWindow[], now: number): { reason: stri
   const plain = (reason: string) => ({ reason, text: reason, until: undefined });
   if (total === 0) return plain('No Gmail account yet: add one to start sending.');
   if (blocked.cap + blocked.limit === total) {
-    return { reason: 'All accounts at their daily cap.', text: `All accounts at their daily cap${until !== undefined ? ` — next slot ${clockTime(until, now)}` : ''}.`, until };
+    return {
+      reason: 'All accounts at their daily cap.',
+      text: `All accounts at their daily cap${until !== undefined ? ` — next slot ${clockTime(until, now)}` : ''}.`,
+      until,
+    };
   }
   if (blocked.disabled === total) return plain('All accounts are disabled: enable one to send.');
   if (blocked.auth === total) return plain('Every account needs a new app password: open Accounts to fix them.');

@@ -7,14 +7,29 @@ import type { Settings } from '../../../src-shared/views/settings';
 /** The scheduler's knobs. Small intervals are allowed (tests, rehearsals); the UI warns under 30 s. */
 export const settingsSchema = z.object({
   batchSize: z.int().min(1).max(100),
-  batchIntervalSeconds: z.int().min(1).max(24 * 60 * 60),
-  messageDelayMs: z.int().min(0).max(10 * 60 * 1000),
-  retryIntervalSeconds: z.int().min(1).max(24 * 60 * 60),
+  batchIntervalSeconds: z
+    .int()
+    .min(1)
+    .max(24 * 60 * 60),
+  messageDelayMs: z
+    .int()
+    .min(0)
+    .max(10 * 60 * 1000),
+  retryIntervalSeconds: z
+    .int()
+    .min(1)
+    .max(24 * 60 * 60),
   maxRetries: z.int().min(1).max(20),
-  inboxCheckSeconds: z.int().min(10).max(24 * 60 * 60),
+  inboxCheckSeconds: z
+    .int()
+    .min(10)
+    .max(24 * 60 * 60),
   settleInDoubtFromSentMail: z.boolean(),
   // Long enough for Gmail to have filed the copy of a message it took.
-  settleInDoubtAfterMinutes: z.int().min(5).max(7 * 24 * 60),
+  settleInDoubtAfterMinutes: z
+    .int()
+    .min(5)
+    .max(7 * 24 * 60),
 }) satisfies z.ZodType<Settings>;
 export type { Settings };
 

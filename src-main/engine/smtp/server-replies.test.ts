@@ -28,8 +28,7 @@ const R = {
   senderNotOwned: '553 5.7.1 Sender address rejected: not owned by user',
   dailyLimit:
     '550 5.4.5 Daily user sending limit exceeded. For more information on Gmail sending limits go to https://support.google.com/a/answer/166852',
-  unsolicitedRate:
-    '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
+  unsolicitedRate: '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
   recipientRateLimited:
     '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.',
   noSuchUser: '550 5.1.1 The email account that you tried to reach does not exist.',
@@ -54,10 +53,7 @@ function expectPlainSentence(explanation: string) {
   expect(explanation).not.toMatch(/\bE[A-Z]{3,}\b|undefined|null|\[object|Error:|responseCode|RCPT TO|MAIL FROM/);
 }
 
-function expectReply(
-  reply: ClassifiedReply,
-  expected: { action: ReplyAction; code: string; response: string; explanation?: RegExp },
-) {
+function expectReply(reply: ClassifiedReply, expected: { action: ReplyAction; code: string; response: string; explanation?: RegExp }) {
   expect(reply.action).toBe(expected.action);
   expect(reply.code).toBe(expected.code);
   expect(reply.response).toBe(expected.response);
@@ -132,8 +128,7 @@ describe('classifySmtpError: replies about the connection or the sender', () => 
 });
 
 describe('classifySmtpError: replies about one recipient (RCPT TO)', () => {
-  const rcpt = (response: string) =>
-    nodemailerError("Can't send mail - all recipients were rejected", 'EENVELOPE', response, 'RCPT TO');
+  const rcpt = (response: string) => nodemailerError("Can't send mail - all recipients were rejected", 'EENVELOPE', response, 'RCPT TO');
 
   it('450 4.2.1 recipient receiving too fast → retry later, attempt counted', () => {
     const reply = classifySmtpError(rcpt(R.recipientRateLimited), BEFORE_DATA);

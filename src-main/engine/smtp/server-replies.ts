@@ -143,10 +143,7 @@ export function classifySmtpError(error: SmtpErrorLike, context: ReplyContext): 
     );
   }
   if (enhanced === '5.3.4' || (replyCode === 552 && !enhanced)) {
-    return result(
-      'message_failed',
-      'The message is too large for the server. Make the attachments smaller, then retry.',
-    );
+    return result('message_failed', 'The message is too large for the server. Make the attachments smaller, then retry.');
   }
   if (enhanced === '5.2.2') {
     return result(

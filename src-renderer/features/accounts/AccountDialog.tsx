@@ -19,6 +19,9 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
   const toast = useToast();
   const editing = account !== undefined;
 
+  // Reset when the dialog opens or turns to another account, not when the account is fetched
+  // again while it is open: that would wipe what the user is typing.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: account is read only when open or account?.id changes (see above)
   useEffect(() => {
     if (open) {
       setForm(initial(account));
@@ -28,8 +31,7 @@ export function AccountDialog({ open, onClose, account }: { open: boolean; onClo
       setLocalError(null);
       save.setError(null);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [open, account?.id]);
+  }, [open, account?.id, save.setError]);
 
   const error = localError ?? save.error;
   // Take the user to the field the error is about.

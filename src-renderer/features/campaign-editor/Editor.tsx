@@ -79,7 +79,7 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
   const saving = autosave.state === 'saving' || autosave.state === 'pending';
   const toSend = campaign ? campaign.counts.pending : 0;
 
-  async function queue(): Promise<string | void> {
+  async function queue(): Promise<string | undefined> {
     if (!campaign) return;
     if (!(await autosave.flush())) return 'The latest changes could not be saved; see the message on the page.';
     // Queueing without it would send to the list as it is, without the people meant to be added.
@@ -166,7 +166,8 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
             listMode={listMode}
             onListMode={(mode) => {
               // The list just imported is the draft's already: adding it again would add nobody.
-              if (mode === 'add' && chosen && autosave.isImported(chosen)) recipientsInput.setRecipients((r) => ({ mode: r.mode, paste: '', emailColumn: '' }));
+              if (mode === 'add' && chosen && autosave.isImported(chosen))
+                recipientsInput.setRecipients((r) => ({ mode: r.mode, paste: '', emailColumn: '' }));
               setListMode(mode);
             }}
             chosen={adding ? toAdd : chosen}
@@ -182,7 +183,12 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
           {generalError && <ErrorCallout error={generalError} title="Not saved." />}
 
           <Flex className="tr-savebar" gap="3" align="center" justify="between" wrap="wrap">
-            <Text size="2" color={autosave.state === 'failed' ? 'red' : toAdd && !saving ? 'amber' : 'gray'} aria-live="polite" data-save-state={autosave.state}>
+            <Text
+              size="2"
+              color={autosave.state === 'failed' ? 'red' : toAdd && !saving ? 'amber' : 'gray'}
+              aria-live="polite"
+              data-save-state={autosave.state}
+            >
               {autosave.state === 'failed'
                 ? 'Not saved: see the message above.'
                 : saving
@@ -190,8 +196,8 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
                   : toAdd
                     ? `${NOT_ADDED_YET} above.`
                     : campaign
-                    ? 'All changes saved. Nothing is sent until you queue the campaign.'
-                    : 'Saved as a draft as you type. Nothing is sent until you queue the campaign.'}
+                      ? 'All changes saved. Nothing is sent until you queue the campaign.'
+                      : 'Saved as a draft as you type. Nothing is sent until you queue the campaign.'}
             </Text>
             <Button type="submit" variant={campaign ? 'soft' : 'solid'} loading={autosave.state === 'saving'}>
               {campaign ? 'Save changes' : 'Save draft'}
@@ -213,7 +219,15 @@ export function Editor({ campaign: given }: { campaign?: Campaign }) {
               onQueue={() => setConfirmQueue(true)}
             />
           )}
-          <QueueDialog campaign={campaign} open={confirmQueue} onClose={() => setConfirmQueue(false)} toSend={toSend} sendAfter={form.sendAfter} rehearsal={form.rehearsal} queue={queue} />
+          <QueueDialog
+            campaign={campaign}
+            open={confirmQueue}
+            onClose={() => setConfirmQueue(false)}
+            toSend={toSend}
+            sendAfter={form.sendAfter}
+            rehearsal={form.rehearsal}
+            queue={queue}
+          />
         </Flex>
       )}
     </div>

@@ -19,13 +19,28 @@ const NO_RECIPIENTS: Recipients = { mode: 'file', paste: '', emailColumn: '' };
 
 describe('a new campaign (campaigns.create)', () => {
   it('leaves out the optional fields left empty or blank', () => {
-    const args = createArgs(form({ html: '<p>Hi</p>', text: '  \n', fromName: '   ', replyTo: '' }), { recipients: [{ email: 'ann@example.org' }] });
-    expect(args).toEqual({ name: 'Spring news', subject: 'Hello {{name|there}}', html: '<p>Hi</p>', recipients: [{ email: 'ann@example.org' }] });
+    const args = createArgs(form({ html: '<p>Hi</p>', text: '  \n', fromName: '   ', replyTo: '' }), {
+      recipients: [{ email: 'ann@example.org' }],
+    });
+    expect(args).toEqual({
+      name: 'Spring news',
+      subject: 'Hello {{name|there}}',
+      html: '<p>Hi</p>',
+      recipients: [{ email: 'ann@example.org' }],
+    });
   });
 
   it('sends the body as typed, the sender name and reply-to trimmed', () => {
-    const args = createArgs(form({ html: '  <p>Hi</p>\n', text: 'Hi\n', fromName: '  The Club ', replyTo: ' sec@example.org ' }), { csv: 'email\nann@example.org' });
-    expect(args).toMatchObject({ html: '  <p>Hi</p>\n', text: 'Hi\n', fromName: 'The Club', replyTo: 'sec@example.org', csv: 'email\nann@example.org' });
+    const args = createArgs(form({ html: '  <p>Hi</p>\n', text: 'Hi\n', fromName: '  The Club ', replyTo: ' sec@example.org ' }), {
+      csv: 'email\nann@example.org',
+    });
+    expect(args).toMatchObject({
+      html: '  <p>Hi</p>\n',
+      text: 'Hi\n',
+      fromName: 'The Club',
+      replyTo: 'sec@example.org',
+      csv: 'email\nann@example.org',
+    });
   });
 
   it('names the attachments by their id in the store, and only when there are some', () => {
@@ -73,11 +88,21 @@ describe('the recipients of a new campaign', () => {
 
   it('pasted as CSV: the text trimmed, read as a CSV with its address column', () => {
     const paste = '\nemail,first_name\nann@example.org,Ann\n\n';
-    expect(argsFor({ ...NO_RECIPIENTS, mode: 'paste', paste })).toEqual({ csv: 'email,first_name\nann@example.org,Ann', emailColumn: 'email' });
+    expect(argsFor({ ...NO_RECIPIENTS, mode: 'paste', paste })).toEqual({
+      csv: 'email,first_name\nann@example.org,Ann',
+      emailColumn: 'email',
+    });
   });
 
   it('follow the mode shown, not the other input', () => {
-    const both: Recipients = { mode: 'paste', paste: 'ann@example.org', emailColumn: '', fileName: 'members.csv', fileText, fileShape: inspectCsv(fileText) };
+    const both: Recipients = {
+      mode: 'paste',
+      paste: 'ann@example.org',
+      emailColumn: '',
+      fileName: 'members.csv',
+      fileText,
+      fileShape: inspectCsv(fileText),
+    };
     expect(argsFor(both)).toEqual({ recipients: [{ email: 'ann@example.org' }] });
     expect(argsFor({ ...both, mode: 'file' })).toEqual({ csv: fileText, emailColumn: 'E-mail' });
   });
@@ -101,15 +126,43 @@ describe('a saved campaign (campaigns.update)', () => {
   });
 
   it('keeps what is filled in, trims the sender name and reply-to, converts the times', () => {
-    const args = updateArgs(3, form({ html: '<p>Hi</p>', fromName: ' Club ', replyTo: 'sec@example.org ', stopAfter: '2026-04-01T18:00', attachments: [{ id: 1, filename: 'a.pdf', size: 10 }] }));
-    expect(args).toMatchObject({ id: 3, html: '<p>Hi</p>', text: null, fromName: 'Club', replyTo: 'sec@example.org', attachments: [1], sendAfter: null });
+    const args = updateArgs(
+      3,
+      form({
+        html: '<p>Hi</p>',
+        fromName: ' Club ',
+        replyTo: 'sec@example.org ',
+        stopAfter: '2026-04-01T18:00',
+        attachments: [{ id: 1, filename: 'a.pdf', size: 10 }],
+      }),
+    );
+    expect(args).toMatchObject({
+      id: 3,
+      html: '<p>Hi</p>',
+      text: null,
+      fromName: 'Club',
+      replyTo: 'sec@example.org',
+      attachments: [1],
+      sendAfter: null,
+    });
     expect(args.stopAfter).toBe(new Date(2026, 3, 1, 18, 0).toISOString());
   });
 
   it('starts from the saved campaign as the inputs show it', () => {
     const saved = formOf({
-      id: 3, name: 'N', subject: 'S', html: '<p>x</p>', attachments: [], fields: [], status: 'draft', rehearsal: false,
-      sendAfter: new Date(2026, 5, 1, 8, 5).toISOString(), counts: {} as never, replies: { replied: 0, autoReplied: 0, unsubscribed: 0 }, total: 0, createdAt: '2026-01-01T00:00:00.000Z',
+      id: 3,
+      name: 'N',
+      subject: 'S',
+      html: '<p>x</p>',
+      attachments: [],
+      fields: [],
+      status: 'draft',
+      rehearsal: false,
+      sendAfter: new Date(2026, 5, 1, 8, 5).toISOString(),
+      counts: {} as never,
+      replies: { replied: 0, autoReplied: 0, unsubscribed: 0 },
+      total: 0,
+      createdAt: '2026-01-01T00:00:00.000Z',
     });
     expect(saved).toMatchObject({ text: '', fromName: '', replyTo: '', sendAfter: '2026-06-01T08:05', stopAfter: '' });
     // Saving it unchanged sends the same times back.
@@ -131,6 +184,10 @@ describe('a draft saved as the user types (campaigns.createDraft, then campaigns
     expect(args).not.toHaveProperty('subject');
     expect(args).not.toHaveProperty('replyTo');
     expect(args).toMatchObject({ id: 5, html: '<p>x</p>', rehearsal: false });
-    expect(autosaveArgs(5, form({ rehearsal: true }))).toMatchObject({ name: 'Spring news', subject: 'Hello {{name|there}}', rehearsal: true });
+    expect(autosaveArgs(5, form({ rehearsal: true }))).toMatchObject({
+      name: 'Spring news',
+      subject: 'Hello {{name|there}}',
+      rehearsal: true,
+    });
   });
 });

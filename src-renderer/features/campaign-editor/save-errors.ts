@@ -6,9 +6,27 @@ import { type ApiCallError, fieldError } from '../../api/client';
 
 export function placeError(error: ApiCallError | null) {
   const e = (field: string) => fieldError(error, field);
-  const placed = ['name', 'subject', 'html', 'text', 'fromName', 'replyTo', 'sendAfter', 'stopAfter', 'recipients', 'csv', 'emailColumn', 'attachments'];
+  const placed = [
+    'name',
+    'subject',
+    'html',
+    'text',
+    'fromName',
+    'replyTo',
+    'sendAfter',
+    'stopAfter',
+    'recipients',
+    'csv',
+    'emailColumn',
+    'attachments',
+  ];
   const recipientsError =
-    error && (error.code === 'csv_invalid' || error.field === 'recipients' || error.field === 'csv' || error.field === 'emailColumn' || error.field?.startsWith('recipients.'))
+    error &&
+    (error.code === 'csv_invalid' ||
+      error.field === 'recipients' ||
+      error.field === 'csv' ||
+      error.field === 'emailColumn' ||
+      error.field?.startsWith('recipients.'))
       ? error.message.replace(/^(recipients|csv|emailColumn)(\.\d+\.\w+)?: /, '')
       : undefined;
   const attachmentsError = error?.code === 'attachment_problem' ? error.message : undefined;

@@ -107,7 +107,7 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
     const recipientsChanged = r !== undefined && recipientsKey !== savedRecipients.current;
     if (!formChanged && !recipientsChanged) return true;
     if (ids.current === undefined && isBlank(f) && !recipientsChanged) return true;
-    const show = <T,>(set: (v: T) => void, v: T) => mounted.current && set(v);
+    const show = <T>(set: (v: T) => void, v: T) => mounted.current && set(v);
     show(setState, 'saving');
     let ok = true;
 
@@ -123,9 +123,11 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
       show(setSaved, created.value);
       savedForm.current = formKey;
       // The address names the draft from now on, without leaving this page (no re-render).
-      if (mounted.current && location.hash === '#/campaigns/new') history.replaceState(null, '', href({ page: 'campaign-edit', id: created.value.id }));
+      if (mounted.current && location.hash === '#/campaigns/new')
+        history.replaceState(null, '', href({ page: 'campaign-edit', id: created.value.id }));
     } else if (formChanged) {
-      for (const [field, value] of refused.current) if (JSON.stringify((f as unknown as Record<string, unknown>)[field]) !== value) refused.current.delete(field);
+      for (const [field, value] of refused.current)
+        if (JSON.stringify((f as unknown as Record<string, unknown>)[field]) !== value) refused.current.delete(field);
       let fieldError: ApiCallError | null = null;
       for (let attempt = 0; attempt < FORM_FIELDS.length; attempt++) {
         const envelope = await action('campaigns.update', autosaveArgs(ids.current, f, [...refused.current.keys()]));
@@ -163,7 +165,9 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
       }
     }
     const now = latest.current;
-    const settled = JSON.stringify(now.form) === savedForm.current && (now.recipients === undefined || JSON.stringify(now.recipients) === savedRecipients.current);
+    const settled =
+      JSON.stringify(now.form) === savedForm.current &&
+      (now.recipients === undefined || JSON.stringify(now.recipients) === savedRecipients.current);
     show(setState, !ok ? 'failed' : settled || !mounted.current ? 'saved' : 'pending');
     return ok;
   }, [action, setSaved]);
@@ -171,7 +175,7 @@ export function useAutosave(initial: Campaign | undefined, form: Form, recipient
   /** Adds a list to the draft's: the report is about the rows added. */
   const addOnce = useCallback(
     async (r: RecipientArgs): Promise<boolean> => {
-      const show = <T,>(set: (v: T) => void, v: T) => mounted.current && set(v);
+      const show = <T>(set: (v: T) => void, v: T) => mounted.current && set(v);
       if (ids.current === undefined) return false;
       show(setState, 'saving');
       const added = await action('campaigns.importRecipients', { id: ids.current, ...r, mode: 'add' });

@@ -16,11 +16,20 @@ export type BodyMode = 'html' | 'text';
  * one), a saved one's as imported. Undefined while a new campaign has no file yet (nothing to
  * check against).
  */
-export function useListColumns(campaign: Campaign | undefined, shape: CsvShape | undefined, emailColumn: string, pastedList: boolean): string[] | undefined {
+export function useListColumns(
+  campaign: Campaign | undefined,
+  shape: CsvShape | undefined,
+  emailColumn: string,
+  pastedList: boolean,
+): string[] | undefined {
   const isNew = campaign === undefined;
   return useMemo(() => {
     if (!isNew) return campaign.fields;
-    if (shape) return shape.columns.filter((c) => c !== emailColumn).map(normalizeFieldName).filter(Boolean);
+    if (shape)
+      return shape.columns
+        .filter((c) => c !== emailColumn)
+        .map(normalizeFieldName)
+        .filter(Boolean);
     return pastedList ? [] : undefined;
   }, [isNew, shape, emailColumn, campaign, pastedList]);
 }
@@ -33,7 +42,10 @@ export function useMergeFields(columns: string[] | undefined): string[] {
 /** The merge fields that are no column of the list, each with its sentence; none until there is a list. */
 export function useUnknownFields(form: { subject: string; html: string; text: string }, columns: string[] | undefined): string[] {
   return useMemo(
-    () => (columns === undefined ? [] : unknownMergeFields([form.subject, form.html, form.text], columns).map((u) => describeUnknownField(u, columns))),
+    () =>
+      columns === undefined
+        ? []
+        : unknownMergeFields([form.subject, form.html, form.text], columns).map((u) => describeUnknownField(u, columns)),
     [form.subject, form.html, form.text, columns],
   );
 }
@@ -48,7 +60,12 @@ export function useFieldInsertion(form: Form, set: SetField, bodyMode: BodyMode)
   const lastFocused = useRef<TextTarget>('html');
 
   function insertField(field: string, defaultValue?: string) {
-    const target = lastFocused.current === 'text' && bodyMode !== 'text' ? 'html' : lastFocused.current === 'html' && bodyMode !== 'html' ? 'text' : lastFocused.current;
+    const target =
+      lastFocused.current === 'text' && bodyMode !== 'text'
+        ? 'html'
+        : lastFocused.current === 'html' && bodyMode !== 'html'
+          ? 'text'
+          : lastFocused.current;
     const el = refs[target].current;
     const token = defaultValue ? `{{${field}|${defaultValue}}}` : `{{${field}}}`;
     const value = form[target];

@@ -58,8 +58,8 @@ export function CampaignsPage() {
               </Button>
             }
           >
-            Write your message once, import your recipients from a CSV file (a spreadsheet saved as CSV), check a preview,
-            then press Queue. Trickle sends it in small batches through your accounts.
+            Write your message once, import your recipients from a CSV file (a spreadsheet saved as CSV), check a preview, then press Queue.
+            Trickle sends it in small batches through your accounts.
           </EmptyState>
         </Card>
       ) : (

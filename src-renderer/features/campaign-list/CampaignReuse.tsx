@@ -26,18 +26,33 @@ function unreached(c: Campaign): number {
 export function CampaignReuseActions({ campaign, compact = false }: { campaign: Campaign; compact?: boolean }) {
   const size = compact ? '1' : '2';
   const [dialog, setDialog] = useState<'copy' | 'delete' | 'archive'>();
-  const [recipients, setRecipients] = useState<Recipients>(() => (unreached(campaign) > 0 && campaign.status !== 'draft' ? 'unsent' : 'all'));
+  const [recipients, setRecipients] = useState<Recipients>(() =>
+    unreached(campaign) > 0 && campaign.status !== 'draft' ? 'unsent' : 'all',
+  );
   const action = useAction();
   const toast = useToast();
   const finished = campaign.status === 'completed' || campaign.status === 'cancelled';
   return (
     <>
       <Flex gap="2" wrap={compact ? 'nowrap' : 'wrap'} justify="end">
-        <Button size={size} variant="soft" onClick={() => setDialog('copy')} aria-label={`Copy ${campaign.name}`} title="Copy to a new draft">
+        <Button
+          size={size}
+          variant="soft"
+          onClick={() => setDialog('copy')}
+          aria-label={`Copy ${campaign.name}`}
+          title="Copy to a new draft"
+        >
           <CopyIcon /> {!compact && 'Copy'}
         </Button>
         {campaign.status === 'draft' && (
-          <Button size={size} variant="soft" color="red" onClick={() => setDialog('delete')} aria-label={`Delete ${campaign.name}`} title="Delete this draft">
+          <Button
+            size={size}
+            variant="soft"
+            color="red"
+            onClick={() => setDialog('delete')}
+            aria-label={`Delete ${campaign.name}`}
+            title="Delete this draft"
+          >
             <TrashIcon /> {!compact && 'Delete'}
           </Button>
         )}
@@ -76,8 +91,8 @@ export function CampaignReuseActions({ campaign, compact = false }: { campaign: 
             <label>
               <input type="radio" name="copy-recipients" checked={recipients === 'unsent'} onChange={() => setRecipients('unsent')} />
               <span>
-                <strong>Only those not sent to</strong> ({num(unreached(campaign))}): failed, cancelled or expired, and those no longer on the
-                suppression list. Never a bounced or suppressed address.
+                <strong>Only those not sent to</strong> ({num(unreached(campaign))}): failed, cancelled or expired, and those no longer on
+                the suppression list. Never a bounced or suppressed address.
               </span>
             </label>
             <label>

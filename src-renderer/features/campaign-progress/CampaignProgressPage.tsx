@@ -3,7 +3,17 @@
  * wrong, and Pause, Resume, Export, Cancel. Its numbers come from the one status snapshot, as the
  * top bar's and the Progress page's do. A rehearsal says so, and can be copied into a real draft.
  */
-import { CheckCircledIcon, CopyIcon, Cross2Icon, DownloadIcon, ExclamationTriangleIcon, Pencil1Icon, PauseIcon, PlayIcon, StopIcon } from '@radix-ui/react-icons';
+import {
+  CheckCircledIcon,
+  CopyIcon,
+  Cross2Icon,
+  DownloadIcon,
+  ExclamationTriangleIcon,
+  Pencil1Icon,
+  PauseIcon,
+  PlayIcon,
+  StopIcon,
+} from '@radix-ui/react-icons';
 import { Badge, Button, Callout, Flex, Grid, IconButton, Text } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
@@ -42,7 +52,7 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
   const active = status === 'queued' || status === 'sending';
 
   const [exporting, setExporting] = useState(false);
-  const exportCsv = async (options: ExportOptions): Promise<string | void> => {
+  const exportCsv = async (options: ExportOptions): Promise<string | undefined> => {
     // The engine does not know the user's zone: the window tells it, for the local-time column.
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     const result = await exporter.run('campaigns.export', { id: c.id, ...options, ...(timeZone ? { timeZone } : {}) });
@@ -74,7 +84,12 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         actions={
           <>
             {active && (
-              <Button variant="soft" color="amber" loading={act.busy} onClick={() => void run('campaigns.pause', 'Campaign paused. Nothing more goes out until you resume it.')}>
+              <Button
+                variant="soft"
+                color="amber"
+                loading={act.busy}
+                onClick={() => void run('campaigns.pause', 'Campaign paused. Nothing more goes out until you resume it.')}
+              >
                 <PauseIcon /> Pause
               </Button>
             )}
@@ -100,7 +115,9 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
                 onClick={async () => {
                   const result = await copier.run('campaigns.copy', { id: c.id, rehearsal: false });
                   if (!result) return toast(copier.error?.message ?? 'The campaign could not be copied.', 'error');
-                  toast(`A real draft “${result.campaign.name}” was made with ${plural(result.report.imported, 'recipient')}. Check it, then queue it.`);
+                  toast(
+                    `A real draft “${result.campaign.name}” was made with ${plural(result.report.imported, 'recipient')}. Check it, then queue it.`,
+                  );
                   navigate({ page: 'campaign-edit', id: result.campaign.id });
                 }}
               >
@@ -151,8 +168,8 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         <Callout.Root color="purple" mb="4" role="note">
           <Callout.Text>
             <strong>A rehearsal.</strong> Every message is written to{' '}
-            <code className="tr-code-inline tr-break">{c.rehearsalLog ?? 'its log file in the data folder'}</code> instead of being sent. Nothing
-            of it reaches a server or counts towards an account’s cap.
+            <code className="tr-code-inline tr-break">{c.rehearsalLog ?? 'its log file in the data folder'}</code> instead of being sent.
+            Nothing of it reaches a server or counts towards an account’s cap.
           </Callout.Text>
         </Callout.Root>
       )}
@@ -177,7 +194,9 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
         {c.counts.in_doubt > 0 && <InDoubt campaign={c} />}
         {c.counts.sent + c.counts.bounced > 0 && <WhatCameBack campaign={c} />}
         {c.counts.retry_wait > 0 && <MessageList campaign={c} status="retry_wait" title="Waiting to retry" collapsed />}
-        {c.counts.skipped > 0 && <MessageList campaign={c} status="skipped" title="Skipped at import or on the suppression list" collapsed />}
+        {c.counts.skipped > 0 && (
+          <MessageList campaign={c} status="skipped" title="Skipped at import or on the suppression list" collapsed />
+        )}
         {c.counts.expired > 0 && <MessageList campaign={c} status="expired" title="Expired (not sent before the stop time)" collapsed />}
         <PreviewSection campaign={c} version={0} dirty={false} readOnly />
         <Section title="Use it again">
@@ -203,8 +222,8 @@ export function CampaignProgressPage({ campaign: c }: { campaign: Campaign }) {
           toast('Campaign cancelled.');
         }}
       >
-        The {plural(p ? p.counts.queued + p.counts.retry_wait : c.counts.queued + c.counts.retry_wait, 'message')} not sent yet will never be sent. This cannot be undone;
-        what has been sent stays sent.
+        The {plural(p ? p.counts.queued + p.counts.retry_wait : c.counts.queued + c.counts.retry_wait, 'message')} not sent yet will never
+        be sent. This cannot be undone; what has been sent stays sent.
       </ConfirmDialog>
     </>
   );

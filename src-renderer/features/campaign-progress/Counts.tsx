@@ -33,7 +33,13 @@ export function Counts({ progress: p }: { progress: CampaignProgress }) {
                 ? 'green'
                 : undefined;
         return (
-          <Box key={t.key} role="listitem" data-count={t.key} className={`tr-tile${tone ? ` tr-tile--${tone}` : ''}${value === 0 ? ' tr-tile--zero' : ''}`} title={MESSAGE_STATUS[t.key]?.hint}>
+          <Box
+            key={t.key}
+            role="listitem"
+            data-count={t.key}
+            className={`tr-tile${tone ? ` tr-tile--${tone}` : ''}${value === 0 ? ' tr-tile--zero' : ''}`}
+            title={MESSAGE_STATUS[t.key]?.hint}
+          >
             <Text as="div" size="6" weight="bold">
               {num(value)}
             </Text>

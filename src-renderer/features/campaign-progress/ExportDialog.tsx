@@ -28,7 +28,7 @@ export function ExportDialog({
   open: boolean;
   onClose: () => void;
   campaign: Campaign;
-  onExport: (options: ExportOptions) => Promise<string | void>;
+  onExport: (options: ExportOptions) => Promise<string | undefined>;
 }) {
   const [which, setWhich] = useState<'all' | MessageStatus>('all');
   const [delimiter, setDelimiter] = useState<'' | ',' | ';' | '\t'>('');
@@ -36,7 +36,13 @@ export function ExportDialog({
   const [error, setError] = useState<string>();
   const statuses = (Object.entries(campaign.counts) as [MessageStatus, number][]).filter(([, n]) => n > 0);
   return (
-    <Modal open={open} onClose={onClose} title="Export the results" description="A CSV file your spreadsheet opens as it is; filtered, it imports again into a new campaign." closeOnBackdrop>
+    <Modal
+      open={open}
+      onClose={onClose}
+      title="Export the results"
+      description="A CSV file your spreadsheet opens as it is; filtered, it imports again into a new campaign."
+      closeOnBackdrop
+    >
       <form
         onSubmit={async (ev) => {
           ev.preventDefault();

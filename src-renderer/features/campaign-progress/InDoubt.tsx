@@ -29,7 +29,11 @@ export function InDoubt({ campaign: c }: { campaign: Campaign }) {
       }
       actions={
         canResend && (
-          <Button color="orange" variant="soft" onClick={() => setConfirm({ label: `all ${plural(c.counts.in_doubt, 'message')} in doubt` })}>
+          <Button
+            color="orange"
+            variant="soft"
+            onClick={() => setConfirm({ label: `all ${plural(c.counts.in_doubt, 'message')} in doubt` })}
+          >
             <ReloadIcon /> Resend all…
           </Button>
         )
@@ -41,7 +45,13 @@ export function InDoubt({ campaign: c }: { campaign: Campaign }) {
         renderReason={(m) => (m.lastError ? <ServerReply message={m} /> : <Text size="2">The send was interrupted.</Text>)}
         action={(m) =>
           canResend && (
-            <Button size="1" variant="soft" color="gray" onClick={() => setConfirm({ ids: [m.id], label: m.email })} aria-label={`Resend to ${m.email}`}>
+            <Button
+              size="1"
+              variant="soft"
+              color="gray"
+              onClick={() => setConfirm({ ids: [m.id], label: m.email })}
+              aria-label={`Resend to ${m.email}`}
+            >
               Resend…
             </Button>
           )
@@ -60,8 +70,8 @@ export function InDoubt({ campaign: c }: { campaign: Campaign }) {
           toast(`${plural(result.requeued, 'message')} queued again.`);
         }}
       >
-        Resend {confirm?.label}? If the first copy did arrive, the recipient gets it <strong>twice</strong>. The copy keeps the
-        same Message-ID, so many mail apps show it only once.
+        Resend {confirm?.label}? If the first copy did arrive, the recipient gets it <strong>twice</strong>. The copy keeps the same
+        Message-ID, so many mail apps show it only once.
       </ConfirmDialog>
     </SectionCard>
   );

@@ -7,7 +7,17 @@ import { MESSAGE_STATUS } from '../../components/ui';
 import { num } from '../../lib/format';
 import { MessagesTable, ServerReply } from './MessagesTable';
 
-export function MessageList({ campaign: c, status, title, collapsed }: { campaign: Campaign; status: 'retry_wait' | 'skipped' | 'expired'; title: string; collapsed?: boolean }) {
+export function MessageList({
+  campaign: c,
+  status,
+  title,
+  collapsed,
+}: {
+  campaign: Campaign;
+  status: 'retry_wait' | 'skipped' | 'expired';
+  title: string;
+  collapsed?: boolean;
+}) {
   const [open, setOpen] = useState(!collapsed);
   const list = useApi('campaigns.messages', { id: c.id, status, limit: 200 }, { enabled: open });
   return (

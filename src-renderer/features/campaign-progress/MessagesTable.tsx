@@ -22,7 +22,12 @@ export function MessagesTable({
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorCallout error={query.error} onRetry={() => void query.refetch()} />;
   const { items, total } = query.data;
-  if (items.length === 0) return <Text size="2" color="gray">None any more.</Text>;
+  if (items.length === 0)
+    return (
+      <Text size="2" color="gray">
+        None any more.
+      </Text>
+    );
   return (
     <>
       <Table.Root size="1" variant="surface" className="tr-table tr-messages">

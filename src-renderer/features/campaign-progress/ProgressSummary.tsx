@@ -30,15 +30,19 @@ export function ProgressSummary({ campaign: c }: { campaign: Campaign }) {
   const otherOutcomes = p.done - sent;
   const unsent = p.counts.cancelled + p.counts.expired;
   const active = p.status === 'queued' || p.status === 'sending';
-  const next = status.state === 'sending' && active && p.left > 0 && !p.waiting && status.nextBatchAt ? Date.parse(status.nextBatchAt) : undefined;
+  const next =
+    status.state === 'sending' && active && p.left > 0 && !p.waiting && status.nextBatchAt ? Date.parse(status.nextBatchAt) : undefined;
 
   let line: ReactNode;
   if (disconnected) line = 'Lost the connection to Trickle: these numbers may be out of date.';
-  else if (p.status === 'completed') line = p.rehearsal ? `Rehearsed ${when(c.completedAt)}. Nothing was sent.` : `Finished ${when(c.completedAt)}.`;
-  else if (p.status === 'cancelled') line = `Cancelled ${when(c.completedAt)}${unsent ? `: ${plural(unsent, 'message')} never went out` : ''}.`;
+  else if (p.status === 'completed')
+    line = p.rehearsal ? `Rehearsed ${when(c.completedAt)}. Nothing was sent.` : `Finished ${when(c.completedAt)}.`;
+  else if (p.status === 'cancelled')
+    line = `Cancelled ${when(c.completedAt)}${unsent ? `: ${plural(unsent, 'message')} never went out` : ''}.`;
   else if (p.status === 'paused') line = 'Paused: nothing goes out until you resume it.';
   else if (p.waiting) line = p.waiting.reason + (p.waiting.until ? ` Sending resumes ${when(p.waiting.until)}.` : '');
-  else if (settings.data) line = `Sending ${plural(settings.data.batchSize, 'email')} every ${duration(settings.data.batchIntervalSeconds)}${p.rehearsal ? ' (to the rehearsal log)' : ', spread over your accounts'}.`;
+  else if (settings.data)
+    line = `Sending ${plural(settings.data.batchSize, 'email')} every ${duration(settings.data.batchIntervalSeconds)}${p.rehearsal ? ' (to the rehearsal log)' : ', spread over your accounts'}.`;
 
   return (
     <Card size="3" className="tr-summary" data-campaign={p.id} data-sent={sent} data-left={p.left} data-percent={p.percent}>

@@ -9,7 +9,14 @@ export function ActiveCampaign({ progress: p }: { progress: CampaignProgress }) 
   const problems = p.counts.failed + p.counts.in_doubt;
   const sent = p.rehearsal ? p.counts.rehearsed : p.counts.sent;
   const verb = p.rehearsal ? 'rehearsed' : 'sent';
-  const side = p.status === 'paused' ? 'Paused' : p.waiting ? `Waiting${p.waiting.until ? ` until ${when(p.waiting.until)}` : ''}` : p.eta ? `Finishes around ${when(p.eta)}` : '';
+  const side =
+    p.status === 'paused'
+      ? 'Paused'
+      : p.waiting
+        ? `Waiting${p.waiting.until ? ` until ${when(p.waiting.until)}` : ''}`
+        : p.eta
+          ? `Finishes around ${when(p.eta)}`
+          : '';
   return (
     <Card size="3" asChild>
       <a href={campaignHref(p)} className="tr-card-link" data-campaign={p.id} data-sent={sent} data-left={p.left} data-percent={p.percent}>
@@ -29,7 +36,12 @@ export function ActiveCampaign({ progress: p }: { progress: CampaignProgress }) 
             {side}
           </Text>
         </Flex>
-        <Meter value={p.done} max={p.of} color={p.status === 'paused' ? 'amber' : 'indigo'} label={`${p.name}: ${num(sent)} of ${num(p.of)} ${verb}`} />
+        <Meter
+          value={p.done}
+          max={p.of}
+          color={p.status === 'paused' ? 'amber' : 'indigo'}
+          label={`${p.name}: ${num(sent)} of ${num(p.of)} ${verb}`}
+        />
         <Flex gap="4" mt="2" wrap="wrap">
           <Text size="2">
             <strong>{num(sent)}</strong> of {num(p.of)} {verb} ({p.percent}%)

@@ -43,7 +43,10 @@ export function GettingStarted({ hasAccount, hasCampaign }: { hasAccount: boolea
   ];
   return (
     <>
-      <PageHeader title="Welcome to Trickle" description="Send one message to hundreds or thousands of people through your own Gmail, gently." />
+      <PageHeader
+        title="Welcome to Trickle"
+        description="Send one message to hundreds or thousands of people through your own Gmail, gently."
+      />
       <Card size="4">
         <ol className="tr-steps">
           {steps.map((step, i) => (

@@ -38,7 +38,11 @@ export function ProgressOverviewPage() {
     <>
       <PageHeader
         title="Progress"
-        description={left > 0 ? `${plural(left, 'email')} still to send across ${plural(active.length, 'campaign')}.` : 'Nothing is waiting to be sent.'}
+        description={
+          left > 0
+            ? `${plural(left, 'email')} still to send across ${plural(active.length, 'campaign')}.`
+            : 'Nothing is waiting to be sent.'
+        }
         actions={
           <Button variant="soft" asChild>
             <a href={href({ page: 'campaign-new' })}>
@@ -55,7 +59,17 @@ export function ProgressOverviewPage() {
             <BigStat label="Still to send" value={num(left)} name="left" />
             <BigStat
               name="when"
-              label={disconnected ? 'Connection' : s.state === 'paused' ? 'Sending' : s.state === 'waiting' ? 'Waiting' : left > 0 && s.eta ? 'All done by' : 'Next batch'}
+              label={
+                disconnected
+                  ? 'Connection'
+                  : s.state === 'paused'
+                    ? 'Sending'
+                    : s.state === 'waiting'
+                      ? 'Waiting'
+                      : left > 0 && s.eta
+                        ? 'All done by'
+                        : 'Next batch'
+              }
               value={
                 disconnected
                   ? 'Lost'
@@ -135,7 +149,9 @@ export function ProgressOverviewPage() {
                   <Text size="2" color="gray">
                     {' '}
                     · {c.status === 'completed' ? (c.rehearsal ? 'rehearsed' : 'finished') : 'cancelled'} {when(c.completedAt)} ·{' '}
-                    {c.rehearsal ? `${num((sentOf(c.id) ?? c.counts).rehearsed)} rehearsed, nothing sent` : `${num((sentOf(c.id) ?? c.counts).sent)} sent`}
+                    {c.rehearsal
+                      ? `${num((sentOf(c.id) ?? c.counts).rehearsed)} rehearsed, nothing sent`
+                      : `${num((sentOf(c.id) ?? c.counts).sent)} sent`}
                     {(sentOf(c.id) ?? c.counts).failed ? `, ${num((sentOf(c.id) ?? c.counts).failed)} failed` : ''}
                   </Text>
                 </li>

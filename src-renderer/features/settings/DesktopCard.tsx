@@ -27,7 +27,10 @@ export function DesktopCard() {
     };
   }, [client]);
 
-  async function update(patch: Partial<Pick<DesktopSettingsView, 'closeToTray' | 'startAtLogin' | 'allowWeakSecretStorage'>>, done: string) {
+  async function update(
+    patch: Partial<Pick<DesktopSettingsView, 'closeToTray' | 'startAtLogin' | 'allowWeakSecretStorage'>>,
+    done: string,
+  ) {
     setBusy(true);
     setError(undefined);
     const envelope = await client.call('desktop.settings.update', patch);
@@ -53,7 +56,12 @@ export function DesktopCard() {
                 hint="Quit from the tray menu to stop Trickle."
                 checked={view.closeToTray}
                 disabled={busy}
-                onChange={(closeToTray) => void update({ closeToTray }, closeToTray ? 'Closing the window now keeps Trickle in the tray.' : 'Closing the window now quits Trickle.')}
+                onChange={(closeToTray) =>
+                  void update(
+                    { closeToTray },
+                    closeToTray ? 'Closing the window now keeps Trickle in the tray.' : 'Closing the window now quits Trickle.',
+                  )
+                }
               />
               <SwitchRow
                 id="s-login"
@@ -61,7 +69,12 @@ export function DesktopCard() {
                 hint="It starts in the tray and carries on with what is queued."
                 checked={view.startAtLogin}
                 disabled={busy}
-                onChange={(startAtLogin) => void update({ startAtLogin }, startAtLogin ? 'Trickle will start when you log in.' : 'Trickle will no longer start by itself.')}
+                onChange={(startAtLogin) =>
+                  void update(
+                    { startAtLogin },
+                    startAtLogin ? 'Trickle will start when you log in.' : 'Trickle will no longer start by itself.',
+                  )
+                }
               />
               {view.secretStorage?.message && (
                 <Callout.Root color={view.secretStorage.canStore === false ? 'amber' : 'gray'} size="1">
@@ -79,7 +92,12 @@ export function DesktopCard() {
                   checked={view.allowWeakSecretStorage ?? false}
                   disabled={busy}
                   onChange={(allowWeakSecretStorage) =>
-                    void update({ allowWeakSecretStorage }, allowWeakSecretStorage ? 'App passwords can be saved on this computer.' : 'App passwords will not be saved without a keyring.')
+                    void update(
+                      { allowWeakSecretStorage },
+                      allowWeakSecretStorage
+                        ? 'App passwords can be saved on this computer.'
+                        : 'App passwords will not be saved without a keyring.',
+                    )
                   }
                 />
               )}
@@ -91,7 +109,21 @@ export function DesktopCard() {
   );
 }
 
-function SwitchRow({ id, label, hint, checked, disabled, onChange }: { id: string; label: string; hint: string; checked: boolean; disabled: boolean; onChange: (v: boolean) => void }) {
+function SwitchRow({
+  id,
+  label,
+  hint,
+  checked,
+  disabled,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  checked: boolean;
+  disabled: boolean;
+  onChange: (v: boolean) => void;
+}) {
   return (
     <Flex justify="between" align="start" gap="4">
       <Box>

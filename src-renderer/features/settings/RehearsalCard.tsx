@@ -6,8 +6,8 @@ export function RehearsalCard({ dataDir }: { dataDir: string | undefined }) {
   return (
     <SectionCard title="Rehearsals">
       <Text as="p" size="2" color="gray">
-        To try a campaign without sending it, tick <strong>Rehearsal</strong> in its editor. Every message is then prepared exactly
-        as it would go out and written to <code className="tr-code-inline">rehearsals/campaign-N.log</code> in the data folder
+        To try a campaign without sending it, tick <strong>Rehearsal</strong> in its editor. Every message is then prepared exactly as it
+        would go out and written to <code className="tr-code-inline">rehearsals/campaign-N.log</code> in the data folder
         {dataDir ? (
           <>
             {' '}
@@ -16,8 +16,8 @@ export function RehearsalCard({ dataDir }: { dataDir: string | undefined }) {
         ) : (
           ''
         )}
-        . Its messages end “rehearsed”, never “sent”; nothing of it counts towards an account’s cap, and no other campaign is
-        touched. A rehearsed campaign can be copied into a real draft when it looks right.
+        . Its messages end “rehearsed”, never “sent”; nothing of it counts towards an account’s cap, and no other campaign is touched. A
+        rehearsed campaign can be copied into a real draft when it looks right.
       </Text>
     </SectionCard>
   );

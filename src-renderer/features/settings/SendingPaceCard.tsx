@@ -88,19 +88,56 @@ export function SendingPaceCard({ settings }: { settings: Settings }) {
       >
         <Grid columns={{ initial: '1', sm: '2', md: '3' }} gap="4">
           <Field id="s-size" label="Emails per batch" error={e('batchSize')} hint="1–100. Default 10.">
-            <NumberInput id="s-size" error={e('batchSize')} value={form.batchSize} onChange={(v) => set('batchSize', v)} min={1} max={100} />
+            <NumberInput
+              id="s-size"
+              error={e('batchSize')}
+              value={form.batchSize}
+              onChange={(v) => set('batchSize', v)}
+              min={1}
+              max={100}
+            />
           </Field>
           <Field id="s-interval" label="Time between batches" error={e('batchIntervalSeconds')} hint="In seconds. Default 30.">
-            <NumberInput id="s-interval" error={e('batchIntervalSeconds')} value={form.batchIntervalSeconds} onChange={(v) => set('batchIntervalSeconds', v)} min={1} unit="s" />
+            <NumberInput
+              id="s-interval"
+              error={e('batchIntervalSeconds')}
+              value={form.batchIntervalSeconds}
+              onChange={(v) => set('batchIntervalSeconds', v)}
+              min={1}
+              unit="s"
+            />
           </Field>
           <Field id="s-delay" label="Pause between messages" error={e('messageDelayMs')} hint="In seconds, within a batch. Default 2.">
-            <NumberInput id="s-delay" error={e('messageDelayMs')} value={form.messageDelaySeconds} onChange={(v) => set('messageDelaySeconds', v)} min={0} step={0.1} unit="s" />
+            <NumberInput
+              id="s-delay"
+              error={e('messageDelayMs')}
+              value={form.messageDelaySeconds}
+              onChange={(v) => set('messageDelaySeconds', v)}
+              min={0}
+              step={0.1}
+              unit="s"
+            />
           </Field>
           <Field id="s-retry" label="Retry temporary failures every" error={e('retryIntervalSeconds')} hint="In minutes. Default 5.">
-            <NumberInput id="s-retry" error={e('retryIntervalSeconds')} value={form.retryIntervalMinutes} onChange={(v) => set('retryIntervalMinutes', v)} min={0.02} step={0.5} unit="min" />
+            <NumberInput
+              id="s-retry"
+              error={e('retryIntervalSeconds')}
+              value={form.retryIntervalMinutes}
+              onChange={(v) => set('retryIntervalMinutes', v)}
+              min={0.02}
+              step={0.5}
+              unit="min"
+            />
           </Field>
           <Field id="s-max" label="Attempts per message" error={e('maxRetries')} hint="Before it counts as failed. Default 3.">
-            <NumberInput id="s-max" error={e('maxRetries')} value={form.maxRetries} onChange={(v) => set('maxRetries', v)} min={1} max={20} />
+            <NumberInput
+              id="s-max"
+              error={e('maxRetries')}
+              value={form.maxRetries}
+              onChange={(v) => set('maxRetries', v)}
+              min={1}
+              max={20}
+            />
           </Field>
         </Grid>
 
@@ -110,16 +147,17 @@ export function SendingPaceCard({ settings }: { settings: Settings }) {
               <ExclamationTriangleIcon />
             </Callout.Icon>
             <Callout.Text>
-              Gmail may flag rapid sending: batches closer than 30 seconds apart can get an account temporarily blocked. Use short
-              intervals only for rehearsals (a campaign’s Rehearsal switch) or a local test server.
+              Gmail may flag rapid sending: batches closer than 30 seconds apart can get an account temporarily blocked. Use short intervals
+              only for rehearsals (a campaign’s Rehearsal switch) or a local test server.
             </Callout.Text>
           </Callout.Root>
         )}
-        {error && !['batchSize', 'batchIntervalSeconds', 'messageDelayMs', 'retryIntervalSeconds', 'maxRetries'].includes(error.field ?? '') && (
-          <Box mt="4">
-            <ErrorCallout error={error} title="Not saved." />
-          </Box>
-        )}
+        {error &&
+          !['batchSize', 'batchIntervalSeconds', 'messageDelayMs', 'retryIntervalSeconds', 'maxRetries'].includes(error.field ?? '') && (
+            <Box mt="4">
+              <ErrorCallout error={error} title="Not saved." />
+            </Box>
+          )}
 
         <Flex mt="4" justify="between" align="center" gap="3" wrap="wrap">
           <Text size="2" color="gray">
@@ -152,12 +190,42 @@ const FIELD_IDS: Record<string, string> = {
 };
 
 function fieldKey(field: string): keyof PaceForm {
-  return ({ messageDelayMs: 'messageDelaySeconds', retryIntervalSeconds: 'retryIntervalMinutes' } as Record<string, keyof PaceForm>)[field] ?? (field as keyof PaceForm);
+  return (
+    ({ messageDelayMs: 'messageDelaySeconds', retryIntervalSeconds: 'retryIntervalMinutes' } as Record<string, keyof PaceForm>)[field] ??
+    (field as keyof PaceForm)
+  );
 }
 
-function NumberInput({ id, error, value, onChange, min, max, step = 1, unit }: { id: string; error?: string | undefined; value: string; onChange: (v: string) => void; min?: number; max?: number; step?: number; unit?: string }) {
+function NumberInput({
+  id,
+  error,
+  value,
+  onChange,
+  min,
+  max,
+  step = 1,
+  unit,
+}: {
+  id: string;
+  error?: string | undefined;
+  value: string;
+  onChange: (v: string) => void;
+  min?: number;
+  max?: number;
+  step?: number;
+  unit?: string;
+}) {
   return (
-    <TextField.Root {...describedBy(id, error)} type="number" inputMode="decimal" value={value} min={min} max={max} step={step} onChange={(ev) => onChange(ev.target.value)}>
+    <TextField.Root
+      {...describedBy(id, error)}
+      type="number"
+      inputMode="decimal"
+      value={value}
+      min={min}
+      max={max}
+      step={step}
+      onChange={(ev) => onChange(ev.target.value)}
+    >
       {unit && (
         <TextField.Slot side="right">
           <Text size="1" color="gray">

@@ -52,7 +52,13 @@ export function SuppressionsCard() {
           <Field id="sup-add" label="Add an address" error={add.error ? (fieldError(add.error, 'email') ?? add.error.message) : undefined}>
             <Flex gap="2">
               <Box flexGrow="1">
-                <TextField.Root {...describedBy('sup-add', add.error?.message, false)} type="email" value={email} onChange={(ev) => setEmail(ev.target.value)} placeholder="someone@example.com" />
+                <TextField.Root
+                  {...describedBy('sup-add', add.error?.message, false)}
+                  type="email"
+                  value={email}
+                  onChange={(ev) => setEmail(ev.target.value)}
+                  placeholder="someone@example.com"
+                />
               </Box>
               <Button type="submit" variant="soft" loading={add.busy} disabled={!email.trim()}>
                 <PlusIcon /> Add
@@ -62,7 +68,13 @@ export function SuppressionsCard() {
           </Field>
         </form>
         <Field id="sup-search" label="Search">
-          <TextField.Root {...describedBy('sup-search', undefined, false)} type="search" value={search} onChange={(ev) => setSearch(ev.target.value)} placeholder="Part of an address">
+          <TextField.Root
+            {...describedBy('sup-search', undefined, false)}
+            type="search"
+            value={search}
+            onChange={(ev) => setSearch(ev.target.value)}
+            placeholder="Part of an address"
+          >
             <TextField.Slot>
               <MagnifyingGlassIcon />
             </TextField.Slot>
@@ -76,7 +88,9 @@ export function SuppressionsCard() {
         <ErrorCallout error={list.error} onRetry={() => void list.refetch()} />
       ) : list.data.items.length === 0 ? (
         <Text as="p" size="2" color="gray" className="tr-empty-line">
-          {query ? `No suppressed address contains “${query}”.` : 'The list is empty. Unsubscribes and bounces are added here automatically.'}
+          {query
+            ? `No suppressed address contains “${query}”.`
+            : 'The list is empty. Unsubscribes and bounces are added here automatically.'}
         </Text>
       ) : (
         <>
@@ -130,7 +144,9 @@ export function SuppressionsCard() {
             </Table.Body>
           </Table.Root>
           <Text as="p" size="1" color="gray" mt="2">
-            {list.data.total > list.data.items.length ? `Showing ${num(list.data.items.length)} of ${num(list.data.total)}. Search to find others.` : `${num(list.data.total)} in all.`}
+            {list.data.total > list.data.items.length
+              ? `Showing ${num(list.data.items.length)} of ${num(list.data.total)}. Search to find others.`
+              : `${num(list.data.total)} in all.`}
           </Text>
         </>
       )}

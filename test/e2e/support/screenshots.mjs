@@ -88,7 +88,9 @@ function startSmtp() {
     onAuth(auth, _session, cb) {
       // Gmail's answer to a wrong app password, for addresses starting with "bad".
       if (auth.username.startsWith('bad')) {
-        const err = new Error('5.7.8 Username and Password not accepted. For more information, go to https://support.google.com/mail/?p=BadCredentials');
+        const err = new Error(
+          '5.7.8 Username and Password not accepted. For more information, go to https://support.google.com/mail/?p=BadCredentials',
+        );
         err.responseCode = 535;
         return cb(err);
       }
@@ -102,7 +104,9 @@ function startSmtp() {
         return cb(err);
       }
       if (to.startsWith('busy')) {
-        const err = new Error('4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.');
+        const err = new Error(
+          '4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.',
+        );
         err.responseCode = 450;
         return cb(err);
       }
@@ -159,11 +163,17 @@ const SIZES = [
 ];
 
 async function newPage(browser, app, size) {
-  const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const context = await browser.newContext({
+    viewport: { width: size.width, height: size.height },
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  });
   const page = await context.newPage();
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) =>
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} ${e.sourceFile ?? ''}:${e.lineNumber ?? ''}`),
+      console.error(
+        `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} ${e.sourceFile ?? ''}:${e.lineNumber ?? ''}`,
+      ),
     );
   });
   page.on('console', (msg) => {
@@ -185,14 +195,18 @@ async function checkOverflow(page, label) {
     const out = [];
     for (const el of document.querySelectorAll('.tr-app *')) {
       const style = getComputedStyle(el);
-      if (style.display === 'none' || el.closest('svg') || el.tagName === 'TEXTAREA' || el.tagName === 'INPUT' || el.tagName === 'SELECT') continue;
+      if (style.display === 'none' || el.closest('svg') || el.tagName === 'TEXTAREA' || el.tagName === 'INPUT' || el.tagName === 'SELECT')
+        continue;
       if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 && style.overflowX !== 'auto' && style.overflowX !== 'scroll') {
         if (style.textOverflow === 'ellipsis') continue;
-        out.push(`${el.tagName.toLowerCase()}.${String(el.className).split(' ').slice(0, 2).join('.')} "${(el.textContent ?? '').trim().slice(0, 50)}" ${el.scrollWidth}>${el.clientWidth}`);
+        out.push(
+          `${el.tagName.toLowerCase()}.${String(el.className).split(' ').slice(0, 2).join('.')} "${(el.textContent ?? '').trim().slice(0, 50)}" ${el.scrollWidth}>${el.clientWidth}`,
+        );
       }
     }
     const content = document.querySelector('.tr-content');
-    if (content && content.scrollWidth > content.clientWidth + 1) out.push(`.tr-content scrolls sideways (${content.scrollWidth}>${content.clientWidth})`);
+    if (content && content.scrollWidth > content.clientWidth + 1)
+      out.push(`.tr-content scrolls sideways (${content.scrollWidth}>${content.clientWidth})`);
     return out.slice(0, 8);
   });
   for (const f of found) note(`[${label}] overflow: ${f}`);
@@ -233,7 +247,16 @@ async function main() {
   const browser = await chromium.launch({
     // A system Chromium, or TRICKLE_CHROMIUM (e.g. the one the browser tests unpacked: /tmp/trickle-chromium-*/chromium).
     executablePath: process.env.TRICKLE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   let app;
   let empty;
@@ -243,12 +266,36 @@ async function main() {
     console.log('seeding…');
     await app.call('settings.update', { batchIntervalSeconds: 2, messageDelayMs: 0, retryIntervalSeconds: 3600 });
     const local = { host: '127.0.0.1', port: SMTP_PORT, security: 'none', verify: false };
-    await app.call('accounts.add', { email: 'club.secretary@gmail.com', appPassword: 'abcd efgh ijkl mnop', fromName: 'Riverside Tennis Club', dailyCap: 500, ...local });
-    await app.call('accounts.add', { email: 'riverside.news@gmail.com', appPassword: 'abcd efgh ijkl mnop', fromName: 'Riverside News', dailyCap: 100, ...local });
-    const off = await app.call('accounts.add', { email: 'old.treasurer@gmail.com', appPassword: 'x', fromName: '', dailyCap: 100, ...local });
+    await app.call('accounts.add', {
+      email: 'club.secretary@gmail.com',
+      appPassword: 'abcd efgh ijkl mnop',
+      fromName: 'Riverside Tennis Club',
+      dailyCap: 500,
+      ...local,
+    });
+    await app.call('accounts.add', {
+      email: 'riverside.news@gmail.com',
+      appPassword: 'abcd efgh ijkl mnop',
+      fromName: 'Riverside News',
+      dailyCap: 100,
+      ...local,
+    });
+    const off = await app.call('accounts.add', {
+      email: 'old.treasurer@gmail.com',
+      appPassword: 'x',
+      fromName: '',
+      dailyCap: 100,
+      ...local,
+    });
     await app.call('accounts.update', { id: off.id, enabled: false });
     // An account whose app password Gmail stopped accepting.
-    const bad = await app.call('accounts.add', { email: 'bad.password@gmail.com', appPassword: 'abcd efgh ijkl mnop', fromName: 'Shop', dailyCap: 500, ...local });
+    const bad = await app.call('accounts.add', {
+      email: 'bad.password@gmail.com',
+      appPassword: 'abcd efgh ijkl mnop',
+      fromName: 'Shop',
+      dailyCap: 500,
+      ...local,
+    });
     await app.call('accounts.verify', { id: bad.id });
 
     // A small campaign with scripted faults, really "sent" to the local server.
@@ -326,11 +373,18 @@ async function main() {
           name: 'Committee notice',
           subject: 'Notice for {{nickname}}',
           text: 'Hello {{first_name}}, the committee meets on Monday.',
-          recipients: [{ email: 'ann@example.org', fields: { nickname: 'Annie' } }, { email: 'bo@example.org' }, { email: 'cy@example.org' }],
+          recipients: [
+            { email: 'ann@example.org', fields: { nickname: 'Annie' } },
+            { email: 'bo@example.org' },
+            { email: 'cy@example.org' },
+          ],
         });
         await go(page, `#/campaigns/${broken.campaign.id}/edit`);
         await page.getByRole('button', { name: 'Queue…' }).click();
-        await page.getByRole('dialog').getByRole('button', { name: /^Queue/ }).click();
+        await page
+          .getByRole('dialog')
+          .getByRole('button', { name: /^Queue/ })
+          .click();
         await page.waitForTimeout(800);
         await page.evaluate(() => document.querySelector('.tr-content').scrollTo(0, 1e6));
         await shot(page, 'queue-merge-error');
@@ -393,7 +447,10 @@ async function main() {
         await page.getByRole('button', { name: /^Queue .* emails$/ }).click();
         await page.waitForTimeout(400);
         await shot(page, 'queue-confirm');
-        await page.getByRole('dialog').getByRole('button', { name: /^Queue/ }).click();
+        await page
+          .getByRole('dialog')
+          .getByRole('button', { name: /^Queue/ })
+          .click();
         await page.waitForTimeout(1200);
         await shot(page, 'after-queue');
       }

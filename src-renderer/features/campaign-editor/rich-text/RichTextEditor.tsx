@@ -119,7 +119,9 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
         {tool('Bulleted list', '• List', editor.isActive('bulletList'), () => chain().toggleBulletList().run())}
         {tool('Numbered list', '1. List', editor.isActive('orderedList'), () => chain().toggleOrderedList().run())}
         <span className="tr-toolbar__gap" />
-        {tool('Link', 'Link', editor.isActive('link') || inserting === 'link', () => setInserting(inserting === 'link' ? undefined : 'link'))}
+        {tool('Link', 'Link', editor.isActive('link') || inserting === 'link', () =>
+          setInserting(inserting === 'link' ? undefined : 'link'),
+        )}
         {tool('Image', 'Image', inserting === 'image', () => setInserting(inserting === 'image' ? undefined : 'image'))}
         {tool('Button', 'Button', inserting === 'button', () => setInserting(inserting === 'button' ? undefined : 'button'))}
         <span className="tr-toolbar__gap" />
@@ -133,7 +135,14 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
           initialUrl={inserting === 'link' ? ((editor.getAttributes('link').href as string | undefined) ?? '') : ''}
           selectedText={editor.state.doc.textBetween(editor.state.selection.from, editor.state.selection.to, ' ')}
           onCancel={() => setInserting(undefined)}
-          onRemoveLink={editor.isActive('link') ? () => (chain().extendMarkRange('link').unsetLink().run(), setInserting(undefined)) : undefined}
+          onRemoveLink={
+            editor.isActive('link')
+              ? () => {
+                  chain().extendMarkRange('link').unsetLink().run();
+                  setInserting(undefined);
+                }
+              : undefined
+          }
           onInsert={(url, text) => {
             if (inserting === 'link') {
               if (editor.state.selection.empty && !editor.isActive('link')) {
@@ -147,7 +156,9 @@ export default function RichTextEditor({ initialHtml, onChange, labelledBy, desc
             } else if (inserting === 'image') {
               chain().setImage({ src: url, alt: text }).run();
             } else {
-              chain().insertEmailButton(url, text || 'Open').run();
+              chain()
+                .insertEmailButton(url, text || 'Open')
+                .run();
             }
             setInserting(undefined);
           }}
@@ -197,7 +208,7 @@ function InsertBar({
     onInsert(trimmed, text.trim());
   };
   return (
-    <div className="tr-insertbar" role="group" aria-label={`Insert ${kind}`}>
+    <fieldset className="tr-insertbar" aria-label={`Insert ${kind}`}>
       <label className="tr-insertbar__field">
         <span>{kind === 'image' ? 'Image address (https://…)' : 'Link address'}</span>
         <input
@@ -253,6 +264,6 @@ function InsertBar({
           {problem}
         </p>
       )}
-    </div>
+    </fieldset>
   );
 }

@@ -130,7 +130,27 @@ export function toEditorHtml(emailHtml: string): string {
 }
 
 /** Elements the visual editor keeps; HTML with others (tables, colours, layout) is kept in the source view. */
-const EDITOR_TAGS = new Set(['P', 'BR', 'H1', 'H2', 'H3', 'STRONG', 'B', 'EM', 'I', 'U', 'S', 'A', 'IMG', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'HR', 'SPAN']);
+const EDITOR_TAGS = new Set([
+  'P',
+  'BR',
+  'H1',
+  'H2',
+  'H3',
+  'STRONG',
+  'B',
+  'EM',
+  'I',
+  'U',
+  'S',
+  'A',
+  'IMG',
+  'UL',
+  'OL',
+  'LI',
+  'BLOCKQUOTE',
+  'HR',
+  'SPAN',
+]);
 
 /** Whether the visual editor shows this HTML without losing anything but its default styles. */
 export function fitsVisualEditor(emailHtml: string): boolean {

@@ -57,7 +57,10 @@ export const MergeField = Node.create({
       insertMergeField:
         (field, defaultValue) =>
         ({ commands }) =>
-          commands.insertContent({ type: this.name, attrs: { field, defaultValue: defaultValue === undefined || defaultValue === '' ? null : defaultValue } }),
+          commands.insertContent({
+            type: this.name,
+            attrs: { field, defaultValue: defaultValue === undefined || defaultValue === '' ? null : defaultValue },
+          }),
     };
   },
 });

@@ -36,7 +36,17 @@ export function ListModeChoice({ mode, onMode, recipients }: { mode: ListMode; o
 }
 
 /** What is ready to be added, and the button that adds it. */
-export function AddToList({ ready, recipients, busy, onAdd }: { ready: string | undefined; recipients: number; busy: boolean; onAdd: () => void }) {
+export function AddToList({
+  ready,
+  recipients,
+  busy,
+  onAdd,
+}: {
+  ready: string | undefined;
+  recipients: number;
+  busy: boolean;
+  onAdd: () => void;
+}) {
   return (
     <Flex align="center" gap="3" wrap="wrap" className="tr-subtle-box">
       <Button type="button" disabled={!ready} loading={busy} onClick={onAdd}>

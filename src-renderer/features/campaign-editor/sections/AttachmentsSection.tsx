@@ -4,6 +4,7 @@ import { Callout, Flex, IconButton, Text } from '@radix-ui/themes';
 import type { Dispatch, SetStateAction } from 'react';
 import { MAX_ATTACHMENTS_BYTES } from '../../../../src-shared/limits';
 import { bytes } from '../../../lib/format';
+import { repeatKeys } from '../../../lib/keys';
 import { FilePicker } from '../FilePicker';
 import type { Form, SetField } from '../form';
 import { Section } from '../Section';
@@ -22,12 +23,13 @@ export function AttachmentsSection({
 }) {
   const { uploading, attachError, addAttachments } = useAttachments(setForm);
   const attachTotal = form.attachments.reduce((n, a) => n + a.size, 0);
+  const keys = repeatKeys(form.attachments, (a) => a.id);
   return (
     <Section title="Attachments" aside={form.attachments.length > 0 ? `${bytes(attachTotal)} of 25 MB` : undefined}>
       {form.attachments.length > 0 && (
         <ul className="tr-attachments">
           {form.attachments.map((a, i) => (
-            <li key={`${a.id}-${i}`}>
+            <li key={keys[i]}>
               <FileIcon />
               <Text size="2" className="tr-break">
                 {a.filename}
@@ -41,7 +43,12 @@ export function AttachmentsSection({
                 variant="ghost"
                 color="gray"
                 aria-label={`Remove ${a.filename}`}
-                onClick={() => set('attachments', form.attachments.filter((_, j) => j !== i))}
+                onClick={() =>
+                  set(
+                    'attachments',
+                    form.attachments.filter((_, j) => j !== i),
+                  )
+                }
               >
                 <Cross2Icon />
               </IconButton>

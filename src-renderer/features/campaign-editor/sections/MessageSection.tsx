@@ -78,10 +78,19 @@ export function MessageSection({
     <Section title="Message">
       <Grid columns={{ initial: '1', sm: '2' }} gap="4">
         <Field id="c-name" label="Campaign name" error={e('name')} hint="For you only; recipients never see it.">
-          <TextField.Root {...describedBy('c-name', e('name'))} value={form.name} onChange={(ev) => set('name', ev.target.value)} placeholder="Spring newsletter" />
+          <TextField.Root
+            {...describedBy('c-name', e('name'))}
+            value={form.name}
+            onChange={(ev) => set('name', ev.target.value)}
+            placeholder="Spring newsletter"
+          />
         </Field>
         <Field id="c-from" label="Sender name" optional error={e('fromName')} hint="Leave empty to use each account’s sender name.">
-          <TextField.Root {...describedBy('c-from', e('fromName'))} value={form.fromName} onChange={(ev) => set('fromName', ev.target.value)} />
+          <TextField.Root
+            {...describedBy('c-from', e('fromName'))}
+            value={form.fromName}
+            onChange={(ev) => set('fromName', ev.target.value)}
+          />
         </Field>
       </Grid>
       <Field id="c-reply" label="Reply-to address" optional error={e('replyTo')} hint="Where replies go, if not to the sending account.">
@@ -104,7 +113,13 @@ export function MessageSection({
         />
       </Field>
 
-      <MergeChips fields={fields} onInsert={insert} waitingForFile={waitingForFile} fieldDefault={fieldDefault} setFieldDefault={setFieldDefault} />
+      <MergeChips
+        fields={fields}
+        onInsert={insert}
+        waitingForFile={waitingForFile}
+        fieldDefault={fieldDefault}
+        setFieldDefault={setFieldDefault}
+      />
       {unknownFields.length > 0 && (
         <Callout.Root color="amber" size="1" role="alert" className="tr-unknown-fields">
           <Callout.Icon>
@@ -134,8 +149,8 @@ export function MessageSection({
         {askVisual && (
           <Callout.Root color="amber" size="1" mt="2">
             <Callout.Text>
-              The editor keeps text, headings, lists, links, images and buttons. This HTML has more (such as tables or colours), which the editor
-              would drop.{' '}
+              The editor keeps text, headings, lists, links, images and buttons. This HTML has more (such as tables or colours), which the
+              editor would drop.{' '}
               <Button
                 type="button"
                 size="1"
@@ -155,6 +170,7 @@ export function MessageSection({
           </Callout.Root>
         )}
         {view === 'visual' ? (
+          // biome-ignore lint/a11y/noStaticElementInteractions: not an interaction: focus inside the editor (it bubbles here) marks the body as where a merge field goes
           <div onFocus={() => (lastFocused.current = 'html')}>
             <Suspense fallback={<Loading label="Loading the editor…" />}>
               <RichTextEditor
@@ -235,7 +251,7 @@ function MergeChips({
   setFieldDefault: (value: string) => void;
 }) {
   return (
-    <div className="tr-chips" role="group" aria-label="Insert a merge field">
+    <fieldset className="tr-chips" aria-label="Insert a merge field">
       <Text size="1" color="gray" className="tr-chips__label">
         Insert a merge field at the cursor:
       </Text>
@@ -269,6 +285,6 @@ function MergeChips({
           The columns of your recipients file (below) are added here.
         </Text>
       )}
-    </div>
+    </fieldset>
   );
 }

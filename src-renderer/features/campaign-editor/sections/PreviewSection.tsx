@@ -59,16 +59,22 @@ export function PreviewSection({
   const people = (messages.data?.items ?? []).filter((m) => m.status !== 'skipped');
   const [selected, setSelected] = useState<number>();
   const messageId = selected !== undefined && people.some((p) => p.id === selected) ? selected : people[0]?.id;
-  const preview = useApi('campaigns.preview', { id: campaign.id, ...(messageId ? { messageId } : {}) }, { enabled: messageId !== undefined });
+  const preview = useApi(
+    'campaigns.preview',
+    { id: campaign.id, ...(messageId ? { messageId } : {}) },
+    { enabled: messageId !== undefined },
+  );
   // The preview page is served next to this one (headless mode, or a custom protocol); a window
   // loaded from file:// has nothing to serve it, so it shows the plain-text version instead.
   const canFrame = location.protocol !== 'file:';
-  const frameSrc = useFrameUrl(canFrame && messageId !== undefined ? `preview?campaign=${campaign.id}&message=${messageId}&v=${version}` : undefined);
+  const frameSrc = useFrameUrl(
+    canFrame && messageId !== undefined ? `preview?campaign=${campaign.id}&message=${messageId}&v=${version}` : undefined,
+  );
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version is the trigger: each save makes a new one, and the preview is asked for again
   useEffect(() => {
     void preview.refetch();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version]);
+  }, [version, preview.refetch]);
 
   return (
     <>
@@ -82,7 +88,11 @@ export function PreviewSection({
           <Note>Nobody to preview: the campaign has no recipients yet.</Note>
         ) : (
           <>
-            <Field id="p-find" label="Find a recipient" hint="An address, a name, or a row number of your file (row 1 is the header; a list added later is numbered on from the last row).">
+            <Field
+              id="p-find"
+              label="Find a recipient"
+              hint="An address, a name, or a row number of your file (row 1 is the header; a list added later is numbered on from the last row)."
+            >
               <input
                 {...describedBy('p-find', undefined)}
                 className="tr-input tr-input--wide"
@@ -95,24 +105,28 @@ export function PreviewSection({
             {people.length === 0 ? (
               <Note>{query ? `No recipient matches “${query}”.` : 'Nobody to preview: every row was skipped at import.'}</Note>
             ) : (
-            <Field
-              id="p-recipient"
-              label="Show the message as it goes to"
-              hint={messages.data && messages.data.total > people.length ? `${people.length} of ${messages.data.total.toLocaleString('en-US')} shown: type to find another.` : undefined}
-            >
-              <select
-                {...describedBy('p-recipient', undefined)}
-                className="tr-select"
-                value={messageId}
-                onChange={(ev) => setSelected(Number(ev.target.value))}
+              <Field
+                id="p-recipient"
+                label="Show the message as it goes to"
+                hint={
+                  messages.data && messages.data.total > people.length
+                    ? `${people.length} of ${messages.data.total.toLocaleString('en-US')} shown: type to find another.`
+                    : undefined
+                }
               >
-                {people.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    Row {m.row}: {m.name ? `${m.name} <${m.email}>` : m.email}
-                  </option>
-                ))}
-              </select>
-            </Field>
+                <select
+                  {...describedBy('p-recipient', undefined)}
+                  className="tr-select"
+                  value={messageId}
+                  onChange={(ev) => setSelected(Number(ev.target.value))}
+                >
+                  {people.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      Row {m.row}: {m.name ? `${m.name} <${m.email}>` : m.email}
+                    </option>
+                  ))}
+                </select>
+              </Field>
             )}
             {preview.error ? (
               <ErrorCallout error={preview.error} title="This recipient’s message cannot be made." />
@@ -138,7 +152,14 @@ export function PreviewSection({
               !preview.error &&
               (canFrame ? (
                 frameSrc ? (
-                  <iframe key={frameSrc} className="tr-preview" title="Message preview" sandbox="" referrerPolicy="no-referrer" src={frameSrc} />
+                  <iframe
+                    key={frameSrc}
+                    className="tr-preview"
+                    title="Message preview"
+                    sandbox=""
+                    referrerPolicy="no-referrer"
+                    src={frameSrc}
+                  />
                 ) : (
                   <Loading label="Loading the preview…" />
                 )

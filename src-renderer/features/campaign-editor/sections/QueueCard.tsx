@@ -38,7 +38,9 @@ export function QueueCard({
             {rehearsal ? 'Ready to rehearse?' : 'Ready to send?'}
           </Heading>
           <Text as="p" size="2" color="gray">
-            {rehearsal ? `Queue rehearses it: ${plural(toSend, 'message')} written to its log, nothing sent` : `Queue sends to ${plural(toSend, 'recipient')}`}
+            {rehearsal
+              ? `Queue rehearses it: ${plural(toSend, 'message')} written to its log, nothing sent`
+              : `Queue sends to ${plural(toSend, 'recipient')}`}
             {s ? `, ${plural(s.batchSize, 'email')} every ${duration(s.batchIntervalSeconds)}` : ''}
             {sendAfter ? `, starting ${when(fromLocalInput(sendAfter))}` : ''}. You can pause or cancel at any time.
           </Text>
@@ -66,8 +68,7 @@ export function QueueCard({
           />
           {queueError.code === 'merge_missing_field' && (
             <Text as="p" size="2" color="gray">
-              Give the field a default in the subject or body (as shown), or import a list where it is filled in, then queue
-              again.
+              Give the field a default in the subject or body (as shown), or import a list where it is filled in, then queue again.
             </Text>
           )}
         </Box>

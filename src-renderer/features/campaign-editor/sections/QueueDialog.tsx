@@ -25,7 +25,7 @@ export function QueueDialog({
   sendAfter: string;
   rehearsal: boolean;
   /** Saves what waits, then queues; resolves with an error to show in the dialog, or nothing. */
-  queue: () => Promise<string | void>;
+  queue: () => Promise<string | undefined>;
 }) {
   const forecast = useApi('campaigns.forecast', { id: campaign.id }, { enabled: open, staleTime: 0 });
   const f = forecast.data;
@@ -78,8 +78,12 @@ export function QueueDialog({
                 It waits behind {ahead.map((c) => `“${c.name}” (${num(c.left)} left)`).join(', ')}, queued before it.
               </Text>
             )}
-            {f.expiring > 0 && <Text color="amber">{plural(f.expiring, 'message')} would not go out before the stop time and would expire.</Text>}
-            {f.paused && <Text color="amber">Sending is paused: nothing goes until you resume it (the time above assumes you do now).</Text>}
+            {f.expiring > 0 && (
+              <Text color="amber">{plural(f.expiring, 'message')} would not go out before the stop time and would expire.</Text>
+            )}
+            {f.paused && (
+              <Text color="amber">Sending is paused: nothing goes until you resume it (the time above assumes you do now).</Text>
+            )}
           </>
         )}
       </Flex>

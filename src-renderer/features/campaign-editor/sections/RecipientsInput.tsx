@@ -4,6 +4,7 @@ import { Badge, Box, Callout, Flex, Grid, SegmentedControl, Text, TextArea } fro
 import { describedBy, Field, Note } from '../../../components/ui';
 import type { CsvShape } from '../../../lib/csv';
 import { plural } from '../../../lib/format';
+import { repeatKeys } from '../../../lib/keys';
 import type { Pasted } from '../campaign-args';
 import { FilePicker } from '../FilePicker';
 import type { Recipients } from '../form';
@@ -25,6 +26,8 @@ export function RecipientsInput({
   error: string | undefined;
   onPickFile: (file: File) => void;
 }) {
+  // A file may name two columns alike; each keeps its own key.
+  const columnKeys = shape ? repeatKeys(shape.columns, (c) => c) : [];
   return (
     <>
       <SegmentedControl.Root
@@ -40,7 +43,12 @@ export function RecipientsInput({
       {recipients.mode === 'file' ? (
         <Flex direction="column" gap="2">
           <Flex align="center" gap="3" wrap="wrap">
-            <FilePicker id="c-csv" label={recipients.fileName ? 'Choose another file' : 'Choose a CSV file'} accept=".csv,.txt,text/csv,text/plain" onFiles={(f) => f[0] && onPickFile(f[0])} />
+            <FilePicker
+              id="c-csv"
+              label={recipients.fileName ? 'Choose another file' : 'Choose a CSV file'}
+              accept=".csv,.txt,text/csv,text/plain"
+              onFiles={(f) => f[0] && onPickFile(f[0])}
+            />
             {recipients.fileName ? (
               <Text size="2" className="tr-break">
                 <FileIcon className="tr-inline-icon" /> {recipients.fileName}
@@ -104,7 +112,7 @@ export function RecipientsInput({
               {!emailColumn && <option value="">Choose a column…</option>}
               {shape.columns.map((c, i) =>
                 c ? (
-                  <option key={`${c}-${i}`} value={c}>
+                  <option key={columnKeys[i]} value={c}>
                     {c}
                   </option>
                 ) : null,
@@ -116,11 +124,13 @@ export function RecipientsInput({
               Columns found
             </Text>
             <Flex gap="1" wrap="wrap">
-              {shape.columns.filter(Boolean).map((c, i) => (
-                <Badge key={`${c}-${i}`} color={c === emailColumn ? 'indigo' : 'gray'} variant={c === emailColumn ? 'solid' : 'soft'}>
-                  {c}
-                </Badge>
-              ))}
+              {shape.columns.map((c, i) =>
+                c ? (
+                  <Badge key={columnKeys[i]} color={c === emailColumn ? 'indigo' : 'gray'} variant={c === emailColumn ? 'solid' : 'soft'}>
+                    {c}
+                  </Badge>
+                ) : null,
+              )}
             </Flex>
             <Text as="p" size="1" color="gray" mt="1">
               The other columns become merge fields.
@@ -128,7 +138,9 @@ export function RecipientsInput({
           </Box>
           {shape.headerLooksLikeData && (
             <Box gridColumn="1 / -1">
-              <Note color="amber">The first row holds an address: the file seems to have no header row. Add one (e.g. “email,name”) at the top.</Note>
+              <Note color="amber">
+                The first row holds an address: the file seems to have no header row. Add one (e.g. “email,name”) at the top.
+              </Note>
             </Box>
           )}
         </Grid>

@@ -68,7 +68,9 @@ export function RecipientsSection({
         <Flex direction="column" gap="2">
           <Text size="2" data-recipients={count}>
             <strong>{plural(count, 'recipient')}</strong>
-            {campaign.counts.skipped > 0 ? ` · ${plural(campaign.counts.skipped, 'row')} skipped at import (invalid, duplicate or suppressed)` : ''}
+            {campaign.counts.skipped > 0
+              ? ` · ${plural(campaign.counts.skipped, 'row')} skipped at import (invalid, duplicate or suppressed)`
+              : ''}
             {importing || adding ? ' · importing the new list…' : ''}
           </Text>
           {campaign.fields.length > 0 && (
@@ -90,7 +92,9 @@ export function RecipientsSection({
             error={recipientsError}
             onPickFile={pickCsv}
           />
-          {has && listMode === 'add' && <AddToList ready={chosen && describeChosen(input)} recipients={count} busy={adding} onAdd={() => void add()} />}
+          {has && listMode === 'add' && (
+            <AddToList ready={chosen && describeChosen(input)} recipients={count} busy={adding} onAdd={() => void add()} />
+          )}
         </>
       ) : (
         <Note>A paused campaign keeps the list it is sending. To send to a different list, copy it into a new draft.</Note>

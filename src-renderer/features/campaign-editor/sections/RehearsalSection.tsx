@@ -13,8 +13,8 @@ export function RehearsalSection({ form, set, e }: { form: Form; set: SetField; 
             Rehearse this campaign instead of sending it
           </Text>
           <Text as="p" size="2" color="gray" mt="1" id="c-rehearsal-hint">
-            Every message is prepared exactly as it would go out and written to a log file in the data folder. Nothing is sent, no
-            account’s daily cap is used, and no other campaign is touched. When it looks right, copy it into a real draft.
+            Every message is prepared exactly as it would go out and written to a log file in the data folder. Nothing is sent, no account’s
+            daily cap is used, and no other campaign is touched. When it looks right, copy it into a real draft.
           </Text>
           {e('rehearsal') && (
             <Text as="p" size="2" color="red" mt="1" role="alert">
@@ -22,7 +22,13 @@ export function RehearsalSection({ form, set, e }: { form: Form; set: SetField; 
             </Text>
           )}
         </Box>
-        <Switch id="c-rehearsal" size="3" aria-describedby="c-rehearsal-hint" checked={form.rehearsal} onCheckedChange={(on) => set('rehearsal', on)} />
+        <Switch
+          id="c-rehearsal"
+          size="3"
+          aria-describedby="c-rehearsal-hint"
+          checked={form.rehearsal}
+          onCheckedChange={(on) => set('rehearsal', on)}
+        />
       </Flex>
     </Section>
   );

@@ -33,7 +33,13 @@ export function TestSendSection({ campaign, messageId }: { campaign: Campaign; m
         >
           <Flex gap="3">
             <Box flexGrow="1">
-              <TextField.Root {...describedBy('t-to', fieldError(test.error, 'to'))} type="email" value={to} onChange={(ev) => setTo(ev.target.value)} placeholder="you@example.com" />
+              <TextField.Root
+                {...describedBy('t-to', fieldError(test.error, 'to'))}
+                type="email"
+                value={to}
+                onChange={(ev) => setTo(ev.target.value)}
+                placeholder="you@example.com"
+              />
             </Box>
             <Button type="submit" loading={test.busy} variant="soft">
               <PaperPlaneIcon /> Send test
