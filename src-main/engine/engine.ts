@@ -1,35 +1,30 @@
-import { existsSync, statfsSync, statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import * as accounts from './accounts/accounts';
 import { storeAttachment } from './campaigns/attachments';
 import { type BatchSummary, runBatch } from './sending/batch';
-import { QUICK_SEND_MS } from './sending/send-journal';
 import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import * as campaignReuse from './campaigns/campaign-reuse';
 import * as draftRecipients from './campaigns/draft-recipients';
 import { forecastCampaign } from './campaigns/eta';
-import { type Clock, HOUR, iso, systemClock } from './core/clock';
 import { importLegacyAttachments } from './campaigns/legacy-attachments';
-import { type EngineContext, type EngineLogger, silentLogger } from './context';
-import { secureDataFolder } from './core/data-folder';
-import { judgeLease, LEASE_HEARTBEAT_MS, LEASE_STALE_MS, OwnerLease, readLease, stillRunning } from './db/owner-lease';
-import { type Backup, backUpDatabase, backupDue, checkDatabaseFile, restoreLatestBackup } from './db/backups';
-import { type OpenedDatabase, openDatabase } from './db/open-database';
-import { refuseLostDatabase, startFailure } from './db/start-checks';
-import { EngineEventBus } from './core/events';
+import type { EngineContext } from './context';
+import type { Backup } from './db/backups';
+import type { OpenedDatabase } from './db/open-database';
+import { startFailure } from './db/start-checks';
+import { BackupSchedule } from './engine-backups';
+import { type EngineOptions, openDataFolder } from './engine-open';
+import { Ownership } from './engine-ownership';
+import type { EngineEventBus } from './core/events';
 import { sendsPerHour } from './sending/history';
-import { Mailer, RehearsalLog, type TransportFactory, createNodemailerTransport } from './smtp/mailer';
-import { OwnerLock } from './core/owner-lock';
 import { recoverInterruptedSends, settleAbortedBatch } from './sending/recovery';
 import { recoverInterruptedBulkWork } from './campaigns/campaign-recipients';
 import { expireCampaigns, runRetry } from './sending/retry';
 import { Scheduler } from './sending/scheduler';
-import { KeyFileSecretStore, keyFileIn, type SecretStore } from './core/secrets';
-import { accountsWithLostKey, settleLostKey } from './accounts/lost-key';
+import { KeyFileSecretStore } from './core/secrets';
+import { settleLostKey } from './accounts/lost-key';
 import type { SendingStatus } from '../../src-shared/views/sending';
 import { sendingStatus, toBatchInfo } from './sending/sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings/settings';
@@ -38,40 +33,7 @@ import { sendingStoppedReason, storageError, withStorageErrors } from './db/stor
 import * as suppressions from './campaigns/suppressions';
 import { noArguments, parseInput } from './core/validation';
 import { checkInbox, Inbox } from './inbox/inbox';
-import { DEFAULT_IMAP_TIMEOUTS, type ImapTimeouts } from './inbox/look';
-
-export interface EngineOptions {
-  /** Holds the database, the key file (when no other secret store is given) and the rehearsal logs. */
-  dataDir: string;
-  /** Defaults to `<dataDir>/trickle.sqlite`; ':memory:' for throwaway tests. */
-  databaseFile?: string;
-  clock?: Clock;
-  secrets?: SecretStore;
-  transportFactory?: TransportFactory;
-  smtpTimeouts?: { connectionMs: number; socketMs: number; idleMs: number };
-  logger?: EngineLogger;
-  /**
-   * Sends quicker than this (real time) let start marks run ahead when messages follow at once
-   * (batch.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
-   */
-  quickSendMs?: number;
-  /** How long a mailbox server may take to answer (tests make it short). */
-  imapTimeouts?: ImapTimeouts;
-  /**
-   * The owner lease's heartbeat (real time) and how old a heartbeat must be, behind a replaced
-   * lock file, for its holder to count as gone (db/owner-lease.ts). Tests shorten them.
-   */
-  ownerLease?: { heartbeatMs?: number; staleMs?: number };
-  /** Rolling daily backups of the database while this engine sends (default on; db/backups.ts). */
-  backups?: boolean;
-  /** How long to wait for another program's lock on the database, ms (default 5000). */
-  busyTimeoutMs?: number;
-  /**
-   * The key file that protected the stored app passwords is lost for good: make a new one, and
-   * mark those accounts as needing their app password again (instead of refusing to start).
-   */
-  replaceLostKey?: boolean;
-}
+import { DEFAULT_IMAP_TIMEOUTS } from './inbox/look';
 
 export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
 
@@ -90,15 +52,9 @@ export class Engine {
   private sleepAbort = new AbortController();
   private currentBatch: Promise<BatchSummary | undefined> | undefined;
   private cachedSettings: Settings | undefined;
-  private ownerLock: OwnerLock | undefined;
-  /** The lease in the database that makes this engine the owner (with the lock above). */
-  private lease: OwnerLease | undefined;
-  /** Taking ownership, while it is under way. */
-  private owning: Promise<void> | undefined;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
-  private lostNoticed = false;
-  private backupTimer: ReturnType<typeof setInterval> | undefined;
-  private backupRunning: Promise<Backup | undefined> | undefined;
+  /** The data folder's lock and lease: only the owner sends (engine-ownership.ts). */
+  private readonly ownership: Ownership;
+  private readonly backups: BackupSchedule;
   /** Accounts whose stored password needs a key file that is missing (secrets.ts): settled at start. */
   private lostKey: { keyFile: string; accounts: { email: string }[] } | undefined;
   /** What stopped the last batch (a storage error, in words), until a batch runs through again. */
@@ -117,6 +73,22 @@ export class Engine {
   ) {
     this.ctx = ctx;
     this.events = ctx.events;
+    const ownerLockFile = databaseFile === ':memory:' ? undefined : `${databaseFile}.owner`;
+    this.ownership = new Ownership(
+      ctx,
+      ownerLockFile,
+      options.ownerLease,
+      () => this.database.sqlite.open,
+      () => this.stopping,
+      (lost) => this.ownershipLost(lost),
+    );
+    this.backups = new BackupSchedule(
+      ctx,
+      database,
+      dataDir,
+      ownerLockFile !== undefined && options.backups !== false,
+      () => this.stopping,
+    );
     this.inbox = new Inbox(ctx, options.imapTimeouts ?? DEFAULT_IMAP_TIMEOUTS);
     this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob(), inbox: () => this.inboxJob() }, ctx.log);
     ctx.sending = {
@@ -134,53 +106,10 @@ export class Engine {
    * damaged, one the disk cannot hold or write, and stored passwords whose key file is gone.
    */
   static async open(options: EngineOptions): Promise<Engine> {
-    const log = options.logger ?? silentLogger;
-    const databaseFile = options.databaseFile ?? join(options.dataDir, 'trickle.sqlite');
-    const where = { dataDir: options.dataDir, databaseFile };
-    const envKey = process.env.TRICKLE_SECRET_KEY;
-    const keyFile = options.secrets ? options.secrets.keyFile : envKey ? undefined : keyFileIn(options.dataDir);
-    let database: OpenedDatabase;
-    try {
-      secureDataFolder(options.dataDir, log);
-      if (databaseFile !== ':memory:') refuseLostDatabase(options.dataDir, databaseFile, keyFile);
-      database = await openDatabase(databaseFile, {
-        verify: true,
-        ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
-      });
-    } catch (error) {
-      throw startFailure(error, where);
-    }
-    let secrets: SecretStore;
-    let lostKey: { id: number; email: string }[];
-    try {
-      // Refused at start() (after ownership: a running Trickle still has the key in memory, and
-      // "already running" is then the truth); meanwhile no new key is made.
-      lostKey = await accountsWithLostKey(database.db, keyFile);
-      secrets = options.secrets ?? new KeyFileSecretStore({ dataDir: options.dataDir, envKey, log, createKey: lostKey.length === 0 });
-    } catch (error) {
-      await database.close();
-      throw startFailure(error, where);
-    }
-    const ctx: EngineContext = {
-      db: database.db,
-      walSync: database.walSync,
-      clock: options.clock ?? systemClock,
-      secrets,
-      mailer: new Mailer(options.transportFactory ?? createNodemailerTransport, options.smtpTimeouts),
-      rehearsals: new RehearsalLog(join(options.dataDir, 'rehearsals')),
-      events: new EngineEventBus(),
-      log,
-      campaignActions: new Map(),
-      quickSendMs: options.quickSendMs ?? QUICK_SEND_MS,
-      attachmentsDir: join(options.dataDir, 'attachments', 'store'),
-      importsInProgress: new Set(),
-      freeDiskBytes: () => (databaseFile === ':memory:' ? undefined : freeBytesOn(dirname(databaseFile))),
-      // Set by the engine object, which owns the scheduler.
-      sending: { paused: () => false, nextTickAt: () => undefined, nextRetryAt: () => undefined, batchFailure: () => undefined },
-    };
+    const { database, ctx, databaseFile, lostKey } = await openDataFolder(options);
     const engine = new Engine(database, ctx, options.dataDir, databaseFile, options);
     engine.paused = await readPaused(ctx.db);
-    if (lostKey.length > 0) engine.lostKey = { keyFile: keyFile!, accounts: lostKey };
+    if (lostKey) engine.lostKey = lostKey;
     return engine;
   }
 
@@ -194,7 +123,7 @@ export class Engine {
     let recovered: { inDoubt: number; requeued: number };
     try {
       // Before anything else: recovery must never settle a live engine's batch.
-      await this.takeOwnership();
+      await this.ownership.take();
       if (this.lostKey) {
         await settleLostKey(this.ctx.db, this.lostKey.keyFile, this.lostKey.accounts, {
           replaceLostKey: this.options.replaceLostKey ?? false,
@@ -215,7 +144,7 @@ export class Engine {
       throw startFailure(error, { dataDir: this.dataDir, databaseFile: this.databaseFile });
     }
     this.scheduler.start(await this.settingsNow());
-    this.startBackups();
+    this.backups.start();
     this.events.emit('status');
     return recovered;
   }
@@ -227,19 +156,19 @@ export class Engine {
   async stop(): Promise<void> {
     this.stopping = true;
     this.scheduler.stop();
-    clearInterval(this.heartbeat);
-    clearInterval(this.backupTimer);
+    this.ownership.stopHeartbeat();
+    this.backups.stop();
     this.sleepAbort.abort();
     await this.inbox.stop();
     await this.currentBatch?.catch(() => undefined);
-    await this.owning?.catch(() => undefined);
+    await this.ownership.settled();
     // A backup in progress notices `stopping` at its next step and is abandoned.
-    await this.backupRunning?.catch(() => undefined);
+    await this.backups.settled();
     this.ctx.mailer.closeAll();
-    if (this.lease && this.database.sqlite.open) await this.lease.release(this.ctx.clock.now()).catch(() => undefined);
+    await this.ownership.releaseLease();
     await this.database.close();
     // Last: another engine may start on this folder once nothing more is written.
-    this.ownerLock?.release();
+    this.ownership.releaseLock();
   }
 
   /**
@@ -250,11 +179,6 @@ export class Engine {
    */
   get internals(): { ctx: EngineContext; sqlite: BetterSqlite3.Database } {
     return { ctx: this.ctx, sqlite: this.database.sqlite };
-  }
-
-  /** The owner lock's file beside the database; none for an in-memory one. */
-  private get ownerLockFile(): string | undefined {
-    return this.databaseFile === ':memory:' ? undefined : `${this.databaseFile}.owner`;
   }
 
   // ---- The product's operations, grouped as the API names them ----
@@ -271,7 +195,7 @@ export class Engine {
     checkInbox: async (input: unknown) => {
       // A look may settle in-doubt messages: only the engine that owns the data folder does
       // (ownership is taken once the arguments are checked: bad input changes nothing).
-      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow(), () => this.takeOwnership());
+      return checkInbox(this.ctx, this.inbox, input, await this.settingsNow(), () => this.ownership.take());
     },
   });
 
@@ -380,7 +304,7 @@ export class Engine {
     // Set before the first await, so a tick and a "send now" arriving together cannot both start
     // a batch (two batches would share each account's connection and its hand-over tracking).
     this.currentBatch = (async () => {
-      await this.takeOwnership();
+      await this.ownership.take();
       owner = true;
       return this.oneBatch();
     })();
@@ -390,7 +314,7 @@ export class Engine {
       this.batchFailure = undefined;
       return summary;
     } catch (error) {
-      if (this.lease?.lost) this.ownershipLost();
+      if (this.ownership.lost) this.ownership.noticeLost();
       // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
       // (A refusal to take ownership is this engine not being the one that sends, not a failure;
       // a disk that fails while it takes ownership is.)
@@ -415,7 +339,7 @@ export class Engine {
       const settings = await this.settingsNow();
       await expireCampaigns(this.ctx);
       return await runBatch(this.ctx, settings, {
-        shouldStop: () => this.paused || this.stopping || this.lease?.lost !== undefined,
+        shouldStop: () => this.paused || this.stopping || this.ownership.lost !== undefined,
         signal: this.sleepAbort.signal,
         onStarted: (id) => (batchId = id),
         onCutShort: (ids) => (neverHandedOver = ids),
@@ -428,7 +352,7 @@ export class Engine {
 
   async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
     if (this.stopping) return { requeued: 0, gaveUp: 0 };
-    await this.takeOwnership();
+    await this.ownership.take();
     try {
       // What a failure on a full disk could not undo is undone as soon as there is room.
       const tidied = await campaignActions.tidyAfterStorageFailures(this.ctx);
@@ -445,100 +369,14 @@ export class Engine {
    * the folder; public so a test (or a "back up now") can drive it.
    */
   backupIfDue(): Promise<Backup | undefined> {
-    if (this.stopping || !this.ownerLockFile || this.options.backups === false) return Promise.resolve(undefined);
-    if (this.backupRunning) return this.backupRunning;
-    const now = this.ctx.clock.now();
-    if (!backupDue(this.dataDir, now)) return Promise.resolve(undefined);
-    const running = backUpDatabase(this.database.sqlite, this.dataDir, now, () => this.stopping || !this.database.sqlite.open).then(
-      (backup) => {
-        this.ctx.log.info('database backed up', { file: backup.file });
-        return backup;
-      },
-    );
-    this.backupRunning = running.finally(() => {
-      this.backupRunning = undefined;
-    });
-    return this.backupRunning;
-  }
-
-  private startBackups(): void {
-    if (!this.ownerLockFile || this.options.backups === false) return;
-    const backUp = () =>
-      void this.backupIfDue().catch((error: unknown) => {
-        if (!this.stopping) this.ctx.log.warn('could not back up the database; trying again within the hour', { error: String(error) });
-      });
-    backUp();
-    this.backupTimer = setInterval(backUp, HOUR);
-    this.backupTimer.unref?.();
-  }
-
-  /**
-   * Only the engine that owns the data folder sends: start() takes ownership, and so does the
-   * first batch or retry run directly. Ownership is the lock file's OS lock and the lease in the
-   * database (owner-lock.ts, db/owner-lease.ts). Throws `already_running` when another engine
-   * may be sending, or once another has taken over from this one.
-   */
-  private takeOwnership(): Promise<void> {
-    if (!this.ownerLockFile) return Promise.resolve();
-    const lost = this.lease?.lost;
-    if (lost) return Promise.reject(lost);
-    if (this.lease && this.ownerLock?.held) return Promise.resolve();
-    this.owning ??= this.acquireOwnership().finally(() => {
-      this.owning = undefined;
-    });
-    return this.owning;
-  }
-
-  private async acquireOwnership(): Promise<void> {
-    const now = this.ctx.clock.now();
-    let lock: OwnerLock;
-    try {
-      lock = OwnerLock.acquire(this.ownerLockFile!, now, () => this.database.sqlite.open);
-    } catch (error) {
-      // The lock's file may not be writable either (a full disk): said in words.
-      throw storageError(error);
-    }
-    const lease = new OwnerLease(this.ctx.db, this.options.ownerLease?.staleMs ?? LEASE_STALE_MS);
-    try {
-      const { verdict, previous } = await lease.take(lock.fileId, now);
-      if ('take' in verdict && verdict.take === 'stale' && previous) {
-        this.ctx.log.warn('took over the data folder from a Trickle that gave no sign of life', {
-          pid: previous.pid,
-          host: previous.host,
-          lastSeen: iso(previous.heartbeat_at),
-        });
-      }
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
-    this.ownerLock = lock;
-    this.lease = lease;
-    // The fence: claims and the send path's commits check, in their transaction, that this engine still owns the folder.
-    this.ctx.owner = lease;
-    this.heartbeat = setInterval(() => void this.beat(), this.options.ownerLease?.heartbeatMs ?? LEASE_HEARTBEAT_MS);
-    this.heartbeat.unref?.();
-  }
-
-  private async beat(): Promise<void> {
-    const lease = this.lease;
-    if (!lease || this.stopping || !this.database.sqlite.open) return;
-    try {
-      if (!(await lease.beat(this.ctx.clock.now()))) this.ownershipLost();
-    } catch (error) {
-      this.ctx.log.warn('could not renew the data folder’s owner lease', { error: String(error) });
-    }
+    return this.backups.backupIfDue();
   }
 
   /** Another engine took over (this one looked dead to it): stop sending, say why. */
-  private ownershipLost(): void {
-    const lost = this.lease?.lost;
-    if (!lost || this.lostNoticed) return;
-    this.lostNoticed = true;
+  private ownershipLost(lost: EngineError): void {
     this.batchFailure = lost.message;
     this.scheduler.stop();
-    clearInterval(this.heartbeat);
-    clearInterval(this.backupTimer);
+    this.backups.stop();
     this.sleepAbort.abort();
     this.ctx.log.error(lost.message, lost.details);
     this.events.emit('status');
@@ -565,7 +403,7 @@ export class Engine {
    */
   async runInboxChecksNow(): Promise<void> {
     if (this.stopping) return;
-    await this.takeOwnership();
+    await this.ownership.take();
     try {
       await this.inbox.lookAtAll(await this.settingsNow());
     } catch (error) {
@@ -587,90 +425,6 @@ export class Engine {
   }
 }
 
-/** Bytes an unprivileged program may still write on the disk holding `dir`; undefined if it cannot be told. */
-function freeBytesOn(dir: string): number | undefined {
-  try {
-    const stats = statfsSync(dir);
-    return stats.bavail * stats.bsize;
-  } catch {
-    return undefined;
-  }
-}
-
 export function createEngine(options: EngineOptions): Promise<Engine> {
   return Engine.open(options);
-}
-
-export interface RestoreReport {
-  /** The backup put back, and when it was taken. */
-  backup: string;
-  takenAt: string;
-  /** Where the database it replaced was kept, if there was one. */
-  keptAs?: string;
-  /** What happened and what to check, for the person. */
-  message: string;
-}
-
-/**
- * Puts the newest good backup back in place of a damaged or lost database (db/backups.ts): for
- * headless mode's `--restore-backup` and the desktop's start-up dialog. Refuses while an engine
- * may run on the folder (the lock file, and the lease if the database can still be read), and
- * over a sound database. Sending starts paused: messages sent after the backup was taken show as
- * waiting again, and only the user can tell (from Sent Mail) which went.
- */
-export async function restoreFromBackup(options: {
-  dataDir: string;
-  databaseFile?: string;
-  clock?: Clock;
-  logger?: EngineLogger;
-}): Promise<RestoreReport> {
-  const log = options.logger ?? silentLogger;
-  const now = (options.clock ?? systemClock).now();
-  const databaseFile = options.databaseFile ?? join(options.dataDir, 'trickle.sqlite');
-  const where = { dataDir: options.dataDir, databaseFile };
-  try {
-    secureDataFolder(options.dataDir, log);
-    const lock = OwnerLock.acquire(`${databaseFile}.owner`, now, () => true);
-    try {
-      // An owner may still run with its lock file deleted: its lease says so, if it can be read.
-      const lease = readLease(databaseFile);
-      const verdict = judgeLease(lease, lock.fileId, now, LEASE_STALE_MS);
-      if ('refuse' in verdict) throw stillRunning(lease!, verdict.refuse.waitMs);
-      // Only in place of a damaged or lost database: an older copy over a sound one loses what it holds.
-      if (existsSync(databaseFile) && statSync(databaseFile).size > 0 && checkDatabaseFile(databaseFile).ok) {
-        throw new EngineError(
-          'conflict',
-          `Trickle's database ${databaseFile} is sound (SQLite's check finds nothing wrong), so no backup was restored over it. Nothing was changed. ` +
-            `To go back to a backup anyway, stop Trickle and copy one from ${join(options.dataDir, 'backups')} over it yourself.`,
-        );
-      }
-      const restored = restoreLatestBackup(options.dataDir, databaseFile, now);
-      if (!restored) {
-        throw new EngineError(
-          'not_found',
-          `There is no usable backup in ${join(options.dataDir, 'backups')}, so nothing was restored. Restore ${databaseFile} from your own backup of this folder.`,
-        );
-      }
-      const database = await openDatabase(databaseFile, { verify: true });
-      try {
-        await writePaused(database.db, true);
-        // The backup's lease names an engine of the past; this restore holds the lock file now.
-        await database.db.updateTable('owner_lease').set({ released_at: now }).where('released_at', 'is', null).execute();
-      } finally {
-        await database.close();
-      }
-      const takenAt = iso(restored.backup.takenAt)!;
-      const shown = `${takenAt.slice(0, 16).replace('T', ' ')} UTC`;
-      const message =
-        `Trickle's database was restored from the backup taken ${shown}` +
-        (restored.keptAs ? `; the file it replaced is kept as ${restored.keptAs}. ` : '. ') +
-        `Sending is paused: whatever was sent after ${shown} shows as still waiting, and would go out again. Check your accounts' Sent Mail (pause or cancel what already went) before you resume sending.`;
-      log.warn(message);
-      return { backup: restored.backup.file, takenAt, ...(restored.keptAs ? { keptAs: restored.keptAs } : {}), message };
-    } finally {
-      lock.release();
-    }
-  } catch (error) {
-    throw startFailure(error, where);
-  }
 }

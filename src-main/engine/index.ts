@@ -3,7 +3,9 @@
  * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending, inbox) are the engine's
  * own; docs/ENGINE.md describes them.
  */
-export { createEngine, Engine, type EngineOptions, listBatchesSchema, restoreFromBackup } from './engine';
+export { createEngine, Engine, listBatchesSchema } from './engine';
+export type { EngineOptions } from './engine-open';
+export { restoreFromBackup } from './engine-restore';
 export { type EngineContext, type EngineLogger, consoleLogger, silentLogger } from './context';
 export { EngineError, type EngineErrorCode } from './core/errors';
 export type { EngineEvents } from './core/events';
