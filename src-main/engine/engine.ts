@@ -1,8 +1,8 @@
+// Over 300 lines on purpose: the one object the doors use, and its operations side by side as the API names them (#14).
 import type BetterSqlite3 from 'better-sqlite3';
-import { z } from 'zod';
 import * as accounts from './accounts/accounts';
 import { storeAttachment } from './campaigns/attachments';
-import { type BatchSummary, runBatch } from './sending/batch';
+import type { BatchSummary } from './sending/batch';
 import * as tools from './campaigns/campaign-tools';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
@@ -16,26 +16,24 @@ import type { OpenedDatabase } from './db/open-database';
 import { startFailure } from './db/start-checks';
 import { BackupSchedule } from './engine-backups';
 import { type EngineOptions, openDataFolder } from './engine-open';
+import { EngineJobs } from './engine-jobs';
 import { Ownership } from './engine-ownership';
 import type { EngineEventBus } from './core/events';
-import { sendsPerHour } from './sending/history';
-import { recoverInterruptedSends, settleAbortedBatch } from './sending/recovery';
+import { listBatches, sendsPerHour } from './sending/history';
+import { recoverInterruptedSends } from './sending/recovery';
 import { recoverInterruptedBulkWork } from './campaigns/campaign-recipients';
-import { expireCampaigns, runRetry } from './sending/retry';
 import { Scheduler } from './sending/scheduler';
 import { KeyFileSecretStore } from './core/secrets';
 import { settleLostKey } from './accounts/lost-key';
 import type { SendingStatus } from '../../src-shared/views/sending';
-import { sendingStatus, toBatchInfo } from './sending/sending-status';
+import { sendingStatus } from './sending/sending-status';
 import { readPaused, readSettings, type Settings, updateSettings, writePaused } from './settings/settings';
-import { EngineError } from './core/errors';
-import { sendingStoppedReason, storageError, withStorageErrors } from './db/storage-errors';
+import type { EngineError } from './core/errors';
+import { withStorageErrors } from './db/storage-errors';
 import * as suppressions from './campaigns/suppressions';
-import { noArguments, parseInput } from './core/validation';
+import { noArguments } from './core/validation';
 import { checkInbox, Inbox } from './inbox/inbox';
 import { DEFAULT_IMAP_TIMEOUTS } from './inbox/look';
-
-export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
 
 /**
  * Trickle's engine: one object that owns the database, the outbox and the scheduler, and
@@ -49,18 +47,14 @@ export class Engine {
   private readonly inbox: Inbox;
   private paused = false;
   private stopping = false;
-  private sleepAbort = new AbortController();
-  private currentBatch: Promise<BatchSummary | undefined> | undefined;
   private cachedSettings: Settings | undefined;
   /** The data folder's lock and lease: only the owner sends (engine-ownership.ts). */
   private readonly ownership: Ownership;
   private readonly backups: BackupSchedule;
+  /** The batch, retry and mailbox jobs, and the batch in progress (engine-jobs.ts). */
+  private readonly jobs: EngineJobs;
   /** Accounts whose stored password needs a key file that is missing (secrets.ts): settled at start. */
   private lostKey: { keyFile: string; accounts: { email: string }[] } | undefined;
-  /** What stopped the last batch (a storage error, in words), until a batch runs through again. */
-  private batchFailure: string | undefined;
-  /** Batches an error cut short, whose messages still wait in `sending` to be settled. */
-  private readonly abortedBatches = new Map<number, number[]>();
 
   private constructor(
     private readonly database: OpenedDatabase,
@@ -90,12 +84,20 @@ export class Engine {
       () => this.stopping,
     );
     this.inbox = new Inbox(ctx, options.imapTimeouts ?? DEFAULT_IMAP_TIMEOUTS);
-    this.scheduler = new Scheduler({ batch: () => this.batchJob(), retry: () => this.retryJob(), inbox: () => this.inboxJob() }, ctx.log);
+    this.jobs = new EngineJobs(ctx, this.ownership, this.inbox, {
+      paused: () => this.paused,
+      stopping: () => this.stopping,
+      settings: () => this.settingsNow(),
+    });
+    this.scheduler = new Scheduler(
+      { batch: () => this.jobs.batchJob(), retry: () => this.jobs.retryJob(), inbox: () => this.jobs.inboxJob() },
+      ctx.log,
+    );
     ctx.sending = {
       paused: () => this.paused,
       nextTickAt: () => this.scheduler.nextBatchAt()?.getTime(),
       nextRetryAt: () => this.scheduler.nextRetryAt()?.getTime(),
-      batchFailure: () => this.batchFailure,
+      batchFailure: () => this.jobs.batchFailure,
     };
   }
 
@@ -158,9 +160,9 @@ export class Engine {
     this.scheduler.stop();
     this.ownership.stopHeartbeat();
     this.backups.stop();
-    this.sleepAbort.abort();
+    this.jobs.wake();
     await this.inbox.stop();
-    await this.currentBatch?.catch(() => undefined);
+    await this.jobs.settled();
     await this.ownership.settled();
     // A backup in progress notices `stopping` at its next step and is abandoned.
     await this.backups.settled();
@@ -232,7 +234,7 @@ export class Engine {
       this.paused = true;
       await writePaused(this.ctx.db, true);
       // Cuts the pause between messages short; the message in hand still finishes.
-      this.sleepAbort.abort();
+      this.jobs.wake();
       this.ctx.log.info('sending paused');
       this.events.emit('status');
       return this.status();
@@ -256,16 +258,7 @@ export class Engine {
   });
 
   readonly batches = withStorageErrors({
-    list: async (input: unknown = {}) => {
-      const { limit } = parseInput(listBatchesSchema, input ?? {});
-      const rows = await this.ctx.db
-        .selectFrom('batches')
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(limit ?? 20)
-        .execute();
-      return rows.map(toBatchInfo);
-    },
+    list: (input: unknown = {}) => listBatches(this.ctx, input),
   });
 
   readonly settings = withStorageErrors({
@@ -297,70 +290,20 @@ export class Engine {
    * an error (the database busy or full) cuts short throws; its messages are settled before
    * the next one.
    */
-  async runBatchNow(): Promise<BatchSummary | undefined> {
-    if (this.paused || this.stopping || this.currentBatch) return undefined;
-    if (this.sleepAbort.signal.aborted) this.sleepAbort = new AbortController();
-    let owner = false;
-    // Set before the first await, so a tick and a "send now" arriving together cannot both start
-    // a batch (two batches would share each account's connection and its hand-over tracking).
-    this.currentBatch = (async () => {
-      await this.ownership.take();
-      owner = true;
-      return this.oneBatch();
-    })();
-    try {
-      const summary = await this.currentBatch;
-      if (this.batchFailure !== undefined) this.ctx.log.info('batches run again', { after: this.batchFailure });
-      this.batchFailure = undefined;
-      return summary;
-    } catch (error) {
-      if (this.ownership.lost) this.ownership.noticeLost();
-      // Shown in the sending status: a scheduled batch's error would otherwise only be logged.
-      // (A refusal to take ownership is this engine not being the one that sends, not a failure;
-      // a disk that fails while it takes ownership is.)
-      else if (owner || !(error instanceof EngineError && error.code === 'already_running'))
-        this.batchFailure = sendingStoppedReason(error);
-      throw storageError(error);
-    } finally {
-      this.currentBatch = undefined;
-      this.ctx.mailer.closeIdle(this.ctx.clock.now() - 5 * 60 * 1000);
-      this.events.emit('status');
-    }
+  runBatchNow(): Promise<BatchSummary | undefined> {
+    return this.jobs.runBatchNow();
   }
 
-  private async oneBatch(): Promise<BatchSummary | undefined> {
-    let batchId: number | undefined;
-    let neverHandedOver: number[] = [];
-    try {
-      for (const [id, neverHandedOver] of this.abortedBatches) {
-        await settleAbortedBatch(this.ctx, id, neverHandedOver);
-        this.abortedBatches.delete(id);
-      }
-      const settings = await this.settingsNow();
-      await expireCampaigns(this.ctx);
-      return await runBatch(this.ctx, settings, {
-        shouldStop: () => this.paused || this.stopping || this.ownership.lost !== undefined,
-        signal: this.sleepAbort.signal,
-        onStarted: (id) => (batchId = id),
-        onCutShort: (ids) => (neverHandedOver = ids),
-      });
-    } catch (error) {
-      if (batchId !== undefined) this.abortedBatches.set(batchId, neverHandedOver);
-      throw error;
-    }
+  runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
+    return this.jobs.runRetryNow();
   }
 
-  async runRetryNow(): Promise<{ requeued: number; gaveUp: number }> {
-    if (this.stopping) return { requeued: 0, gaveUp: 0 };
-    await this.ownership.take();
-    try {
-      // What a failure on a full disk could not undo is undone as soon as there is room.
-      const tidied = await campaignActions.tidyAfterStorageFailures(this.ctx);
-      if (tidied.discarded) this.ctx.log.info('undid what failed work left', tidied);
-      return await runRetry(this.ctx, await this.settingsNow());
-    } catch (error) {
-      throw storageError(error);
-    }
+  /**
+   * Looks at every watched mailbox now, one after another (the inbox job; tests call it as they
+   * call runBatchNow). A mailbox that cannot be read is recorded on its account, never thrown.
+   */
+  runInboxChecksNow(): Promise<void> {
+    return this.jobs.runInboxChecksNow();
   }
 
   /**
@@ -374,45 +317,12 @@ export class Engine {
 
   /** Another engine took over (this one looked dead to it): stop sending, say why. */
   private ownershipLost(lost: EngineError): void {
-    this.batchFailure = lost.message;
+    this.jobs.batchFailure = lost.message;
     this.scheduler.stop();
     this.backups.stop();
-    this.sleepAbort.abort();
+    this.jobs.wake();
     this.ctx.log.error(lost.message, lost.details);
     this.events.emit('status');
-  }
-
-  private async batchJob(): Promise<void> {
-    const failedBefore = this.batchFailure;
-    try {
-      await this.runBatchNow();
-    } catch (error) {
-      // A disk that stays full fails every tick the same way: logged once, not every second.
-      if (failedBefore !== undefined && this.batchFailure === failedBefore) return;
-      throw error;
-    }
-  }
-
-  private async retryJob(): Promise<void> {
-    await this.runRetryNow();
-  }
-
-  /**
-   * Looks at every watched mailbox now, one after another (the inbox job; tests call it as they
-   * call runBatchNow). A mailbox that cannot be read is recorded on its account, never thrown.
-   */
-  async runInboxChecksNow(): Promise<void> {
-    if (this.stopping) return;
-    await this.ownership.take();
-    try {
-      await this.inbox.lookAtAll(await this.settingsNow());
-    } catch (error) {
-      throw storageError(error);
-    }
-  }
-
-  private async inboxJob(): Promise<void> {
-    await this.runInboxChecksNow();
   }
 
   private async status(): Promise<SendingStatus> {

@@ -3,7 +3,7 @@
  * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending, inbox) are the engine's
  * own; docs/ENGINE.md describes them.
  */
-export { createEngine, Engine, listBatchesSchema } from './engine';
+export { createEngine, Engine } from './engine';
 export type { EngineOptions } from './engine-open';
 export { restoreFromBackup } from './engine-restore';
 export { type EngineContext, type EngineLogger, consoleLogger, silentLogger } from './context';
@@ -30,5 +30,5 @@ export {
 export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
 export { forecastSchema } from './campaigns/eta';
 export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
-export { sendHistorySchema } from './sending/history';
+export { listBatchesSchema, sendHistorySchema } from './sending/history';
 export { settingsUpdateSchema } from './settings/settings';
