@@ -22,7 +22,8 @@ import { type ApiHandlers, createApiHandlers, invoke } from '../../src-main/api/
 import { checkAddress } from '../../src-main/engine/core/addresses';
 import { csvCell } from '../../src-main/engine/campaigns/campaign-tools';
 import { renderMessage, toMailOptions } from '../../src-main/engine/campaigns/compose';
-import { CsvImportError, type CsvImportResult, parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
+import { parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
+import { CsvImportError, type CsvImportResult } from '../../src-main/engine/campaigns/import-result';
 import { MergeError, escapeHtml, isBlankValue, renderTemplate, templateFields } from '../../src-main/engine/campaigns/merge';
 import { decodeText } from '../../src-renderer/lib/csv';
 import { type TestSetup, createTestEngine } from '../support/test-engine';

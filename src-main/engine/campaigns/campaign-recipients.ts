@@ -15,7 +15,7 @@
  */
 import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { sanitizeHeaderText } from '../core/addresses';
-import type { CsvImportResult } from './csv-import';
+import type { CsvImportResult } from './import-result';
 import type { Db } from '../db/schema';
 import { unsyncedTransaction } from '../db/wal-sync';
 import type { CampaignRow, MessageStatus } from '../db/schema';

@@ -14,7 +14,7 @@ import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
 import { discardStagedCampaign, estimateStorageBytes, forEachIdRange, insertRecipients } from './campaign-recipients';
-import type { CsvImportResult } from './csv-import';
+import type { CsvImportResult } from './import-result';
 import { importRecipientsSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
 import { checkDiskSpace, getCampaign, readRecipients } from './campaigns';
