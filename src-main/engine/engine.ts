@@ -21,7 +21,7 @@ import { Ownership } from './engine-ownership';
 import type { EngineEventBus } from './core/events';
 import { listBatches, sendsPerHour } from './sending/history';
 import { recoverInterruptedSends } from './sending/recovery';
-import { recoverInterruptedBulkWork } from './campaigns/campaign-recipients';
+import { recoverInterruptedBulkWork } from './campaigns/bulk-recovery';
 import { Scheduler } from './sending/scheduler';
 import { KeyFileSecretStore } from './core/secrets';
 import { settleLostKey } from './accounts/lost-key';

@@ -7,16 +7,9 @@ import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
 import { checkMessageSize } from './message-size';
-import {
-  abandonedImports,
-  checkKnownFields,
-  checkMergeFields,
-  discardStagedCampaign,
-  forEachIdRange,
-  NOT_YET_SENT,
-  setMessagesStatus,
-  skipSuppressed,
-} from './campaign-recipients';
+import { forEachIdRange, NOT_YET_SENT, setMessagesStatus, skipSuppressed } from './campaign-recipients';
+import { abandonedImports, discardStagedCampaign } from './import-storage';
+import { checkKnownFields, checkMergeFields } from './merge-checks';
 import { countMessages } from '../db/message-counts';
 import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
