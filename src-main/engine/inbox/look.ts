@@ -9,16 +9,10 @@ import type { AccountRow, StoredInboxState } from '../db/schema';
 import type { Settings } from '../../../src-shared/views/settings';
 import type { InboxCheckResult } from '../../../src-shared/views/accounts';
 import { classify, worthReading } from './classify';
-import {
-  applyMail,
-  confirmSent,
-  type Effect,
-  forgetOldOutsideSends,
-  inDoubtOf,
-  type MailboxOwner,
-  recordOutsideSend,
-  requeueMissing,
-} from './effects';
+import type { Effect } from './effect-records';
+import { applyMail } from './effects';
+import type { MailboxOwner } from './matching';
+import { confirmSent, forgetOldOutsideSends, inDoubtOf, recordOutsideSend, requeueMissing } from './sent-mail';
 import { INBOX_TRIAGE_QUERY, readMail, SENT_QUERY, triageMail } from './read-mail';
 
 // One look at an account's mailbox (PRODUCT.md §5b): its inbox for failure notices, unsubscribe
