@@ -9,7 +9,9 @@ const OPERATIONS = [
   'accounts/accounts',
   'campaigns/campaigns',
   'campaigns/campaign-actions',
-  'campaigns/campaign-tools',
+  'campaigns/campaign-preview',
+  'campaigns/campaign-test-send',
+  'campaigns/campaign-export',
   'campaigns/campaign-reuse',
   'campaigns/suppressions',
 ];

@@ -3,7 +3,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import * as accounts from './accounts/accounts';
 import { storeAttachment } from './campaigns/attachments';
 import type { BatchSummary } from './sending/batch';
-import * as tools from './campaigns/campaign-tools';
+import { exportResults } from './campaigns/campaign-export';
+import { previewMessage } from './campaigns/campaign-preview';
+import { testSend } from './campaigns/campaign-test-send';
 import * as campaigns from './campaigns/campaigns';
 import * as campaignActions from './campaigns/campaign-actions';
 import * as campaignReuse from './campaigns/campaign-reuse';
@@ -219,9 +221,9 @@ export class Engine {
     resendInDoubt: (input: unknown) => campaignActions.resendInDoubt(this.ctx, input),
     messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
     forecast: (input: unknown) => forecastCampaign(this.ctx, input),
-    preview: (input: unknown) => tools.previewMessage(this.ctx, input),
-    testSend: (input: unknown) => tools.testSend(this.ctx, input),
-    export: (input: unknown) => tools.exportResults(this.ctx, input),
+    preview: (input: unknown) => previewMessage(this.ctx, input),
+    testSend: (input: unknown) => testSend(this.ctx, input),
+    export: (input: unknown) => exportResults(this.ctx, input),
   });
 
   readonly sending = withStorageErrors({

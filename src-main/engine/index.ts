@@ -27,7 +27,9 @@ export {
   messageSelectionSchema,
   updateCampaignSchema,
 } from './campaigns/campaign-schemas';
-export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
+export { exportSchema } from './campaigns/campaign-export';
+export { previewSchema } from './campaigns/campaign-preview';
+export { testSendSchema } from './campaigns/campaign-test-send';
 export { forecastSchema } from './campaigns/eta';
 export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
 export { listBatchesSchema, sendHistorySchema } from './sending/history';

@@ -20,7 +20,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHandlers, createApiHandlers, invoke } from '../../src-main/api/handlers';
 import { checkAddress } from '../../src-main/engine/core/addresses';
-import { csvCell } from '../../src-main/engine/campaigns/campaign-tools';
+import { csvCell } from '../../src-main/engine/campaigns/campaign-export';
 import { renderMessage, toMailOptions } from '../../src-main/engine/campaigns/compose';
 import { parseRecipientsCsv } from '../../src-main/engine/campaigns/csv-import';
 import { CsvImportError, type CsvImportResult } from '../../src-main/engine/campaigns/import-result';
