@@ -8,6 +8,7 @@ const ROOMS = ['core', 'db', 'settings', 'smtp', 'accounts', 'campaigns', 'sendi
 const OPERATIONS = [
   'accounts/accounts',
   'campaigns/campaigns',
+  'campaigns/campaign-queries',
   'campaigns/campaign-actions',
   'campaigns/campaign-preview',
   'campaigns/campaign-test-send',

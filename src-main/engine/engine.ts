@@ -7,6 +7,7 @@ import { exportResults } from './campaigns/campaign-export';
 import { previewMessage } from './campaigns/campaign-preview';
 import { testSend } from './campaigns/campaign-test-send';
 import * as campaigns from './campaigns/campaigns';
+import * as campaignQueries from './campaigns/campaign-queries';
 import * as campaignActions from './campaigns/campaign-actions';
 import * as campaignReuse from './campaigns/campaign-reuse';
 import * as draftRecipients from './campaigns/draft-recipients';
@@ -204,14 +205,14 @@ export class Engine {
   });
 
   readonly campaigns = withStorageErrors({
-    list: (input?: unknown) => campaigns.listCampaigns(this.ctx, input),
+    list: (input?: unknown) => campaignQueries.listCampaigns(this.ctx, input),
     create: (input: unknown) => campaigns.createCampaign(this.ctx, input),
     createDraft: (input?: unknown) => campaigns.createDraft(this.ctx, input),
     importRecipients: (input: unknown) => draftRecipients.importIntoDraft(this.ctx, input),
     copy: (input: unknown) => campaignReuse.copyCampaign(this.ctx, input),
     delete: (input: unknown) => campaignReuse.deleteDraft(this.ctx, input),
     archive: (input: unknown) => campaignReuse.archiveCampaign(this.ctx, input),
-    get: (input: unknown) => campaigns.getCampaign(this.ctx, input),
+    get: (input: unknown) => campaignQueries.getCampaign(this.ctx, input),
     update: (input: unknown) => campaigns.updateCampaign(this.ctx, input),
     queue: (input: unknown) => campaignActions.queueCampaign(this.ctx, input),
     pause: (input: unknown) => campaignActions.pauseCampaign(this.ctx, input),
@@ -219,7 +220,7 @@ export class Engine {
     cancel: (input: unknown) => campaignActions.cancelCampaign(this.ctx, input),
     retryFailed: (input: unknown) => campaignActions.retryFailed(this.ctx, input),
     resendInDoubt: (input: unknown) => campaignActions.resendInDoubt(this.ctx, input),
-    messages: (input: unknown) => campaigns.listMessages(this.ctx, input),
+    messages: (input: unknown) => campaignQueries.listMessages(this.ctx, input),
     forecast: (input: unknown) => forecastCampaign(this.ctx, input),
     preview: (input: unknown) => previewMessage(this.ctx, input),
     testSend: (input: unknown) => testSend(this.ctx, input),

@@ -14,7 +14,7 @@ import { countMessages } from '../db/message-counts';
 import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
 import type { Campaign } from '../../../src-shared/views/campaigns';
-import { getCampaign } from './campaigns';
+import { getCampaign } from './campaign-queries';
 
 // What the user does to a campaign after writing it: queue, pause, resume, cancel, retry the
 // failed messages, resend the in-doubt ones.

@@ -13,7 +13,7 @@ import { forEachIdRange, SKIPPED_DUPLICATE, SKIPPED_INVALID, SKIPPED_SUPPRESSED,
 import { discardStagedCampaign } from './import-storage';
 import { archiveCampaignSchema, copyCampaignSchema, campaignIdSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
-import { getCampaign } from './campaigns';
+import { getCampaign } from './campaign-queries';
 import { countMessages } from '../db/message-counts';
 import { messageIdSql } from '../core/message-ids';
 

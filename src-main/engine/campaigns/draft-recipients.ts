@@ -18,7 +18,8 @@ import { discardStagedCampaign, estimateStorageBytes, insertRecipients } from '.
 import type { CsvImportResult } from './import-result';
 import { importRecipientsSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
-import { checkDiskSpace, getCampaign, readRecipients } from './campaigns';
+import { getCampaign } from './campaign-queries';
+import { checkDiskSpace, readRecipients } from './campaigns';
 
 /** Why a row added to a list is skipped when its address is there already. */
 const ALREADY_IN_LIST = 'Already in the list (row ';
