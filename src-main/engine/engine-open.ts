@@ -24,7 +24,7 @@ export interface EngineOptions {
   logger?: EngineLogger;
   /**
    * Sends quicker than this (real time) let start marks run ahead when messages follow at once
-   * (batch.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
+   * (send-journal.ts, SendJournal). Default 5 ms: a server on this machine; tests set it to choose.
    */
   quickSendMs?: number;
   /** How long a mailbox server may take to answer (tests make it short). */
