@@ -4,7 +4,7 @@ import { HOUR } from '../core/clock';
 import type { EngineContext } from '../context';
 import { parseInput } from '../core/validation';
 import type { BatchInfo } from '../../../src-shared/views/sending';
-import { toBatchInfo } from './sending-status';
+import { toBatchInfo } from './batch-info';
 
 export const sendHistorySchema = z
   .object({
