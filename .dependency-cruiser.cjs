@@ -8,8 +8,11 @@ const ROOMS = ['core', 'db', 'settings', 'smtp', 'accounts', 'campaigns', 'sendi
 const OPERATIONS = [
   'accounts/accounts',
   'campaigns/campaigns',
+  'campaigns/campaign-queries',
   'campaigns/campaign-actions',
-  'campaigns/campaign-tools',
+  'campaigns/campaign-preview',
+  'campaigns/campaign-test-send',
+  'campaigns/campaign-export',
   'campaigns/campaign-reuse',
   'campaigns/suppressions',
 ];

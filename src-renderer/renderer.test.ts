@@ -6,7 +6,8 @@
 // (The root vitest.config.ts only includes src-main/, migrations/ and test/.)
 
 import { describe, expect, it, vi } from 'vitest';
-import { createHttpClient, createIpcClient, fieldError, messageForField } from './api/client';
+import { createHttpClient, createIpcClient } from './api/client';
+import { fieldError, messageForField } from './api/errors';
 import { normalizeFieldName } from '../src-shared/field-names';
 import { classifyPaste, decodeText, inspectCsv } from './lib/csv';
 import { accessKeyFromAddress, type KeyStorage } from './lib/access-key';

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one table, every API method in one place (#14).
 /**
  * The API (PRODUCT.md §6) in one table: each method is declared once, with the schema of its
  * arguments, what it runs, its one-line doc and which doors serve it. Everything else is

@@ -25,7 +25,7 @@ export interface EngineContext {
    * campaign: big ones run in slices, so the next one waits for the last (see oneAtATime).
    */
   campaignActions: Map<number, Promise<void>>;
-  /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (batch.ts). */
+  /** Sends quicker than this (ms, real time) let the send path's start marks run ahead (send-journal.ts). */
   quickSendMs: number;
   /** What the engine's scheduler is doing, for the forecasts (set by the engine). */
   sending: SendingState;

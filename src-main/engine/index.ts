@@ -3,7 +3,9 @@
  * rooms behind it (core, db, settings, smtp, accounts, campaigns, sending, inbox) are the engine's
  * own; docs/ENGINE.md describes them.
  */
-export { createEngine, Engine, type EngineOptions, listBatchesSchema, restoreFromBackup } from './engine';
+export { createEngine, Engine } from './engine';
+export type { EngineOptions } from './engine-open';
+export { restoreFromBackup } from './engine-restore';
 export { type EngineContext, type EngineLogger, consoleLogger, silentLogger } from './context';
 export { EngineError, type EngineErrorCode } from './core/errors';
 export type { EngineEvents } from './core/events';
@@ -25,8 +27,10 @@ export {
   messageSelectionSchema,
   updateCampaignSchema,
 } from './campaigns/campaign-schemas';
-export { exportSchema, previewSchema, testSendSchema } from './campaigns/campaign-tools';
+export { exportSchema } from './campaigns/campaign-export';
+export { previewSchema } from './campaigns/campaign-preview';
+export { testSendSchema } from './campaigns/campaign-test-send';
 export { forecastSchema } from './campaigns/eta';
 export { addSuppressionSchema, addSuppressionsSchema, listSuppressionsSchema, removeSuppressionSchema } from './campaigns/suppressions';
-export { sendHistorySchema } from './sending/history';
+export { listBatchesSchema, sendHistorySchema } from './sending/history';
 export { settingsUpdateSchema } from './settings/settings';

@@ -15,15 +15,14 @@ import {
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import {
   type ApiArgs,
-  ApiCallError,
   type ApiMethodName,
   type ApiResult,
   type Connection,
   EVENT_NAMES,
   type Envelope,
   type TrickleClient,
-  unwrap,
 } from './client';
+import { ApiCallError, unwrap } from './errors';
 
 const ClientContext = createContext<TrickleClient | null>(null);
 

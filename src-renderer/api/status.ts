@@ -4,7 +4,7 @@
  * `disconnected` when the page lost the server (its live updates, or its answers).
  */
 import type { CampaignProgress, SendingStatus } from '../../src-shared/views/sending';
-import type { ApiCallError } from './client';
+import type { ApiCallError } from './errors';
 import { useApi, useConnection } from './hooks';
 
 export interface StatusView {

@@ -242,7 +242,7 @@ describe('SafeStorageSecretStore inside a real engine', () => {
   // Expected to fail until the engine lets SecretUnreadableError through: today
   // src-main/engine/accounts/accounts.ts smtpAccountOf() turns it into an empty password, so the engine
   // logs in with no password and the account says only "The server did not accept the login",
-  // instead of batch.ts's SecretUnreadableError branch explaining that the saved password can
+  // instead of send-message.ts's SecretUnreadableError branch explaining that the saved password can
   // no longer be opened. When that is fixed, this test passes: remove `.fails`.
   it('…and says why: the saved password can no longer be opened (no login is tried with an empty password)', async () => {
     const { engine, loginsBefore } = await afterBackendChange();

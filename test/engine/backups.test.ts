@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../../src-main/engine/core/clock';
 import { BACKUPS_KEPT, listBackups } from '../../src-main/engine/db/backups';
-import { restoreFromBackup } from '../../src-main/engine/engine';
+import { restoreFromBackup } from '../../src-main/engine/engine-restore';
 import { overwritePageOf } from '../support/damage';
 import { type TestSetup, createTestEngine, recipientsCsv, until } from '../support/test-engine';
 

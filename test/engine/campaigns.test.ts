@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../src-main/engine/core/errors';
-import { checkMergeFields } from '../../src-main/engine/campaigns/campaign-recipients';
+import { checkMergeFields } from '../../src-main/engine/campaigns/merge-checks';
 import { TimeSlicer } from '../../src-main/engine/core/time-slice';
 import type { SettingsUpdate } from '../../src-main/engine/settings/settings';
 import type { AcceptedMessage } from '../support/test-gmail';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src-main/engine/core/clock';
 import { LEASE_STALE_MS } from '../../src-main/engine/db/owner-lease';
-import { createEngine, type Engine, type EngineOptions } from '../../src-main/engine/engine';
+import { createEngine, type Engine } from '../../src-main/engine/engine';
+import type { EngineOptions } from '../../src-main/engine/engine-open';
 import type { FakeClock } from '../support/fake-clock';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv, until } from '../support/test-engine';
 

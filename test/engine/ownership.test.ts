@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEASE_STALE_MS, judgeLease, type LeaseRow } from '../../src-main/engine/db/owner-lease';
-import { createEngine, type Engine, type EngineOptions } from '../../src-main/engine/engine';
+import { createEngine, type Engine } from '../../src-main/engine/engine';
+import type { EngineOptions } from '../../src-main/engine/engine-open';
 import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv, until } from '../support/test-engine';
 
 let setup: TestSetup | undefined;

@@ -10,7 +10,7 @@ import { TEST_ACCOUNTS, type TestSetup, createTestEngine, drain, recipientsCsv }
 import { startTestGmail } from '../support/test-gmail';
 
 /**
- * The send journal (batch.ts SendJournal) and WalSync when something fails mid-batch: a disk
+ * The send journal (send-journal.ts) and WalSync when something fails mid-batch: a disk
  * flush, the database held by another program, a symlinked database file. Found by a review
  * of the journal; each test failed before its fix.
  */

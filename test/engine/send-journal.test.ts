@@ -5,7 +5,7 @@ import { TEST_ACCOUNTS, type TestSetup, crash, createTestEngine, drain, recipien
 import { startTestGmail } from '../support/test-gmail';
 
 /**
- * The send path's journal (batch.ts, SendJournal): start marks on disk before each handover,
+ * The send path's journal (send-journal.ts, SendJournal): start marks on disk before each handover,
  * outcomes recorded, and what running ahead costs after a crash when messages follow at once.
  * The disk flushes are replaced by ones the test lets go, to see what waits for them.
  */

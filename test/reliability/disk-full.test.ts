@@ -82,7 +82,7 @@ describe.skipIf(!smallDiskAvailable)('a disk that fills up for real', () => {
     const status = await engine.sending.status();
     expect(status.waitingReason).toMatch(/^The disk is full: Trickle stopped sending.*Free some disk space; sending resumes by itself\.$/);
     // The scheduler's job: the first failure is reported, the same one again at the next ticks is not.
-    const batchJob = () => (engine as unknown as { batchJob(): Promise<void> }).batchJob();
+    const batchJob = () => (engine as unknown as { jobs: { batchJob(): Promise<void> } }).jobs.batchJob();
     await expect(batchJob()).resolves.toBeUndefined();
     await expect(batchJob()).resolves.toBeUndefined();
     expect(lines.join('\n')).not.toMatch(/cannot rollback/);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_CELLS_PER_ROW } from '../../src-main/engine/campaigns/csv-import';
+import { MAX_CELLS_PER_ROW } from '../../src-main/engine/campaigns/import-limits';
 import { createTestEngine, type TestSetup } from '../support/test-engine';
 
 /**

@@ -7,21 +7,14 @@ import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import { attachmentsToSend } from './attachments';
 import { checkMessageSize } from './message-size';
-import {
-  abandonedImports,
-  checkKnownFields,
-  checkMergeFields,
-  discardStagedCampaign,
-  forEachIdRange,
-  NOT_YET_SENT,
-  setMessagesStatus,
-  skipSuppressed,
-} from './campaign-recipients';
+import { forEachIdRange, NOT_YET_SENT, setMessagesStatus, skipSuppressed } from './campaign-recipients';
+import { abandonedImports, discardStagedCampaign } from './import-storage';
+import { checkKnownFields, checkMergeFields } from './merge-checks';
 import { countMessages } from '../db/message-counts';
 import { campaignIdSchema, messageSelectionSchema } from './campaign-schemas';
 import { campaignRow, changedMeanwhile, completeIfDone, oneAtATime, setCampaignStatus, UNSENT } from './campaign-state';
 import type { Campaign } from '../../../src-shared/views/campaigns';
-import { getCampaign } from './campaigns';
+import { getCampaign } from './campaign-queries';
 
 // What the user does to a campaign after writing it: queue, pause, resume, cancel, retry the
 // failed messages, resend the in-doubt ones.

@@ -9,17 +9,11 @@ import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
-import {
-  discardStagedCampaign,
-  forEachIdRange,
-  SKIPPED_DUPLICATE,
-  SKIPPED_INVALID,
-  SKIPPED_SUPPRESSED,
-  skipSuppressed,
-} from './campaign-recipients';
+import { forEachIdRange, SKIPPED_DUPLICATE, SKIPPED_INVALID, SKIPPED_SUPPRESSED, skipSuppressed } from './campaign-recipients';
+import { discardStagedCampaign } from './import-storage';
 import { archiveCampaignSchema, copyCampaignSchema, campaignIdSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
-import { getCampaign } from './campaigns';
+import { getCampaign } from './campaign-queries';
 import { countMessages } from '../db/message-counts';
 import { messageIdSql } from '../core/message-ids';
 

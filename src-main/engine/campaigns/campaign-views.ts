@@ -6,7 +6,7 @@ import type { AttachmentInfo, Campaign, Message, MessageCounts, ReplyCounts } fr
 
 /**
  * A draft's recipients are stored ready to send (`queued`, their Message-IDs fixed: see
- * campaign-recipients.ts), so that queueing a draft changes no message. To the user they are
+ * import-storage.ts), so that queueing a draft changes no message. To the user they are
  * what they are for them: `pending`, not queued yet, with no Message-ID until the draft is
  * queued (PRODUCT.md: "pending (draft) → queued"). This is where the two meet.
  */

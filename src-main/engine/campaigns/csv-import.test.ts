@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeFieldName } from '../../../src-shared/field-names';
-import { CsvImportError, type CsvImportResult, parseRecipientsCsv, readRecipientsCsv, recipientsFromList } from './csv-import';
+import { parseRecipientsCsv, readRecipientsCsv } from './csv-import';
+import { CsvImportError, type CsvImportResult } from './import-result';
+import { recipientsFromList } from './recipient-collector';
 
 /** Runs `fn`, expecting a CsvImportError, and returns it for inspection. */
 function importError(fn: () => unknown): CsvImportError {

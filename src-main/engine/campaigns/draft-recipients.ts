@@ -13,11 +13,13 @@ import { EngineError } from '../core/errors';
 import { TimeSlicer } from '../core/time-slice';
 import { parseInput } from '../core/validation';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
-import { discardStagedCampaign, estimateStorageBytes, forEachIdRange, insertRecipients } from './campaign-recipients';
-import type { CsvImportResult } from './csv-import';
+import { forEachIdRange } from './campaign-recipients';
+import { discardStagedCampaign, estimateStorageBytes, insertRecipients } from './import-storage';
+import type { CsvImportResult } from './import-result';
 import { importRecipientsSchema } from './campaign-schemas';
 import { campaignRow, oneAtATime } from './campaign-state';
-import { checkDiskSpace, getCampaign, readRecipients } from './campaigns';
+import { getCampaign } from './campaign-queries';
+import { checkDiskSpace, readRecipients } from './campaigns';
 
 /** Why a row added to a list is skipped when its address is there already. */
 const ALREADY_IN_LIST = 'Already in the list (row ';

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CSV_OPTIONS } from './csv-import';
+import { CSV_OPTIONS } from './csv-parsing';
 import { parsePlainCsv } from './plain-csv';
 
 /** Text made of what plain CSV holds: letters (some not ASCII), digits, @ . - _, the three delimiters, spaces, tabs and line ends. */

@@ -1,7 +1,7 @@
 /**
  * The common CSV read without the general parser: a slice with no quotes and no whitespace
  * but spaces and tabs is rows split at line ends (\r\n, \n or \r) and cells split at the
- * delimiter, each cell trimmed — exactly what csv-parse makes of it with csv-import.ts's
+ * delimiter, each cell trimmed — exactly what csv-parse makes of it with csv-parsing.ts's
  * options (a property test holds the two to the same answers), at a fraction of the cost:
  * the general parser was a quarter of a big import's time (issue 17). Anything else (a
  * quote, a no-break space, a form feed...) returns undefined: the caller uses csv-parse.

@@ -7,7 +7,9 @@ import { EngineError } from '../core/errors';
 import { parseInput } from '../core/validation';
 import type { Suppression, SuppressionImportReport } from '../../../src-shared/views/suppressions';
 import { TimeSlicer } from '../core/time-slice';
-import { CsvImportError, type CsvImportResult, parseRecipientsCsv, recipientsFromList } from './csv-import';
+import { parseRecipientsCsv } from './csv-import';
+import { CsvImportError, type CsvImportResult } from './import-result';
+import { recipientsFromList } from './recipient-collector';
 
 /** Addresses in one bulk addition: a long unsubscribe list, well within one call. */
 const MAX_BULK = 200_000;

@@ -1,5 +1,5 @@
 // Trickle's Message-IDs, and the unsubscribe address that carries one's token. A message's
-// Message-ID is fixed when it is stored, ready to send (campaign-recipients.ts insertRecipients;
+// Message-ID is fixed when it is stored, ready to send (import-storage.ts insertRecipients;
 // a draft's is shown once it is queued): `<` 24 random hex digits `.` its row id `@` a random
 // name `.trickle.invalid>`. What comes back in a mailbox
 // (a notice quoting it, a reply naming it, a request to its unsubscribe address) is matched to

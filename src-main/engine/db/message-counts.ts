@@ -9,7 +9,7 @@ export const UNFINISHED: MessageStatus[] = ['queued', 'sending', 'retry_wait'];
 /**
  * Every read of "how many messages" goes through here, to the per-campaign counters kept by
  * triggers (migration 0006): a few rows per campaign, however long its list. These are the
- * stored statuses: a draft's recipients are stored `queued` (campaign-recipients.ts), and
+ * stored statuses: a draft's recipients are stored `queued` (import-storage.ts), and
  * campaign-views.ts shows them as `pending`.
  */
 export async function countMessages(db: Db, campaignId: number): Promise<MessageCounts> {

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ImapFlow, type FetchMessageObject, type ListResponse } from 'imapflow';
+import { ImapFlow, type ListResponse } from 'imapflow';
 import { DAY } from '../core/clock';
 import { isOurMessageId } from '../core/message-ids';
 import { SecretUnreadableError } from '../core/secrets';
@@ -9,16 +8,12 @@ import type { AccountRow, StoredInboxState } from '../db/schema';
 import type { Settings } from '../../../src-shared/views/settings';
 import type { InboxCheckResult } from '../../../src-shared/views/accounts';
 import { classify, worthReading } from './classify';
-import {
-  applyMail,
-  confirmSent,
-  type Effect,
-  forgetOldOutsideSends,
-  inDoubtOf,
-  type MailboxOwner,
-  recordOutsideSend,
-  requeueMissing,
-} from './effects';
+import type { Effect } from './effect-records';
+import { applyMail } from './effects';
+import type { MailboxOwner } from './matching';
+import { confirmSent, forgetOldOutsideSends, inDoubtOf, recordOutsideSend, requeueMissing } from './sent-mail';
+import { describeImapError, setInboxState } from './inbox-health';
+import { dateOf, mailKey, newUids, saveCursor } from './mailbox-cursors';
 import { INBOX_TRIAGE_QUERY, readMail, SENT_QUERY, triageMail } from './read-mail';
 
 // One look at an account's mailbox (PRODUCT.md §5b): its inbox for failure notices, unsubscribe
@@ -229,72 +224,6 @@ async function settleInDoubt(ctx: EngineContext, client: ImapFlow, owner: Mailbo
   return settled;
 }
 
-// ---- Cursors, keys, states ----
-
-/** UIDs to read: after the last one read, or (new mailbox, or UIDVALIDITY changed) since a day. */
-async function newUids(
-  ctx: EngineContext,
-  client: ImapFlow,
-  accountId: number,
-  mailbox: 'inbox' | 'sent',
-  validity: string,
-  box: { exists: number; uidNext: number },
-  firstLookSince: number,
-): Promise<number[]> {
-  if (box.exists === 0) return [];
-  const cursor = await ctx.db
-    .selectFrom('inbox_cursors')
-    .select(['uid_validity', 'last_uid'])
-    .where('account_id', '=', accountId)
-    .where('mailbox', '=', mailbox)
-    .executeTakeFirst();
-  const last = cursor && cursor.uid_validity === validity ? cursor.last_uid : undefined;
-  if (last !== undefined && box.uidNext - 1 <= last) return [];
-  const found =
-    last === undefined
-      ? await client.search({ since: new Date(firstLookSince) }, { uid: true })
-      : await client.search({ uid: `${last + 1}:*` }, { uid: true });
-  // "n:*" names the last message even when it is below n: keep only the new ones.
-  return (found || []).filter((uid) => uid > (last ?? 0)).sort((a, b) => a - b);
-}
-
-async function saveCursor(
-  ctx: EngineContext,
-  accountId: number,
-  mailbox: 'inbox' | 'sent',
-  validity: string,
-  lastUid: number,
-): Promise<void> {
-  await ctx.db
-    .insertInto('inbox_cursors')
-    .values({ account_id: accountId, mailbox, uid_validity: validity, last_uid: lastUid })
-    .onConflict((oc) => oc.columns(['account_id', 'mailbox']).doUpdateSet({ uid_validity: validity, last_uid: lastUid }))
-    .execute();
-}
-
-/** What makes a mail the same mail on every look: its Message-ID, else a digest of its headers. */
-function mailKey(messageId: string | undefined, head: FetchMessageObject): string {
-  if (messageId) return `id:${messageId}`;
-  return `headers:${createHash('sha256')
-    .update(head.headers ?? Buffer.alloc(0))
-    .update(String(head.internalDate ?? ''))
-    .digest('hex')}`;
-}
-
-function dateOf(head: FetchMessageObject, fallback: number): number {
-  const at = head.internalDate ? new Date(head.internalDate).getTime() : Number.NaN;
-  return Number.isFinite(at) ? at : fallback;
-}
-
-export async function setInboxState(ctx: EngineContext, accountId: number, state: StoredInboxState, detail: string | null): Promise<void> {
-  await ctx.db
-    .updateTable('accounts')
-    .set({ inbox_state: state, inbox_checked_at: ctx.clock.now(), inbox_detail: detail })
-    .where('id', '=', accountId)
-    .execute();
-  ctx.events.emit('inbox', { accountId, state, ...(detail ? { detail } : {}) });
-}
-
 async function failed(
   ctx: EngineContext,
   account: Account,
@@ -305,28 +234,4 @@ async function failed(
   ctx.log.warn('mailbox not read', { accountId: account.id, state });
   await setInboxState(ctx, account.id, state, detail);
   return { ...result, problem: detail };
-}
-
-/** What went wrong, as the inbox's state and a sentence; the server's words kept, never the password. */
-function describeImapError(error: unknown, account: Account): [StoredInboxState, string] {
-  const e = (error ?? {}) as {
-    authenticationFailed?: boolean;
-    responseText?: string;
-    serverResponseCode?: string;
-    code?: string;
-    message?: string;
-  };
-  const server = `${account.imap_host}:${account.imap_port ?? 993}`;
-  const said = e.responseText ? ` (the server said: “${e.responseText.slice(0, 200)}”)` : '';
-  if (e.authenticationFailed || e.serverResponseCode === 'AUTHENTICATIONFAILED') {
-    return [
-      'auth_failed',
-      `${server} did not accept this account’s app password for reading its mailbox${said}. Sending is not affected; enter a new app password to read bounces and unsubscribes again.`,
-    ];
-  }
-  const why = e.code ? `${e.code}${e.message ? `: ${e.message}` : ''}` : (e.message ?? String(error));
-  return [
-    'unreachable',
-    `Could not read the mailbox on ${server} (${why.slice(0, 200)})${said}. Trickle tries again at the next look; sending is not affected.`,
-  ];
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { HOUR } from '../core/clock';
 import type { EngineContext } from '../context';
 import { parseInput } from '../core/validation';
+import type { BatchInfo } from '../../../src-shared/views/sending';
+import { toBatchInfo } from './batch-info';
 
 export const sendHistorySchema = z
   .object({
@@ -36,4 +38,18 @@ export async function sendsPerHour(ctx: EngineContext, input: unknown = {}): Pro
     .execute();
   const counts = new Map(rows.map((r) => [Number(r.bucket), Number(r.n)]));
   return Array.from({ length: hours }, (_, i) => ({ hour: new Date(start + i * HOUR).toISOString(), sent: counts.get(i) ?? 0 }));
+}
+
+export const listBatchesSchema = z.object({ limit: z.int().min(1).max(500).optional() }).strict();
+
+/** The last batches (20 unless `limit` says), newest first, as the API shows them. */
+export async function listBatches(ctx: EngineContext, input: unknown = {}): Promise<BatchInfo[]> {
+  const { limit } = parseInput(listBatchesSchema, input ?? {});
+  const rows = await ctx.db
+    .selectFrom('batches')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(limit ?? 20)
+    .execute();
+  return rows.map(toBatchInfo);
 }

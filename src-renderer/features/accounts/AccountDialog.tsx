@@ -3,7 +3,7 @@ import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Button, Callout, Checkbox, Flex, Grid, Link, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
 import type { Account } from '../../../src-shared/views/accounts';
-import { ApiCallError, fieldError } from '../../api/client';
+import { ApiCallError, fieldError } from '../../api/errors';
 import { useActionState } from '../../api/hooks';
 import { Modal } from '../../components/Modal';
 import { useToast } from '../../components/Toasts';

@@ -11,7 +11,7 @@ import { ExclamationTriangleIcon, PaperPlaneIcon } from '@radix-ui/react-icons';
 import { Badge, Button, Callout, Flex, Text } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../src-shared/views/campaigns';
-import { ApiCallError } from '../../api/client';
+import { ApiCallError } from '../../api/errors';
 import { useAction, useApi } from '../../api/hooks';
 import { BackToCampaigns } from '../../components/BackToCampaigns';
 import { useToast } from '../../components/Toasts';

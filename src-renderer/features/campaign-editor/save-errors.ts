@@ -2,7 +2,7 @@
  * Where an error from saving is shown: next to its field, under the recipients, under the
  * attachments, or — for anything else — above the save bar.
  */
-import { type ApiCallError, fieldError } from '../../api/client';
+import { type ApiCallError, fieldError } from '../../api/errors';
 
 export function placeError(error: ApiCallError | null) {
   const e = (field: string) => fieldError(error, field);

@@ -14,7 +14,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Campaign, ImportReport } from '../../../src-shared/views/campaigns';
-import { ApiCallError } from '../../api/client';
+import { ApiCallError } from '../../api/errors';
 import { useAction } from '../../api/hooks';
 import { href } from '../../lib/route';
 import { autosaveArgs, draftArgs, type RecipientArgs } from './campaign-args';

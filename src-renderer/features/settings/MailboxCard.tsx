@@ -2,7 +2,7 @@
 import { Box, Button, Flex, Grid, Switch, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
 import type { Settings } from '../../../src-shared/views/settings';
-import { ApiCallError, fieldError } from '../../api/client';
+import { ApiCallError, fieldError } from '../../api/errors';
 import { useActionState } from '../../api/hooks';
 import { SectionCard } from '../../components/SectionCard';
 import { useToast } from '../../components/Toasts';

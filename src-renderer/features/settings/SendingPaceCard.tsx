@@ -3,7 +3,7 @@ import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Box, Button, Callout, Flex, Grid, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
 import type { Settings } from '../../../src-shared/views/settings';
-import { ApiCallError, fieldError } from '../../api/client';
+import { ApiCallError, fieldError } from '../../api/errors';
 import { useActionState } from '../../api/hooks';
 import { useToast } from '../../components/Toasts';
 import { describedBy, ErrorCallout, Field } from '../../components/ui';

@@ -3,7 +3,7 @@ import { MagnifyingGlassIcon, PlusIcon, TrashIcon } from '@radix-ui/react-icons'
 import { Badge, Box, Button, Flex, Grid, IconButton, Text, TextField } from '@radix-ui/themes';
 import { useEffect, useState } from 'react';
 import type { Suppression } from '../../../src-shared/views/suppressions';
-import { fieldError } from '../../api/client';
+import { fieldError } from '../../api/errors';
 import { useActionState, useApi } from '../../api/hooks';
 import { Table } from '../../components/Table';
 import { useToast } from '../../components/Toasts';

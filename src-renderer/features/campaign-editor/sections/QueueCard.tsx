@@ -2,7 +2,7 @@
 import { PaperPlaneIcon } from '@radix-ui/react-icons';
 import { Box, Button, Card, Flex, Heading, Text } from '@radix-ui/themes';
 import { useEffect, useRef } from 'react';
-import type { ApiCallError } from '../../../api/client';
+import type { ApiCallError } from '../../../api/errors';
 import { useApi } from '../../../api/hooks';
 import { ErrorCallout } from '../../../components/ui';
 import { duration, fromLocalInput, num, plural, when } from '../../../lib/format';

@@ -3,7 +3,7 @@ import { CheckCircledIcon, PaperPlaneIcon } from '@radix-ui/react-icons';
 import { Box, Button, Callout, Flex, TextField } from '@radix-ui/themes';
 import { useState } from 'react';
 import type { Campaign } from '../../../../src-shared/views/campaigns';
-import { fieldError } from '../../../api/client';
+import { fieldError } from '../../../api/errors';
 import { useActionState } from '../../../api/hooks';
 import { describedBy, ErrorCallout, Field } from '../../../components/ui';
 import { Section } from '../Section';
