@@ -1,10 +1,8 @@
 import type { CampaignStatus } from '../states';
 import type { MessageCounts } from './campaigns';
 
-export interface BatchInfo {
-  id: number;
-  startedAt: string;
-  finishedAt?: string;
+/** What a batch did with the messages it claimed. */
+export interface BatchCounts {
   claimed: number;
   sent: number;
   failed: number;
@@ -16,6 +14,12 @@ export interface BatchInfo {
   cancelled: number;
   /** A rehearsal's messages, written to its log (never sent). */
   rehearsed: number;
+}
+
+export interface BatchInfo extends BatchCounts {
+  id: number;
+  startedAt: string;
+  finishedAt?: string;
   remaining?: number;
   /** "Batch: 10 sent, 0 failed, 234 left" */
   summary: string;

@@ -1,5 +1,5 @@
 import { iso } from '../core/clock';
-import type { CampaignRow, CampaignStatus, MessageStatus } from '../db/schema';
+import type { CampaignRow, CampaignStatus, MessageStatus, MessageRow } from '../db/schema';
 import type { AttachmentInfo, Campaign, Message, MessageCounts, ReplyCounts } from '../../../src-shared/views/campaigns';
 
 // What the API answers about campaigns and their messages, and how a row becomes one.
@@ -66,30 +66,32 @@ export function toCampaign(
 
 export function toMessage(
   campaign: CampaignStatus,
-  row: {
-    id: number;
-    row: number;
-    email: string;
-    name: string | null;
-    status: MessageStatus;
-    attempts: number;
-    account_id: number | null;
-    message_id: string | null;
-    sent_at: number | null;
-    skip_reason: string | null;
-    error_code: string | null;
-    error_response: string | null;
-    error_explanation: string | null;
-    bounce_status: string | null;
-    bounce_diagnostic: string | null;
-    bounce_explanation: string | null;
-    bounced_at: number | null;
-    replied_at: number | null;
-    auto_replied_at: number | null;
-    unsubscribed_at: number | null;
-    settled_how: 'sent_mail_found' | 'sent_mail_missing' | null;
-    settled_at: number | null;
-  },
+  /** The message's row: the columns the API shows. */
+  row: Pick<
+    MessageRow,
+    | 'id'
+    | 'row'
+    | 'email'
+    | 'name'
+    | 'status'
+    | 'attempts'
+    | 'account_id'
+    | 'message_id'
+    | 'sent_at'
+    | 'skip_reason'
+    | 'error_code'
+    | 'error_response'
+    | 'error_explanation'
+    | 'bounce_status'
+    | 'bounce_diagnostic'
+    | 'bounce_explanation'
+    | 'bounced_at'
+    | 'replied_at'
+    | 'auto_replied_at'
+    | 'unsubscribed_at'
+    | 'settled_how'
+    | 'settled_at'
+  >,
 ): Message {
   return {
     id: row.id,

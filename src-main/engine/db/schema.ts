@@ -33,7 +33,7 @@ export interface AccountsTable {
   state_detail: string | null;
   last_picked_at: Generated<number>;
   created_at: number;
-  /** The mailbox (migration 0008): null host = none known, so not watched. */
+  /** The mailbox (migration 0011): null host = none known, so not watched. */
   imap_host: string | null;
   imap_port: number | null;
   imap_security: ImapSecurity | null;
@@ -121,7 +121,7 @@ export interface MessagesTable {
   error_code: string | null;
   error_response: string | null;
   error_explanation: string | null;
-  /** What a failure notice said (migration 0008). */
+  /** What a failure notice said (migration 0011). */
   bounce_status: string | null;
   bounce_diagnostic: string | null;
   bounce_explanation: string | null;

@@ -4,23 +4,14 @@ import { PaceMeter } from '../accounts/pace';
 import { claimBatch, type ClaimedMessage, queuedCount } from './claim';
 import { LoginCache, sendOne } from './send-message';
 import { SendJournal } from './send-journal';
+import type { BatchCounts } from '../../../src-shared/views/sending';
 import type { Settings } from '../../../src-shared/views/settings';
 
-export interface BatchSummary {
+/** One batch as the engine records it (times in ms); the API shows it as a BatchInfo. */
+export interface BatchSummary extends BatchCounts {
   batchId: number;
   startedAt: number;
   finishedAt: number;
-  claimed: number;
-  sent: number;
-  failed: number;
-  retrying: number;
-  inDoubt: number;
-  requeued: number;
-  skipped: number;
-  /** Their campaign was cancelled while the batch ran. */
-  cancelled: number;
-  /** A rehearsal's messages, written to its log (never sent). */
-  rehearsed: number;
   /** Messages still queued after the batch, across all campaigns. */
   remaining: number;
 }
